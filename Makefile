@@ -1,0 +1,42 @@
+# Two commands: `make run` opens the studio, `make test` runs every test.
+# Each creates or updates the virtual environment it needs (VENV, default .venv).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.gan-studio-installed
+# Libraries Qt's xcb platform needs on a desktop Debian/Ubuntu that a minimal install may lack.
+QT_SYSTEM_PACKAGES := libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 \
+	libxcb-render-util0 libxcb-shape0 libegl1 libgl1 libfontconfig1 libdbus-1-3
+
+.PHONY: run test bench system-deps clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || { echo "GAN Studio needs Python 3.10 or newer ($(PYTHON) is older)."; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { \
+		echo "Could not create a virtual environment. On Debian/Ubuntu: sudo apt-get install python3-venv"; exit 1; }
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $@
+
+system-deps:
+	@if [ "$$(uname)" = Linux ] && command -v dpkg >/dev/null && [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+		missing=$$(for p in $(QT_SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+		if [ -n "$$missing" ]; then \
+			echo "Installing Qt's system libraries: $$missing"; \
+			if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+			$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing || \
+				echo "Could not install them; the window may not open. Install by hand: $$missing"; \
+		fi; \
+	fi
+
+run: $(STAMP) system-deps
+	$(BIN)/studio $(if $(DATA),$(DATA),--demo)
+
+test: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py --quick
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

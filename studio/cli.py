@@ -1,0 +1,208 @@
+"""The `studio` command line: `studio train|generate|demo-data ...`; no sub-command opens the window."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+
+from studio import __version__
+
+COMMANDS: dict[str, callable] = {}
+
+
+def command(name: str):
+    def deco(fn):
+        COMMANDS[name] = fn
+        return fn
+
+    return deco
+
+
+def _add_train(sub) -> None:
+    from studio.core.device import DEVICE_CHOICES
+    from studio.core.models import MODEL_NAMES
+    from studio.core.training.augment import AUGMENT_MODES
+    from studio.core.training.losses import LOSSES
+
+    p = sub.add_parser("train", help="train a GAN on an image folder, headless")
+    p.add_argument("data", metavar="DATA_DIR", help="folder of images (searched recursively)")
+    p.add_argument("--out", required=True, metavar="RUN_DIR", help="run folder for checkpoints, snapshots, metrics")
+    p.add_argument("--model", choices=MODEL_NAMES, default="style")
+    p.add_argument("--resolution", type=int, default=64)
+    p.add_argument("--batch", type=int, default=0, help="0: automatic")
+    length = p.add_mutually_exclusive_group()
+    length.add_argument("--steps", type=int)
+    length.add_argument("--kimg", type=float)
+    length.add_argument("--minutes", type=float)
+    p.add_argument("--loss", choices=list(LOSSES) + ["bce"], default="logistic")
+    p.add_argument("--augment", choices=AUGMENT_MODES, default="ada")
+    p.add_argument("--classes", action="store_true", help="first-level sub-folders are classes (conditional GAN)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
+    p.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR from its latest checkpoint")
+    p.add_argument("--fit", choices=("crop", "pad"), default="crop")
+    p.add_argument("--background", default="#ffffff", help="colour behind transparent pixels (default white)")
+    p.add_argument("--no-mirror", action="store_true", help="no horizontal-flip augmentation")
+    p.add_argument("--ema-kimg", type=float, help="EMA half-life in kimg (0: no EMA)")
+    p.add_argument("--r1-gamma", type=float)
+    p.add_argument("--lr", type=float, help="learning rate of both networks")
+    p.add_argument("--width", type=int, default=0, help="network width (0: automatic)")
+    p.add_argument("--checkpoint-every", type=int, default=0, metavar="STEPS")
+    p.add_argument("--checkpoint-minutes", type=float, default=5.0)
+    p.add_argument("--snapshot-minutes", type=float, default=1.0)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+@command("train")
+def cmd_train(args) -> int:
+    from tqdm import tqdm
+
+    from studio.core.training.config import TrainConfig
+    from studio.core.training.events import Finished, Message, Progress, Saved, Started
+    from studio.core.training.trainer import Trainer
+
+    cfg = TrainConfig(
+        data=str(Path(args.data).expanduser().resolve()), model=args.model, resolution=args.resolution,
+        batch=args.batch, steps=args.steps, kimg=args.kimg, minutes=args.minutes, loss=args.loss,
+        augment=args.augment, classes=args.classes, seed=args.seed, device=args.device, fit=args.fit,
+        background=args.background, mirror=not args.no_mirror, ema_kimg=args.ema_kimg, r1_gamma=args.r1_gamma,
+        lr_g=args.lr, lr_d=args.lr, width=args.width, checkpoint_every=args.checkpoint_every,
+        checkpoint_minutes=args.checkpoint_minutes, snapshot_minutes=args.snapshot_minutes,
+    )
+    if not args.resume and cfg.steps is None and cfg.kimg is None and cfg.minutes is None:
+        cfg.minutes = 60.0
+    loading = None if args.quiet else tqdm(desc="reading images", unit="img", leave=False, file=sys.stderr)
+
+    def load_progress(done: int, total: int) -> None:
+        loading.total = total
+        loading.n = done
+        loading.refresh()
+
+    trainer = Trainer(cfg, args.out, resume=args.resume, load_progress=load_progress if loading is not None else None)
+    if loading is not None:
+        loading.close()
+    report = trainer.dataset.report
+    print(f"{report.used} images from {report.folder} ({len(report.skipped)} skipped, "
+          f"{report.duplicates} exact duplicates); run folder {trainer.run.path}", file=sys.stderr)
+    for s in report.skipped[:20]:
+        print(f"  skipped {s.path}: {s.reason}", file=sys.stderr)
+    if len(report.skipped) > 20:
+        print(f"  … and {len(report.skipped) - 20} more (see {trainer.run.dataset_path})", file=sys.stderr)
+
+    def on_signal(signum, frame):
+        trainer.stop()  # finish the step, save a checkpoint, exit cleanly
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    bar = None
+
+    def on_event(ev) -> None:
+        nonlocal bar
+        if isinstance(ev, Started):
+            total = ev.total_steps if ev.total_steps is not None else None
+            print(f"training {trainer.cfg.model} at {trainer.cfg.resolution} px, batch {ev.batch}, on {ev.device}"
+                  + (f", resumed from {Path(ev.resumed_from).name}" if ev.resumed_from else ""), file=sys.stderr)
+            if not args.quiet:
+                bar = tqdm(total=total, initial=ev.step, unit="step", file=sys.stderr, dynamic_ncols=True)
+        elif isinstance(ev, Progress) and bar is not None:
+            bar.n = ev.step
+            post = {"kimg": f"{ev.kimg:.2f}", "img/s": f"{ev.images_per_second:.0f}"}
+            post.update({k: f"{v:.3f}" for k, v in ev.losses.items()})
+            if trainer.cfg.augment == "ada":
+                post["p"] = f"{ev.augment_p:.2f}"
+            if ev.eta is not None and ev.total_kimg is None:
+                post["left"] = f"{ev.eta / 60:.1f}min"
+            bar.set_postfix(post, refresh=False)
+            bar.refresh()
+        elif isinstance(ev, Message):
+            (bar.write if bar else print)(f"{ev.level}: {ev.text}")
+        elif isinstance(ev, Saved) and ev.kind == "checkpoint" and args.quiet:
+            print(f"saved {ev.path}", file=sys.stderr)
+        elif isinstance(ev, Finished):
+            if bar is not None:
+                bar.close()
+            print(f"{ev.reason} at step {ev.step} ({ev.kimg:.2f} kimg); checkpoint {ev.checkpoint}", file=sys.stderr)
+
+    trainer.train(on_event)
+    return 0
+
+
+def _add_generate(sub) -> None:
+    p = sub.add_parser("generate", help="write images from a run's EMA generator")
+    p.add_argument("run", metavar="RUN_DIR", help="run folder or checkpoint file")
+    p.add_argument("--seeds", default="0-15")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--truncation", type=float, default=1.0)
+    p.add_argument("--grid", action="store_true", help="also write all seeds as one grid image")
+    p.add_argument("--class", dest="class_index", type=int, default=0)
+    p.add_argument("--device", default="cpu")
+
+
+@command("generate")
+def cmd_generate(args) -> int:
+    from studio.core.device import pick_device
+    from studio.core.explore.latents import parse_seeds
+    from studio.core.explore.render import Recipe, Renderer
+    from studio.core.export import Exporter
+
+    seeds = parse_seeds(args.seeds)
+    renderer = Renderer.open(args.run, pick_device(args.device))
+    exporter = Exporter(Path(args.out))
+    images = []
+    for seed in seeds:
+        recipe = Recipe(seeds=[seed], truncation=args.truncation, class_index=args.class_index)
+        img = renderer.render(recipe)
+        images.append(img)
+        path = exporter.save_png(img, f"seed{seed:04d}.png", renderer.describe(recipe))
+        print(path)
+    if args.grid:
+        meta = renderer.describe(Recipe(seeds=seeds, truncation=args.truncation, class_index=args.class_index))
+        print(exporter.save_grid(images, "grid.png", meta))
+    return 0
+
+
+def _add_demo(sub) -> None:
+    p = sub.add_parser("demo-data", help="write the embedded demo image set")
+    p.add_argument("out", metavar="OUT_DIR")
+    p.add_argument("--count", type=int, default=512)
+    p.add_argument("--size", type=int, default=64)
+
+
+@command("demo-data")
+def cmd_demo(args) -> int:
+    from studio.core.demo import write_demo_data
+
+    out = write_demo_data(args.out, args.count, args.size)
+    print(f"wrote {args.count} demo images to {out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="studio", description="GAN Studio: train, explore and export GANs.")
+    parser.add_argument("--version", action="version", version=f"GAN Studio {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_train(sub)
+    _add_generate(sub)
+    _add_demo(sub)
+    for extra in EXTRA_PARSERS:
+        extra(sub)
+    return parser
+
+
+# Other modules (explore/export commands) register their parsers here.
+EXTRA_PARSERS: list = []
+
+
+def run_cli(argv: list[str]) -> int:
+    from studio.core.errors import StudioError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except StudioError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

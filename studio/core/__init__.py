@@ -1,0 +1,1 @@
+"""The headless core of GAN Studio: plain PyTorch and Python, never Qt."""

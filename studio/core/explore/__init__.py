@@ -1,0 +1,1 @@
+"""Exploring a trained generator: latents, directions, style mixing, projection."""

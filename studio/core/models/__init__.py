@@ -1,0 +1,42 @@
+"""Generator/discriminator architectures and the registry that builds them from a config."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch.nn as nn
+
+from studio.core.errors import StudioError
+
+MODEL_NAMES = ("dcgan", "style")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Everything needed to rebuild a model pair from a checkpoint (stored in its metadata)."""
+
+    name: str = "dcgan"
+    resolution: int = 64
+    z_dim: int = 128
+    num_classes: int = 0
+    width: int = 64  # dcgan: ngf/ndf; style: the widest layer's channel count
+    d_norm: bool = True  # dcgan D BatchNorm (off for WGAN-GP, whose penalty is per-sample)
+
+
+def build_models(spec: ModelSpec) -> tuple[nn.Module, nn.Module]:
+    """Return (generator, discriminator) for `spec`."""
+    if spec.name == "dcgan":
+        from studio.core.models.dcgan import DCGANDiscriminator, DCGANGenerator
+
+        return (
+            DCGANGenerator(spec.resolution, spec.z_dim, spec.width, spec.num_classes),
+            DCGANDiscriminator(spec.resolution, spec.width, spec.num_classes, spec.d_norm),
+        )
+    if spec.name == "style":
+        from studio.core.models.style import StyleDiscriminator, StyleGenerator
+
+        return (
+            StyleGenerator(spec.resolution, spec.z_dim, spec.width, spec.num_classes),
+            StyleDiscriminator(spec.resolution, spec.width, spec.num_classes),
+        )
+    raise StudioError(f"Unknown model '{spec.name}': choose one of {', '.join(MODEL_NAMES)}.")

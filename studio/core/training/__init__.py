@@ -1,0 +1,1 @@
+"""Training: losses, augmentation, EMA, checkpoints and the Trainer loop."""

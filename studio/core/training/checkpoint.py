@@ -1,0 +1,147 @@
+"""Checkpoints as safetensors (tensors) with their JSON state in the file's metadata, plus a JSON
+sidecar for people and tools. Written atomically; loading never unpickles anything."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import load as st_load
+from safetensors.torch import save as st_save
+
+from studio.core.errors import StudioError
+
+FORMAT = "gan-studio-checkpoint/1"
+PICKLE_SUFFIXES = (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin")
+
+
+@dataclass
+class Checkpoint:
+    """A loaded checkpoint: named tensors and the JSON state (config, step, optimiser groups...)."""
+
+    path: Path
+    tensors: dict[str, torch.Tensor]
+    state: dict
+
+    def section(self, prefix: str) -> dict[str, torch.Tensor]:
+        p = prefix + "."
+        return {k[len(p):]: v for k, v in self.tensors.items() if k.startswith(p)}
+
+    @property
+    def step(self) -> int:
+        return int(self.state.get("step", 0))
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write bytes so that `path` is either the old file or the complete new one, never a torn one."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise
+    try:
+        dfd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass  # some filesystems cannot fsync a directory; the rename itself is still atomic
+
+
+def flatten_optimizer(opt: torch.optim.Optimizer, prefix: str) -> tuple[dict[str, torch.Tensor], list]:
+    sd = opt.state_dict()
+    tensors: dict[str, torch.Tensor] = {}
+    for pid, st in sd["state"].items():
+        for k, v in st.items():
+            if not torch.is_tensor(v):
+                v = torch.tensor(v)
+            tensors[f"{prefix}.{pid}.{k}"] = v
+    return tensors, sd["param_groups"]
+
+
+def unflatten_optimizer(tensors: dict[str, torch.Tensor], groups: list) -> dict:
+    state: dict[int, dict] = {}
+    for key, v in tensors.items():
+        pid, k = key.split(".", 1)
+        state.setdefault(int(pid), {})[k] = v
+    return {"state": state, "param_groups": groups}
+
+
+def save_checkpoint(path: Path, tensors: dict[str, torch.Tensor], state: dict) -> Path:
+    clean = {k: v.detach().to("cpu").contiguous() for k, v in tensors.items()}
+    meta = dict(state, format=FORMAT)
+    data = st_save(clean, metadata={"studio": json.dumps(meta)})
+    write_atomic(path, data)
+    sidecar = {k: meta[k] for k in ("format", "step", "kimg", "model", "resolution") if k in meta}
+    sidecar["sha256"] = hashlib.sha256(data).hexdigest()
+    sidecar["bytes"] = len(data)
+    write_atomic(path.with_suffix(".json"), json.dumps(sidecar, indent=1).encode())
+    return path
+
+
+def read_state(path: Path) -> dict:
+    """Only the JSON state of a checkpoint (cheap: no tensors are read)."""
+    _refuse_pickles(path)
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            meta = f.metadata() or {}
+    except (SafetensorError, OSError, ValueError) as e:
+        raise StudioError(f"{path.name} is not a readable GAN Studio checkpoint ({e}).") from None
+    return _parse_meta(path, meta)
+
+
+def _parse_meta(path: Path, meta: dict) -> dict:
+    try:
+        state = json.loads(meta["studio"])
+    except (KeyError, json.JSONDecodeError, TypeError):
+        raise StudioError(f"{path.name} is a safetensors file but not a GAN Studio checkpoint.") from None
+    if not isinstance(state, dict) or state.get("format") != FORMAT:
+        raise StudioError(f"{path.name} was written by an unknown version of GAN Studio.")
+    return state
+
+
+def _refuse_pickles(path: Path) -> None:
+    if Path(path).suffix.lower() in PICKLE_SUFFIXES:
+        raise StudioError(
+            f"{Path(path).name} is a pickled PyTorch file. Such files can run arbitrary code when opened, "
+            "so GAN Studio only opens .safetensors checkpoints."
+        )
+
+
+def load_checkpoint(path: Path) -> Checkpoint:
+    path = Path(path)
+    _refuse_pickles(path)
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise StudioError(f"Cannot read {path}: {e.strerror or e}.") from None
+    try:
+        tensors = st_load(data)
+        with safe_open(str(path), framework="pt") as f:
+            meta = f.metadata() or {}
+    except (SafetensorError, OSError, ValueError) as e:
+        raise StudioError(f"{path.name} is damaged or not a checkpoint ({e}).") from None
+    return Checkpoint(path, tensors, _parse_meta(path, meta))
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

@@ -1,0 +1,131 @@
+"""TrainConfig: every choice of a training run, JSON-serialisable, with defaults resolved from the
+folder size, resolution and device (the recipe lives in `resolve`)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+
+from studio.core.data import DataConfig, parse_color
+from studio.core.errors import StudioError
+from studio.core.models import MODEL_NAMES, ModelSpec
+from studio.core.training.augment import AUGMENT_MODES
+from studio.core.training.losses import canonical_loss
+
+
+@dataclass
+class TrainConfig:
+    data: str = ""
+    model: str = "style"
+    resolution: int = 64
+    batch: int = 0  # 0: chosen from resolution and device
+    steps: int | None = None
+    kimg: float | None = None
+    minutes: float | None = None
+    loss: str = "logistic"
+    augment: str = "ada"
+    classes: bool = False
+    seed: int = 0
+    device: str = "auto"
+    fit: str = "crop"
+    background: str = "#ffffff"
+    mirror: bool = True
+    # Optimisation (None: per-model defaults from `resolve`).
+    lr_g: float | None = None
+    lr_d: float | None = None
+    beta1: float | None = None
+    beta2: float | None = None
+    r1_gamma: float | None = None
+    r1_interval: int = 16
+    ema_kimg: float | None = None  # EMA half-life in thousands of images; 0 disables EMA
+    ema_rampup: float | None = 0.05
+    style_mixing: float = 0.9
+    ada_target: float = 0.6
+    ada_kimg: float = 20.0
+    width: int = 0  # 0: by model and resolution
+    z_dim: int = 0
+    # Outputs.
+    grid: int = 16  # fixed-seed preview images
+    snapshot_minutes: float = 1.0
+    checkpoint_minutes: float = 5.0
+    checkpoint_every: int = 0  # steps; 0: time-based only
+    keep_checkpoints: int = 3
+    extra: dict = field(default_factory=dict)
+
+    def data_config(self) -> DataConfig:
+        return DataConfig(self.resolution, self.fit, parse_color(self.background), self.classes)
+
+    def validate(self) -> None:
+        self.data_config().validate()
+        if self.model not in MODEL_NAMES:
+            raise StudioError(f"Unknown model '{self.model}': choose one of {', '.join(MODEL_NAMES)}.")
+        if self.augment not in AUGMENT_MODES:
+            raise StudioError(f"Unknown augmentation '{self.augment}': choose one of {', '.join(AUGMENT_MODES)}.")
+        self.loss = canonical_loss(self.loss)
+        if self.batch < 0 or self.batch > 4096:
+            raise StudioError(f"Batch size {self.batch} is out of range (1–4096, or 0 for automatic).")
+        lengths = [x for x in (self.steps, self.kimg, self.minutes) if x is not None]
+        if len(lengths) > 1:
+            raise StudioError("Give the run's length once: as steps, kimg or minutes.")
+        if any(x <= 0 for x in lengths):
+            raise StudioError("The run's length must be positive.")
+
+    def to_json(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, d: dict) -> TrainConfig:
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(d) - names
+        if unknown:
+            raise StudioError(f"The run's config has unknown settings: {', '.join(sorted(unknown))}.")
+        return cls(**d)
+
+
+def resolve(cfg: TrainConfig, dataset_size: int, device_type: str) -> TrainConfig:
+    """Fill every automatic setting. The result is what gets written to config.json."""
+    cfg = dataclasses.replace(cfg)
+    cfg.validate()
+    res = cfg.resolution
+    gpu = device_type in ("cuda", "mps")
+    if cfg.batch == 0:
+        cfg.batch = (64 if res <= 64 else 32 if res <= 256 else 16) if gpu else (32 if res <= 64 else 16 if res <= 128 else 8)
+    if cfg.z_dim == 0:
+        cfg.z_dim = 100 if cfg.model == "dcgan" else (256 if res <= 64 or not gpu else 512)
+    if cfg.width == 0:
+        if cfg.model == "dcgan":
+            cfg.width = 64
+        else:
+            cfg.width = (256 if res <= 128 else 512) if gpu else 128
+    if cfg.model == "dcgan":
+        cfg.lr_g = 2e-4 if cfg.lr_g is None else cfg.lr_g
+        cfg.lr_d = 2e-4 if cfg.lr_d is None else cfg.lr_d
+        cfg.beta1 = 0.5 if cfg.beta1 is None else cfg.beta1
+        cfg.beta2 = 0.999 if cfg.beta2 is None else cfg.beta2
+        cfg.r1_gamma = 0.0 if cfg.r1_gamma is None else cfg.r1_gamma
+        cfg.ema_kimg = 10.0 if cfg.ema_kimg is None else cfg.ema_kimg
+    else:
+        cfg.lr_g = 2e-3 if cfg.lr_g is None else cfg.lr_g
+        cfg.lr_d = 2e-3 if cfg.lr_d is None else cfg.lr_d
+        cfg.beta1 = 0.0 if cfg.beta1 is None else cfg.beta1
+        cfg.beta2 = 0.99 if cfg.beta2 is None else cfg.beta2
+        if cfg.r1_gamma is None:
+            # StyleGAN2-ADA's heuristic, floored so that tiny resolutions still get a useful penalty.
+            cfg.r1_gamma = max(0.05, 0.0002 * res * res / cfg.batch) if cfg.loss == "logistic" else 0.0
+        cfg.ema_kimg = 10.0 if cfg.ema_kimg is None else cfg.ema_kimg
+    if cfg.loss in ("wgan-gp", "wgan"):
+        cfg.r1_gamma = 0.0
+    return cfg
+
+
+def model_spec(cfg: TrainConfig, num_classes: int) -> ModelSpec:
+    return ModelSpec(cfg.model, cfg.resolution, cfg.z_dim, num_classes, cfg.width, d_norm=cfg.loss != "wgan-gp")
+
+
+def total_steps(cfg: TrainConfig) -> int | None:
+    if cfg.steps is not None:
+        return int(cfg.steps)
+    if cfg.kimg is not None:
+        return max(1, math.ceil(cfg.kimg * 1000 / cfg.batch))
+    return None

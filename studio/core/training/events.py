@@ -1,0 +1,70 @@
+"""Typed records the Trainer yields; the CLI prints them, the GUI worker turns them into signals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class Started:
+    device: str
+    total_steps: int | None
+    minutes: float | None
+    step: int
+    dataset_size: int
+    batch: int
+    resumed_from: str | None = None
+
+
+@dataclass
+class Progress:
+    step: int
+    kimg: float
+    total_kimg: float | None
+    images_per_second: float
+    elapsed: float
+    eta: float | None
+    fraction: float | None
+    losses: dict[str, float] = field(default_factory=dict)
+    augment_p: float = 0.0
+    gpu_memory_mb: float | None = None
+
+
+@dataclass
+class Samples:
+    """A fixed-seed grid, uint8 (H, W, 3)."""
+
+    step: int
+    kimg: float
+    image: np.ndarray
+
+
+@dataclass
+class Saved:
+    kind: str  # "checkpoint" | "snapshot"
+    step: int
+    path: str
+
+
+@dataclass
+class Message:
+    level: str  # "info" | "warning"
+    text: str
+
+
+@dataclass
+class Paused:
+    step: int
+
+
+@dataclass
+class Finished:
+    reason: str  # "completed" | "stopped"
+    step: int
+    kimg: float
+    checkpoint: str | None
+
+
+Event = Started | Progress | Samples | Saved | Message | Paused | Finished

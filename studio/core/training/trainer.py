@@ -1,0 +1,506 @@
+"""The Trainer: one GAN training loop shared by the CLI and the GUI worker.
+
+`step()` does one discriminator + generator update. `events()` runs the loop as a generator of
+typed records (progress, sample grids, saved files) and checks pause/stop flags between steps;
+it knows nothing of Qt. Losses stay on the device and are read back only at the display rate.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import math
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn as nn
+from PIL import Image
+from torchvision.utils import make_grid
+
+from studio import __version__
+from studio.core.data import ImageFolder
+from studio.core.device import describe_device, pick_device
+from studio.core.errors import StudioError
+from studio.core.models import ModelSpec, build_models
+from studio.core.run import RunDir
+from studio.core.training import losses as L
+from studio.core.training.augment import AdaController, augment
+from studio.core.training.checkpoint import (
+    Checkpoint,
+    flatten_optimizer,
+    load_checkpoint,
+    save_checkpoint,
+    unflatten_optimizer,
+)
+from studio.core.training.config import TrainConfig, model_spec, resolve, total_steps
+from studio.core.training.ema import EMA
+from studio.core.training.events import Event, Finished, Message, Paused, Progress, Samples, Saved, Started
+
+LENGTH_FIELDS = ("steps", "kimg", "minutes")
+
+
+def images_to_uint8(images: torch.Tensor) -> torch.Tensor:
+    """[-1, 1] float NCHW -> uint8 NCHW, on the same device."""
+    return (images.float() * 127.5 + 128).clamp(0, 255).to(torch.uint8)
+
+
+def grid_image(images: torch.Tensor, nrow: int | None = None, padding: int = 2) -> np.ndarray:
+    """A batch in [-1, 1] -> one uint8 (H, W, 3) grid, made on the device and moved to numpy once."""
+    n = images.shape[0]
+    nrow = nrow or max(1, math.ceil(math.sqrt(n)))
+    grid = make_grid(images_to_uint8(images), nrow=nrow, padding=padding, pad_value=0)
+    return grid.permute(1, 2, 0).contiguous().cpu().numpy()
+
+
+class Trainer:
+    report_seconds = 0.2  # progress events (and the host sync that reads losses) at most 5 Hz
+    log_seconds = 1.0  # metrics.jsonl records
+    sample_seconds = 1.0  # live sample grids, when `live_samples`
+
+    def __init__(
+        self,
+        config: TrainConfig,
+        run_dir: str | Path,
+        *,
+        resume: bool = False,
+        dataset: ImageFolder | None = None,
+        device: torch.device | None = None,
+        live_samples: bool = False,
+        load_progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        self.run = RunDir(run_dir)
+        self.live_samples = live_samples
+        resume_path = None
+        if resume:
+            resume_path = self.run.latest_checkpoint() if self.run.exists() else None
+            if self.run.exists():
+                saved = TrainConfig.from_json(self.run.read_config())
+                # The run keeps its recipe; only the length of this session may change.
+                given = {f: getattr(config, f) for f in LENGTH_FIELDS if getattr(config, f) is not None}
+                if given:
+                    saved = dataclasses.replace(saved, **{**{f: None for f in LENGTH_FIELDS}, **given})
+                if config.device != "auto":
+                    saved.device = config.device
+                config = saved
+        elif self.run.latest_checkpoint() is not None:
+            raise StudioError(
+                f"{self.run.path} already holds a training run. Use --resume to continue it, or choose a new folder."
+            )
+        config.validate()
+        self.device = device or pick_device(config.device)
+        self.run.create()
+        self.run.acquire_lock()
+        try:
+            self.dataset = dataset or ImageFolder(
+                config.data, config.data_config(), cache_dir=self.run.cache_dir, progress=load_progress
+            )
+            self._setup(resolve(config, len(self.dataset), self.device.type))
+            if resume_path is not None:
+                self.load(load_checkpoint(resume_path))
+                self.resumed_from: str | None = str(resume_path)
+            else:
+                self.resumed_from = None
+            self.run.write_json(self.run.config_path, self.cfg.to_json())
+            self.run.write_json(self.run.dataset_path, self.dataset.report.to_json())
+        except BaseException:
+            self.run.release_lock()
+            raise
+        self._pause = threading.Event()
+        self._stop = threading.Event()
+
+    # ------------------------------------------------------------------ set-up
+    def _setup(self, cfg: TrainConfig) -> None:
+        self.cfg = cfg
+        dev = self.device
+        self.spec: ModelSpec = model_spec(cfg, self.dataset.num_classes)
+        torch.manual_seed(cfg.seed)
+        G, D = build_models(self.spec)
+        self.G, self.D = G.to(dev), D.to(dev)
+        self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
+        self.memory_format = torch.channels_last if dev.type == "cuda" else torch.contiguous_format
+        if dev.type == "cuda":
+            for m in (self.G, self.D, self.G_ema):
+                m.to(memory_format=torch.channels_last)
+        self.amp_dtype = torch.bfloat16 if dev.type == "cuda" and torch.cuda.is_bf16_supported() else None
+        self.use_r1 = cfg.r1_gamma > 0
+        ratio = cfg.r1_interval / (cfg.r1_interval + 1) if self.use_r1 else 1.0
+        fast = {"foreach": True} if dev.type != "cuda" else {"fused": True}
+        if cfg.loss == "wgan":
+            # Arjovsky et al. found momentum-based optimisers unstable with weight clipping.
+            self.opt_g = torch.optim.RMSprop(self.G.parameters(), lr=5e-5)
+            self.opt_d = torch.optim.RMSprop(self.D.parameters(), lr=5e-5)
+        else:
+            self.opt_g = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2), **fast)
+            self.opt_d = torch.optim.Adam(
+                self.D.parameters(), lr=cfg.lr_d * ratio, betas=(cfg.beta1**ratio, cfg.beta2**ratio), **fast
+            )
+        self.ema = EMA(self.G, self.G_ema, cfg.ema_kimg, cfg.ema_rampup) if cfg.ema_kimg > 0 else None
+        self.gen = torch.Generator(device=dev).manual_seed(cfg.seed)
+        self.images = torch.from_numpy(np.ascontiguousarray(self.dataset.images)).permute(0, 3, 1, 2).to(dev)
+        self.labels = torch.from_numpy(self.dataset.labels).to(dev)
+        self.conditional = self.dataset.num_classes > 0
+        self.ada = AdaController(dev, cfg.ada_target, cfg.ada_kimg) if cfg.augment == "ada" else None
+        self.fixed_p = torch.tensor(1.0 if cfg.augment == "diff" else 0.0, device=dev)
+        gz = torch.Generator().manual_seed(cfg.seed + 1)
+        self.grid_z = torch.randn(cfg.grid, self.spec.z_dim, generator=gz).to(dev)
+        self.grid_c = (torch.arange(cfg.grid) % max(1, self.dataset.num_classes)).to(dev) if self.conditional else None
+        self.step_count = 0
+        self.nimg = 0
+        self.train_seconds = 0.0
+        self._acc: dict[str, torch.Tensor] = {}
+        self._acc_n: dict[str, int] = {}
+
+    @property
+    def batch(self) -> int:
+        return self.cfg.batch
+
+    @property
+    def kimg(self) -> float:
+        return self.nimg / 1000
+
+    @property
+    def augment_p(self) -> torch.Tensor:
+        return self.ada.p if self.ada is not None else self.fixed_p
+
+    # ------------------------------------------------------------------ one step
+    def _real_batch(self) -> tuple[torch.Tensor, torch.Tensor | None]:
+        b, dev = self.batch, self.device
+        idx = torch.randint(0, self.images.shape[0], (b,), device=dev, generator=self.gen)
+        x = self.images[idx].float().div_(127.5).sub_(1.0)
+        if self.cfg.mirror:
+            flip = torch.rand(b, 1, 1, 1, device=dev, generator=self.gen) < 0.5
+            x = torch.where(flip, x.flip(3), x)
+        x = x.contiguous(memory_format=self.memory_format)
+        return x, (self.labels[idx] if self.conditional else None)
+
+    def _fake_labels(self) -> torch.Tensor | None:
+        if not self.conditional:
+            return None
+        idx = torch.randint(0, self.labels.shape[0], (self.batch,), device=self.device, generator=self.gen)
+        return self.labels[idx]
+
+    def _generate(self, c: torch.Tensor | None) -> torch.Tensor:
+        b, dev = self.batch, self.device
+        z = torch.randn(b, self.spec.z_dim, device=dev, generator=self.gen)
+        ws = self.G.mapping(z, c, update_w_avg=True)
+        if self.spec.name == "style" and self.cfg.style_mixing > 0:
+            # Style-mixing regularisation: from a random layer on, styles come from a second latent.
+            z2 = torch.randn(b, self.spec.z_dim, device=dev, generator=self.gen)
+            cutoff = torch.randint(1, ws.shape[1], (), device=dev, generator=self.gen)
+            use = torch.rand((), device=dev, generator=self.gen) < self.cfg.style_mixing
+            layer = torch.arange(ws.shape[1], device=dev)[None, :, None]
+            ws = torch.where((layer >= cutoff) & use, self.G.mapping(z2, c), ws)
+        return self.G.synthesis(ws, noise_mode="random", generator=self.gen)
+
+    def _aug(self, x: torch.Tensor) -> torch.Tensor:
+        if self.cfg.augment == "none":
+            return x
+        return augment(x, self.augment_p, self.gen)
+
+    def _autocast(self):
+        return torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None)
+
+    def _track(self, name: str, value: torch.Tensor) -> None:
+        v = value.detach().float()
+        if name in self._acc:
+            self._acc[name] += v
+            self._acc_n[name] += 1
+        else:
+            self._acc[name] = v.clone()
+            self._acc_n[name] = 1
+
+    def step(self) -> dict[str, torch.Tensor]:
+        """One discriminator update (plus lazy R1 when due) and one generator update."""
+        cfg, G, D = self.cfg, self.G, self.D
+        G.train()
+        D.train()
+        real, c_real = self._real_batch()
+        c_fake = self._fake_labels()
+        with self._autocast():
+            fake = self._generate(c_fake)
+
+        # Discriminator.
+        D.requires_grad_(True)
+        with self._autocast():
+            real_aug = self._aug(real)
+            d_real = D(real_aug, c_real).float()
+            d_fake = D(self._aug(fake.detach()), c_fake).float()
+            loss_d = L.d_loss(cfg.loss, d_real, d_fake)
+        out = {"loss_d": loss_d.detach()}
+        if cfg.loss == "wgan-gp":
+            gp = L.gradient_penalty(D, real_aug, self._aug(fake.detach()), c_real, self.gen)
+            loss_d = loss_d + 10.0 * gp
+            out["gp"] = gp.detach()
+        self.opt_d.zero_grad(set_to_none=True)
+        loss_d.backward()
+        self.opt_d.step()
+        if cfg.loss == "wgan":
+            with torch.no_grad():
+                for p in D.parameters():
+                    p.clamp_(-0.01, 0.01)
+        if self.use_r1 and self.step_count % cfg.r1_interval == 0:
+            r1 = L.r1_penalty(D, real_aug, c_real)
+            self.opt_d.zero_grad(set_to_none=True)
+            (r1 * (cfg.r1_gamma / 2) * cfg.r1_interval).backward()
+            self.opt_d.step()
+            out["r1"] = r1.detach()
+        if self.ada is not None:
+            self.ada.observe(d_real, self.batch)
+
+        # Generator: the same fakes, judged by the updated discriminator.
+        D.requires_grad_(False)
+        with self._autocast():
+            loss_g = L.g_loss(cfg.loss, D(self._aug(fake), c_fake).float())
+        self.opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        self.opt_g.step()
+        out["loss_g"] = loss_g.detach()
+
+        self.step_count += 1
+        self.nimg += self.batch
+        if self.ema is not None:
+            self.ema.update(self.batch, self.nimg)
+        for k, v in out.items():
+            self._track(k, v)
+        return out
+
+    # ------------------------------------------------------------------ previews
+    def _sync_without_ema(self) -> None:
+        if self.ema is None:  # no averaging: the "EMA" generator is a copy of the live one
+            self.G_ema.load_state_dict(self.G.state_dict())
+
+    @torch.no_grad()
+    def sample_grid(self) -> np.ndarray:
+        """The fixed-seed grid from the EMA generator (the same seeds at every call)."""
+        self._sync_without_ema()
+        imgs = self.G_ema(self.grid_z, self.grid_c, noise_mode="const")
+        return grid_image(imgs)
+
+    def save_snapshot(self, image: np.ndarray | None = None) -> Path:
+        image = self.sample_grid() if image is None else image
+        path = self.run.snapshot_path(self.step_count)
+        tmp = path.with_name(f".{path.name}.tmp")
+        Image.fromarray(image).save(tmp, format="PNG")
+        tmp.replace(path)
+        return path
+
+    # ------------------------------------------------------------------ checkpoints
+    def state_json(self) -> dict:
+        return {
+            "studio_version": __version__,
+            "model": self.spec.name,
+            "resolution": self.spec.resolution,
+            "spec": dataclasses.asdict(self.spec),
+            "config": self.cfg.to_json(),
+            "class_names": self.dataset.class_names,
+            "step": self.step_count,
+            "nimg": self.nimg,
+            "kimg": self.kimg,
+            "train_seconds": self.train_seconds,
+            "ada": self.ada.state() if self.ada is not None else None,
+        }
+
+    def save_checkpoint(self) -> Path:
+        self._sync_without_ema()
+        tensors: dict[str, torch.Tensor] = {}
+        for name, module in (("G", self.G), ("D", self.D), ("G_ema", self.G_ema)):
+            tensors.update({f"{name}.{k}": v for k, v in module.state_dict().items()})
+        og, groups_g = flatten_optimizer(self.opt_g, "opt_g")
+        od, groups_d = flatten_optimizer(self.opt_d, "opt_d")
+        tensors.update(og)
+        tensors.update(od)
+        tensors["rng.trainer"] = self.gen.get_state()
+        state = self.state_json()
+        state["opt_g_groups"], state["opt_d_groups"] = groups_g, groups_d
+        path = save_checkpoint(self.run.checkpoint_path(self.step_count), tensors, state)
+        for _, old in self.run.checkpoints()[: -self.cfg.keep_checkpoints]:
+            for p in (old, old.with_suffix(".json")):
+                p.unlink(missing_ok=True)
+        return path
+
+    def load(self, ckpt: Checkpoint) -> None:
+        spec = ModelSpec(**ckpt.state["spec"])
+        if spec != self.spec:
+            raise StudioError(
+                f"{ckpt.path.name} was trained as {spec.name} at {spec.resolution} px with "
+                f"{spec.num_classes} classes; this run needs {self.spec.name} at {self.spec.resolution} px "
+                f"with {self.spec.num_classes} classes."
+            )
+        try:
+            self.G.load_state_dict(ckpt.section("G"))
+            self.D.load_state_dict(ckpt.section("D"))
+            self.G_ema.load_state_dict(ckpt.section("G_ema"))
+            self.opt_g.load_state_dict(unflatten_optimizer(ckpt.section("opt_g"), ckpt.state["opt_g_groups"]))
+            self.opt_d.load_state_dict(unflatten_optimizer(ckpt.section("opt_d"), ckpt.state["opt_d_groups"]))
+        except (RuntimeError, KeyError, ValueError) as e:
+            raise StudioError(f"{ckpt.path.name} does not match this model: {e}") from None
+        self.gen.set_state(ckpt.tensors["rng.trainer"])
+        self.step_count = int(ckpt.state["step"])
+        self.nimg = int(ckpt.state["nimg"])
+        self.train_seconds = float(ckpt.state.get("train_seconds", 0.0))
+        if self.ada is not None and ckpt.state.get("ada"):
+            self.ada.load_state(ckpt.state["ada"])
+
+    # ------------------------------------------------------------------ control
+    def pause(self) -> None:
+        self._pause.set()
+
+    def resume(self) -> None:
+        self._pause.clear()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    @property
+    def paused(self) -> bool:
+        return self._pause.is_set()
+
+    def close(self) -> None:
+        self.run.release_lock()
+
+    # ------------------------------------------------------------------ the loop
+    def _read_losses(self) -> dict[str, float]:
+        if not self._acc:
+            return {}
+        names = list(self._acc)
+        values = torch.stack([self._acc[k] / self._acc_n[k] for k in names]).tolist()  # the one host sync
+        self._acc.clear()
+        self._acc_n.clear()
+        return dict(zip(names, values, strict=True))
+
+    def events(self) -> Iterator[Event]:
+        cfg = self.cfg
+        target = total_steps(cfg)
+        budget = cfg.minutes * 60 if cfg.minutes is not None else None
+        yield Started(describe_device(self.device), target, cfg.minutes, self.step_count, len(self.dataset),
+                      self.batch, self.resumed_from)
+        for s in self.dataset.report.skipped[:1]:
+            n = len(self.dataset.report.skipped)
+            yield Message("warning", f"{n} file(s) skipped; first: {s.path}: {s.reason}")
+        session_seconds = 0.0
+        t_last = time.perf_counter()
+        last_report = last_log = last_sample = -1e9
+        last_snapshot = last_ckpt = 0.0
+        nimg_at_report, time_at_report = self.nimg, 0.0
+        log_acc: dict[str, list[float]] = {}
+        reason = "completed"
+        ckpt_path: Path | None = None
+        if self.live_samples:
+            yield Samples(self.step_count, self.kimg, self.sample_grid())
+        while True:
+            if self._stop.is_set():
+                reason = "stopped"
+                break
+            if self._pause.is_set():
+                yield Paused(self.step_count)
+                while self._pause.is_set() and not self._stop.is_set():
+                    time.sleep(0.02)
+                t_last = time.perf_counter()
+                continue
+            if target is not None and self.step_count >= target:
+                break
+            if budget is not None and session_seconds >= budget:
+                break
+            self.step()
+            now = time.perf_counter()
+            session_seconds += now - t_last
+            self.train_seconds += now - t_last
+            t_last = now
+            done_next = (target is not None and self.step_count >= target) or (
+                budget is not None and session_seconds >= budget)
+            if session_seconds - last_report >= self.report_seconds or done_next:
+                losses = self._read_losses()
+                for k, v in losses.items():
+                    log_acc.setdefault(k, []).append(v)
+                window = session_seconds - time_at_report
+                ips = (self.nimg - nimg_at_report) / window if window > 0 else 0.0
+                nimg_at_report, time_at_report = self.nimg, session_seconds
+                eta = fraction = None
+                if target is not None:
+                    fraction = self.step_count / target
+                    eta = (target - self.step_count) * self.batch / ips if ips > 0 else None
+                elif budget is not None:
+                    fraction = min(1.0, session_seconds / budget)
+                    eta = max(0.0, budget - session_seconds)
+                p = float(self.augment_p)
+                mem = torch.cuda.memory_allocated(self.device) / 2**20 if self.device.type == "cuda" else None
+                prog = Progress(self.step_count, self.kimg, target * self.batch / 1000 if target else None, ips,
+                                self.train_seconds, eta, fraction, losses, p, mem)
+                last_report = session_seconds
+                yield prog
+                if session_seconds - last_log >= self.log_seconds or done_next:
+                    rec = {"step": self.step_count, "kimg": round(self.kimg, 4), "time": round(self.train_seconds, 3),
+                           "images_per_second": round(ips, 2), "augment_p": round(p, 4)}
+                    rec.update({k: sum(v) / len(v) for k, v in log_acc.items()})
+                    if not all(math.isfinite(v) for k, v in rec.items() if isinstance(v, float)):
+                        yield Message("warning", f"Losses are not finite at step {self.step_count}: "
+                                                 "try a lower learning rate or another loss.")
+                    self.run.append_metrics(rec)
+                    log_acc.clear()
+                    last_log = session_seconds
+            if self.live_samples and session_seconds - last_sample >= self.sample_seconds:
+                last_sample = session_seconds
+                yield Samples(self.step_count, self.kimg, self.sample_grid())
+            if session_seconds - last_snapshot >= cfg.snapshot_minutes * 60:
+                last_snapshot = session_seconds
+                yield Saved("snapshot", self.step_count, str(self.save_snapshot()))
+            due_steps = cfg.checkpoint_every > 0 and self.step_count % cfg.checkpoint_every == 0
+            if due_steps or session_seconds - last_ckpt >= cfg.checkpoint_minutes * 60:
+                last_ckpt = session_seconds
+                ckpt_path = self.save_checkpoint()
+                yield Saved("checkpoint", self.step_count, str(ckpt_path))
+        # Always leave a checkpoint and a snapshot of where the run ended.
+        if ckpt_path is None or ckpt_path != self.run.checkpoint_path(self.step_count) or not ckpt_path.exists():
+            ckpt_path = self.save_checkpoint()
+            yield Saved("checkpoint", self.step_count, str(ckpt_path))
+        grid = self.sample_grid()
+        yield Saved("snapshot", self.step_count, str(self.save_snapshot(grid)))
+        if self.live_samples:
+            yield Samples(self.step_count, self.kimg, grid)
+        yield Finished(reason, self.step_count, self.kimg, str(ckpt_path))
+
+    def train(self, on_event: Callable[[Event], None] | None = None) -> Finished:
+        """Run to the end (or until stop()), passing every event to `on_event`."""
+        last = None
+        try:
+            for ev in self.events():
+                if on_event is not None:
+                    on_event(ev)
+                last = ev
+        finally:
+            self.close()
+        assert isinstance(last, Finished)
+        return last
+
+
+def load_generator(path: str | Path, device: torch.device | str = "cpu") -> tuple[nn.Module, Checkpoint]:
+    """The frozen EMA generator of a checkpoint, for exploring and exporting (never the live model)."""
+    ckpt = load_checkpoint(Path(path))
+    try:
+        spec = ModelSpec(**ckpt.state["spec"])
+    except (KeyError, TypeError) as e:
+        raise StudioError(f"{Path(path).name} has no valid model description ({e}).") from None
+    G, _ = build_models(spec)
+    try:
+        G.load_state_dict(ckpt.section("G_ema"))
+    except RuntimeError as e:
+        raise StudioError(f"{Path(path).name} does not match its own model description: {e}") from None
+    G = G.to(device).eval().requires_grad_(False)
+    return G, ckpt
+
+
+def checkpoint_for(path: str | Path) -> Path:
+    """A run folder -> its latest checkpoint; a checkpoint file -> itself."""
+    p = Path(path).expanduser()
+    if p.is_dir():
+        latest = RunDir(p).latest_checkpoint()
+        if latest is None:
+            raise StudioError(f"{p} has no checkpoint yet.")
+        return latest
+    if not p.exists():
+        raise StudioError(f"{p} does not exist.")
+    return p

@@ -1,0 +1,33 @@
+"""Shared fixtures: tiny generated image folders and the shared real data folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+TWEMOJI = Path(os.environ.get("GAN_STUDIO_TWEMOJI", SHARED_DATA / "twemoji-64"))
+
+
+@pytest.fixture
+def tiny_folder(tmp_path: Path) -> Path:
+    """24 small generated images (the embedded demo set)."""
+    from studio.core.demo import write_demo_data
+
+    return write_demo_data(tmp_path / "images", count=24, size=24)
+
+
+@pytest.fixture
+def twemoji_sample(tmp_path: Path) -> Path:
+    """A handful of real RGBA emoji from ../shared/data (skipped when that folder is absent)."""
+    if not TWEMOJI.is_dir():
+        pytest.skip(f"shared data folder {TWEMOJI} is absent")
+    out = tmp_path / "twemoji"
+    out.mkdir()
+    for p in sorted(TWEMOJI.glob("*.png"))[200:232]:
+        (out / p.name).write_bytes(p.read_bytes())
+    return out

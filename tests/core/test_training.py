@@ -1,0 +1,150 @@
+"""Training for real at tiny sizes: every model x loss, resume == uninterrupted, run-folder contents."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from studio.core.data import DataConfig, ImageFolder
+from studio.core.errors import StudioError
+from studio.core.training.config import TrainConfig
+from studio.core.training.events import Finished, Progress, Samples, Saved, Started
+from studio.core.training.losses import LOSSES
+from studio.core.training.trainer import Trainer, load_generator
+
+
+def tiny_config(data: Path, **kw) -> TrainConfig:
+    base = dict(data=str(data), resolution=16, batch=4, width=16, z_dim=16, grid=4, device="cpu", steps=3)
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+@pytest.mark.parametrize("model", ["dcgan", "style"])
+@pytest.mark.parametrize("loss", LOSSES)
+def test_every_model_and_loss_trains(tiny_folder: Path, tmp_path: Path, model: str, loss: str):
+    cfg = tiny_config(tiny_folder, model=model, loss=loss, r1_interval=2)
+    trainer = Trainer(cfg, tmp_path / "run")
+    before = [p.detach().clone() for p in trainer.G.parameters()]
+    events = []
+    finished = trainer.train(events.append)
+    assert finished.reason == "completed" and finished.step == 3
+    assert any(isinstance(e, Started) for e in events)
+    progress = [e for e in events if isinstance(e, Progress)]
+    assert progress and all(np.isfinite(v) for e in progress for v in e.losses.values())
+    assert {"loss_g", "loss_d"} <= set(progress[-1].losses)
+    changed = any(not torch.equal(a, b) for a, b in zip(before, trainer.G.parameters()))
+    assert changed, "the generator's weights did not move"
+    G, ckpt = load_generator(finished.checkpoint)
+    img = G(torch.randn(2, G.z_dim))
+    assert img.shape == (2, 3, 16, 16) and torch.isfinite(img).all()
+
+
+def test_resume_equals_uninterrupted(tiny_folder: Path, tmp_path: Path):
+    # Style model with ADA, R1 and style mixing: every source of state has to survive the checkpoint.
+    cfg = tiny_config(tiny_folder, model="style", steps=6, r1_interval=2, ada_kimg=0.01, augment="ada")
+    straight = Trainer(cfg, tmp_path / "a")
+    ref = [{k: float(v) for k, v in straight.step().items()} for _ in range(6)]
+    straight.close()
+
+    first = Trainer(dataclasses.replace(cfg, steps=3), tmp_path / "b")
+    got = [{k: float(v) for k, v in first.step().items()} for _ in range(3)]
+    first.save_checkpoint()
+    first.close()
+    second = Trainer(dataclasses.replace(cfg, steps=6), tmp_path / "b", resume=True)
+    assert second.step_count == 3
+    got += [{k: float(v) for k, v in second.step().items()} for _ in range(3)]
+    second.close()
+    assert got == ref
+    assert float(straight.augment_p) == float(second.augment_p)
+    for a, b in zip(straight.G_ema.state_dict().values(), second.G_ema.state_dict().values()):
+        assert torch.equal(a, b)
+
+
+def test_resume_through_cli_length(tiny_folder: Path, tmp_path: Path):
+    cfg = tiny_config(tiny_folder, model="dcgan", steps=2)
+    Trainer(cfg, tmp_path / "run").train()
+    t = Trainer(tiny_config(tiny_folder, steps=5, model="dcgan"), tmp_path / "run", resume=True)
+    assert t.step_count == 2
+    fin = t.train()
+    assert fin.step == 5
+    with pytest.raises(StudioError, match="already holds"):
+        Trainer(cfg, tmp_path / "run")
+
+
+def test_run_folder_contents_and_events(tiny_folder: Path, tmp_path: Path):
+    cfg = tiny_config(tiny_folder, model="dcgan", steps=4, checkpoint_every=2, keep_checkpoints=1)
+    trainer = Trainer(cfg, tmp_path / "run", live_samples=True)
+    events = []
+    trainer.train(events.append)
+    run = trainer.run
+    saved = json.loads(run.config_path.read_text())
+    assert saved["batch"] == 4 and saved["lr_g"] == 2e-4
+    assert [s for s, _ in run.checkpoints()] == [4]  # keep_checkpoints=1 removed step 2
+    assert run.checkpoints()[0][1].with_suffix(".json").exists()
+    assert run.snapshots() and Image.open(run.snapshots()[-1][1]).size[0] > 16
+    records, _ = run.read_metrics()
+    assert records and records[-1]["step"] == 4 and "loss_g" in records[-1]
+    grids = [e for e in events if isinstance(e, Samples)]
+    assert grids and grids[0].image.dtype == np.uint8 and grids[0].image.ndim == 3
+    assert isinstance(events[-1], Finished)
+    assert any(isinstance(e, Saved) and e.kind == "checkpoint" for e in events)
+    assert not run.lock_path.exists()
+
+
+def test_pause_and_stop_flags(tiny_folder: Path, tmp_path: Path):
+    trainer = Trainer(tiny_config(tiny_folder, model="dcgan", steps=1000), tmp_path / "run")
+    it = trainer.events()
+    assert isinstance(next(it), Started)
+    trainer.pause()
+    ev = next(it)
+    assert type(ev).__name__ == "Paused"
+    step = trainer.step_count
+    trainer.stop()
+    rest = list(it)
+    assert isinstance(rest[-1], Finished) and rest[-1].reason == "stopped"
+    assert rest[-1].step == step  # no step taken while paused
+    assert Path(rest[-1].checkpoint).exists()
+    trainer.close()
+
+
+def test_second_trainer_on_same_run_is_refused(tiny_folder: Path, tmp_path: Path):
+    a = Trainer(tiny_config(tiny_folder, model="dcgan"), tmp_path / "run")
+    with pytest.raises(StudioError, match="Another training process"):
+        Trainer(tiny_config(tiny_folder, model="dcgan"), tmp_path / "run")
+    a.close()
+
+
+def test_conditional_training(tmp_path: Path):
+    for name, col in (("red", (255, 0, 0)), ("blue", (0, 0, 255))):
+        (tmp_path / "data" / name).mkdir(parents=True)
+        for i in range(4):
+            Image.new("RGB", (16, 16), col).save(tmp_path / "data" / name / f"{i}.png")
+    for model in ("dcgan", "style"):
+        cfg = tiny_config(tmp_path / "data", model=model, classes=True)
+        fin = Trainer(cfg, tmp_path / f"run-{model}").train()
+        G, ckpt = load_generator(fin.checkpoint)
+        assert G.num_classes == 2 and ckpt.state["class_names"] == ["blue", "red"]
+        out = G(torch.randn(2, G.z_dim), torch.tensor([0, 1]))
+        assert out.shape == (2, 3, 16, 16)
+
+
+def test_same_seed_same_weights(tiny_folder: Path, tmp_path: Path):
+    cfg = tiny_config(tiny_folder, model="style", steps=2)
+    a = Trainer(cfg, tmp_path / "a")
+    a.train()
+    b = Trainer(cfg, tmp_path / "b")
+    b.train()
+    assert np.array_equal(a.sample_grid(), b.sample_grid())
+
+
+def test_dataset_size_independent_of_cache(tiny_folder: Path, tmp_path: Path):
+    folder = ImageFolder(tiny_folder, DataConfig(16))
+    t = Trainer(tiny_config(tiny_folder, model="dcgan"), tmp_path / "run", dataset=folder)
+    assert t.images.shape == (24, 3, 16, 16) and t.images.dtype == torch.uint8
+    t.close()

@@ -1,0 +1,52 @@
+"""The command-line contract: `studio demo-data`, `studio train`, `studio generate` as subprocesses."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from PIL import Image
+
+STUDIO = [sys.executable, "-m", "studio"]
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    return subprocess.run([*STUDIO, *args], cwd=cwd, capture_output=True, text=True, timeout=240, env=env)
+
+
+def test_version(tmp_path: Path):
+    r = run("--version", cwd=tmp_path)
+    assert r.returncode == 0 and "GAN Studio" in r.stdout
+
+
+def test_demo_train_resume_generate(tmp_path: Path):
+    r = run("demo-data", "demo", "--count", "16", "--size", "32", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert len(list((tmp_path / "demo").glob("*.png"))) == 16
+    (tmp_path / "demo" / "broken.jpg").write_bytes(b"\xff\xd8\xff garbage")
+    r = run("train", "demo", "--out", "run", "--model", "dcgan", "--resolution", "16", "--batch", "4",
+            "--steps", "3", "--device", "cpu", "--quiet", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "skipped broken.jpg" in r.stderr
+    assert (tmp_path / "run" / "checkpoints" / "step-00000003.safetensors").exists()
+    r = run("train", "demo", "--out", "run", "--steps", "5", "--resume", "--quiet", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "resumed from step-00000003" in r.stderr
+    assert (tmp_path / "run" / "checkpoints" / "step-00000005.safetensors").exists()
+    r = run("generate", "run", "--seeds", "0-3", "--out", "out", "--truncation", "0.7", "--grid", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    files = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert files == ["grid.png", "seed0000.png", "seed0001.png", "seed0002.png", "seed0003.png"]
+    assert Image.open(tmp_path / "out" / "seed0000.png").size == (16, 16)
+
+
+def test_user_errors_are_messages_not_tracebacks(tmp_path: Path):
+    (tmp_path / "empty").mkdir()
+    r = run("train", "empty", "--out", "run", "--steps", "1", cwd=tmp_path)
+    assert r.returncode == 2
+    assert "No images found" in r.stderr and "Traceback" not in r.stderr
+    r = run("train", "empty", "--out", "run", "--resolution", "100", "--steps", "1", cwd=tmp_path)
+    assert r.returncode == 2 and "power of two" in r.stderr
