@@ -1,16 +1,42 @@
-"""Writing artworks: PNGs with their recipe in text chunks, grids; never overwriting a file."""
+"""Writing artworks: PNGs with their recipe in text chunks, grids, GIF/WebP/MP4 animations; never overwriting.
+
+Reading back: `read_embedded` parses (and bounds) what a PNG says about how it was made, and
+`regenerate` rebuilds the exact pixels from it.
+"""
 
 from __future__ import annotations
 
+import json
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from PIL import Image, PngImagePlugin
+from PIL import Image, PngImagePlugin, UnidentifiedImageError
 
 from studio.core.errors import StudioError
+
+if TYPE_CHECKING:
+    from studio.core.explore.render import Recipe, Renderer
+
+ANIMATION_FORMATS = (".gif", ".webp", ".mp4")
+MAX_RECIPE_CHARS = 1 << 20  # one image's recipe: the w of an 18 x 512 model is ~50 kB
+MAX_GRID_CHARS = 8 << 20
+MAX_GRID_CELLS = 4096
+MAX_PNG_BYTES = 1 << 30
+
+
+def upscale(image: np.ndarray, factor: int) -> np.ndarray:
+    """Lanczos upscaling by 1, 2 or 4 (deterministic: the same pixels every time)."""
+    if factor == 1:
+        return image
+    if factor not in (2, 4):
+        raise StudioError("Images can be upscaled x2 or x4.")
+    h, w = image.shape[:2]
+    return np.asarray(Image.fromarray(image).resize((w * factor, h * factor), Image.LANCZOS))
 
 
 def tile(images: Sequence[np.ndarray], cols: int | None = None, gap: int = 2) -> np.ndarray:
@@ -26,13 +52,21 @@ def tile(images: Sequence[np.ndarray], cols: int | None = None, gap: int = 2) ->
     return out
 
 
+def mp4_available() -> bool:
+    try:
+        import imageio_ffmpeg  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 class Exporter:
     """Saves into one folder; an existing name gets a number (`name-2.png`), nothing is overwritten."""
 
     def __init__(self, folder: str | os.PathLike) -> None:
         self.folder = Path(folder).expanduser()
 
-    def _write_new(self, name: str, write) -> Path:
+    def _write_new(self, name: str, write: Callable[[Path], None]) -> Path:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as e:
@@ -54,12 +88,163 @@ class Exporter:
         finally:
             tmp.unlink(missing_ok=True)
 
-    def save_png(self, image: np.ndarray, name: str, meta: dict[str, str] | None = None) -> Path:
+    def save_png(self, image: np.ndarray, name: str, meta: dict[str, str] | None = None, scale: int = 1) -> Path:
+        """A PNG (optionally upscaled x2/x4, Lanczos) with `meta` as iTXt chunks."""
         info = PngImagePlugin.PngInfo()
         for k, v in (meta or {}).items():
             info.add_itxt(k, v)
+        image = upscale(image, scale)
         return self._write_new(name, lambda p: Image.fromarray(image).save(p, format="PNG", pnginfo=info))
 
     def save_grid(self, images: Sequence[np.ndarray], name: str, meta: dict[str, str] | None = None,
-                  cols: int | None = None) -> Path:
-        return self.save_png(tile(images, cols), name, meta)
+                  cols: int | None = None, scale: int = 1) -> Path:
+        return self.save_png(tile(images, cols), name, meta, scale)
+
+    def save_recipe(self, renderer: Renderer, recipe: Recipe, name: str) -> Path:
+        """Render a recipe at its size (native x recipe.upscale) and save it with the recipe embedded."""
+        return self.save_png(renderer.render_final(recipe), name, renderer.describe(recipe))
+
+    def save_animation(self, frames: Iterable[np.ndarray], name: str, fps: float = 24.0, loop: bool = True,
+                       comment: str | None = None) -> Path:
+        """GIF or WebP (Pillow), MP4 (only with the optional imageio-ffmpeg); format from the suffix."""
+        suffix = Path(name).suffix.lower()
+        if suffix not in ANIMATION_FORMATS:
+            raise StudioError(f"Animations are saved as {', '.join(ANIMATION_FORMATS)}; '{suffix}' is not one.")
+        if not 0 < fps <= 120:
+            raise StudioError("Frames per second must be between 0 and 120.")
+        if suffix == ".mp4" and not mp4_available():
+            raise StudioError("MP4 needs the optional imageio-ffmpeg package (pip install 'gan-studio[video]'); "
+                              "GIF and WebP work without it.")
+        frames = list(frames)
+        if not frames:
+            raise StudioError("An animation needs at least one frame.")
+        duration = max(1, round(1000 / fps))
+
+        def write(p: Path) -> None:
+            if suffix == ".mp4":
+                import imageio_ffmpeg
+
+                h, w = frames[0].shape[:2]
+                # H.264 needs even sizes; yuv420p for players everywhere.
+                writer = imageio_ffmpeg.write_frames(str(p), (w, h), fps=fps, codec="libx264",
+                                                     pix_fmt_out="yuv420p", macro_block_size=2,
+                                                     output_params=["-f", "mp4"])
+                writer.send(None)
+                for f in frames:
+                    writer.send(np.ascontiguousarray(f))
+                writer.close()
+                return
+            pil = [Image.fromarray(f) for f in frames]
+            kw: dict = {"save_all": True, "append_images": pil[1:], "duration": duration}
+            if loop:
+                kw["loop"] = 0
+            if suffix == ".gif":
+                kw["disposal"] = 2
+                if comment:
+                    kw["comment"] = comment.encode("utf-8")[:60_000]
+                pil[0].save(p, format="GIF", **kw)
+            else:
+                pil[0].save(p, format="WEBP", lossless=False, quality=90, method=4, **kw)
+
+        return self._write_new(name, write)
+
+
+@dataclass
+class GridLayout:
+    kind: str
+    cols: int
+    gap: int
+    upscale: int
+    cells: list[Recipe | None] = field(default_factory=list)
+
+
+@dataclass
+class Embedded:
+    """What a studio PNG says about how it was made."""
+
+    version: str
+    checkpoint: str
+    checkpoint_sha256: str
+    model: str
+    recipe: Recipe | None = None
+    grid: GridLayout | None = None
+
+    def to_json(self) -> dict:
+        d: dict = {"studio_version": self.version, "checkpoint": self.checkpoint,
+                   "checkpoint_sha256": self.checkpoint_sha256, "model": self.model}
+        if self.recipe is not None:
+            d["recipe"] = self.recipe.to_json()
+        if self.grid is not None:
+            d["grid"] = {"kind": self.grid.kind, "cols": self.grid.cols, "gap": self.grid.gap,
+                         "upscale": self.grid.upscale,
+                         "cells": [None if c is None else c.to_json() for c in self.grid.cells]}
+        return d
+
+
+def _json(text: str, cap: int, what: str):
+    if len(text) > cap:
+        raise StudioError(f"The {what} in this PNG is {len(text)} characters long; more than the {cap} allowed.")
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        raise StudioError(f"The {what} in this PNG is not valid JSON.") from None
+
+
+def read_png_text(path: str | os.PathLike) -> dict[str, str]:
+    """The text chunks before the image data, without decoding pixels (bounded by Pillow's text caps)."""
+    path = Path(path).expanduser()
+    try:
+        if path.stat().st_size > MAX_PNG_BYTES:
+            raise StudioError(f"{path.name} is larger than 1 GiB; not reading it.")
+        with Image.open(path) as im:
+            if im.format != "PNG":
+                raise StudioError(f"{path.name} is a {im.format} file; recipes are read from PNGs.")
+            return {str(k): v for k, v in im.info.items() if isinstance(v, str)}
+    except FileNotFoundError:
+        raise StudioError(f"{path} does not exist.") from None
+    except (UnidentifiedImageError, Image.DecompressionBombError, ValueError, SyntaxError) as e:
+        raise StudioError(f"{path.name} cannot be read as a PNG ({e}).") from None
+    except OSError as e:
+        raise StudioError(f"Cannot read {path}: {e.strerror or e}.") from None
+
+
+def read_embedded(path: str | os.PathLike) -> Embedded:
+    """The recipe (or grid of recipes) a studio PNG carries; StudioError if it has none or it is malformed."""
+    from studio.core.explore.render import UPSCALES, Recipe
+
+    text = read_png_text(path)
+    if "gan-studio:recipe" not in text and "gan-studio:grid" not in text:
+        raise StudioError(f"{Path(path).name} carries no GAN Studio recipe.")
+    emb = Embedded(
+        version=text.get("gan-studio:version", "")[:64], checkpoint=text.get("gan-studio:checkpoint", "")[:4096],
+        checkpoint_sha256=text.get("gan-studio:checkpoint-sha256", "")[:64], model=text.get("gan-studio:model", "")[:32],
+    )
+    if "gan-studio:recipe" in text:
+        emb.recipe = Recipe.from_json(_json(text["gan-studio:recipe"], MAX_RECIPE_CHARS, "recipe"))
+    else:
+        g = _json(text["gan-studio:grid"], MAX_GRID_CHARS, "grid recipe")
+        if not isinstance(g, dict) or not isinstance(g.get("cells"), list):
+            raise StudioError("The grid recipe in this PNG has no list of cells.")
+        cells = g["cells"]
+        cols, gap, up = g.get("cols"), g.get("gap", 2), g.get("upscale", 1)
+        if len(cells) == 0 or len(cells) > MAX_GRID_CELLS:
+            raise StudioError(f"The grid recipe must have from 1 to {MAX_GRID_CELLS} cells.")
+        if not (isinstance(cols, int) and 1 <= cols <= len(cells)) or not (isinstance(gap, int) and 0 <= gap <= 64):
+            raise StudioError("The grid recipe's layout (columns, gap) is not valid.")
+        if up not in UPSCALES:
+            raise StudioError("The grid recipe's upscale must be 1, 2 or 4.")
+        emb.grid = GridLayout(str(g.get("kind", "grid"))[:32], cols, gap, up,
+                              [None if c is None else Recipe.from_json(c) for c in cells])
+    return emb
+
+
+def regenerate(embedded: Embedded, renderer: Renderer) -> np.ndarray:
+    """The exact pixels an embedded recipe describes (bit-identical on the device that made them)."""
+    if embedded.recipe is not None:
+        return renderer.render_final(embedded.recipe)
+    assert embedded.grid is not None
+    g = embedded.grid
+    res = renderer.resolution
+    blank = np.full((res, res, 3), 255, np.uint8)
+    images = [blank if c is None else renderer.render(c) for c in g.cells]
+    return upscale(tile(images, g.cols, g.gap), g.upscale)

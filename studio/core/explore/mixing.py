@@ -1,0 +1,105 @@
+"""Style mixing: layer ranges of w from one seed, the rest from another; StyleGAN-style mixing grids."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+
+from studio.core.errors import StudioError
+
+if TYPE_CHECKING:
+    from studio.core.explore.render import Recipe, Renderer
+
+GROUPS = ("coarse", "middle", "fine")
+
+
+def require_style(renderer: Renderer) -> None:
+    if not renderer.is_style or not hasattr(renderer.G, "layer_groups"):
+        raise StudioError("Style mixing needs the style-based model: this checkpoint is a "
+                          f"{renderer.state.get('model', 'different')} model, which has one latent for all "
+                          "layers. Train with --model style to mix styles.")
+
+
+def layer_range(text: str, renderer: Renderer) -> range:
+    """'coarse' | 'middle' | 'fine' | 'A-B' (inclusive w indices) | 'A' | '' (no layers) -> a range."""
+    require_style(renderer)
+    text = str(text).strip().lower()
+    n = renderer.num_ws
+    if text in ("", "none"):
+        return range(0, 0)
+    if text == "all":
+        return range(0, n)
+    if text in GROUPS:
+        return renderer.G.layer_groups()[text]
+    try:
+        a, _, b = text.partition("-")
+        lo, hi = int(a), int(b) if b else int(a)
+    except ValueError:
+        raise StudioError(f"'{text}' is not a layer range: use coarse, middle, fine or A-B (e.g. 0-3).") from None
+    if not 0 <= lo <= hi < n:
+        raise StudioError(f"Layers {lo}-{hi} do not exist: this model has layers 0-{n - 1}.")
+    return range(lo, hi + 1)
+
+
+def mix_ws(dst: torch.Tensor, src: torch.Tensor, layers: range) -> torch.Tensor:
+    """dst's latents [B, num_ws, w_dim] with the w's of `layers` taken from src."""
+    out = dst.clone()
+    if len(layers):
+        out[:, layers.start:layers.stop] = src[:, layers.start:layers.stop].to(out)
+    return out
+
+
+@dataclass
+class MixGrid:
+    """A rows x cols mixing grid: cell (r, c) is row seed r with column seed c's styles on `layers`."""
+
+    image: np.ndarray  # the whole grid with a header row and column, uint8 (H, W, 3)
+    cells: list[Recipe | None]  # row-major, (rows + 1) x (cols + 1); the top-left corner is blank
+    cols: int  # cells per grid row (cols + 1)
+    cell_images: list[list[np.ndarray]]  # [row][col] of the mixed cells only
+
+
+def mix_recipe(base: Recipe, row_seed: int, col_seed: int, layers: range) -> Recipe:
+    return dataclasses.replace(base, seeds=[row_seed], weights=None, mix_seed=col_seed,
+                               mix_layers=[layers.start, layers.stop], w=None, w_shape=None)
+
+
+def mix_grid(renderer: Renderer, rows: list[int], cols: list[int], layers: range, base: Recipe | None = None,
+             gap: int = 2) -> MixGrid:
+    """StyleGAN's style_mixing.py layout: column seeds along the top, row seeds down the left."""
+    from studio.core.explore.render import Recipe
+    from studio.core.export import tile
+
+    require_style(renderer)
+    if not rows or not cols:
+        raise StudioError("A mixing grid needs at least one row seed and one column seed.")
+    if len(rows) * len(cols) > 1024:
+        raise StudioError("A mixing grid is limited to 1024 cells.")
+    base = base or Recipe()
+    res = renderer.resolution
+    blank = np.full((res, res, 3), 255, np.uint8)
+    cells: list[Recipe | None] = [None]
+    images = [blank]
+    for c in cols:
+        r = dataclasses.replace(base, seeds=[c], weights=None, mix_seed=None, mix_layers=None, w=None, w_shape=None)
+        cells.append(r)
+        images.append(renderer.render(r))
+    cell_images = []
+    for row in rows:
+        r0 = dataclasses.replace(base, seeds=[row], weights=None, mix_seed=None, mix_layers=None, w=None,
+                                 w_shape=None)
+        cells.append(r0)
+        images.append(renderer.render(r0))
+        line = []
+        for c in cols:
+            rc = mix_recipe(base, row, c, layers)
+            cells.append(rc)
+            img = renderer.render(rc)
+            images.append(img)
+            line.append(img)
+        cell_images.append(line)
+    return MixGrid(tile(images, len(cols) + 1, gap), cells, len(cols) + 1, cell_images)

@@ -1,0 +1,73 @@
+"""Memorisation check: the training images nearest to a generated one, in a perceptual-ish feature space."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from studio.core.errors import StudioError
+from studio.core.explore.features import FeatureSpace, load_discriminator
+
+
+@dataclass
+class Match:
+    index: int  # position in the training set (sorted file order)
+    distance: float  # cosine distance in the feature space: 0 is identical
+    image: np.ndarray  # uint8 (H, W, 3)
+
+
+def training_images(checkpoint: str | Path) -> np.ndarray:
+    """The decoded training images [N, H, W, 3] of the run a checkpoint belongs to (from its cache)."""
+    from studio.core.data import ImageFolder
+    from studio.core.run import RunDir
+    from studio.core.training.checkpoint import read_state
+    from studio.core.training.config import TrainConfig
+
+    checkpoint = Path(checkpoint)
+    state = read_state(checkpoint)
+    try:
+        cfg = TrainConfig.from_json(state["config"])
+    except (KeyError, TypeError) as e:
+        raise StudioError(f"{checkpoint.name} does not say which images it was trained on ({e}).") from None
+    run = RunDir(checkpoint.parent.parent) if checkpoint.parent.name == "checkpoints" else None
+    if not Path(cfg.data).expanduser().is_dir():
+        raise StudioError(f"The training images ({cfg.data}) are no longer there, so the nearest ones "
+                          "cannot be shown.")
+    folder = ImageFolder(cfg.data, cfg.data_config(), cache_dir=run.cache_dir if run is not None else None)
+    return folder.images
+
+
+class NearestImages:
+    """An index of training images in a feature space (the run's discriminator, falling back to pixels)."""
+
+    def __init__(self, images: np.ndarray, features: FeatureSpace) -> None:
+        if images.ndim != 4 or images.shape[0] == 0:
+            raise StudioError("There are no training images to compare with.")
+        self.images, self.features = images, features
+        self.index = features(images)
+
+    @classmethod
+    def for_checkpoint(cls, checkpoint: str | Path, kind: str = "auto", device: torch.device | str = "cpu",
+                       images: np.ndarray | None = None) -> NearestImages:
+        D = load_discriminator(checkpoint, device) if kind != "pixels" else None
+        imgs = images if images is not None else training_images(checkpoint)
+        return cls(imgs, FeatureSpace(D, kind, device))
+
+    @property
+    def kind(self) -> str:
+        return self.features.kind
+
+    def nearest(self, image: np.ndarray, k: int = 8) -> list[Match]:
+        """The k training images nearest to `image` (uint8 HWC at the training resolution), nearest first."""
+        if image.shape[:2] != self.images.shape[1:3]:
+            from PIL import Image
+
+            image = np.asarray(Image.fromarray(image).resize(self.images.shape[1:3][::-1], Image.LANCZOS))
+        q = self.features(image[None])
+        dist = 1 - (self.index @ q[0])
+        k = min(k, len(dist))
+        order = torch.argsort(dist, stable=True)[:k].tolist()
+        return [Match(i, float(dist[i]), self.images[i]) for i in order]
