@@ -87,3 +87,16 @@ class AdaController:
         self.p.fill_(s["p"])
         self._sign_sum.fill_(s["sign_sum"])
         self._count = int(s["count"])
+
+
+def augment_preview(images, p: float = 0.5, seed: int = 0):
+    """uint8 (N, H, W, 3) images -> the same images as the discriminator sees them at probability p.
+
+    For the GUI's augmentation preview: the same ops as training, run on the CPU from a fixed seed.
+    """
+    import numpy as np
+
+    x = torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).float().div(127.5).sub(1.0)
+    g = torch.Generator().manual_seed(seed)
+    y = augment(x, torch.tensor(float(p)), g)
+    return (y * 127.5 + 128).clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).contiguous().numpy()

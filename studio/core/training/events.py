@@ -50,7 +50,7 @@ class Saved:
 
 @dataclass
 class Message:
-    level: str  # "info" | "warning"
+    level: str  # "info" | "warning" | "error"
     text: str
 
 
@@ -61,7 +61,7 @@ class Paused:
 
 @dataclass
 class Finished:
-    reason: str  # "completed" | "stopped"
+    reason: str  # "completed" | "stopped" | "diverged"
     step: int
     kimg: float
     checkpoint: str | None

@@ -138,6 +138,8 @@ class Trainer:
             self.opt_d = torch.optim.Adam(
                 self.D.parameters(), lr=cfg.lr_d * ratio, betas=(cfg.beta1**ratio, cfg.beta2**ratio), **fast
             )
+        self._base_lr_g = [g["lr"] for g in self.opt_g.param_groups]
+        self._base_lr_d = [g["lr"] for g in self.opt_d.param_groups]
         self.ema = EMA(self.G, self.G_ema, cfg.ema_kimg, cfg.ema_rampup) if cfg.ema_kimg > 0 else None
         self.gen = torch.Generator(device=dev).manual_seed(cfg.seed)
         self.images = torch.from_numpy(np.ascontiguousarray(self.dataset.images)).permute(0, 3, 1, 2).to(dev)
@@ -153,6 +155,8 @@ class Trainer:
         self.train_seconds = 0.0
         self._acc: dict[str, torch.Tensor] = {}
         self._acc_n: dict[str, int] = {}
+        self._good: dict | None = None  # last state known to be finite, for rolling back after NaN/Inf
+        self.recoveries = 0
 
     @property
     def batch(self) -> int:
@@ -345,6 +349,54 @@ class Trainer:
         if self.ada is not None and ckpt.state.get("ada"):
             self.ada.load_state(ckpt.state["ada"])
 
+    # ------------------------------------------------------------------ recovery
+    max_recoveries = 3
+    good_state_seconds = 60.0
+
+    def _capture(self) -> dict:
+        return {
+            "G": copy.deepcopy(self.G.state_dict()), "D": copy.deepcopy(self.D.state_dict()),
+            "G_ema": copy.deepcopy(self.G_ema.state_dict()),
+            "opt_g": copy.deepcopy(self.opt_g.state_dict()), "opt_d": copy.deepcopy(self.opt_d.state_dict()),
+            "gen": self.gen.get_state(), "step": self.step_count, "nimg": self.nimg,
+            "ada": self.ada.state() if self.ada is not None else None,
+        }
+
+    def _roll_back(self) -> str:
+        """Restore the last finite state and halve the learning rates; returns a message for the user."""
+        snap = self._good
+        assert snap is not None
+        lr_before = [g["lr"] for g in self.opt_g.param_groups]
+        self.G.load_state_dict(snap["G"])
+        self.D.load_state_dict(snap["D"])
+        self.G_ema.load_state_dict(snap["G_ema"])
+        self.opt_g.load_state_dict(snap["opt_g"])
+        self.opt_d.load_state_dict(snap["opt_d"])
+        for opt, base in ((self.opt_g, self._base_lr_g), (self.opt_d, self._base_lr_d)):
+            for g, lr in zip(opt.param_groups, base, strict=True):
+                g["lr"] = lr * 0.5**self.recoveries
+        self.gen.set_state(snap["gen"])
+        self.gen.manual_seed(self.cfg.seed + 7919 * self.recoveries)  # a different path this time
+        self.step_count, self.nimg = snap["step"], snap["nimg"]
+        if self.ada is not None and snap["ada"]:
+            self.ada.load_state(snap["ada"])
+        self._acc.clear()
+        self._acc_n.clear()
+        return (f"Losses became NaN/Inf: rolled back to step {self.step_count} and halved the learning rate "
+                f"({lr_before[0]:.2g} -> {self.opt_g.param_groups[0]['lr']:.2g}); "
+                f"recovery {self.recoveries} of {self.max_recoveries}.")
+
+    def _try_save(self, kind: str, image: np.ndarray | None = None) -> Event:
+        """Save a checkpoint or snapshot; a full or unwritable disk is reported, and training goes on."""
+        try:
+            path = self.save_checkpoint() if kind == "checkpoint" else self.save_snapshot(image)
+        except OSError as e:
+            return Message("warning", f"Could not save the {kind} in {self.run.path}: {e.strerror or e}. "
+                                      "Older files are intact; free some space or fix the folder's permissions.")
+        if kind == "checkpoint":
+            self._good = self._capture()
+        return Saved(kind, self.step_count, str(path))
+
     # ------------------------------------------------------------------ control
     def pause(self) -> None:
         self._pause.set()
@@ -391,6 +443,8 @@ class Trainer:
         ckpt_path: Path | None = None
         if self.live_samples:
             yield Samples(self.step_count, self.kimg, self.sample_grid())
+        self._good = self._capture()
+        last_good = 0.0
         while True:
             if self._stop.is_set():
                 reason = "stopped"
@@ -414,6 +468,18 @@ class Trainer:
                 budget is not None and session_seconds >= budget)
             if session_seconds - last_report >= self.report_seconds or done_next:
                 losses = self._read_losses()
+                if not all(math.isfinite(v) for v in losses.values()):
+                    self.recoveries += 1
+                    if self.recoveries > self.max_recoveries:
+                        yield Message("error", "Training diverged again after 3 recoveries (losses NaN/Inf). "
+                                               "Try a lower learning rate, the hinge loss, a larger R1 gamma "
+                                               "or a smaller model; the last good checkpoint is kept.")
+                        reason = "diverged"
+                        break
+                    yield Message("warning", self._roll_back())
+                    continue
+                if session_seconds - last_good >= self.good_state_seconds:
+                    self._good, last_good = self._capture(), session_seconds
                 for k, v in losses.items():
                     log_acc.setdefault(k, []).append(v)
                 window = session_seconds - time_at_report
@@ -436,9 +502,6 @@ class Trainer:
                     rec = {"step": self.step_count, "kimg": round(self.kimg, 4), "time": round(self.train_seconds, 3),
                            "images_per_second": round(ips, 2), "augment_p": round(p, 4)}
                     rec.update({k: sum(v) / len(v) for k, v in log_acc.items()})
-                    if not all(math.isfinite(v) for k, v in rec.items() if isinstance(v, float)):
-                        yield Message("warning", f"Losses are not finite at step {self.step_count}: "
-                                                 "try a lower learning rate or another loss.")
                     self.run.append_metrics(rec)
                     log_acc.clear()
                     last_log = session_seconds
@@ -447,21 +510,27 @@ class Trainer:
                 yield Samples(self.step_count, self.kimg, self.sample_grid())
             if session_seconds - last_snapshot >= cfg.snapshot_minutes * 60:
                 last_snapshot = session_seconds
-                yield Saved("snapshot", self.step_count, str(self.save_snapshot()))
+                yield self._try_save("snapshot")
             due_steps = cfg.checkpoint_every > 0 and self.step_count % cfg.checkpoint_every == 0
             if due_steps or session_seconds - last_ckpt >= cfg.checkpoint_minutes * 60:
                 last_ckpt = session_seconds
-                ckpt_path = self.save_checkpoint()
-                yield Saved("checkpoint", self.step_count, str(ckpt_path))
-        # Always leave a checkpoint and a snapshot of where the run ended.
-        if ckpt_path is None or ckpt_path != self.run.checkpoint_path(self.step_count) or not ckpt_path.exists():
-            ckpt_path = self.save_checkpoint()
-            yield Saved("checkpoint", self.step_count, str(ckpt_path))
+                ev = self._try_save("checkpoint")
+                ckpt_path = Path(ev.path) if isinstance(ev, Saved) else ckpt_path
+                yield ev
+        # Always leave a checkpoint and a snapshot of where the run ended (unless it diverged:
+        # then the last good checkpoint stays the latest).
+        if reason != "diverged" and (ckpt_path is None or ckpt_path != self.run.checkpoint_path(self.step_count)
+                                     or not ckpt_path.exists()):
+            ev = self._try_save("checkpoint")
+            ckpt_path = Path(ev.path) if isinstance(ev, Saved) else ckpt_path
+            yield ev
         grid = self.sample_grid()
-        yield Saved("snapshot", self.step_count, str(self.save_snapshot(grid)))
+        yield self._try_save("snapshot", grid)
         if self.live_samples:
             yield Samples(self.step_count, self.kimg, grid)
-        yield Finished(reason, self.step_count, self.kimg, str(ckpt_path))
+        if ckpt_path is None:
+            ckpt_path = self.run.latest_checkpoint()
+        yield Finished(reason, self.step_count, self.kimg, str(ckpt_path) if ckpt_path else None)
 
     def train(self, on_event: Callable[[Event], None] | None = None) -> Finished:
         """Run to the end (or until stop()), passing every event to `on_event`."""
