@@ -150,6 +150,7 @@ class Recipe:
                 raise bad("w vector needs a text value and a [layers, size] shape")
             if math.prod(self.w_shape) > MAX_W_VALUES or len(self.w) > MAX_W_VALUES * 6:
                 raise bad(f"w vector is larger than {MAX_W_VALUES} numbers")
+            decode_w(self.w, self.w_shape)  # base64, length and finiteness
         if self.upscale not in UPSCALES:
             raise bad("upscale must be 1, 2 or 4")
 

@@ -1,0 +1,121 @@
+"""Export for real: PNG + recipe round-trips bit-exact, upscales, grids, animations, no overwrite, caps."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, PngImagePlugin
+
+from studio.core.errors import StudioError
+from studio.core.explore.animate import keyframe_frames, seed_frames, walk_frames
+from studio.core.explore.mixing import layer_range, mix_grid
+from studio.core.explore.render import Recipe, Renderer
+from studio.core.export import Exporter, mp4_available, read_embedded, regenerate, upscale
+from tests.core.test_explore import make_run
+
+
+@pytest.fixture(scope="module")
+def renderer(tmp_path_factory: pytest.TempPathFactory) -> Renderer:
+    base = tmp_path_factory.mktemp("export")
+    return Renderer.open(make_run("style", base), cache_dir=base / "cache")
+
+
+def pixels(path: Path) -> np.ndarray:
+    return np.asarray(Image.open(path).convert("RGB"))
+
+
+@pytest.mark.parametrize("scale", [1, 2, 4])
+def test_png_round_trip_is_bit_exact(renderer: Renderer, tmp_path: Path, scale: int):
+    recipe = Recipe(seeds=[3, 8], weights=[0.25, 0.75], truncation=0.7, mix_seed=5, mix_layers=[0, 2],
+                    directions=[[0, 1.5], [2, -1.0]], direction_layers=[1, 3], pca_samples=256,
+                    noise_mode="random", noise_seed=42, upscale=scale)
+    path = Exporter(tmp_path).save_recipe(renderer, recipe, "art.png")
+    assert Image.open(path).size == (16 * scale, 16 * scale)
+    emb = read_embedded(path)
+    assert emb.checkpoint_sha256 == renderer.checkpoint_sha256 and emb.model == "style"
+    r = emb.recipe
+    assert r.seeds == [3, 8] and r.truncation == 0.7 and r.mix_layers == [0, 2] and r.directions[0] == [0, 1.5]
+    assert r.w is not None and r.w_shape == [renderer.num_ws, renderer.w_dim]
+    assert np.array_equal(regenerate(emb, renderer), pixels(path))
+    # The embedded w alone rebuilds the image, whatever the PCA cache holds.
+    assert np.array_equal(renderer.synthesize(renderer.ws(r), r), renderer.render(recipe))
+
+
+def test_grid_round_trip(renderer: Renderer, tmp_path: Path):
+    grid = mix_grid(renderer, [1, 2], [10, 11, 12], layer_range("middle", renderer))
+    path = Exporter(tmp_path).save_png(grid.image, "mix.png", renderer.describe_grid(grid.cells, grid.cols))
+    emb = read_embedded(path)
+    assert emb.grid is not None and emb.grid.cols == 4 and emb.grid.cells[0] is None
+    assert np.array_equal(regenerate(emb, renderer), pixels(path))
+
+
+def test_never_overwrites(renderer: Renderer, tmp_path: Path):
+    ex = Exporter(tmp_path)
+    a = ex.save_recipe(renderer, Recipe(seeds=[1]), "x.png")
+    before = a.read_bytes()
+    b = ex.save_recipe(renderer, Recipe(seeds=[2]), "x.png")
+    c = ex.save_recipe(renderer, Recipe(seeds=[3]), "x.png")
+    assert [a.name, b.name, c.name] == ["x.png", "x-2.png", "x-3.png"]
+    assert a.read_bytes() == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary left
+
+
+def test_upscale_is_lanczos_and_deterministic():
+    img = np.random.RandomState(0).randint(0, 255, (8, 8, 3), dtype=np.uint8)
+    up = upscale(img, 4)
+    assert up.shape == (32, 32, 3) and np.array_equal(up, upscale(img, 4))
+    with pytest.raises(StudioError):
+        upscale(img, 3)
+
+
+def test_animations(renderer: Renderer, tmp_path: Path):
+    ex = Exporter(tmp_path)
+    done = []
+    frames = list(seed_frames(renderer, [1, 5, 9], 12, loop=True, progress=lambda i, n: done.append(i)))
+    assert done == list(range(1, 13)) and len(frames) == 12
+    assert np.array_equal(frames[0], renderer.render(Recipe(seeds=[1])))
+    gif = ex.save_animation(frames, "walk.gif", fps=12)
+    webp = ex.save_animation(walk_frames(renderer, 3, 8), "walk.webp", fps=12)
+    for p, n in ((gif, 12), (webp, 8)):
+        with Image.open(p) as im:
+            assert im.n_frames == n and im.size == (16, 16)
+    keys = [renderer.seed_ws([s]) for s in (1, 2)]
+    w_frames = list(keyframe_frames(renderer, keys, 5, loop=False))
+    assert np.array_equal(w_frames[-1], renderer.render(Recipe(seeds=[2])))
+    if mp4_available():
+        assert ex.save_animation(frames, "walk.mp4").stat().st_size > 0
+    else:
+        with pytest.raises(StudioError, match="imageio-ffmpeg"):
+            ex.save_animation(frames, "walk.mp4")
+    with pytest.raises(StudioError):
+        ex.save_animation(frames, "walk.avi")
+
+
+def _png_with(tmp_path: Path, chunks: dict[str, str]) -> Path:
+    info = PngImagePlugin.PngInfo()
+    for k, v in chunks.items():
+        info.add_itxt(k, v)
+    p = tmp_path / "crafted.png"
+    Image.new("RGB", (4, 4)).save(p, pnginfo=info)
+    return p
+
+
+def test_malformed_or_enormous_recipes_are_refused(tmp_path: Path):
+    with pytest.raises(StudioError, match="no GAN Studio recipe"):
+        read_embedded(_png_with(tmp_path, {"Comment": "hello"}))
+    with pytest.raises(StudioError, match="not valid JSON"):
+        read_embedded(_png_with(tmp_path, {"gan-studio:recipe": "{nope"}))
+    with pytest.raises(StudioError, match="characters long"):
+        read_embedded(_png_with(tmp_path, {"gan-studio:recipe": json.dumps({"seeds": [1] * 600_000})}))
+    with pytest.raises(StudioError, match="seeds"):
+        read_embedded(_png_with(tmp_path, {"gan-studio:recipe": json.dumps({"seeds": [1] * 5000})}))
+    with pytest.raises(StudioError, match="cells"):
+        read_embedded(_png_with(tmp_path, {"gan-studio:grid": json.dumps({"cells": [None] * 5000, "cols": 1})}))
+    with pytest.raises(StudioError, match="w vector"):
+        read_embedded(_png_with(tmp_path, {"gan-studio:recipe": json.dumps({"w": "!!", "w_shape": [1, 1]})}))
+    (tmp_path / "not.png").write_bytes(b"garbage")
+    with pytest.raises(StudioError, match="cannot be read"):
+        read_embedded(tmp_path / "not.png")
