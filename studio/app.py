@@ -1,0 +1,55 @@
+"""`studio`, `studio PATH`, `studio --demo`: start Qt, open the main window, open what was asked for.
+
+torch is not imported here: the window appears first, and torch loads in a background thread."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+APP_NAME = "GAN Studio"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="studio", description="GAN Studio: open an image folder or a run and train.")
+    p.add_argument("path", nargs="?", help="a folder of images, or a run folder (opened live if being written)")
+    p.add_argument("--demo", action="store_true", help="open the embedded demo images (written once per user)")
+    p.add_argument("--start", action="store_true", help="start training as soon as the folder has been read")
+    p.add_argument("--steps", type=int, help="with --start: train this many steps")
+    return p
+
+
+def run_app(argv: list[str]) -> int:
+    t0 = time.perf_counter()
+    args = build_parser().parse_args(argv)
+    from PySide6.QtCore import QCoreApplication, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    QCoreApplication.setOrganizationName(APP_NAME)
+    QCoreApplication.setApplicationName(APP_NAME)
+    app = QApplication.instance() or QApplication([sys.argv[0], *argv])
+    # Fusion draws with the palette, so the window follows the system's light or dark scheme.
+    app.setStyle("Fusion")
+    from studio.ui.main_window import MainWindow
+
+    window = MainWindow()
+    icon = Path(__file__).resolve().parent.parent / "resources" / "icon.svg"
+    if icon.exists():
+        from PySide6.QtGui import QIcon
+
+        app.setWindowIcon(QIcon(str(icon)))
+    window.show()
+    shown = time.perf_counter() - t0
+    if os.environ.get("GAN_STUDIO_TIMING"):
+        print(f"window shown after {shown:.2f} s", file=sys.stderr, flush=True)
+    if args.start:
+        window.autostart = True
+        window.autostart_steps = args.steps
+    if args.demo:
+        QTimer.singleShot(0, window.open_demo)
+    elif args.path:
+        QTimer.singleShot(0, lambda: window.open_path(args.path))
+    return app.exec()

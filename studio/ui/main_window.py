@@ -1,0 +1,815 @@
+"""The studio window: a welcome view, then a project view with the training panel on the left and the
+live samples, curves, dataset, snapshots and explorer on the right. It wires widgets to the
+training worker (studio.ui.worker), the dataset loader and the run follower; it computes nothing."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import QSettings, Qt, QThread, QTimer, QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QImage, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QSplitter,
+    QStackedWidget,
+    QSystemTrayIcon,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.ui.dataset_loader import DatasetLoader, LoadedDataset
+from studio.ui.device_probe import DeviceProbe
+from studio.ui.follower import RunFollower
+from studio.ui.widgets.dataset_panel import DatasetPanel
+from studio.ui.widgets.loss_plot import LossPlot
+from studio.ui.widgets.message_bar import MessageBar
+from studio.ui.widgets.progress_panel import ProgressPanel
+from studio.ui.widgets.sample_grid import SampleGrid
+from studio.ui.widgets.snapshot_compare import SnapshotCompare
+from studio.ui.widgets.timelapse import Timelapse
+from studio.ui.widgets.train_panel import TrainPanel
+from studio.ui.widgets.welcome import WelcomeView
+from studio.ui.worker import TrainWorker
+
+try:  # the explorer is built alongside; the window works without it
+    from studio.ui.explore.tab import ExploreTab
+except ImportError:
+    ExploreTab = None
+
+MAX_RECENT = 10
+STOP_WAIT_MS = 30_000
+STATE_TEXT = {
+    "empty": "No project open", "idle": "Ready", "loading": "Reading images…", "training": "Training",
+    "paused": "Paused", "stopping": "Stopping — saving a checkpoint…", "following": "Following a run",
+}
+
+
+@dataclass
+class Project:
+    """What is open: an image folder, a run folder, or both (a run knows its data folder)."""
+
+    data: Path | None
+    run: Path | None = None
+
+
+def default_home() -> Path:
+    """Per-user folder for runs and the demo data (platformdirs: the right place on every OS)."""
+    from platformdirs import user_data_path
+
+    return user_data_path("gan-studio", appauthor=False)
+
+
+def default_cache() -> Path:
+    from platformdirs import user_cache_path
+
+    return user_cache_path("gan-studio", appauthor=False)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, home: Path | None = None, cache: Path | None = None, settings: QSettings | None = None,
+                 probe_devices: bool = True) -> None:
+        super().__init__()
+        self.home = Path(home) if home is not None else default_home()
+        self.cache = Path(cache) if cache is not None else default_cache()
+        self.settings = settings if settings is not None else QSettings()
+        self.project: Project | None = None
+        self.dataset: LoadedDataset | None = None
+        self.worker: TrainWorker | None = None
+        self.loader: DatasetLoader | None = None
+        self.follower: RunFollower | None = None
+        self.probe: DeviceProbe | None = None
+        self.gpu = False
+        self.autostart = False  # start training as soon as the folder is read (`studio --start`)
+        self.autostart_steps: int | None = None
+        self.live_image = QImage()
+        self.live_caption = ""
+        self.frames: list[tuple[int, str]] = []
+        self.state = "empty"
+        self._closing = False
+        self._suggested_for: Path | None = None
+        self._run_total_steps: int | None = None
+        self._augment_used = True
+        self._tray: QSystemTrayIcon | None = None
+        # Asked before closing while training; tests answer it directly.
+        self.confirm_stop: Callable[[], bool] = self._ask_stop
+
+        self.setWindowTitle("GAN Studio")
+        self.setAcceptDrops(True)
+        self.resize(1400, 900)
+        self._build()
+        self._build_menus()
+        self._restore_settings()
+        self._refresh = QTimer(self)
+        self._refresh.setInterval(200)  # curves redraw at most 5 Hz, however fast points arrive
+        self._refresh.timeout.connect(self.loss_plot.flush)
+        self._refresh.start()
+        self._reload_timer = QTimer(self)
+        self._reload_timer.setSingleShot(True)
+        self._reload_timer.setInterval(300)
+        self._reload_timer.timeout.connect(self._reload_dataset)
+        self.set_state("empty")
+        if probe_devices:
+            QTimer.singleShot(0, self._probe_devices)
+
+    # ================================================================== layout
+    def _build(self) -> None:
+        self.message_bar = MessageBar()
+        self.welcome = WelcomeView()
+        self.welcome.open_folder_requested.connect(self.choose_folder)
+        self.welcome.open_run_requested.connect(self.choose_run)
+        self.welcome.demo_requested.connect(self.open_demo)
+        self.welcome.recent_selected.connect(self.open_path)
+
+        self.train_panel = TrainPanel()
+        self.train_panel.start_requested.connect(self.start_training)
+        self.train_panel.pause_requested.connect(self.pause_training)
+        self.train_panel.resume_requested.connect(self.resume_training)
+        self.train_panel.stop_requested.connect(self.stop_training)
+        for combo in (self.train_panel.resolution, self.train_panel.fit):
+            combo.currentIndexChanged.connect(lambda _i: self._schedule_reload())
+        self.train_panel.classes.toggled.connect(lambda _on: self._schedule_reload())
+        self.train_panel.background.editingFinished.connect(self._schedule_reload)
+        left = QScrollArea()
+        left.setWidgetResizable(True)
+        left.setWidget(self.train_panel)
+        left.setMinimumWidth(330)
+
+        self.grid = SampleGrid()
+        self.timelapse = Timelapse()
+        self.timelapse.frame_selected.connect(self._show_frame)
+        self.timelapse.live_selected.connect(self._show_live)
+        self.loss_plot = LossPlot()
+        self.progress_panel = ProgressPanel()
+        samples = QWidget()
+        sl = QVBoxLayout(samples)
+        sl.setContentsMargins(0, 0, 0, 0)
+        sl.addWidget(self.grid, 1)
+        sl.addWidget(self.timelapse)
+        live_split = QSplitter(Qt.Orientation.Horizontal)
+        live_split.addWidget(samples)
+        live_split.addWidget(self.loss_plot)
+        live_split.setStretchFactor(0, 1)
+        live_split.setStretchFactor(1, 1)
+        live_split.setChildrenCollapsible(False)
+        self.live_split = live_split
+        live = QWidget()
+        ll = QVBoxLayout(live)
+        ll.addWidget(live_split, 1)
+        ll.addWidget(self.progress_panel)
+
+        self.dataset_panel = DatasetPanel()
+        self.compare = SnapshotCompare()
+        self.compare.explore_requested.connect(self.explore_checkpoint)
+        self.compare.error.connect(lambda text: self.show_message("warning", text))
+        self.tabs = QTabWidget()
+        self.tabs.addTab(live, "Live")
+        self.tabs.addTab(self.dataset_panel, "Dataset")
+        self.tabs.addTab(self.compare, "Snapshots")
+        self.explore_tab = ExploreTab() if ExploreTab is not None else None
+        if self.explore_tab is not None:
+            self.tabs.addTab(self.explore_tab, "Explore")
+        self.tabs.currentChanged.connect(self._on_tab)
+
+        self.split = QSplitter(Qt.Orientation.Horizontal)
+        self.split.addWidget(left)
+        self.split.addWidget(self.tabs)
+        self.split.setStretchFactor(1, 1)
+        self.split.setSizes([360, 1040])
+        self.split.setChildrenCollapsible(False)
+
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.welcome)
+        self.stack.addWidget(self.split)
+        central = QWidget()
+        cl = QVBoxLayout(central)
+        cl.setContentsMargins(6, 6, 6, 0)
+        cl.addWidget(self.message_bar)
+        cl.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self.state_label = QLabel()
+        self.device_label = QLabel("Device: detecting…")
+        self.memory_label = QLabel()
+        self.memory_label.hide()
+        sb = self.statusBar()
+        sb.addPermanentWidget(self.memory_label)
+        sb.addPermanentWidget(self.device_label)
+        sb.addPermanentWidget(self.state_label)
+
+    def _build_menus(self) -> None:
+        def action(text: str, slot, shortcut=None, tip: str = "") -> QAction:
+            a = QAction(text, self)
+            if shortcut is not None:
+                a.setShortcuts(shortcut if isinstance(shortcut, list) else [shortcut])
+            a.setStatusTip(tip)
+            a.triggered.connect(slot)
+            self.addAction(a)  # shortcuts work whichever view is showing
+            return a
+
+        file_menu = self.menuBar().addMenu("&File")
+        self.open_action = action("&Open image folder…", self.choose_folder, QKeySequence.StandardKey.Open)
+        self.open_run_action = action("Open &run…", self.choose_run, QKeySequence("Ctrl+Shift+O"))
+        self.demo_action = action("Try the &demo data", self.open_demo)
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.export_action = action("&Export samples…", self.export_dialog, QKeySequence("Ctrl+E"),
+                                    "Save the sample grid on screen as a PNG")
+        self.close_action = action("&Close project", self.close_project, QKeySequence("Ctrl+W"))
+        self.quit_action = action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        for a in (self.open_action, self.open_run_action, self.demo_action):
+            file_menu.addAction(a)
+        file_menu.insertMenu(self.demo_action, self.recent_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(self.export_action)
+        file_menu.addAction(self.close_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+
+        train_menu = self.menuBar().addMenu("&Training")
+        self.start_action = action("&Start", self.start_or_toggle, QKeySequence("Ctrl+Return"))
+        self.pause_action = action("&Pause / resume", self.toggle_pause, QKeySequence(Qt.Key.Key_Space))
+        self.stop_action = action("S&top and save", self.stop_training, QKeySequence("Ctrl+."))
+        for a in (self.start_action, self.pause_action, self.stop_action):
+            train_menu.addAction(a)
+        view_menu = self.menuBar().addMenu("&View")
+        self.enlarge_action = action("&Enlarge samples", self.grid.enlarge, QKeySequence("F"))
+        view_menu.addAction(self.enlarge_action)
+        for i, name in enumerate(("&Live", "&Dataset", "S&napshots", "E&xplore")[: self.tabs.count()]):
+            view_menu.addAction(action(name, lambda _c=False, k=i: self.tabs.setCurrentIndex(k),
+                                       QKeySequence(f"Ctrl+{i + 1}")))
+
+    # ================================================================== settings
+    def _restore_settings(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        split = self.settings.value("window/split")
+        if split is not None:
+            self.split.restoreState(split)
+        unit = self.settings.value("train/length_unit")
+        if unit:
+            i = self.train_panel.length_unit.findData(unit)
+            if i >= 0:
+                self.train_panel.length_unit.setCurrentIndex(i)
+        self._update_recent()
+
+    def _save_settings(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/split", self.split.saveState())
+        self.settings.setValue("train/length_unit", self.train_panel.length_unit.currentData())
+        self.settings.sync()
+
+    def recent(self) -> list[str]:
+        value = self.settings.value("recent", [])
+        if isinstance(value, str):  # QSettings returns a lone string for a one-item list
+            value = [value]
+        return [str(v) for v in (value or [])]
+
+    def _remember(self, path: Path) -> None:
+        p = str(path)
+        items = [p] + [r for r in self.recent() if r != p]
+        self.settings.setValue("recent", items[:MAX_RECENT])
+        self._update_recent()
+
+    def _update_recent(self) -> None:
+        items = self.recent()
+        self.welcome.set_recent(items)
+        self.recent_menu.clear()
+        for p in items:
+            a = self.recent_menu.addAction(p)
+            a.triggered.connect(lambda _c=False, path=p: self.open_path(path))
+        self.recent_menu.setEnabled(bool(items))
+
+    # ================================================================== state
+    def set_state(self, state: str) -> None:
+        self.state = state
+        self.train_panel.set_state(state)
+        self.state_label.setText(STATE_TEXT[state])
+        self.start_action.setEnabled(state in ("idle", "training", "paused"))
+        self.pause_action.setEnabled(state in ("training", "paused"))
+        self.stop_action.setEnabled(state in ("loading", "training", "paused"))
+        self.export_action.setEnabled(not self.grid.image.isNull())
+
+    def show_message(self, level: str, text: str) -> None:
+        self.message_bar.show_message(level, text)
+        self.statusBar().showMessage(text.splitlines()[0] if text else "", 8000)
+
+    def _probe_devices(self) -> None:
+        self.probe = DeviceProbe(self)
+        self.probe.found.connect(self._on_devices)
+        self.probe.start()
+
+    def _on_devices(self, auto_name: str, extra: list, gpu: bool) -> None:
+        self.gpu = gpu
+        self.train_panel.set_devices(auto_name, [tuple(e) for e in extra])
+        if self.state not in ("training", "paused", "stopping", "loading"):
+            self.device_label.setText(f"Device: {auto_name}")
+
+    # ================================================================== opening things
+    def choose_folder(self) -> None:
+        start = self.settings.value("last_dir", str(Path.home()))
+        path = QFileDialog.getExistingDirectory(self, "Open a folder of images", start)
+        if path:
+            self.settings.setValue("last_dir", str(Path(path).parent))
+            self.open_folder(Path(path))
+
+    def choose_run(self) -> None:
+        start = str(self.home / "runs") if (self.home / "runs").is_dir() else str(Path.home())
+        path = QFileDialog.getExistingDirectory(self, "Open a run folder", start)
+        if path:
+            self.open_run(Path(path))
+
+    def open_demo(self) -> None:
+        from studio.core.demo import write_demo_data
+
+        folder = self.home / "demo-64"
+        self.statusBar().showMessage("Writing the demo images…")
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            write_demo_data(folder, count=512, size=64)
+        except OSError as e:
+            self.show_message("error", f"Could not write the demo images to {folder}: {e.strerror or e}.")
+            return
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.open_folder(folder)
+
+    def open_path(self, path: str | Path) -> None:
+        p = Path(path).expanduser()
+        if not p.exists():
+            self.show_message("error", f"{p} does not exist.")
+            return
+        if not p.is_dir():
+            self.show_message("error", f"{p} is a file. Open a folder of images, or a run folder.")
+            return
+        if (p / "config.json").is_file():
+            self.open_run(p)
+        else:
+            self.open_folder(p)
+
+    def _busy(self) -> bool:
+        if self.worker is not None:
+            self.show_message("warning", "Training is running: stop it before opening something else.")
+            return True
+        return False
+
+    def _close_current(self) -> None:
+        if self.follower is not None:
+            self.follower.stop()
+            self.follower.deleteLater()
+            self.follower = None
+        if self.loader is not None and self.loader.isRunning():
+            self.loader.requestInterruption()
+        self.loader = None
+        self.dataset = None
+        self.loss_plot.clear()
+        self.grid.clear()
+        self.live_image = QImage()
+        self.frames = []
+        self.timelapse.set_frames([])
+        self.compare.set_checkpoints([])
+        self.progress_panel.reset()
+        self.train_panel.set_resumable(False)
+        self.train_panel.run_folder.clear()
+        self.memory_label.hide()
+
+    def close_project(self) -> None:
+        if self._busy():
+            return
+        self._close_current()
+        self.project = None
+        self.stack.setCurrentWidget(self.welcome)
+        self.setWindowTitle("GAN Studio")
+        self.set_state("empty")
+
+    def open_folder(self, folder: Path) -> None:
+        if self._busy():
+            return
+        folder = Path(folder).expanduser()
+        if not folder.is_dir():
+            self.show_message("error", f"{folder} is not a folder.")
+            return
+        self._close_current()
+        self.project = Project(data=folder.resolve())
+        self._remember(self.project.data)
+        self.setWindowTitle(f"GAN Studio — {folder.name}")
+        self.stack.setCurrentWidget(self.split)
+        self.tabs.setCurrentWidget(self.dataset_panel)
+        self.set_state("idle")
+        self._load_dataset()
+
+    def open_run(self, path: Path) -> None:
+        if self._busy():
+            return
+        from studio.core.errors import StudioError
+        from studio.core.run import RunDir
+
+        run = RunDir(Path(path).expanduser().resolve())
+        try:
+            cfg = run.read_config()
+        except StudioError as e:
+            self.show_message("error", str(e))
+            return
+        self._close_current()
+        data = Path(cfg["data"]) if cfg.get("data") else None
+        self.project = Project(data=data, run=run.path)
+        self._remember(run.path)
+        self.setWindowTitle(f"GAN Studio — run {run.path.name}")
+        self.stack.setCurrentWidget(self.split)
+        self.tabs.setCurrentIndex(0)
+        self.train_panel.set_from_config(cfg)
+        self._run_total_steps = _total_steps(cfg)
+        self._augment_used = cfg.get("augment", "ada") != "none"
+        self.train_panel.run_folder.setText(str(run.path))
+        self.follower = RunFollower(run.path, parent=self)
+        self.follower.records.connect(self._on_records)
+        self.follower.snapshot.connect(self._on_follow_snapshot)
+        self.follower.checkpoints_changed.connect(self._refresh_checkpoints)
+        if run.is_being_written():
+            self.follower.ended.connect(self._on_follow_ended)
+            self.set_state("following")
+            self.show_message("info", f"Another process is training {run.path.name}: following it live "
+                                      "(curves and snapshots from its run folder).")
+            self.follower.start()
+        else:
+            self.follower.poll()  # show what the run has so far, once
+            self.set_state("idle")
+            self.train_panel.set_resumable(run.latest_checkpoint() is not None)
+        if data is not None and data.is_dir():
+            self._load_dataset()
+        elif data is not None:
+            self.dataset_panel.set_failed(f"The run's image folder {data} is not there any more.")
+
+    # ================================================================== dataset
+    def _schedule_reload(self) -> None:
+        if self.project is not None and self.project.data is not None and self.state == "idle":
+            self._reload_timer.start()
+
+    def _reload_dataset(self) -> None:
+        if self.project is not None and self.project.data is not None and self.state == "idle":
+            self._load_dataset()
+
+    def _load_dataset(self) -> None:
+        assert self.project is not None and self.project.data is not None
+        if self.loader is not None and self.loader.isRunning():
+            self.loader.requestInterruption()
+        tp = self.train_panel
+        self.dataset = None
+        self.dataset_panel.set_folder(str(self.project.data))
+        loader = DatasetLoader(self.project.data, int(tp.resolution.currentData()), tp.fit.currentData(),
+                               tp.background.text().strip() or "#ffffff", tp.classes.isChecked(), self.cache, self)
+        loader.progress.connect(self.dataset_panel.set_loading)
+        loader.loaded.connect(lambda result, ldr=loader: self._on_dataset(ldr, result))
+        loader.failed.connect(lambda text, ldr=loader: self._on_dataset_failed(ldr, text))
+        loader.finished.connect(loader.deleteLater)
+        self.loader = loader
+        loader.start()
+
+    def _on_dataset(self, loader: DatasetLoader, result: LoadedDataset) -> None:
+        if loader is not self.loader:
+            return  # an older request, superseded
+        self.loader = None
+        self.dataset = result
+        report = result.report
+        self.dataset_panel.set_report(report, result.thumbnails, result.augmented, result.augment_p)
+        if self.project is not None and self.project.run is None and self._suggested_for != self.project.data:
+            self._suggested_for = self.project.data
+            sides = sorted(min(w, h) for w, h in report.sizes) or [64]
+            before = self.train_panel.resolution.currentData()
+            self.train_panel.resolution.blockSignals(True)
+            self.train_panel.suggest_defaults(report.used, sides[len(sides) // 2], self.gpu)
+            self.train_panel.resolution.blockSignals(False)
+            if self.train_panel.resolution.currentData() != before:
+                self._load_dataset()
+                return
+        if report.skipped:
+            self.show_message("warning", f"{len(report.skipped)} file(s) could not be used; "
+                                         "the Dataset tab lists each with its reason.")
+        if self.autostart and self.state == "idle":
+            self.autostart = False
+            if self.autostart_steps:
+                self.train_panel.length_unit.setCurrentIndex(self.train_panel.length_unit.findData("steps"))
+                self.train_panel.length.setValue(self.autostart_steps)
+            self.start_training()
+
+    def _on_dataset_failed(self, loader: DatasetLoader, text: str) -> None:
+        if loader is not self.loader:
+            return
+        self.loader = None
+        self.dataset_panel.set_failed(text)
+        self.show_message("error", text)
+
+    # ================================================================== training
+    def start_or_toggle(self) -> None:
+        if self.state == "idle":
+            self.start_training()
+        else:
+            self.toggle_pause()
+
+    def toggle_pause(self) -> None:
+        if self.state == "training":
+            self.pause_training()
+        elif self.state == "paused":
+            self.resume_training()
+
+    def start_training(self) -> None:
+        if self.state != "idle" or self.project is None or self.worker is not None:
+            return
+        if self.project.data is None:
+            self.show_message("error", "This run does not say which image folder it was trained on.")
+            return
+        from studio.core.errors import StudioError
+
+        resume = self.train_panel.resume_box.isChecked() and self.train_panel.resume_box.isEnabled()
+        try:
+            cfg = self.train_panel.config(str(self.project.data))
+            cfg.validate()
+        except StudioError as e:
+            self.show_message("error", str(e))
+            return
+        if resume:
+            run_dir = self.project.run
+        elif self.train_panel.run_folder.text().strip() and not (
+                self.project.run and Path(self.train_panel.run_folder.text().strip()) == self.project.run):
+            run_dir = Path(self.train_panel.run_folder.text().strip()).expanduser()
+        else:
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            run_dir = self.home / "runs" / f"{self.project.data.name}-{stamp}"
+        dataset = None
+        if self.dataset is not None:
+            folder = self.dataset.folder
+            if folder.config == cfg.data_config() and Path(folder.folder).resolve() == self.project.data:
+                dataset = folder  # decoded once already: the trainer reuses it
+        if not resume:
+            self.loss_plot.clear()
+            self.grid.clear()
+            self.frames = []
+            self.timelapse.set_frames([])
+            self.compare.set_checkpoints([])
+            if self.follower is not None:
+                self.follower.stop()
+                self.follower.deleteLater()
+                self.follower = None
+        self._augment_used = cfg.augment != "none"
+        self.message_bar.hide()
+        worker = TrainWorker(cfg, run_dir, resume=resume, dataset=dataset, parent=self)
+        worker.loading.connect(self.progress_panel.set_loading)
+        worker.dataset_ready.connect(self._on_train_dataset)
+        worker.started_training.connect(self._on_started)
+        worker.progress.connect(self._on_progress)
+        worker.samples.connect(self._on_samples)
+        worker.saved.connect(self._on_saved)
+        worker.message.connect(self.show_message)
+        worker.paused.connect(self._on_paused)
+        worker.finished_training.connect(self._on_finished)
+        worker.failed.connect(lambda text: self.show_message("error", text))
+        worker.finished.connect(self._on_thread_finished)
+        self.worker = worker
+        self.project.run = Path(run_dir)
+        self.train_panel.run_folder.setText(str(run_dir))
+        self.set_state("loading")
+        self.tabs.setCurrentIndex(0)
+        self.progress_panel.set_text("starting…")
+        worker.start()
+
+    def pause_training(self) -> None:
+        if self.worker is not None and self.state == "training":
+            self.worker.pause()
+            self.set_state("paused")
+
+    def resume_training(self) -> None:
+        if self.worker is not None and self.state == "paused":
+            self.worker.resume()
+            self.set_state("training")
+
+    def stop_training(self) -> None:
+        if self.worker is not None and self.state in ("loading", "training", "paused"):
+            self.worker.stop()
+            self.set_state("stopping")
+
+    # ---------------------------------------------------------------- worker signals
+    def _on_train_dataset(self, report) -> None:
+        if self.dataset is None:
+            self.dataset_panel.set_report(report)
+
+    def _on_started(self, ev) -> None:
+        if self.state == "loading":
+            self.set_state("paused" if self.worker is not None and self.worker.is_paused else "training")
+        self.device_label.setText(f"Device: {ev.device}")
+        self._run_total_steps = ev.total_steps
+        if self.project is not None and self.project.run is not None:
+            self._remember(self.project.run)
+        where = f"resumed from {Path(ev.resumed_from).name}" if ev.resumed_from else "started"
+        self.statusBar().showMessage(f"Training {where}: {ev.dataset_size} images, batch {ev.batch}", 5000)
+
+    def _on_progress(self, ev) -> None:
+        self.loss_plot.add_point(ev.step, ev.losses, ev.augment_p if self._augment_used else None)
+        self.progress_panel.set_progress(ev.step, ev.kimg, ev.total_kimg, ev.images_per_second, ev.elapsed, ev.eta,
+                                         ev.fraction)
+        if ev.gpu_memory_mb is not None:
+            self.memory_label.setText(f"GPU memory: {ev.gpu_memory_mb:,.0f} MB")
+            self.memory_label.show()
+
+    def _on_samples(self, image: QImage, step: int, kimg: float) -> None:
+        self.live_image = image
+        self.live_caption = f"step {step} · {kimg:.2f} kimg"
+        if self.timelapse.live:
+            self.grid.set_image(image, self.live_caption)
+        self.export_action.setEnabled(True)
+
+    def _on_saved(self, kind: str, step: int, path: str) -> None:
+        if kind == "snapshot":
+            self.frames = [f for f in self.frames if f[0] != step] + [(step, path)]
+            self.timelapse.set_frames(self.frames)
+        else:
+            self._refresh_checkpoints()
+
+    def _on_paused(self, step: int) -> None:
+        if self.state == "paused":
+            self.progress_panel.bar.setFormat(f"paused at step {step}")
+
+    def _on_finished(self, ev) -> None:
+        text = (f"Training {'finished' if ev.reason == 'completed' else 'stopped'} at step {ev.step} "
+                f"({ev.kimg:.2f} kimg). Checkpoint saved: {ev.checkpoint}")
+        self.show_message("info", text)
+        if ev.reason == "completed":
+            self.progress_panel.set_text(f"done · step {ev.step}", 1.0)
+        self._notify("GAN Studio", text)
+        if ev.checkpoint and self.explore_tab is not None:
+            self.explore_checkpoint(ev.checkpoint, switch=False)
+
+    def _on_thread_finished(self) -> None:
+        worker = self.worker
+        self.worker = None
+        if worker is not None:
+            worker.deleteLater()
+        self.set_state("idle" if self.project is not None else "empty")
+        if self.project is not None and self.project.run is not None:
+            from studio.core.run import RunDir
+
+            self.train_panel.set_resumable(RunDir(self.project.run).latest_checkpoint() is not None)
+        if self._closing:
+            self.close()
+
+    def _notify(self, title: str, text: str) -> None:
+        QApplication.alert(self)
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            if self._tray is None:
+                self._tray = QSystemTrayIcon(self.windowIcon() if not self.windowIcon().isNull() else QIcon(), self)
+            self._tray.show()
+            self._tray.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, 8000)
+
+    # ---------------------------------------------------------------- follow mode / opened runs
+    def _on_records(self, records: list) -> None:
+        self.loss_plot.add_records(records)
+        last = records[-1]
+        step = int(last.get("step", 0))
+        fraction = step / self._run_total_steps if self._run_total_steps else None
+        self.progress_panel.set_progress(step, float(last.get("kimg", 0.0)), None,
+                                         float(last.get("images_per_second", 0.0)), float(last.get("time", 0.0)),
+                                         None, fraction)
+
+    def _on_follow_snapshot(self, step: int, path: str) -> None:
+        from studio.core.run import RunDir
+
+        if self.project is None or self.project.run is None:
+            return
+        self.frames = [(s, str(p)) for s, p in RunDir(self.project.run).snapshots()]
+        self.timelapse.set_frames(self.frames)
+        image = QImage(path)
+        if not image.isNull():
+            self.live_image = image
+            self.live_caption = f"snapshot at step {step}"
+            if self.timelapse.live:
+                self.grid.set_image(image, self.live_caption)
+            self.export_action.setEnabled(True)
+
+    def _on_follow_ended(self) -> None:
+        self.set_state("idle")
+        self.show_message("info", "The process writing this run has finished. You can resume training it here.")
+        if self.project is not None and self.project.run is not None:
+            from studio.core.run import RunDir
+
+            self.train_panel.set_resumable(RunDir(self.project.run).latest_checkpoint() is not None)
+
+    def _refresh_checkpoints(self) -> None:
+        from studio.core.run import RunDir
+
+        if self.project is None or self.project.run is None:
+            return
+        self.compare.set_checkpoints([(s, str(p)) for s, p in RunDir(self.project.run).checkpoints()])
+
+    # ---------------------------------------------------------------- samples view
+    def _show_frame(self, step: int, path: str) -> None:
+        image = QImage(path)
+        if image.isNull():
+            self.show_message("warning", f"The snapshot {path} cannot be read.")
+            return
+        self.grid.set_image(image, f"snapshot at step {step}")
+
+    def _show_live(self) -> None:
+        if not self.live_image.isNull():
+            self.grid.set_image(self.live_image, self.live_caption)
+
+    def _on_tab(self, index: int) -> None:
+        if self.tabs.widget(index) is self.compare:
+            self._refresh_checkpoints()
+
+    def explore_checkpoint(self, path: str, switch: bool = True) -> None:
+        if self.explore_tab is None:
+            self.show_message("info", "The explorer is not part of this build.")
+            return
+        self.explore_tab.open_checkpoint(str(path))
+        if switch:
+            self.tabs.setCurrentWidget(self.explore_tab)
+
+    # ---------------------------------------------------------------- export
+    def export_dialog(self) -> None:
+        if self.grid.image.isNull():
+            self.show_message("info", "There are no samples to export yet.")
+            return
+        start = str(Path(self.settings.value("export_dir", str(Path.home()))) / "samples.png")
+        path, _ = QFileDialog.getSaveFileName(self, "Export samples", start, "PNG image (*.png)")
+        if path:
+            self.settings.setValue("export_dir", str(Path(path).parent))
+            self.export_samples(Path(path))
+
+    def export_samples(self, path: Path) -> bool:
+        if path.suffix.lower() != ".png":
+            path = path.with_suffix(".png")
+        ok = self.grid.image.save(str(path), "PNG")
+        if ok:
+            self.statusBar().showMessage(f"Saved {path}", 5000)
+        else:
+            self.show_message("error", f"Could not write {path}.")
+        return ok
+
+    # ================================================================== drag and drop, closing
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
+        urls = event.mimeData().urls()
+        if len(urls) == 1 and urls[0].isLocalFile() and Path(urls[0].toLocalFile()).is_dir():
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
+        urls: list[QUrl] = event.mimeData().urls()
+        if urls and urls[0].isLocalFile():
+            event.acceptProposedAction()
+            self.open_path(urls[0].toLocalFile())
+
+    def _ask_stop(self) -> bool:
+        answer = QMessageBox.question(
+            self, "Training is running",
+            "Stop training and close? A checkpoint is saved first, so you can resume later.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        worker = self.worker
+        if worker is not None and worker.isRunning():
+            if not self._closing and not self.confirm_stop():
+                event.ignore()
+                return
+            self._closing = True
+            worker.stop()
+            self.set_state("stopping")
+            # The loop ends after its current step and saves a checkpoint; wait for it here.
+            if not worker.wait(STOP_WAIT_MS):
+                event.ignore()  # still saving: the window closes when the thread ends
+                return
+        self._shutdown()
+        event.accept()
+
+    def _shutdown(self) -> None:
+        self._save_settings()
+        self._refresh.stop()
+        if self.follower is not None:
+            self.follower.stop()
+        self.compare.shutdown()
+        # Every helper thread is a child of the window: ask each to finish, then wait for it.
+        threads = [t for t in self.findChildren(QThread) if t.isRunning()]
+        for thread in threads:
+            thread.requestInterruption()
+        for thread in threads:
+            thread.wait()
+        if self.worker is not None:
+            self.worker.wait()
+        if self._tray is not None:
+            self._tray.hide()
+
+
+def _total_steps(cfg: dict) -> int | None:
+    if cfg.get("steps"):
+        return int(cfg["steps"])
+    if cfg.get("kimg") and cfg.get("batch"):
+        return max(1, int(cfg["kimg"] * 1000 / cfg["batch"]))
+    return None

@@ -1,0 +1,30 @@
+"""numpy uint8 images -> QImage (a deep copy, safe to hand from a worker thread to the GUI thread)."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtGui import QImage
+
+
+def to_qimage(array: np.ndarray) -> QImage:
+    """(H, W, 3) or (H, W) uint8 -> an RGB888 / Grayscale8 QImage that owns its pixels."""
+    a = np.ascontiguousarray(array, dtype=np.uint8)
+    if a.ndim == 2:
+        h, w = a.shape
+        return QImage(a.data, w, h, w, QImage.Format.Format_Grayscale8).copy()
+    h, w, c = a.shape
+    if c != 3:
+        raise ValueError(f"expected 3 channels, got {c}")
+    return QImage(a.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+
+
+def tile(images: np.ndarray, columns: int, padding: int = 2, fill: int = 0) -> np.ndarray:
+    """(N, H, W, 3) uint8 -> one (rows*(H+pad)+pad, ...) uint8 mosaic; display layout only."""
+    n, h, w, c = images.shape
+    rows = max(1, -(-n // columns))
+    out = np.full((rows * (h + padding) + padding, columns * (w + padding) + padding, c), fill, np.uint8)
+    for i in range(n):
+        r, k = divmod(i, columns)
+        y, x = padding + r * (h + padding), padding + k * (w + padding)
+        out[y:y + h, x:x + w] = images[i]
+    return out

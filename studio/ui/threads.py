@@ -1,0 +1,21 @@
+"""The base of every QThread the studio starts, so that tests (and the window) can find the live ones."""
+
+from __future__ import annotations
+
+import weakref
+
+from PySide6.QtCore import QObject, QThread
+
+_LIVE: weakref.WeakSet[QThread] = weakref.WeakSet()
+
+
+class StudioThread(QThread):
+    """A QThread that registers itself; `running_threads()` lists those still running."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        _LIVE.add(self)
+
+
+def running_threads() -> list[QThread]:
+    return [t for t in list(_LIVE) if t.isRunning()]

@@ -1,0 +1,1 @@
+"""The window's widgets, one concern per file; none holds a tensor."""

@@ -1,0 +1,205 @@
+"""Live training curves (pyqtgraph): G and D losses, R1, and the augmentation probability, with a
+smoothing control. Points go into preallocated numpy arrays that grow by doubling; pyqtgraph draws
+them with peak downsampling and clip-to-view, so a long run costs a few ms per update."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+
+# Loss keys the core reports, their legend names and colours (colour-blind-safe Okabe–Ito).
+CURVES = {
+    "loss_g": ("G loss", "#E69F00"),
+    "loss_d": ("D loss", "#0072B2"),
+    "r1": ("R1", "#009E73"),
+    "gp": ("gradient penalty", "#CC79A7"),
+}
+
+
+class Series:
+    """A growing (x, y) series in preallocated arrays, with an incrementally kept EMA-smoothed copy."""
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self.x = np.empty(capacity, np.float64)
+        self.y = np.empty(capacity, np.float64)
+        self.smooth = np.empty(capacity, np.float64)
+        self.n = 0
+        self.alpha = 1.0  # weight of the newest point; 1 = no smoothing
+
+    def append(self, x: float, y: float) -> None:
+        if self.n == self.x.shape[0]:
+            for name in ("x", "y", "smooth"):
+                old = getattr(self, name)
+                new = np.empty(old.shape[0] * 2, np.float64)
+                new[: self.n] = old[: self.n]
+                setattr(self, name, new)
+        self.x[self.n] = x
+        self.y[self.n] = y
+        if self.n == 0 or not math.isfinite(self.smooth[self.n - 1]):
+            self.smooth[self.n] = y
+        else:
+            self.smooth[self.n] = self.alpha * y + (1 - self.alpha) * self.smooth[self.n - 1]
+        self.n += 1
+
+    def set_smoothing(self, amount: float) -> None:
+        """amount in [0, 1): 0 shows raw values; 0.99 averages over about 100 reports."""
+        self.alpha = 1.0 - amount
+        acc = math.nan
+        for i in range(self.n):  # once per slider move, not per point
+            v = self.y[i]
+            acc = v if not math.isfinite(acc) else self.alpha * v + (1 - self.alpha) * acc
+            self.smooth[i] = acc
+
+    def view(self, smoothed: bool) -> tuple[np.ndarray, np.ndarray]:
+        return self.x[: self.n], (self.smooth if smoothed else self.y)[: self.n]
+
+
+class LossPlot(QWidget):
+    """Curves of the losses (top) and the augmentation probability (bottom), sharing the x axis."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.series: dict[str, Series] = {}
+        self.augment = Series()
+        self._curves: dict[str, pg.PlotDataItem] = {}
+        self._dirty = False
+        self.smoothing = 0.6
+
+        self.view = pg.GraphicsLayoutWidget()
+        self.view.setMinimumHeight(180)
+        self.losses = self.view.addPlot(row=0, col=0)
+        self.losses.setLabel("left", "loss")
+        self.losses.showGrid(x=True, y=True, alpha=0.25)
+        self.legend = self.losses.addLegend(offset=(-10, 10))
+        self.probability = self.view.addPlot(row=1, col=0)
+        self.probability.setLabel("left", "augment p")
+        self.probability.setLabel("bottom", "step")
+        self.probability.setYRange(0, 1, padding=0.05)
+        self.probability.setMouseEnabled(y=False)
+        self.probability.showGrid(x=True, y=True, alpha=0.25)
+        self.probability.setXLink(self.losses)
+        self.view.ci.layout.setRowStretchFactor(0, 3)
+        self.view.ci.layout.setRowStretchFactor(1, 1)
+        for plot in (self.losses, self.probability):
+            plot.setClipToView(True)
+            plot.setDownsampling(auto=True, mode="peak")
+        self._p_curve = self.probability.plot(pen=pg.mkPen("#D55E00", width=1.5), name="augment p")
+
+        self.smooth_slider = QSlider(Qt.Orientation.Horizontal)
+        self.smooth_slider.setRange(0, 99)
+        self.smooth_slider.setValue(int(self.smoothing * 100))
+        self.smooth_slider.setToolTip("Exponential moving average of the plotted losses (0: raw values)")
+        self.smooth_slider.valueChanged.connect(self._on_smoothing)
+        self.smooth_label = QLabel()
+        self.raw_box = QCheckBox("show raw")
+        self.raw_box.setToolTip("Draw the unsmoothed values faintly behind the smoothed curves")
+        self.raw_box.toggled.connect(lambda _on: self.redraw())
+        self._raw_curves: dict[str, pg.PlotDataItem] = {}
+
+        controls = QHBoxLayout()
+        controls.addWidget(QLabel("Smoothing"))
+        controls.addWidget(self.smooth_slider, 1)
+        controls.addWidget(self.smooth_label)
+        controls.addWidget(self.raw_box)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.view, 1)
+        lay.addLayout(controls)
+        self._update_smooth_label()
+        self.apply_palette()
+
+    # ------------------------------------------------------------------ data in
+    def add_point(self, step: float, losses: dict[str, float], augment_p: float | None = None) -> None:
+        for key, value in losses.items():
+            s = self.series.get(key)
+            if s is None:
+                s = self.series[key] = Series()
+                s.set_smoothing(self.smoothing)
+                self._add_curve(key)
+            s.append(step, value)
+        if augment_p is not None:
+            self.augment.append(step, augment_p)
+        self._dirty = True
+
+    def add_records(self, records: list[dict]) -> None:
+        """Records of a run's metrics.jsonl (follow mode, or a finished run being opened)."""
+        for r in records:
+            losses = {k: float(r[k]) for k in CURVES if k in r and r[k] is not None}
+            self.add_point(float(r.get("step", 0)), losses, r.get("augment_p"))
+        self.redraw()
+
+    def clear(self) -> None:
+        for key in list(self._curves):
+            self.losses.removeItem(self._curves.pop(key))
+        for key in list(self._raw_curves):
+            self.losses.removeItem(self._raw_curves.pop(key))
+        self.legend.clear()
+        self.series.clear()
+        self.augment = Series()
+        self._p_curve.setData([], [])
+        self._dirty = False
+
+    def point_count(self, key: str = "loss_g") -> int:
+        s = self.series.get(key)
+        return s.n if s is not None else 0
+
+    # ------------------------------------------------------------------ drawing
+    def _add_curve(self, key: str) -> None:
+        name, colour = CURVES.get(key, (key, "#999999"))
+        raw_colour = QColor(colour)
+        raw_colour.setAlpha(70)
+        self._raw_curves[key] = self.losses.plot(pen=pg.mkPen(raw_colour, width=1))
+        self._curves[key] = self.losses.plot(pen=pg.mkPen(colour, width=2), name=name)
+
+    def redraw(self) -> None:
+        smoothed = self.smoothing > 0
+        for key, s in self.series.items():
+            x, y = s.view(smoothed)
+            self._curves[key].setData(x, y)
+            raw = self._raw_curves[key]
+            if self.raw_box.isChecked() and smoothed:
+                raw.setData(*s.view(False))
+            else:
+                raw.setData([], [])
+        self._p_curve.setData(*self.augment.view(False))
+        self._dirty = False
+
+    def flush(self) -> None:
+        """Redraw if points arrived since the last draw (called by the window's refresh timer)."""
+        if self._dirty and self.isVisible():
+            self.redraw()
+
+    def _on_smoothing(self, value: int) -> None:
+        self.smoothing = value / 100
+        for s in self.series.values():
+            s.set_smoothing(self.smoothing)
+        self._update_smooth_label()
+        self.redraw()
+
+    def _update_smooth_label(self) -> None:
+        self.smooth_label.setText(f"{self.smoothing:.2f}")
+
+    def apply_palette(self) -> None:
+        """Follow the application palette (light or dark)."""
+        pal = self.palette()
+        bg = pal.color(QPalette.ColorRole.Base)
+        fg = pal.color(QPalette.ColorRole.Text)
+        self.view.setBackground(bg)
+        for plot in (self.losses, self.probability):
+            for axis in ("left", "bottom"):
+                ax = plot.getAxis(axis)
+                ax.setPen(pg.mkPen(fg))
+                ax.setTextPen(pg.mkPen(fg))
+        self.legend.setLabelTextColor(fg)
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        from PySide6.QtCore import QEvent
+
+        if event.type() == QEvent.Type.PaletteChange:
+            self.apply_palette()
+        super().changeEvent(event)

@@ -1,0 +1,68 @@
+"""Training progress: a bar, and kimg, images per second, elapsed time and ETA in words."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QWidget
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    s = int(round(seconds))
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+
+
+class ProgressPanel(QWidget):
+    """Shows the newest Progress event; runs without a fixed length show a running bar."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 1000)
+        self.bar.setValue(0)
+        self.bar.setFormat("ready")
+        self.kimg = QLabel("—")
+        self.speed = QLabel("—")
+        self.elapsed = QLabel("—")
+        self.eta = QLabel("—")
+        lay = QGridLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.bar, 0, 0, 1, 8)
+        for col, (name, label) in enumerate(
+            (("kimg", self.kimg), ("images/s", self.speed), ("elapsed", self.elapsed), ("ETA", self.eta))
+        ):
+            title = QLabel(name + ":")
+            title.setEnabled(False)  # dimmed caption, readable in light and dark palettes
+            lay.addWidget(title, 1, col * 2)
+            lay.addWidget(label, 1, col * 2 + 1)
+        lay.setColumnStretch(7, 1)
+
+    def set_progress(self, step: int, kimg: float, total_kimg: float | None, images_per_second: float,
+                     elapsed: float, eta: float | None, fraction: float | None) -> None:
+        if fraction is None:
+            self.bar.setRange(0, 0)  # busy indicator
+        else:
+            self.bar.setRange(0, 1000)
+            self.bar.setValue(int(round(1000 * min(1.0, fraction))))
+            self.bar.setFormat(f"step {step} · {100 * fraction:.0f}%")
+        self.kimg.setText(f"{kimg:.2f}" + (f" / {total_kimg:.2f}" if total_kimg else ""))
+        self.speed.setText(f"{images_per_second:.0f}")
+        self.elapsed.setText(format_duration(elapsed))
+        self.eta.setText(format_duration(eta))
+
+    def set_text(self, text: str, fraction: float | None = None) -> None:
+        self.bar.setRange(0, 1000)
+        self.bar.setValue(int(1000 * fraction) if fraction is not None else 0)
+        self.bar.setFormat(text)
+
+    def set_loading(self, done: int, total: int) -> None:
+        self.bar.setRange(0, max(1, total))
+        self.bar.setValue(done)
+        self.bar.setFormat(f"reading images {done}/{total}")
+
+    def reset(self) -> None:
+        self.set_text("ready")
+        for label in (self.kimg, self.speed, self.elapsed, self.eta):
+            label.setText("—")

@@ -1,0 +1,285 @@
+"""The training panel: model, resolution, batch, length, seed and device up front, the rest folded
+under "Advanced"; Start / Pause / Resume / Stop. It turns the form into a core TrainConfig."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+from superqt import QCollapsible
+
+MODELS = (("Quick (DCGAN)", "dcgan"), ("Style-based (StyleGAN2-like)", "style"))
+RESOLUTIONS = (16, 32, 64, 128, 256, 512, 1024)
+LOSSES = (("Logistic (non-saturating)", "logistic"), ("Hinge", "hinge"), ("WGAN-GP", "wgan-gp"),
+          ("Least squares", "lsgan"), ("WGAN (weight clipping)", "wgan"))
+AUGMENTS = (("Adaptive (ADA)", "ada"), ("Always (DiffAugment)", "diff"), ("None", "none"))
+LENGTH_UNITS = (("minutes", "minutes"), ("kimg (thousand images)", "kimg"), ("steps", "steps"))
+STATES = ("empty", "idle", "loading", "training", "paused", "stopping", "following")
+
+
+def _combo(items: tuple[tuple[str, object], ...]) -> QComboBox:
+    c = QComboBox()
+    for text, value in items:
+        c.addItem(text, value)
+    return c
+
+
+def _select(combo: QComboBox, value: object) -> None:
+    i = combo.findData(value)
+    if i >= 0:
+        combo.setCurrentIndex(i)
+
+
+class TrainPanel(QWidget):
+    start_requested = Signal()
+    pause_requested = Signal()
+    resume_requested = Signal()
+    stop_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = "empty"
+        self._resumable = False
+        self.model = _combo(MODELS)
+        self.model.setToolTip("Quick: a small DCGAN, fast on a CPU. Style-based: better images, wants a GPU.")
+        self.resolution = _combo(tuple((f"{r} × {r} px", r) for r in RESOLUTIONS))
+        _select(self.resolution, 64)
+        self.batch = QSpinBox()
+        self.batch.setRange(0, 4096)
+        self.batch.setSpecialValueText("Auto")
+        self.batch.setToolTip("Images per step (Auto: chosen from the resolution and the device)")
+        self.length = QDoubleSpinBox()
+        self.length.setRange(0.1, 1e7)
+        self.length.setDecimals(1)
+        self.length.setValue(10)
+        self.length_unit = _combo(LENGTH_UNITS)
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2**31 - 1)
+        self.device = QComboBox()
+        self.device.addItem("Auto (detecting…)", "auto")
+        self.device.addItem("CPU", "cpu")
+        self.resume_box = QCheckBox("Continue from the run's latest checkpoint")
+        self.resume_box.setEnabled(False)
+        self.resume_box.setToolTip("Resume training where the open run's last checkpoint left it")
+        self.resume_box.toggled.connect(lambda _on: self._update_start_text())
+
+        length_row = QHBoxLayout()
+        length_row.addWidget(self.length, 1)
+        length_row.addWidget(self.length_unit, 1)
+        form = QFormLayout()
+        form.addRow("Model", self.model)
+        form.addRow("Resolution", self.resolution)
+        form.addRow("Batch", self.batch)
+        form.addRow("Length", length_row)
+        form.addRow("Seed", self.seed)
+        form.addRow("Device", self.device)
+
+        # Advanced options, folded away.
+        self.loss = _combo(LOSSES)
+        self.augment = _combo(AUGMENTS)
+        self.classes = QCheckBox("Use sub-folders as classes")
+        self.fit = _combo((("Centre crop to a square", "crop"), ("Fit inside, pad with background", "pad")))
+        self.background = QLineEdit("#ffffff")
+        self.background.setToolTip("The colour behind transparent pixels: #rrggbb, white or black")
+        self.mirror = QCheckBox("Mirror images left–right")
+        self.mirror.setChecked(True)
+        self.lr = QDoubleSpinBox()
+        self.lr.setDecimals(5)
+        self.lr.setRange(0, 1)
+        self.lr.setSingleStep(0.0001)
+        self.lr.setSpecialValueText("Auto")
+        self.r1 = QDoubleSpinBox()
+        self.r1.setRange(-1, 1000)
+        self.r1.setDecimals(3)
+        self.r1.setValue(-1)
+        self.r1.setSpecialValueText("Auto")
+        self.ema = QDoubleSpinBox()
+        self.ema.setRange(-1, 1000)
+        self.ema.setValue(-1)
+        self.ema.setSpecialValueText("Auto")
+        self.ema.setToolTip("Half-life of the averaged generator in thousands of images (0: no averaging)")
+        self.width = QSpinBox()
+        self.width.setRange(0, 1024)
+        self.width.setSpecialValueText("Auto")
+        self.snapshot_minutes = QDoubleSpinBox()
+        self.snapshot_minutes.setRange(0.05, 600)
+        self.snapshot_minutes.setValue(1.0)
+        self.checkpoint_minutes = QDoubleSpinBox()
+        self.checkpoint_minutes.setRange(0.1, 600)
+        self.checkpoint_minutes.setValue(5.0)
+        self.run_folder = QLineEdit()
+        self.run_folder.setPlaceholderText("a new folder under the studio's runs folder")
+        browse = QToolButton()
+        browse.setText("…")
+        browse.clicked.connect(self._browse_run_folder)
+        run_row = QHBoxLayout()
+        run_row.addWidget(self.run_folder, 1)
+        run_row.addWidget(browse)
+        adv = QWidget()
+        adv_form = QFormLayout(adv)
+        adv_form.setContentsMargins(0, 0, 0, 0)
+        adv_form.addRow("Loss", self.loss)
+        adv_form.addRow("Augmentation", self.augment)
+        adv_form.addRow("", self.classes)
+        adv_form.addRow("Fit", self.fit)
+        adv_form.addRow("Background", self.background)
+        adv_form.addRow("", self.mirror)
+        adv_form.addRow("Learning rate", self.lr)
+        adv_form.addRow("R1 γ", self.r1)
+        adv_form.addRow("EMA half-life", self.ema)
+        adv_form.addRow("Network width", self.width)
+        adv_form.addRow("Snapshot every (min)", self.snapshot_minutes)
+        adv_form.addRow("Checkpoint every (min)", self.checkpoint_minutes)
+        adv_form.addRow("Run folder", run_row)
+        self.advanced = QCollapsible("Advanced")
+        self.advanced.addWidget(adv)
+
+        self.start_button = QPushButton("Start training")
+        self.start_button.setToolTip("Start training (Ctrl+Return)")
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.setToolTip("Pause or resume after the current step (Space)")
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("Stop after the current step and save a checkpoint")
+        for b in (self.start_button, self.pause_button, self.stop_button):
+            b.setMinimumHeight(32)
+        self.start_button.clicked.connect(self.start_requested)
+        self.pause_button.clicked.connect(self._on_pause)
+        self.stop_button.clicked.connect(self.stop_requested)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.start_button, 2)
+        buttons.addWidget(self.pause_button, 1)
+        buttons.addWidget(self.stop_button, 1)
+        self.hint = QLabel()
+        self.hint.setWordWrap(True)
+        self.hint.setEnabled(False)
+
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(self.resume_box)
+        lay.addWidget(self.advanced)
+        lay.addStretch(1)
+        lay.addWidget(self.hint)
+        lay.addLayout(buttons)
+        self._settings_widgets = [self.model, self.resolution, self.batch, self.length, self.length_unit, self.seed,
+                                  self.device, self.resume_box, adv]
+        self.set_state("empty")
+
+    # ------------------------------------------------------------------ defaults
+    def set_devices(self, auto_name: str, extra: list[tuple[str, str]]) -> None:
+        """`auto_name`: what "Auto" resolves to (a GPU's name, or "CPU"); `extra`: (label, value) choices."""
+        current = self.device.currentData()
+        self.device.blockSignals(True)
+        self.device.clear()
+        self.device.addItem(f"Auto — {auto_name}", "auto")
+        self.device.addItem("CPU", "cpu")
+        for label, value in extra:
+            self.device.addItem(label, value)
+        self.device.blockSignals(False)
+        _select(self.device, current)
+
+    def suggest_defaults(self, dataset_size: int, median_side: int, gpu: bool) -> None:
+        """Sensible settings for this folder and device; the user can change any of them."""
+        cap = 512 if gpu else 128
+        res = 16
+        while res * 2 <= min(max(median_side, 16), cap):
+            res *= 2
+        _select(self.resolution, res)
+        _select(self.model, "style" if gpu else "dcgan")
+        _select(self.augment, "diff" if dataset_size < 200 else "ada")
+        _select(self.length_unit, "minutes")
+        self.length.setValue(60 if gpu else 10)
+        self.hint.setText(
+            f"Suggested for {dataset_size} images on {'a GPU' if gpu else 'the CPU'}: "
+            f"{'Style-based' if gpu else 'Quick'} model at {res} px."
+        )
+
+    def set_resumable(self, resumable: bool) -> None:
+        self._resumable = resumable
+        self.resume_box.setEnabled(resumable and self.state == "idle")
+        self.resume_box.setChecked(resumable)
+        self._update_start_text()
+
+    def _update_start_text(self) -> None:
+        self.start_button.setText("Resume training" if self.resume_box.isChecked() and self._resumable
+                                  else "Start training")
+
+    def _browse_run_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Folder for the run's checkpoints and snapshots")
+        if path:
+            self.run_folder.setText(path)
+
+    # ------------------------------------------------------------------ the config
+    def config(self, data: str):
+        """The form as a core TrainConfig (automatic values left for the core to resolve)."""
+        from studio.core.training.config import TrainConfig
+
+        unit = self.length_unit.currentData()
+        length = self.length.value()
+        cfg = TrainConfig(
+            data=data, model=self.model.currentData(), resolution=int(self.resolution.currentData()),
+            batch=self.batch.value(), loss=self.loss.currentData(), augment=self.augment.currentData(),
+            classes=self.classes.isChecked(), seed=self.seed.value(), device=self.device.currentData(),
+            fit=self.fit.currentData(), background=self.background.text().strip() or "#ffffff",
+            mirror=self.mirror.isChecked(), width=self.width.value(),
+            snapshot_minutes=self.snapshot_minutes.value(), checkpoint_minutes=self.checkpoint_minutes.value(),
+        )
+        if unit == "steps":
+            cfg.steps = max(1, int(round(length)))
+        elif unit == "kimg":
+            cfg.kimg = length
+        else:
+            cfg.minutes = length
+        if self.lr.value() > 0:
+            cfg.lr_g = cfg.lr_d = self.lr.value()
+        if self.r1.value() >= 0:
+            cfg.r1_gamma = self.r1.value()
+        if self.ema.value() >= 0:
+            cfg.ema_kimg = self.ema.value()
+        return cfg
+
+    def set_from_config(self, cfg: dict) -> None:
+        """Show an existing run's settings (config.json as a dict)."""
+        _select(self.model, cfg.get("model"))
+        _select(self.resolution, cfg.get("resolution"))
+        self.batch.setValue(int(cfg.get("batch") or 0))
+        _select(self.loss, cfg.get("loss"))
+        _select(self.augment, cfg.get("augment"))
+        self.classes.setChecked(bool(cfg.get("classes")))
+        _select(self.fit, cfg.get("fit"))
+        self.background.setText(str(cfg.get("background", "#ffffff")))
+        self.mirror.setChecked(bool(cfg.get("mirror", True)))
+        self.seed.setValue(int(cfg.get("seed") or 0))
+        self.width.setValue(int(cfg.get("width") or 0))
+
+    # ------------------------------------------------------------------ state
+    def set_state(self, state: str) -> None:
+        assert state in STATES, state
+        self.state = state
+        editable = state == "idle"
+        for w in self._settings_widgets:
+            w.setEnabled(editable)
+        self.resume_box.setEnabled(editable and self._resumable)
+        self.start_button.setEnabled(state == "idle")
+        self.pause_button.setEnabled(state in ("training", "paused"))
+        self.pause_button.setText("Resume" if state == "paused" else "Pause")
+        self.stop_button.setEnabled(state in ("loading", "training", "paused"))
+        self._update_start_text()
+
+    def _on_pause(self) -> None:
+        if self.state == "paused":
+            self.resume_requested.emit()
+        elif self.state == "training":
+            self.pause_requested.emit()

@@ -1,0 +1,93 @@
+"""Fixtures for the window's tests: an isolated main window, tiny image folders, and a guard that
+fails any test leaving a studio thread running or a top-level window open."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from studio.ui.threads import running_threads
+
+
+@pytest.fixture(autouse=True)
+def no_dangling(qapp, qtbot):
+    """napari's `_dangling_qthreads` idea: threads and windows must not outlive their test."""
+    yield
+    try:
+        qtbot.waitUntil(lambda: not running_threads(), timeout=5000)
+    except AssertionError:
+        pass
+    threads = running_threads()
+    windows = [w for w in QApplication.topLevelWidgets() if w.isVisible()]
+    for t in threads:
+        t.requestInterruption()
+        stop = getattr(t, "stop", None)
+        if stop is not None:
+            stop()
+        t.wait(10_000)
+    for w in windows:
+        w.close()
+    assert not threads, f"test left threads running: {threads}"
+    assert not windows, f"test left windows open: {[type(w).__name__ for w in windows]}"
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path: Path):
+    """Build MainWindows with their own settings file, runs folder and cache; closed at teardown."""
+    from studio.ui.main_window import MainWindow
+
+    made: list[MainWindow] = []
+    settings_path = tmp_path / "settings.ini"
+
+    def make(show: bool = True) -> MainWindow:
+        settings = QSettings(str(settings_path), QSettings.Format.IniFormat)
+        w = MainWindow(home=tmp_path / "home", cache=tmp_path / "cache", settings=settings, probe_devices=False)
+        w.confirm_stop = lambda: True
+        made.append(w)
+        if show:
+            w.show()
+            qtbot.waitExposed(w)
+        return w
+
+    yield make
+    for w in made:
+        if w.isVisible():
+            w.close()
+
+
+@pytest.fixture
+def window(make_window):
+    return make_window()
+
+
+@pytest.fixture
+def tiny_images(tmp_path: Path) -> Path:
+    """24 generated 16 px images."""
+    from studio.core.demo import write_demo_data
+
+    return write_demo_data(tmp_path / "tiny", count=24, size=16)
+
+
+def tiny_settings(window, steps: int | None = None) -> None:
+    """The smallest useful training: DCGAN, 16 px, batch 4, width 16."""
+    tp = window.train_panel
+    tp.model.setCurrentIndex(tp.model.findData("dcgan"))
+    tp.resolution.setCurrentIndex(tp.resolution.findData(16))
+    tp.batch.setValue(4)
+    tp.width.setValue(16)
+    tp.augment.setCurrentIndex(tp.augment.findData("ada"))
+    tp.length_unit.setCurrentIndex(tp.length_unit.findData("steps"))
+    tp.length.setValue(steps or 1_000_000)
+    tp.snapshot_minutes.setValue(0.05)
+    tp.device.setCurrentIndex(tp.device.findData("cpu"))
+
+
+def open_tiny(qtbot, window, folder: Path) -> None:
+    tiny_settings(window)
+    window.open_folder(folder)
+    qtbot.waitUntil(lambda: window.dataset is not None, timeout=20_000)
+    tiny_settings(window)  # the folder's suggested defaults replaced some of them
+    qtbot.waitUntil(lambda: window.loader is None and window.dataset is not None, timeout=20_000)

@@ -1,0 +1,129 @@
+"""The window trains for real on a tiny folder: curves and grids arrive, pause/resume/stop work,
+closing mid-training saves a checkpoint, and a run can be reopened, compared and resumed."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6.QtGui import QImage
+
+from studio.core.run import RunDir
+from tests.ui.conftest import open_tiny
+
+
+def _bytes(image: QImage) -> bytes:
+    return bytes(image.constBits())
+
+
+def test_training_updates_curves_and_grid_then_stops_in_time(qtbot, window, tiny_images: Path):
+    open_tiny(qtbot, window, tiny_images)
+    assert window.dataset_panel.count.text().startswith("24 used")
+    window.start_training()
+    worker = window.worker
+    with qtbot.waitSignal(worker.samples, timeout=30_000) as blocker:
+        pass
+    assert blocker.args[0].width() > 16  # a QImage grid, made in the worker thread
+    qtbot.waitSignal(worker.progress, timeout=30_000).wait()
+    qtbot.waitUntil(lambda: window.loss_plot.point_count("loss_g") >= 3, timeout=20_000)
+    first, seen = QImage(window.grid.image), window.grid.updates
+    qtbot.waitUntil(lambda: window.grid.updates >= seen + 2, timeout=20_000)
+    assert _bytes(window.grid.image) != _bytes(first), "the live grid never changed"
+    window.loss_plot.flush()
+    x, y = window.loss_plot._curves["loss_g"].getData()
+    assert x is not None and len(x) >= 3, "the plot holds no points"
+    assert window.state == "training"
+    assert "step" in window.progress_panel.bar.format()
+
+    t0 = time.perf_counter()
+    with qtbot.waitSignal(worker.finished, timeout=2000):
+        window.stop_training()
+    assert time.perf_counter() - t0 < 2.0
+    assert window.state == "idle"
+    run = RunDir(window.project.run)
+    assert run.latest_checkpoint() is not None
+    assert worker.finished_event.reason == "stopped"
+    assert "stopped at step" in window.message_bar.text
+    assert window.train_panel.resume_box.isEnabled()
+
+
+def test_pause_stops_steps_and_resume_continues(qtbot, window, tiny_images: Path):
+    open_tiny(qtbot, window, tiny_images)
+    window.start_training()
+    worker = window.worker
+    qtbot.waitSignal(worker.progress, timeout=30_000).wait()
+    with qtbot.waitSignal(worker.paused, timeout=5000) as blocker:
+        window.toggle_pause()  # what Space does
+    paused_at = blocker.args[0]
+    assert window.state == "paused" and window.train_panel.pause_button.text() == "Resume"
+    with qtbot.assertNotEmitted(worker.progress, wait=700):
+        pass
+    with qtbot.waitSignal(worker.progress, timeout=10_000,
+                          check_params_cb=lambda ev: ev.step > paused_at) as blocker:
+        window.toggle_pause()
+    assert window.state == "training"
+    with qtbot.waitSignal(worker.finished, timeout=2000):
+        window.stop_training()
+
+
+def test_closing_while_training_asks_then_saves_a_checkpoint(qtbot, make_window, tiny_images: Path):
+    window = make_window()
+    open_tiny(qtbot, window, tiny_images)
+    window.start_training()
+    worker = window.worker
+    qtbot.waitSignal(worker.progress, timeout=30_000).wait()
+    asked = []
+    window.confirm_stop = lambda: asked.append(True) or False
+    window.close()
+    assert window.isVisible() and worker.isRunning(), "answering No must keep training"
+    window.confirm_stop = lambda: asked.append(True) or True
+    t0 = time.perf_counter()
+    window.close()
+    elapsed = time.perf_counter() - t0
+    assert len(asked) == 2
+    assert not worker.isRunning() and not window.isVisible()
+    assert elapsed < 2.0, f"closing took {elapsed:.2f} s"
+    assert worker.finished_event is not None and worker.finished_event.reason == "stopped"
+    assert Path(worker.last_checkpoint).exists()
+
+
+def test_finished_run_reopens_compares_and_resumes(qtbot, make_window, tiny_images: Path, tmp_path: Path):
+    window = make_window()
+    open_tiny(qtbot, window, tiny_images)
+    window.train_panel.length.setValue(6)  # a short run that completes by itself
+    window.start_training()
+    worker = window.worker
+    with qtbot.waitSignal(worker.finished_training, timeout=30_000) as blocker:
+        pass
+    assert blocker.args[0].reason == "completed"
+    qtbot.waitUntil(lambda: window.worker is None, timeout=5000)
+    run_path = window.project.run
+    assert "finished at step 6" in window.message_bar.text
+    assert window.export_samples(tmp_path / "grid.png") and (tmp_path / "grid.png").stat().st_size > 0
+    window.close()
+
+    again = make_window()
+    assert str(run_path) in again.recent()
+    again.open_path(run_path)
+    assert again.state == "idle" and again.train_panel.resume_box.isChecked()
+    assert again.train_panel.start_button.text() == "Resume training"
+    assert again.loss_plot.point_count("loss_g") >= 1  # the run's metrics were read back
+    assert not again.grid.image.isNull()  # its last snapshot is on screen
+    assert again.timelapse.frames
+
+    again.tabs.setCurrentWidget(again.compare)
+    assert again.compare.checkpoints
+    again.compare.seeds.setText("0-3")
+    again.compare.compare()
+    qtbot.waitUntil(lambda: not again.compare.views[0].image.isNull() and not again.compare.views[1].image.isNull(),
+                    timeout=20_000)
+    qtbot.waitUntil(lambda: not again.compare.worker.isRunning(), timeout=10_000)
+
+    again.train_panel.length.setValue(4)
+    again.start_training()
+    resumed = again.worker
+    with qtbot.waitSignal(resumed.started_training, timeout=30_000) as blocker:
+        pass
+    assert blocker.args[0].resumed_from is not None and blocker.args[0].step == 6
+    with qtbot.waitSignal(resumed.finished, timeout=30_000):
+        pass
