@@ -28,6 +28,15 @@ from studio.core.explore.projection import initial_loss, project
 from studio.core.explore.render import Recipe, Renderer
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """One intra-op thread: tiny convolutions gain nothing from two, and lose 100x on a busy 2-core box."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
 def make_run(model: str, base: Path) -> Path:
     """A 2-step tiny run (16 px) of `model`; returns the run folder."""
     from studio.core.demo import write_demo_data
