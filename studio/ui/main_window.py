@@ -637,11 +637,14 @@ class MainWindow(QMainWindow):
             self.progress_panel.bar.setFormat(f"paused at step {step}")
 
     def _on_finished(self, ev) -> None:
-        text = (f"Training {'finished' if ev.reason == 'completed' else 'stopped'} at step {ev.step} "
-                f"({ev.kimg:.2f} kimg). Checkpoint saved: {ev.checkpoint}")
-        self.show_message("info", text)
+        how = {"completed": "finished", "stopped": "stopped",
+               "diverged": "stopped because the losses diverged"}.get(ev.reason, ev.reason)
+        text = f"Training {how} at step {ev.step} ({ev.kimg:.2f} kimg). Checkpoint saved: {ev.checkpoint}"
+        self.show_message("warning" if ev.reason == "diverged" else "info", text)
         if ev.reason == "completed":
             self.progress_panel.set_text(f"done · step {ev.step}", 1.0)
+        else:
+            self.progress_panel.set_text(f"{how} · step {ev.step}", self.progress_panel.bar.value() / 1000)
         self._notify("GAN Studio", text)
         if ev.checkpoint and self.explore_tab is not None:
             self.explore_checkpoint(ev.checkpoint, switch=False)
