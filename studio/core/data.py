@@ -10,6 +10,7 @@ import hashlib
 import io
 import json
 import os
+import stat
 import statistics
 import time
 import warnings
@@ -240,6 +241,8 @@ def _read_file(path: Path) -> bytes:
         st = path.stat()
     except OSError as e:
         raise ImageError(f"cannot read ({e.strerror or e})") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise ImageError("not a regular file (a pipe, device or folder)")  # reading a FIFO would hang
     if st.st_size == 0:
         raise ImageError("empty file (0 bytes)")
     if st.st_size > MAX_FILE_BYTES:
