@@ -1,8 +1,9 @@
-"""The `studio` command line: `studio train|generate|demo-data ...`; no sub-command opens the window."""
+"""The `studio` command line: train|generate|demo-data|mix|interpolate|info|regenerate; none opens the window."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sys
 from pathlib import Path
@@ -158,8 +159,163 @@ def cmd_generate(args) -> int:
         path = exporter.save_png(img, f"seed{seed:04d}.png", renderer.describe(recipe))
         print(path)
     if args.grid:
-        meta = renderer.describe(Recipe(seeds=seeds, truncation=args.truncation, class_index=args.class_index))
-        print(exporter.save_grid(images, "grid.png", meta))
+        import math
+
+        cells = [Recipe(seeds=[s], truncation=args.truncation, class_index=args.class_index) for s in seeds]
+        cols = max(1, math.ceil(math.sqrt(len(images))))
+        print(exporter.save_grid(images, "grid.png", renderer.describe_grid(cells, cols), cols=cols))
+    return 0
+
+
+def _out_file(path: str, suffixes: tuple[str, ...]) -> tuple[Path, str]:
+    from studio.core.errors import StudioError
+
+    p = Path(path).expanduser()
+    if p.suffix.lower() not in suffixes:
+        raise StudioError(f"--out must end in {' or '.join(suffixes)}; got '{p.name}'.")
+    return p.parent, p.name
+
+
+def _add_mix(sub) -> None:
+    p = sub.add_parser("mix", help="a style-mixing grid: row seeds take the column seeds' styles on some layers")
+    p.add_argument("run", metavar="RUN_DIR", help="run folder or checkpoint file")
+    p.add_argument("--rows", required=True, help="row seeds, e.g. 1,2,3 (the images that receive styles)")
+    p.add_argument("--cols", required=True, help="column seeds, e.g. 10,11 (the images that give styles)")
+    p.add_argument("--layers", default="coarse", help="coarse | middle | fine | A-B (w indices, inclusive)")
+    p.add_argument("--out", required=True, metavar="FILE.png")
+    p.add_argument("--truncation", type=float, default=1.0)
+    p.add_argument("--scale", type=int, choices=(1, 2, 4), default=1, help="upscale x2/x4 (Lanczos)")
+    p.add_argument("--device", default="cpu")
+
+
+@command("mix")
+def cmd_mix(args) -> int:
+    from studio.core.device import pick_device
+    from studio.core.explore.latents import parse_seeds
+    from studio.core.explore.mixing import layer_range, mix_grid
+    from studio.core.explore.render import Recipe, Renderer
+    from studio.core.export import Exporter, upscale
+
+    folder, name = _out_file(args.out, (".png",))
+    renderer = Renderer.open(args.run, pick_device(args.device))
+    layers = layer_range(args.layers, renderer)
+    grid = mix_grid(renderer, parse_seeds(args.rows), parse_seeds(args.cols), layers,
+                    Recipe(truncation=args.truncation))
+    meta = renderer.describe_grid(grid.cells, grid.cols, upscale=args.scale, kind="style-mixing")
+    path = Exporter(folder).save_png(upscale(grid.image, args.scale), name, meta)
+    print(f"{path}  (layers {layers.start}-{layers.stop - 1} of {renderer.num_ws} from the column seeds)")
+    return 0
+
+
+def _add_interpolate(sub) -> None:
+    p = sub.add_parser("interpolate", help="an animation through seeds (GIF, WebP, or MP4 with imageio-ffmpeg)")
+    p.add_argument("run", metavar="RUN_DIR", help="run folder or checkpoint file")
+    p.add_argument("--seeds", required=True, help="key seeds, e.g. 1,5,9 (one seed: a looping random walk)")
+    p.add_argument("--frames", type=int, default=60)
+    p.add_argument("--out", required=True, metavar="FILE.gif|.webp|.mp4")
+    p.add_argument("--loop", action="store_true", help="return to the first seed (a seamless loop)")
+    p.add_argument("--fps", type=float, default=24.0)
+    p.add_argument("--space", choices=("z", "w"), default="z", help="slerp in z or lerp in w")
+    p.add_argument("--truncation", type=float, default=1.0)
+    p.add_argument("--scale", type=int, choices=(1, 2, 4), default=1, help="upscale x2/x4 (Lanczos)")
+    p.add_argument("--device", default="cpu")
+
+
+@command("interpolate")
+def cmd_interpolate(args) -> int:
+    from tqdm import tqdm
+
+    from studio.core.device import pick_device
+    from studio.core.explore.animate import seed_frames, walk_frames
+    from studio.core.explore.latents import parse_seeds
+    from studio.core.explore.render import Recipe, Renderer
+    from studio.core.export import ANIMATION_FORMATS, Exporter, upscale
+
+    folder, name = _out_file(args.out, ANIMATION_FORMATS)
+    seeds = parse_seeds(args.seeds)
+    renderer = Renderer.open(args.run, pick_device(args.device))
+    recipe = Recipe(seeds=seeds, truncation=args.truncation)
+    if len(seeds) == 1:
+        frames = walk_frames(renderer, seeds[0], args.frames, recipe)
+    else:
+        frames = seed_frames(renderer, seeds, args.frames, args.loop, args.space, recipe)
+    bar = tqdm(total=args.frames, unit="frame", file=sys.stderr, leave=False)
+
+    def scaled():
+        for f in frames:
+            bar.update(1)
+            yield upscale(f, args.scale)
+
+    comment = json.dumps({"gan-studio:checkpoint-sha256": renderer.checkpoint_sha256, "seeds": seeds,
+                          "frames": args.frames, "loop": args.loop, "space": args.space,
+                          "truncation": args.truncation})
+    path = Exporter(folder).save_animation(scaled(), name, args.fps, loop=True, comment=comment)
+    bar.close()
+    print(path)
+    return 0
+
+
+def _add_info(sub) -> None:
+    p = sub.add_parser("info", help="print the recipe embedded in a studio PNG")
+    p.add_argument("file", metavar="FILE.png")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+@command("info")
+def cmd_info(args) -> int:
+    from studio.core.export import read_embedded
+
+    emb = read_embedded(args.file)
+    d = emb.to_json()
+    if args.json:
+        print(json.dumps(d, indent=2))
+        return 0
+    print(f"made by GAN Studio {emb.version} from {emb.checkpoint} ({emb.model})")
+    print(f"checkpoint sha256 {emb.checkpoint_sha256}")
+    recipes = [emb.recipe] if emb.recipe is not None else [c for c in emb.grid.cells if c is not None]
+    if emb.grid is not None:
+        print(f"{emb.grid.kind}: {len(emb.grid.cells)} cells, {emb.grid.cols} per row, upscale x{emb.grid.upscale}")
+    for r in recipes[:64]:
+        rj = r.to_json()
+        if rj.get("w"):
+            rj["w"] = f"<{rj['w_shape'][0]} x {rj['w_shape'][1]} float32, embedded>"
+        print(json.dumps(rj))
+    if len(recipes) > 64:
+        print(f"... and {len(recipes) - 64} more cells (use --json)")
+    return 0
+
+
+def _add_regenerate(sub) -> None:
+    p = sub.add_parser("regenerate", help="recreate a studio PNG from the recipe it carries")
+    p.add_argument("file", metavar="FILE.png")
+    p.add_argument("--out", required=True, metavar="OTHER.png")
+    p.add_argument("--checkpoint", help="use this run folder or checkpoint instead of the one recorded")
+    p.add_argument("--ignore-checksum", action="store_true", help="allow a checkpoint whose SHA-256 differs")
+    p.add_argument("--device", default="cpu")
+
+
+@command("regenerate")
+def cmd_regenerate(args) -> int:
+    from studio.core.device import pick_device
+    from studio.core.errors import StudioError
+    from studio.core.explore.render import Renderer
+    from studio.core.export import Exporter, read_embedded, regenerate
+
+    folder, name = _out_file(args.out, (".png",))
+    emb = read_embedded(args.file)
+    source = args.checkpoint or emb.checkpoint
+    if not source:
+        raise StudioError("The PNG does not say which checkpoint made it; pass --checkpoint.")
+    renderer = Renderer.open(source, pick_device(args.device))
+    if emb.checkpoint_sha256 and renderer.checkpoint_sha256 != emb.checkpoint_sha256 and not args.ignore_checksum:
+        raise StudioError(f"{renderer.checkpoint.name} is not the checkpoint that made {Path(args.file).name} "
+                          "(SHA-256 differs); pass --checkpoint with the right one, or --ignore-checksum.")
+    image = regenerate(emb, renderer)
+    if emb.recipe is not None:
+        meta = renderer.describe(emb.recipe)
+    else:
+        meta = renderer.describe_grid(emb.grid.cells, emb.grid.cols, emb.grid.gap, emb.grid.upscale, emb.grid.kind)
+    print(Exporter(folder).save_png(image, name, meta))
     return 0
 
 
@@ -186,6 +342,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train(sub)
     _add_generate(sub)
     _add_demo(sub)
+    _add_mix(sub)
+    _add_interpolate(sub)
+    _add_info(sub)
+    _add_regenerate(sub)
     for extra in EXTRA_PARSERS:
         extra(sub)
     return parser

@@ -210,11 +210,11 @@ def read_png_text(path: str | os.PathLike) -> dict[str, str]:
 
 def read_embedded(path: str | os.PathLike) -> Embedded:
     """The recipe (or grid of recipes) a studio PNG carries; StudioError if it has none or it is malformed."""
-    from studio.core.explore.render import UPSCALES, Recipe
-
     text = read_png_text(path)
     if "gan-studio:recipe" not in text and "gan-studio:grid" not in text:
         raise StudioError(f"{Path(path).name} carries no GAN Studio recipe.")
+    from studio.core.explore.render import UPSCALES, Recipe  # after the cheap check: this imports torch
+
     emb = Embedded(
         version=text.get("gan-studio:version", "")[:64], checkpoint=text.get("gan-studio:checkpoint", "")[:4096],
         checkpoint_sha256=text.get("gan-studio:checkpoint-sha256", "")[:64], model=text.get("gan-studio:model", "")[:32],
