@@ -141,7 +141,8 @@ class MainWindow(QMainWindow):
         left = QScrollArea()
         left.setWidgetResizable(True)
         left.setWidget(self.train_panel)
-        left.setMinimumWidth(330)
+        left.setMinimumWidth(340)
+        left.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
         self.grid = SampleGrid()
         self.timelapse = Timelapse()
@@ -177,13 +178,14 @@ class MainWindow(QMainWindow):
         self.explore_tab = ExploreTab() if ExploreTab is not None else None
         if self.explore_tab is not None:
             self.tabs.addTab(self.explore_tab, "Explore")
+        self.compare.set_explore_available(self.explore_tab is not None)
         self.tabs.currentChanged.connect(self._on_tab)
 
         self.split = QSplitter(Qt.Orientation.Horizontal)
         self.split.addWidget(left)
         self.split.addWidget(self.tabs)
         self.split.setStretchFactor(1, 1)
-        self.split.setSizes([360, 1040])
+        self.split.setSizes([380, 1020])
         self.split.setChildrenCollapsible(False)
 
         self.stack = QStackedWidget()
@@ -372,6 +374,7 @@ class MainWindow(QMainWindow):
         self.dataset = None
         self.loss_plot.clear()
         self.grid.clear()
+        self.compare.clear_views()
         self.live_image = QImage()
         self.frames = []
         self.timelapse.set_frames([])
@@ -725,6 +728,8 @@ class MainWindow(QMainWindow):
     def _on_tab(self, index: int) -> None:
         if self.tabs.widget(index) is self.compare:
             self._refresh_checkpoints()
+            if self.compare.is_empty and self.compare.checkpoints:
+                self.compare.compare()  # show something at once: oldest against newest
 
     def explore_checkpoint(self, path: str, switch: bool = True) -> None:
         if self.explore_tab is None:

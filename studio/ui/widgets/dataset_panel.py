@@ -23,7 +23,6 @@ from studio.ui.widgets.sample_grid import ImageView
 
 def _value_label() -> QLabel:
     label = QLabel("—")
-    label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
 
@@ -53,12 +52,14 @@ class DatasetPanel(QScrollArea):
         form.addRow("Classes", self.classes)
 
         self.thumbnails = ImageView(placeholder="Reading images…")
-        self.thumbnails.setMinimumSize(200, 90)
+        self.thumbnails.setMinimumSize(200, 60)
+        self.thumbnails.fit_to_width()
         thumbs_box = QGroupBox("As training sees them (cropped or padded, transparency on the background)")
         QVBoxLayout(thumbs_box).addWidget(self.thumbnails)
 
         self.augmented = ImageView(placeholder="—")
-        self.augmented.setMinimumSize(200, 120)
+        self.augmented.setMinimumSize(200, 60)
+        self.augmented.fit_to_width()
         self.augment_box = QGroupBox("Augmentation preview")
         QVBoxLayout(self.augment_box).addWidget(self.augmented)
 
@@ -75,12 +76,14 @@ class DatasetPanel(QScrollArea):
         lay = QVBoxLayout(body)
         lay.addLayout(form)
         lay.addWidget(self.loading)
-        lay.addWidget(thumbs_box, 2)
-        lay.addWidget(self.augment_box, 2)
+        lay.addWidget(thumbs_box)
+        lay.addWidget(self.augment_box)
         lay.addWidget(self.skipped_box, 1)
+        lay.addStretch(0)
 
     def set_folder(self, path: str) -> None:
         self.path.setText(path)
+        self.path.setToolTip(path)
         for label in (self.count, self.sizes, self.duplicates, self.classes):
             label.setText("—")
         self.thumbnails.placeholder = "Reading images…"
@@ -88,6 +91,7 @@ class DatasetPanel(QScrollArea):
         self.augmented.set_image(QImage())
         self.skipped.setRowCount(0)
         self.skipped_box.setTitle("Skipped files")
+        self.skipped_box.hide()
 
     def set_loading(self, done: int, total: int) -> None:
         self.loading.setVisible(done < total)
@@ -127,4 +131,4 @@ class DatasetPanel(QScrollArea):
             self.skipped.setItem(row, 0, QTableWidgetItem(s.path))
             self.skipped.setItem(row, 1, QTableWidgetItem(s.reason))
         self.skipped_box.setTitle(f"Skipped files ({len(report.skipped)})")
-        self.skipped_box.setVisible(True)
+        self.skipped_box.setVisible(bool(report.skipped))

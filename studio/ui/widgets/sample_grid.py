@@ -21,11 +21,29 @@ class ImageView(QWidget):
         self.setMinimumSize(160, 160)
 
     def set_image(self, image: QImage) -> None:
+        resized = image.size() != self.image.size()
         self.image = image
+        if resized and self.hasHeightForWidth():
+            self.updateGeometry()
         self.update()
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         return QSize(420, 420)
+
+    def fit_to_width(self) -> None:
+        """Take the height the image needs at the available width (for strips in a scrolling panel)."""
+        policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt's name
+        return self.sizePolicy().hasHeightForWidth()
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt's name
+        if self.image.isNull():
+            return self.minimumHeight()
+        natural = self.image.height() * min(width / self.image.width(), 3.0)
+        return max(self.minimumHeight(), int(natural))
 
     def target_rect(self) -> QRectF:
         if self.image.isNull():
@@ -33,8 +51,8 @@ class ImageView(QWidget):
         w, h = self.width(), self.height()
         iw, ih = self.image.width(), self.image.height()
         scale = min(w / iw, h / ih)
-        if scale >= 1:  # whole multiples keep pixels square and sharp
-            scale = max(1.0, float(int(scale))) if scale < 4 else scale
+        if scale >= 2:  # whole multiples keep enlarged pixels square and sharp
+            scale = float(int(scale))
         tw, th = iw * scale, ih * scale
         return QRectF((w - tw) / 2, (h - th) / 2, tw, th)
 
@@ -46,7 +64,9 @@ class ImageView(QWidget):
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.placeholder)
             return
         rect = self.target_rect()
-        smooth = rect.width() < self.image.width()
+        # Nearest pixels for whole-number enlargements; smooth filtering otherwise.
+        ratio = rect.width() / self.image.width()
+        smooth = ratio < 1 or abs(ratio - round(ratio)) > 1e-6
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
         p.drawImage(rect, self.image)
 

@@ -79,6 +79,18 @@ class SnapshotCompare(QWidget):
         lay.addLayout(grid, 1)
         self.set_checkpoints([])
 
+    def set_explore_available(self, available: bool) -> None:
+        for b in self.explore_buttons:
+            b.setVisible(available)
+
+    def clear_views(self) -> None:
+        for v in self.views:
+            v.set_image(QImage())
+
+    @property
+    def is_empty(self) -> bool:
+        return all(v.image.isNull() for v in self.views)
+
     def set_checkpoints(self, checkpoints: list[tuple[int, str]]) -> None:
         """(step, path) oldest first; picker A defaults to the oldest, B to the newest."""
         if checkpoints == self.checkpoints:
@@ -120,6 +132,7 @@ class SnapshotCompare(QWidget):
 
     def _on_rendered(self, index: int, image: QImage) -> None:
         self.views[index].set_image(image)
+        self.views[index].setToolTip(self.pickers[index].currentText())
 
     def _on_done(self) -> None:
         self.compare_button.setEnabled(bool(self.checkpoints))

@@ -32,6 +32,9 @@ STATES = ("empty", "idle", "loading", "training", "paused", "stopping", "followi
 
 def _combo(items: tuple[tuple[str, object], ...]) -> QComboBox:
     c = QComboBox()
+    # Long entries must not widen the side panel; the popup still shows them in full.
+    c.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    c.setMinimumContentsLength(8)
     for text, value in items:
         c.addItem(text, value)
     return c
@@ -68,7 +71,7 @@ class TrainPanel(QWidget):
         self.length_unit = _combo(LENGTH_UNITS)
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
-        self.device = QComboBox()
+        self.device = _combo(())
         self.device.addItem("Auto (detecting…)", "auto")
         self.device.addItem("CPU", "cpu")
         self.resume_box = QCheckBox("Continue from the run's latest checkpoint")
