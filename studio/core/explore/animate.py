@@ -62,3 +62,12 @@ def walk_frames(renderer: Renderer, seed: int, frames: int, recipe: Recipe | Non
         yield renderer.synthesize(ws, recipe)
         if progress is not None:
             progress(f + 1, frames)
+
+
+def walk_recipe(renderer: Renderer, seed: int, phase: float, base: Recipe | None = None, turns: int = 1) -> Recipe:
+    """The recipe (final w embedded) at `phase` (period 1) of the looping walk of `seed`: for live playback."""
+    from studio.core.explore.latents import walk_z
+
+    base = base or Recipe()
+    ws = renderer.z_to_ws(walk_z(seed, renderer.G.z_dim, phase, turns), base.truncation, base.class_index)
+    return Recipe(seeds=[], truncation=base.truncation, noise_mode=base.noise_mode, noise_seed=base.noise_seed).with_w(ws)

@@ -119,18 +119,22 @@ def path_positions(n_keys: int, frames: int, loop: bool) -> list[tuple[int, int,
     return out
 
 
-def random_walk(seed: int, z_dim: int, frames: int, turns: int = 1, keys: int = 3) -> torch.Tensor:
-    """A smooth, looping walk through z [frames, z_dim].
+def walk_z(seed: int, z_dim: int, t: float, turns: int = 1, keys: int = 3) -> torch.Tensor:
+    """The point at phase t (period 1) of a smooth looping random walk through z, [1, z_dim].
 
-    Each coordinate follows a random periodic curve: sum_k a_k cos(2πk t) + b_k sin(2πk t) with Gaussian
-    a_k, b_k, scaled so every frame is a standard Gaussian sample; frame `frames` equals frame 0.
+    Each coordinate follows a random periodic curve sum_k a_k cos(2πk t) + b_k sin(2πk t) with Gaussian
+    a_k, b_k, scaled so every point is a standard Gaussian sample; t and t + 1 give the same z.
     """
     rs = np.random.RandomState(int(seed) % (2**32))
     a = rs.randn(keys, z_dim)
     b = rs.randn(keys, z_dim)
-    t = np.arange(frames, dtype=np.float64)[:, None] / max(1, frames)
-    z = np.zeros((frames, z_dim))
+    z = np.zeros(z_dim)
     for k in range(keys):
-        ang = 2 * np.pi * (k + 1) * turns * t
+        ang = 2 * np.pi * (k + 1) * turns * float(t)
         z += a[k] * np.cos(ang) + b[k] * np.sin(ang)
-    return torch.from_numpy(z / np.sqrt(keys)).float()
+    return torch.from_numpy(z / np.sqrt(keys)).float()[None]
+
+
+def random_walk(seed: int, z_dim: int, frames: int, turns: int = 1, keys: int = 3) -> torch.Tensor:
+    """`frames` evenly spaced points [frames, z_dim] of the looping walk (the frame after the last is frame 0)."""
+    return torch.cat([walk_z(seed, z_dim, f / max(1, frames), turns, keys) for f in range(frames)])

@@ -1,0 +1,86 @@
+"""One export request (what the Export dialog asks for) carried out headless: image, grid or animation."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from studio.core.errors import StudioError
+from studio.core.explore.animate import keyframe_frames, walk_frames
+from studio.core.explore.render import Recipe, Renderer
+from studio.core.export import ANIMATION_FORMATS, Exporter, upscale
+
+KINDS = ("image", "grid", "keyframes", "walk")
+
+
+class Cancelled(Exception):
+    """The user cancelled an export; nothing was written."""
+
+
+@dataclass(frozen=True)
+class ArtworkRequest:
+    kind: str  # "image": the current image; "grid": the favourites; "keyframes": a loop through them; "walk"
+    folder: str
+    name: str  # file name without suffix
+    fmt: str = ".png"  # ".png" for image/grid; ".gif" | ".webp" | ".mp4" for animations
+    scale: int = 1
+    recipe: Recipe | None = None
+    favourites: tuple[Recipe, ...] = field(default_factory=tuple)
+    walk_seed: int = 0
+    frames: int = 60
+    fps: float = 24.0
+
+    def validate(self) -> None:
+        if self.kind not in KINDS:
+            raise StudioError(f"Unknown export '{self.kind}'.")
+        animated = self.kind in ("keyframes", "walk")
+        if animated and self.fmt not in ANIMATION_FORMATS:
+            raise StudioError("Animations are saved as GIF, WebP or MP4.")
+        if not animated and self.fmt != ".png":
+            raise StudioError("Images and grids are saved as PNG (with their recipe).")
+        if self.scale not in (1, 2, 4):
+            raise StudioError("Upscale x1, x2 or x4.")
+        if not self.name.strip() or "/" in self.name or "\\" in self.name:
+            raise StudioError("Give the file a name (without folders).")
+        if self.kind == "image" and self.recipe is None:
+            raise StudioError("There is no image to export yet.")
+        if self.kind in ("grid", "keyframes") and not self.favourites:
+            raise StudioError("Add favourites first (the ♥ button): grids and keyframe loops are made of them.")
+
+
+def export_artwork(renderer: Renderer, req: ArtworkRequest, progress: Callable[[int, int], None] | None = None,
+                   cancelled: Callable[[], bool] | None = None) -> Path:
+    """Write what `req` asks for; PNGs carry their recipe. Raises Cancelled when `cancelled()` turns true."""
+    req.validate()
+    ex = Exporter(req.folder)
+    name = req.name.strip() + req.fmt
+
+    def tick(i: int, n: int) -> None:
+        if cancelled is not None and cancelled():
+            raise Cancelled()
+        if progress is not None:
+            progress(i, n)
+
+    if req.kind == "image":
+        recipe = Recipe.from_json({**req.recipe.to_json(), "upscale": req.scale})
+        path = ex.save_recipe(renderer, recipe, name)
+        tick(1, 1)
+        return path
+    if req.kind == "grid":
+        cells = list(req.favourites)
+        images = []
+        for i, r in enumerate(cells):
+            images.append(renderer.render(r))
+            tick(i + 1, len(cells))
+        cols = max(1, math.ceil(math.sqrt(len(cells))))
+        meta = renderer.describe_grid(cells, cols, upscale=req.scale, kind="favourites")
+        return ex.save_grid(images, name, meta, cols=cols, scale=req.scale)
+    if req.kind == "keyframes":
+        keys = [renderer.ws(r) for r in req.favourites]
+        frames = keyframe_frames(renderer, keys, req.frames, loop=True, recipe=req.favourites[0], progress=tick)
+    else:
+        base = req.recipe or Recipe()
+        frames = walk_frames(renderer, req.walk_seed, req.frames, base, progress=tick)
+    return ex.save_animation((upscale(f, req.scale) for f in frames), name, req.fps, loop=True)

@@ -1,0 +1,187 @@
+"""The Export dialog: what (image, favourites grid, keyframe loop, random walk), size, format, where; progress."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.core.errors import StudioError
+from studio.core.explore.artwork import ArtworkRequest, Cancelled
+from studio.core.export import mp4_available
+from studio.ui.threads import StudioThread
+
+KIND_LABELS = {"image": "Current image (PNG)", "grid": "Favourites as a grid (PNG)",
+               "keyframes": "Favourites as a looping animation", "walk": "Random-walk loop"}
+
+
+class ExportWorker(StudioThread):
+    """Runs one export with its own frozen generator copy, so the canvas stays live meanwhile."""
+
+    progress = Signal(int, int)
+    done = Signal(str)
+    failed = Signal(str)
+
+    def __init__(self, checkpoint: str, request: ArtworkRequest, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.checkpoint, self.request = checkpoint, request
+
+    def run(self) -> None:
+        from studio.core.explore.artwork import export_artwork
+        from studio.core.explore.render import Renderer
+
+        try:
+            renderer = Renderer.open(self.checkpoint)
+            path = export_artwork(renderer, self.request, lambda i, n: self.progress.emit(i, n),
+                                  self.isInterruptionRequested)
+            self.done.emit(str(path))
+        except Cancelled:
+            self.failed.emit("Export cancelled; nothing was written.")
+        except StudioError as e:
+            self.failed.emit(str(e))
+        except Exception as e:  # a bug: loud on stderr, a sentence in the dialog
+            traceback.print_exc(file=sys.stderr)
+            self.failed.emit(f"Export failed: {type(e).__name__}: {e}")
+
+
+class ExportDialog(QDialog):
+    exported = Signal(str)
+
+    def __init__(self, checkpoint: str, recipe, favourites: list, folder: str, walk_seed: int = 0,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export")
+        self.checkpoint, self.recipe, self.favourites, self.walk_seed = checkpoint, recipe, list(favourites), walk_seed
+        self.worker: ExportWorker | None = None
+        self.kind = QComboBox()
+        for k, label in KIND_LABELS.items():
+            self.kind.addItem(label, k)
+        self.scale = QComboBox()
+        for s in (1, 2, 4):
+            self.scale.addItem(f"x{s}" + (" (native)" if s == 1 else " (Lanczos)"), s)
+        self.fmt = QComboBox()
+        self.frames = QSpinBox(minimum=2, maximum=2000, value=60)
+        self.fps = QSpinBox(minimum=1, maximum=60, value=24)
+        self.folder = QLineEdit(folder)
+        browse = QPushButton("…")
+        browse.clicked.connect(self._browse)
+        self.name = QLineEdit("artwork")
+        self.progress = QProgressBar()
+        self.progress.setValue(0)
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.folder, 1)
+        folder_row.addWidget(browse)
+        form = QFormLayout()
+        form.addRow("What", self.kind)
+        form.addRow("Size", self.scale)
+        form.addRow("Format", self.fmt)
+        form.addRow("Frames", self.frames)
+        form.addRow("Frames per second", self.fps)
+        form.addRow("Folder", folder_row)
+        form.addRow("File name", self.name)
+        self.buttons = QDialogButtonBox()
+        self.export_button = self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        self.export_button.clicked.connect(self.start)
+        self.close_button.clicked.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(self.progress)
+        lay.addWidget(self.status)
+        lay.addWidget(self.buttons)
+        self.kind.currentIndexChanged.connect(self._kind_changed)
+        self._kind_changed()
+
+    def _kind_changed(self) -> None:
+        kind = self.kind.currentData()
+        animated = kind in ("keyframes", "walk")
+        self.fmt.clear()
+        if animated:
+            self.fmt.addItem("GIF", ".gif")
+            self.fmt.addItem("WebP", ".webp")
+            if mp4_available():
+                self.fmt.addItem("MP4", ".mp4")
+        else:
+            self.fmt.addItem("PNG (recipe embedded)", ".png")
+        self.frames.setEnabled(animated)
+        self.fps.setEnabled(animated)
+
+    def _browse(self) -> None:
+        d = QFileDialog.getExistingDirectory(self, "Export folder", self.folder.text())
+        if d:
+            self.folder.setText(d)
+
+    def request(self) -> ArtworkRequest:
+        return ArtworkRequest(kind=self.kind.currentData(), folder=self.folder.text(), name=self.name.text(),
+                              fmt=self.fmt.currentData(), scale=self.scale.currentData(), recipe=self.recipe,
+                              favourites=tuple(self.favourites), walk_seed=self.walk_seed,
+                              frames=self.frames.value(), fps=float(self.fps.value()))
+
+    def start(self) -> None:
+        if self.worker is not None:
+            return
+        req = self.request()
+        try:
+            req.validate()
+        except StudioError as e:
+            self.status.setText(str(e))
+            return
+        self.status.setText("Exporting…")
+        self.progress.setValue(0)
+        self.export_button.setEnabled(False)
+        self.worker = ExportWorker(self.checkpoint, req, self)
+        self.worker.progress.connect(lambda i, n: (self.progress.setMaximum(n), self.progress.setValue(i)))
+        self.worker.done.connect(self._done)
+        self.worker.failed.connect(self._failed)
+        self.worker.finished.connect(self._finished)
+        self.worker.start()
+
+    def _done(self, path: str) -> None:
+        self.progress.setValue(self.progress.maximum())
+        self.status.setText(f"Saved {path}")
+        self.exported.emit(path)
+
+    def _failed(self, text: str) -> None:
+        self.status.setText(text)
+
+    def _finished(self) -> None:
+        self.worker = None
+        self.export_button.setEnabled(True)
+
+    def cancel_export(self) -> None:
+        if self.worker is not None:
+            self.worker.requestInterruption()
+            self.worker.wait()
+
+    def reject(self) -> None:
+        self.cancel_export()
+        super().reject()
+
+    def done(self, result: int) -> None:  # noqa: D401 - Qt's name; also covers Escape and the close box
+        self.cancel_export()
+        super().done(result)
+
+
+def default_export_folder(checkpoint: str) -> str:
+    p = Path(checkpoint)
+    run = p.parent.parent if p.parent.name == "checkpoints" else p.parent
+    return str(run / "exports")

@@ -1,0 +1,145 @@
+"""The latent canvas: pins (seeds) on a plane and a cursor; the tab renders the blend under the cursor."""
+
+from __future__ import annotations
+
+import random
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPalette, QPen
+from PySide6.QtWidgets import QInputDialog, QMenu, QSizePolicy, QWidget
+
+from studio.core.explore.canvas import CanvasState
+
+PIN_RADIUS = 9
+
+
+class LatentCanvas(QWidget):
+    """Drag the cursor (or a pin) to explore; double-click to add a pin; right-click a pin for more."""
+
+    drag_started = Signal()
+    cursor_moved = Signal(float, float)
+    pin_moved = Signal(int, float, float)
+    drag_finished = Signal()
+    pin_added = Signal(float, float)
+    pin_removed = Signal(int)
+    pin_reseeded = Signal(int, int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = CanvasState()
+        self._drag: int | None = None  # pin index, -1 for the cursor, None when not dragging
+        self.setMinimumSize(220, 220)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMouseTracking(False)
+        self.setToolTip("Drag to explore the blend of the pins. Double-click: add a pin. "
+                        "Drag a pin to move it; right-click it to re-seed or remove it.")
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(360, 360)
+
+    def set_state(self, state: CanvasState) -> None:
+        self.state = state
+        self.update()
+
+    # ---- geometry
+    def area(self) -> QRectF:
+        m = PIN_RADIUS + 2
+        return QRectF(m, m, max(1, self.width() - 2 * m), max(1, self.height() - 2 * m))
+
+    def to_unit(self, pos: QPointF) -> tuple[float, float]:
+        a = self.area()
+        return (min(1.0, max(0.0, (pos.x() - a.x()) / a.width())), min(1.0, max(0.0, (pos.y() - a.y()) / a.height())))
+
+    def to_widget(self, x: float, y: float) -> QPointF:
+        a = self.area()
+        return QPointF(a.x() + x * a.width(), a.y() + y * a.height())
+
+    def pin_at(self, pos: QPointF) -> int | None:
+        for i in reversed(range(len(self.state.pins))):
+            p = self.state.pins[i]
+            c = self.to_widget(p.x, p.y)
+            if (c.x() - pos.x()) ** 2 + (c.y() - pos.y()) ** 2 <= (PIN_RADIUS + 3) ** 2:
+                return i
+        return None
+
+    # ---- painting
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        pal = self.palette()
+        a = self.area()
+        p.fillRect(self.rect(), pal.color(QPalette.ColorRole.Base))
+        grid = QPen(pal.color(QPalette.ColorRole.Mid), 1, Qt.PenStyle.DotLine)
+        p.setPen(grid)
+        for i in range(1, 4):
+            p.drawLine(QPointF(a.x() + a.width() * i / 4, a.y()), QPointF(a.x() + a.width() * i / 4, a.bottom()))
+            p.drawLine(QPointF(a.x(), a.y() + a.height() * i / 4), QPointF(a.right(), a.y() + a.height() * i / 4))
+        cursor = self.to_widget(*self.state.cursor)
+        hue_step = 360 / max(1, len(self.state.pins))
+        for i, pin in enumerate(self.state.pins):
+            c = self.to_widget(pin.x, pin.y)
+            colour = QColor.fromHsv(int(i * hue_step) % 360, 160, 230)
+            p.setPen(QPen(colour.darker(150), 1))
+            p.drawLine(cursor, c)
+            p.setBrush(colour)
+            p.setPen(QPen(pal.color(QPalette.ColorRole.Text), 1.5))
+            p.drawEllipse(c, PIN_RADIUS, PIN_RADIUS)
+            p.drawText(QRectF(c.x() + PIN_RADIUS + 2, c.y() - 9, 80, 18), Qt.AlignmentFlag.AlignVCenter,
+                       f"seed {pin.seed}")
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.setPen(QPen(pal.color(QPalette.ColorRole.Highlight), 2))
+        p.drawEllipse(cursor, 6, 6)
+        p.drawLine(cursor + QPointF(-11, 0), cursor + QPointF(-6, 0))
+        p.drawLine(cursor + QPointF(6, 0), cursor + QPointF(11, 0))
+        p.drawLine(cursor + QPointF(0, -11), cursor + QPointF(0, -6))
+        p.drawLine(cursor + QPointF(0, 6), cursor + QPointF(0, 11))
+        p.end()
+
+    # ---- interaction
+    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        pos = event.position()
+        pin = self.pin_at(pos)
+        if event.button() == Qt.MouseButton.RightButton and pin is not None:
+            self._pin_menu(pin, event.globalPosition().toPoint())
+            return
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        self._drag = pin if pin is not None else -1
+        self.drag_started.emit()
+        if self._drag == -1:
+            self.cursor_moved.emit(*self.to_unit(pos))
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if self._drag is None:
+            return
+        x, y = self.to_unit(event.position())
+        if self._drag == -1:
+            self.cursor_moved.emit(x, y)
+        else:
+            self.pin_moved.emit(self._drag, x, y)
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if self._drag is not None:
+            self._drag = None
+            self.drag_finished.emit()
+
+    def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if event.button() == Qt.MouseButton.LeftButton and self.pin_at(event.position()) is None:
+            self._drag = None
+            self.pin_added.emit(*self.to_unit(event.position()))
+
+    def _pin_menu(self, index: int, where) -> None:
+        menu = QMenu(self)
+        reseed = menu.addAction("Random seed")
+        choose = menu.addAction("Set seed…")
+        remove = menu.addAction("Remove pin")
+        act = menu.exec(where)
+        if act is reseed:
+            self.pin_reseeded.emit(index, random.randrange(0, 2**31))
+        elif act is choose:
+            seed, ok = QInputDialog.getInt(self, "Seed", "Seed of this pin:", self.state.pins[index].seed, 0,
+                                           2**31 - 1)
+            if ok:
+                self.pin_reseeded.emit(index, seed)
+        elif act is remove:
+            self.pin_removed.emit(index)

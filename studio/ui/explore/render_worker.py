@@ -1,0 +1,199 @@
+"""The Explore tab's render worker: one thread, requests coalesced per kind (latest wins), a frozen snapshot.
+
+Widgets send typed jobs; the thread opens the checkpoint itself (a private frozen copy of G_ema, never
+the live training model), calls core functions and emits QImages (deep copies, safe across threads).
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QImage
+
+from studio.core.errors import StudioError
+from studio.core.explore.render import Recipe
+from studio.ui.qimage import to_qimage
+from studio.ui.threads import StudioThread
+
+
+@dataclass(frozen=True)
+class OpenJob:
+    path: str
+    device: str = "cpu"
+
+
+@dataclass(frozen=True)
+class ImageJob:
+    recipe: Recipe
+    walk: tuple[int, float] | None = None  # (seed, phase): a point of the looping random walk instead
+
+
+@dataclass(frozen=True)
+class MixJob:
+    rows: tuple[int, ...]
+    cols: tuple[int, ...]
+    layers: str
+    truncation: float = 1.0
+
+
+@dataclass(frozen=True)
+class NearestJob:
+    recipe: Recipe
+    k: int = 8
+
+
+@dataclass(frozen=True)
+class ThumbsJob:
+    recipes: tuple[Recipe, ...]
+
+
+@dataclass(frozen=True)
+class DirectionsJob:
+    samples: int = 4096
+
+
+@dataclass(frozen=True)
+class Opened:
+    """What the tab shows about the open checkpoint."""
+
+    checkpoint: str
+    model: str
+    resolution: int
+    num_ws: int
+    step: int
+    groups: dict[str, tuple[int, int]]  # coarse/middle/fine [start, stop) (empty for DCGAN)
+    noise_layers: int
+
+
+@dataclass(frozen=True)
+class MixResult:
+    cells: tuple  # row-major Recipe | None, (rows + 1) x (cols + 1)
+    cols: int  # cells per grid row
+    cell: int  # pixel size of a cell
+    gap: int
+
+
+@dataclass(frozen=True)
+class NearestResult:
+    kind: str  # the feature space used
+    matches: tuple[tuple[QImage, float, int], ...]  # image, distance, training index
+
+
+_ORDER = (OpenJob, ImageJob, ThumbsJob, DirectionsJob, MixJob, NearestJob)
+
+
+class RenderWorker(StudioThread):
+    """Serves render jobs off the GUI thread; a newer job of a kind replaces an older unserved one."""
+
+    opened = Signal(object)  # Opened
+    image_ready = Signal(int, QImage, object)  # token, image, Recipe with its final w
+    mix_ready = Signal(int, QImage, object)  # token, grid, MixResult
+    nearest_ready = Signal(int, object)  # token, NearestResult
+    directions_ready = Signal(int, object)  # token, number of directions
+    thumbs_ready = Signal(int, list, object)  # token, QImages, the recipes they show
+    failed = Signal(str)
+
+    def __init__(self, parent: QObject | None = None, cache_dir: str | None = None) -> None:
+        super().__init__(parent)
+        self.cache_dir = cache_dir
+        self._cv = threading.Condition()
+        self._pending: dict[type, tuple[int, object]] = {}
+        self._token = 0
+        self._stop = False
+        self.renderer = None  # touched only by the worker thread
+        self._nearest = None
+        self.render_seconds = 0.0  # the last image job's render time (for the status line and the bench)
+
+    # ---- GUI thread side
+    def submit(self, job: object) -> int:
+        """Queue a job (dropping an unserved one of the same kind); returns its token."""
+        with self._cv:
+            self._token += 1
+            self._pending[type(job)] = (self._token, job)
+            self._cv.notify()
+            return self._token
+
+    def stop(self) -> None:
+        with self._cv:
+            self._stop = True
+            self._pending.clear()
+            self._cv.notify()
+        self.requestInterruption()
+        self.wait()
+
+    # ---- worker thread side
+    def run(self) -> None:
+        while True:
+            with self._cv:
+                while not self._pending and not self._stop:
+                    self._cv.wait()
+                if self._stop or self.isInterruptionRequested():
+                    return
+                kind = next(k for k in _ORDER if k in self._pending)
+                token, job = self._pending.pop(kind)
+            try:
+                self._serve(token, job)
+            except StudioError as e:
+                self.failed.emit(str(e))
+            except Exception as e:  # a bug: loud on stderr, a message in the tab, the thread lives on
+                traceback.print_exc(file=sys.stderr)
+                self.failed.emit(f"Rendering failed: {type(e).__name__}: {e}")
+
+    def _need(self):
+        if self.renderer is None:
+            raise StudioError("Open a run or checkpoint first.")
+        return self.renderer
+
+    def _serve(self, token: int, job: object) -> None:
+        if isinstance(job, OpenJob):
+            from studio.core.explore.render import Renderer
+
+            r = Renderer.open(job.path, job.device, cache_dir=self.cache_dir)
+            self.renderer, self._nearest = r, None
+            groups = {k: (v.start, v.stop) for k, v in r.G.layer_groups().items()} if r.is_style else {}
+            self.opened.emit(Opened(str(r.checkpoint), str(r.state.get("model", "")), r.resolution, r.num_ws,
+                                    int(r.state.get("step", 0)), groups, len(r.noise_layers)))
+        elif isinstance(job, ImageJob):
+            r = self._need()
+            t0 = time.perf_counter()
+            if job.walk is not None:
+                from studio.core.explore.animate import walk_recipe
+
+                recipe = walk_recipe(r, job.walk[0], job.walk[1], job.recipe)
+                ws = r.ws(recipe)
+            else:
+                ws = r.ws(job.recipe)
+                recipe = job.recipe.with_w(ws)
+            image = to_qimage(r.synthesize(ws, recipe))
+            self.render_seconds = time.perf_counter() - t0
+            self.image_ready.emit(token, image, recipe)
+        elif isinstance(job, MixJob):
+            from studio.core.explore.mixing import layer_range, mix_grid
+
+            r = self._need()
+            grid = mix_grid(r, list(job.rows), list(job.cols), layer_range(job.layers, r),
+                            Recipe(truncation=job.truncation))
+            cells = tuple(None if c is None else c.with_w(r.ws(c)) for c in grid.cells)
+            self.mix_ready.emit(token, to_qimage(grid.image), MixResult(cells, grid.cols, r.resolution, 2))
+        elif isinstance(job, NearestJob):
+            from studio.core.explore.nearest import NearestImages
+
+            r = self._need()
+            if self._nearest is None:
+                self._nearest = NearestImages.for_checkpoint(r.checkpoint, device=r.device)
+            image: np.ndarray = r.render(job.recipe)
+            matches = self._nearest.nearest(image, job.k)
+            self.nearest_ready.emit(token, NearestResult(
+                self._nearest.kind, tuple((to_qimage(m.image), m.distance, m.index) for m in matches)))
+        elif isinstance(job, ThumbsJob):
+            r = self._need()
+            self.thumbs_ready.emit(token, [to_qimage(r.render(x)) for x in job.recipes], job.recipes)
+        elif isinstance(job, DirectionsJob):
+            r = self._need()
+            self.directions_ready.emit(token, len(r.directions(job.samples)))

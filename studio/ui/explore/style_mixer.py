@@ -1,0 +1,90 @@
+"""The style mixer: row seeds take the column seeds' styles on a layer range; click a cell to use it."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+
+from studio.core.errors import StudioError
+from studio.core.explore.latents import parse_seeds
+from studio.ui.explore.image_view import ImageView
+
+
+class StyleMixer(QWidget):
+    requested = Signal(object, object, str)  # row seeds, column seeds, layer range text
+    cell_chosen = Signal(object)  # Recipe (final w embedded) of the clicked cell
+    message = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rows = QLineEdit("1,2,3", toolTip="Row seeds: the images that receive styles (e.g. 1,2,3 or 0-4)")
+        self.cols = QLineEdit("10,11,12", toolTip="Column seeds: the images that give their styles")
+        self.layers = QComboBox(toolTip="Which layers come from the column seed")
+        self.layers.setEditable(True)
+        for name in ("coarse", "middle", "fine"):
+            self.layers.addItem(name)
+        self.view = ImageView(placeholder="Open a style-based checkpoint to mix styles.")
+        self.view.clicked.connect(self._clicked)
+        self.info = QLabel("")
+        self.info.setWordWrap(True)
+        self.result = None
+        for w in (self.rows, self.cols):
+            w.editingFinished.connect(self.request)
+        self.layers.currentTextChanged.connect(lambda _: self.request())
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Rows"))
+        top.addWidget(self.rows, 1)
+        top.addWidget(QLabel("Columns"))
+        top.addWidget(self.cols, 1)
+        top.addWidget(QLabel("Layers"))
+        top.addWidget(self.layers)
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(self.view, 1)
+        lay.addWidget(self.info)
+        self.enabled_for_model = True
+
+    def set_model(self, groups: dict[str, tuple[int, int]], num_ws: int) -> None:
+        self.enabled_for_model = bool(groups)
+        self.layers.blockSignals(True)
+        self.layers.clear()
+        for name, (a, b) in groups.items():
+            self.layers.addItem(name)
+            self.layers.setItemData(self.layers.count() - 1, f"w {a}-{b - 1}")
+        self.layers.blockSignals(False)
+        if not groups:
+            self.view.set_image(QImage())
+            self.view.placeholder = ("Style mixing needs the style-based model; this checkpoint is a DCGAN, which "
+                                     "has one latent for all layers.")
+            self.info.setText("")
+        else:
+            self.info.setText(f"{num_ws} layers of w: coarse, middle, fine, or type a range such as 0-3.")
+
+    def request(self) -> None:
+        if not self.enabled_for_model:
+            return
+        try:
+            rows, cols = parse_seeds(self.rows.text()), parse_seeds(self.cols.text())
+        except StudioError as e:
+            self.message.emit(str(e))
+            return
+        if len(rows) * len(cols) > 256:
+            self.message.emit("The mixer shows at most 256 cells; use `studio mix` for larger grids.")
+            return
+        self.requested.emit(tuple(rows), tuple(cols), self.layers.currentText())
+
+    def show_grid(self, image: QImage, result) -> None:
+        self.result = result
+        self.view.set_image(image)
+
+    def _clicked(self, fx: float, fy: float) -> None:
+        if self.result is None or self.view.image.isNull():
+            return
+        r = self.result
+        step = r.cell + r.gap
+        col = int(fx * self.view.image.width() // step)
+        row = int(fy * self.view.image.height() // step)
+        idx = row * r.cols + col
+        if 0 <= col < r.cols and 0 <= idx < len(r.cells) and r.cells[idx] is not None:
+            self.cell_chosen.emit(r.cells[idx])

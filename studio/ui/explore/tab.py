@@ -1,0 +1,377 @@
+"""The Explore tab: open a run or checkpoint, explore its latent space live, mix styles, export artworks.
+
+Widgets edit a headless CanvasModel (studio.core.explore.canvas) and send typed jobs to one RenderWorker;
+nothing here touches tensors. Call `shutdown()` (or close the tab) to stop the worker thread.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.core.errors import StudioError
+from studio.core.explore.canvas import CanvasModel, Favourites
+from studio.core.explore.render import Recipe
+from studio.ui.explore.directions_panel import DirectionsPanel
+from studio.ui.explore.export_dialog import ExportDialog, default_export_folder
+from studio.ui.explore.history_strip import ThumbnailStrip
+from studio.ui.explore.image_view import ImageView
+from studio.ui.explore.latent_canvas import LatentCanvas
+from studio.ui.explore.latent_controls import LatentControls
+from studio.ui.explore.nearest_panel import NearestPanel
+from studio.ui.explore.render_worker import (
+    DirectionsJob,
+    ImageJob,
+    MixJob,
+    NearestJob,
+    OpenJob,
+    RenderWorker,
+    ThumbsJob,
+)
+from studio.ui.explore.style_mixer import StyleMixer
+
+WALK_INTERVAL_MS = 33
+
+
+class ExploreTab(QWidget):
+    """The artist's instrument: a latent canvas, directions, a style mixer and export."""
+
+    image_shown = Signal(int)  # token of the image now on screen
+    checkpoint_opened = Signal(str)
+    message = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None, cache_dir: str | None = None) -> None:
+        super().__init__(parent)
+        self.model = CanvasModel()
+        self.worker = RenderWorker(self, cache_dir=cache_dir)
+        self.worker.opened.connect(self._opened)
+        self.worker.image_ready.connect(self._image_ready)
+        self.worker.mix_ready.connect(self._mix_ready)
+        self.worker.nearest_ready.connect(lambda _t, res: self.nearest.show_result(res))
+        self.worker.directions_ready.connect(lambda _t, n: self._say(f"{n} principal directions ready."))
+        self.worker.failed.connect(self._say)
+        self.worker.thumbs_ready.connect(self._thumbs_ready)
+        self.checkpoint: str | None = None
+        self.info = None
+        self.current_recipe: Recipe | None = None
+        self.favourites: Favourites | None = None
+        self._latest = 0  # newest image token requested
+        self._shown = 0  # newest image token shown
+        self._dragging = False
+        self._editing = False  # a slider session has begun its undo step
+        self._walk_phase = 0.0
+        self._walk_speed = 6.0
+        self._export: ExportDialog | None = None
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
+
+        self.source = QLabel("No checkpoint open.")
+        self.source.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        open_button = QPushButton("Open run or checkpoint…")
+        open_button.clicked.connect(self._browse)
+        self.export_button = QPushButton("Export…")
+        self.export_button.clicked.connect(self.show_export)
+        self.export_button.setEnabled(False)
+        header = QHBoxLayout()
+        header.addWidget(self.source, 1)
+        header.addWidget(open_button)
+        header.addWidget(self.export_button)
+
+        self.canvas = LatentCanvas()
+        self.controls = LatentControls()
+        self.view = ImageView(placeholder="Open a run folder or checkpoint to explore what it learned.", min_side=256)
+        self.view.shown.connect(lambda: self.image_shown.emit(self._shown))
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.history = ThumbnailStrip()
+        self.history.setToolTip("History: the images you visited; click one to go back to it")
+        self.favourite_strip = ThumbnailStrip(limit=1000)
+        self.favourite_strip.setToolTip("Favourites, saved with the run; click one to put it on the canvas")
+        self.nearest = NearestPanel()
+        self.directions = DirectionsPanel()
+        self.mixer = StyleMixer()
+        side = QTabWidget()
+        side.addTab(self.directions, "Directions")
+        side.addTab(self.mixer, "Style mixer")
+        self.side_tabs = side
+
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addWidget(self.canvas, 1)
+        ll.addWidget(self.controls)
+        centre = QWidget()
+        cl = QVBoxLayout(centre)
+        cl.setContentsMargins(0, 0, 0, 0)
+        cl.addWidget(self.view, 1)
+        cl.addWidget(self.status)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(centre)
+        split.addWidget(side)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        split.setStretchFactor(2, 2)
+        lay = QVBoxLayout(self)
+        lay.addLayout(header)
+        lay.addWidget(split, 1)
+        lay.addWidget(QLabel("History"))
+        lay.addWidget(self.history)
+        lay.addWidget(QLabel("Favourites"))
+        lay.addWidget(self.favourite_strip)
+        lay.addWidget(self.nearest)
+        self.setAcceptDrops(True)
+
+        self.canvas.drag_started.connect(self._drag_started)
+        self.canvas.cursor_moved.connect(lambda x, y: self._edit(self.model.move_cursor(x, y, record=False)))
+        self.canvas.pin_moved.connect(lambda i, x, y: self._edit(self.model.move_pin(i, x, y, record=False)))
+        self.canvas.drag_finished.connect(self._drag_finished)
+        self.canvas.pin_added.connect(self._pin_added)
+        self.canvas.pin_removed.connect(lambda i: self._edit(self.model.remove_pin(i)))
+        self.canvas.pin_reseeded.connect(lambda i, s: self._edit(self.model.reseed_pin(i, s)))
+        self.controls.add_pin.connect(lambda s: self._edit(self.model.add_pin(s, random.random(), random.random())))
+        self.controls.truncation_changed.connect(lambda psi: self._slider_edit(truncation=psi))
+        self.controls.truncation_committed.connect(self._slider_done)
+        self.controls.play_toggled.connect(self._play)
+        self.controls.speed_changed.connect(lambda v: setattr(self, "_walk_speed", v))
+        self.controls.undo.connect(self.undo)
+        self.controls.redo.connect(self.redo)
+        self.controls.favourite.connect(self.add_favourite)
+        self.controls.nearest.connect(self.check_nearest)
+        self.directions.changed.connect(lambda m, l: self._slider_edit(directions=m, direction_layers=l))
+        self.directions.committed.connect(lambda m, l: (self._slider_edit(directions=m, direction_layers=l),
+                                                        self._slider_done()))
+        self.mixer.requested.connect(lambda r, c, l: self.worker.submit(MixJob(r, c, l, self.model.state.truncation)))
+        self.mixer.cell_chosen.connect(self.use_recipe)
+        self.mixer.message.connect(self._say)
+        self.history.chosen.connect(self.use_recipe)
+        self.favourite_strip.chosen.connect(self.use_recipe)
+        QShortcut(QKeySequence.StandardKey.Undo, self, self.undo)
+        QShortcut(QKeySequence.StandardKey.Redo, self, self.redo)
+        self.walk_timer = QTimer(self)
+        self.walk_timer.setInterval(WALK_INTERVAL_MS)
+        self.walk_timer.timeout.connect(self._walk_tick)
+        self._sync()
+
+    # ---- opening
+    def open_checkpoint(self, path: str) -> None:
+        """Open a run folder (its latest checkpoint) or a .safetensors checkpoint; renders off the GUI thread."""
+        self.source.setText(f"Opening {path}…")
+        if not self.worker.isRunning():
+            self.worker.start()
+        self.worker.submit(OpenJob(str(path)))
+        self.render()
+
+    def _browse(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open a run folder")
+        if path:
+            self.open_checkpoint(path)
+
+    def _opened(self, info) -> None:
+        self.info = info
+        self.checkpoint = info.checkpoint
+        run = Path(info.checkpoint).parent.parent if Path(info.checkpoint).parent.name == "checkpoints" else None
+        self.source.setText(f"{info.checkpoint}  ·  {info.model} · {info.resolution} px · step {info.step}")
+        self.export_button.setEnabled(True)
+        self.directions.set_model(info.num_ws, info.groups)
+        self.mixer.set_model(info.groups, info.num_ws)
+        self.favourite_strip.clear()
+        self.favourites = None
+        if run is not None:
+            try:
+                self.favourites = Favourites.load(run)
+            except StudioError as e:
+                self._say(str(e))
+        self.worker.submit(DirectionsJob())
+        if info.groups:
+            self.mixer.request()
+        if self.favourites is not None and self.favourites.items:
+            self.worker.submit(ThumbsJob(tuple(f.recipe for f in self.favourites.items)))
+        self.checkpoint_opened.emit(info.checkpoint)
+
+    # ---- rendering
+    def render(self) -> int:
+        try:
+            recipe = self.model.state.recipe()
+        except StudioError as e:
+            self._say(str(e))
+            return self._latest
+        self._latest = self.worker.submit(ImageJob(recipe))
+        return self._latest
+
+    def _image_ready(self, token: int, image: QImage, recipe: Recipe) -> None:
+        if token < self._shown:
+            return  # an older answer arriving late: never step back in time
+        self._shown = token
+        self.current_recipe = recipe
+        self.view.set_image(image)
+        self.status.setText(f"{image.width()} px · rendered in {self.worker.render_seconds * 1000:.0f} ms")
+        if not self._dragging and not self.walk_timer.isActive():
+            self.history.add(image, recipe)
+        self._last_image = image
+
+    def _thumbs_ready(self, token: int, images: list, recipes: tuple) -> None:
+        if self.favourites is None:
+            return
+        names = {id(f.recipe): f.name for f in self.favourites.items}
+        for image, recipe in zip(images, recipes, strict=True):
+            self.favourite_strip.add(image, recipe, names.get(id(recipe), ""))
+
+    def _mix_ready(self, token: int, image: QImage, result) -> None:
+        self.mixer.show_grid(image, result)
+
+    # ---- editing
+    def _edit(self, _state=None) -> None:
+        self._sync()
+        self.render()
+
+    def _sync(self) -> None:
+        s = self.model.state
+        self.canvas.set_state(s)
+        self.controls.set_psi(s.truncation)
+        self.directions.set_values(s.directions, s.direction_layers)
+        self.controls.set_history(self.model.can_undo(), self.model.can_redo())
+
+    def _drag_started(self) -> None:
+        self._dragging = True
+        self.model.begin()
+
+    def _drag_finished(self) -> None:
+        self._dragging = False
+        self.controls.set_history(self.model.can_undo(), self.model.can_redo())
+        if self.current_recipe is not None and hasattr(self, "_last_image"):
+            self.history.add(self._last_image, self.current_recipe)
+
+    def _pin_added(self, x: float, y: float) -> None:
+        seed = self.controls.seed.value()
+        self.controls.seed.setValue(seed + 1)
+        self._edit(self.model.add_pin(seed, x, y))
+
+    def _slider_edit(self, **changes) -> None:
+        if not self._editing:
+            self.model.begin()
+            self._editing = True
+        self.model.update(record=False, **changes)
+        self.canvas.set_state(self.model.state)
+        self.controls.set_history(self.model.can_undo(), self.model.can_redo())
+        self.render()
+
+    def _slider_done(self) -> None:
+        self._editing = False
+
+    def undo(self) -> None:
+        if self.model.undo():
+            self._editing = False
+            self._edit()
+
+    def redo(self) -> None:
+        if self.model.redo():
+            self._editing = False
+            self._edit()
+
+    def use_recipe(self, recipe: Recipe) -> None:
+        """Put a latent from the history, the favourites, the mixer or a dropped PNG on the canvas."""
+        try:
+            self._edit(self.model.set_latent(recipe))
+        except StudioError as e:
+            self._say(str(e))
+
+    # ---- walk, favourites, nearest, export
+    def _play(self, on: bool) -> None:
+        if on:
+            self.walk_timer.start()
+        else:
+            self.walk_timer.stop()
+            self.render()
+
+    def _walk_tick(self) -> None:
+        self._walk_phase = (self._walk_phase + WALK_INTERVAL_MS / 1000 * self._walk_speed / 60) % 1.0
+        try:
+            recipe = self.model.state.recipe()
+        except StudioError:
+            recipe = Recipe()
+        self._latest = self.worker.submit(ImageJob(recipe, walk=(self.controls.seed.value(), self._walk_phase)))
+
+    def add_favourite(self) -> None:
+        if self.current_recipe is None:
+            self._say("Nothing to keep yet.")
+            return
+        if self.favourites is None:
+            self._say("Favourites are saved in a run folder; this checkpoint is not inside one.")
+            return
+        try:
+            fav = self.favourites.add(f"favourite {len(self.favourites.items) + 1}", self.current_recipe)
+        except StudioError as e:
+            self._say(str(e))
+            return
+        self.favourite_strip.add(self._last_image, fav.recipe, fav.name)
+        self._say(f"Kept as {fav.name}.")
+
+    def check_nearest(self) -> None:
+        if self.current_recipe is None:
+            return
+        self._say("Looking for the nearest training images…")
+        self.worker.submit(NearestJob(self.current_recipe))
+
+    def show_export(self) -> None:
+        if self.checkpoint is None:
+            return
+        favs = [f.recipe for f in self.favourites.items] if self.favourites is not None else []
+        self._export = ExportDialog(self.checkpoint, self.current_recipe, favs,
+                                    default_export_folder(self.checkpoint), self.controls.seed.value(), self)
+        self._export.exported.connect(lambda p: self._say(f"Saved {p}"))
+        self._export.show()
+
+    # ---- drag and drop of an exported PNG: reopen its recipe
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        urls = event.mimeData().urls()
+        if urls and urls[0].toLocalFile().lower().endswith(".png"):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        from studio.core.export import read_embedded
+
+        path = event.mimeData().urls()[0].toLocalFile()
+        try:
+            emb = read_embedded(path)
+        except StudioError as e:
+            self._say(str(e))
+            return
+        if emb.recipe is None:
+            self._say("That PNG is a grid; drop a single image to reopen its recipe.")
+            return
+        if self.checkpoint is None and emb.checkpoint:
+            self.open_checkpoint(emb.checkpoint)
+        self.use_recipe(emb.recipe)
+
+    def _say(self, text: str) -> None:
+        self.status.setText(text)
+        self.message.emit(text)
+
+    # ---- lifetime
+    def shutdown(self) -> None:
+        """Stop the walk, any export and the render thread (the main window calls this when it closes)."""
+        self.walk_timer.stop()
+        if self._export is not None:
+            self._export.cancel_export()
+        if self.worker.isRunning():
+            self.worker.stop()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        self.shutdown()
+        super().closeEvent(event)
