@@ -174,3 +174,23 @@ def test_sigkill_at_random_times_then_resume(tiny_folder: Path, tmp_path: Path):
     assert r.returncode == 0, r.stderr
     assert f"resumed from step-{last_step:08d}" in r.stderr
     assert RunDir(run).checkpoints()[-1][0] == last_step + 3
+
+
+def test_out_of_memory_halves_the_chunk_and_keeps_the_batch(tiny_folder: Path, tmp_path: Path):
+    trainer = Trainer(tiny(tiny_folder, steps=3, batch=8), tmp_path / "run")
+    real_synthesis = trainer.G.synthesis
+    fail = {"left": 1}
+
+    def synthesis(ws, *a, **kw):
+        if fail["left"] and ws.shape[0] > 4:  # "too big for the GPU" until the batch is split
+            fail["left"] -= 1
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB (injected)")
+        return real_synthesis(ws, *a, **kw)
+
+    trainer.G.synthesis = synthesis
+    events = []
+    fin = trainer.train(events.append)
+    assert fin.reason == "completed" and fin.step == 3
+    assert trainer.accum == 2 and trainer.batch == 8 and trainer.nimg == 24
+    assert any(isinstance(e, Message) and "2 chunks of 4 images" in e.text for e in events)
+

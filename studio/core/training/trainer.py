@@ -152,6 +152,7 @@ class Trainer:
         self.grid_c = (torch.arange(cfg.grid) % max(1, self.dataset.num_classes)).to(dev) if self.conditional else None
         self.step_count = 0
         self.nimg = 0
+        self.accum = 1  # gradient-accumulation chunks per step (raised after an out-of-memory)
         self.train_seconds = 0.0
         self._acc: dict[str, torch.Tensor] = {}
         self._acc_n: dict[str, int] = {}
@@ -171,8 +172,8 @@ class Trainer:
         return self.ada.p if self.ada is not None else self.fixed_p
 
     # ------------------------------------------------------------------ one step
-    def _real_batch(self) -> tuple[torch.Tensor, torch.Tensor | None]:
-        b, dev = self.batch, self.device
+    def _real_batch(self, b: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        dev = self.device
         idx = torch.randint(0, self.images.shape[0], (b,), device=dev, generator=self.gen)
         x = self.images[idx].float().div_(127.5).sub_(1.0)
         if self.cfg.mirror:
@@ -181,14 +182,14 @@ class Trainer:
         x = x.contiguous(memory_format=self.memory_format)
         return x, (self.labels[idx] if self.conditional else None)
 
-    def _fake_labels(self) -> torch.Tensor | None:
+    def _fake_labels(self, b: int) -> torch.Tensor | None:
         if not self.conditional:
             return None
-        idx = torch.randint(0, self.labels.shape[0], (self.batch,), device=self.device, generator=self.gen)
+        idx = torch.randint(0, self.labels.shape[0], (b,), device=self.device, generator=self.gen)
         return self.labels[idx]
 
-    def _generate(self, c: torch.Tensor | None) -> torch.Tensor:
-        b, dev = self.batch, self.device
+    def _generate(self, c: torch.Tensor | None, b: int) -> torch.Tensor:
+        dev = self.device
         z = torch.randn(b, self.spec.z_dim, device=dev, generator=self.gen)
         ws = self.G.mapping(z, c, update_w_avg=True)
         if self.spec.name == "style" and self.cfg.style_mixing > 0:
@@ -218,51 +219,78 @@ class Trainer:
             self._acc_n[name] = 1
 
     def step(self) -> dict[str, torch.Tensor]:
-        """One discriminator update (plus lazy R1 when due) and one generator update."""
+        """One discriminator update (plus lazy R1 when due) and one generator update.
+
+        Normally the generator's fakes are made once and judged twice (D step, then G step). After a
+        GPU out-of-memory the batch is split into `accum` micro-batches whose gradients add up to the
+        same effective batch; then each phase makes its own fakes, so no graph is held across chunks.
+        """
         cfg, G, D = self.cfg, self.G, self.D
         G.train()
         D.train()
-        real, c_real = self._real_batch()
-        c_fake = self._fake_labels()
-        with self._autocast():
-            fake = self._generate(c_fake)
+        sizes = [len(c) for c in torch.arange(self.batch).tensor_split(self.accum)]
+        whole = self.accum == 1
+        out: dict[str, torch.Tensor] = {}
+
+        def add(name: str, value: torch.Tensor, weight: float) -> None:
+            out[name] = out.get(name, 0) + value.detach() * weight
 
         # Discriminator.
         D.requires_grad_(True)
-        with self._autocast():
-            real_aug = self._aug(real)
-            d_real = D(real_aug, c_real).float()
-            d_fake = D(self._aug(fake.detach()), c_fake).float()
-            loss_d = L.d_loss(cfg.loss, d_real, d_fake)
-        out = {"loss_d": loss_d.detach()}
-        if cfg.loss == "wgan-gp":
-            gp = L.gradient_penalty(D, real_aug, self._aug(fake.detach()), c_real, self.gen)
-            loss_d = loss_d + 10.0 * gp
-            out["gp"] = gp.detach()
         self.opt_d.zero_grad(set_to_none=True)
-        loss_d.backward()
+        reals, d_reals, kept = [], [], None
+        for b in sizes:
+            w = b / self.batch
+            real, c_real = self._real_batch(b)
+            c_fake = self._fake_labels(b)
+            with self._autocast(), torch.set_grad_enabled(whole):
+                fake = self._generate(c_fake, b)
+            if whole:
+                kept = (fake, c_fake)
+            with self._autocast():
+                real_aug = self._aug(real)
+                d_real = D(real_aug, c_real).float()
+                d_fake = D(self._aug(fake.detach()), c_fake).float()
+                loss_d = L.d_loss(cfg.loss, d_real, d_fake)
+            add("loss_d", loss_d, w)
+            if cfg.loss == "wgan-gp":
+                gp = L.gradient_penalty(D, real_aug, self._aug(fake.detach()), c_real, self.gen)
+                loss_d = loss_d + 10.0 * gp
+                add("gp", gp, w)
+            (loss_d * w).backward()
+            reals.append((real_aug.detach(), c_real, w))
+            d_reals.append(d_real.detach())
         self.opt_d.step()
         if cfg.loss == "wgan":
             with torch.no_grad():
                 for p in D.parameters():
                     p.clamp_(-0.01, 0.01)
         if self.use_r1 and self.step_count % cfg.r1_interval == 0:
-            r1 = L.r1_penalty(D, real_aug, c_real)
             self.opt_d.zero_grad(set_to_none=True)
-            (r1 * (cfg.r1_gamma / 2) * cfg.r1_interval).backward()
+            for real_aug, c_real, w in reals:
+                r1 = L.r1_penalty(D, real_aug, c_real)
+                (r1 * (cfg.r1_gamma / 2) * cfg.r1_interval * w).backward()
+                add("r1", r1, w)
             self.opt_d.step()
-            out["r1"] = r1.detach()
         if self.ada is not None:
-            self.ada.observe(d_real, self.batch)
+            self.ada.observe(torch.cat(d_reals), self.batch)
 
-        # Generator: the same fakes, judged by the updated discriminator.
+        # Generator: judged by the updated discriminator.
         D.requires_grad_(False)
-        with self._autocast():
-            loss_g = L.g_loss(cfg.loss, D(self._aug(fake), c_fake).float())
         self.opt_g.zero_grad(set_to_none=True)
-        loss_g.backward()
+        for b in sizes:
+            w = b / self.batch
+            if kept is not None:
+                fake, c_fake = kept
+            else:
+                c_fake = self._fake_labels(b)
+                with self._autocast():
+                    fake = self._generate(c_fake, b)
+            with self._autocast():
+                loss_g = L.g_loss(cfg.loss, D(self._aug(fake), c_fake).float())
+            (loss_g * w).backward()
+            add("loss_g", loss_g, w)
         self.opt_g.step()
-        out["loss_g"] = loss_g.detach()
 
         self.step_count += 1
         self.nimg += self.batch
@@ -271,6 +299,20 @@ class Trainer:
         for k, v in out.items():
             self._track(k, v)
         return out
+
+    def _on_out_of_memory(self) -> str:
+        """Free what the failed step held and split the batch in two (same effective batch)."""
+        self.opt_d.zero_grad(set_to_none=True)
+        self.opt_g.zero_grad(set_to_none=True)
+        if self.device.type == "cuda":
+            torch.cuda.empty_cache()
+        if self.batch // (self.accum * 2) < 1:
+            raise StudioError("The GPU ran out of memory even with one image at a time: "
+                              "choose a lower resolution or a smaller model.")
+        self.accum *= 2
+        micro = -(-self.batch // self.accum)
+        return (f"Out of GPU memory: now {self.accum} chunks of {micro} images per step "
+                f"(the effective batch stays {self.batch}).")
 
     # ------------------------------------------------------------------ previews
     def _sync_without_ema(self) -> None:
@@ -459,7 +501,12 @@ class Trainer:
                 break
             if budget is not None and session_seconds >= budget:
                 break
-            self.step()
+            try:
+                self.step()
+            except torch.OutOfMemoryError:
+                yield Message("warning", self._on_out_of_memory())
+                t_last = time.perf_counter()
+                continue
             now = time.perf_counter()
             session_seconds += now - t_last
             self.train_seconds += now - t_last
