@@ -42,7 +42,7 @@ class TrainConfig:
     ema_rampup: float | None = 0.05
     style_mixing: float = 0.9
     ada_target: float = 0.6
-    ada_kimg: float = 20.0
+    ada_kimg: float = 100.0  # kimg for p to move 0 -> 1 (StyleGAN2-ADA uses 500 for long runs)
     width: int = 0  # 0: by model and resolution
     z_dim: int = 0
     # Outputs.
@@ -97,7 +97,8 @@ def resolve(cfg: TrainConfig, dataset_size: int, device_type: str) -> TrainConfi
         if cfg.model == "dcgan":
             cfg.width = 64
         else:
-            cfg.width = (256 if res <= 128 else 512) if gpu else 128
+            # On a CPU a narrow network is what trains to something visible within minutes.
+            cfg.width = (256 if res <= 128 else 512) if gpu else (64 if res <= 64 else 128)
     if cfg.model == "dcgan":
         cfg.lr_g = 2e-4 if cfg.lr_g is None else cfg.lr_g
         cfg.lr_d = 2e-4 if cfg.lr_d is None else cfg.lr_d
