@@ -1,0 +1,145 @@
+"""The Explore tab, offscreen, on a real tiny checkpoint: canvas drags and undo, mixer cells, export, favourites."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QImage
+
+from studio.core.explore.render import Recipe, Renderer
+from studio.core.export import read_embedded, regenerate
+from tests.core.test_explore import make_run
+
+
+def to_array(img: QImage) -> np.ndarray:
+    img = img.convertToFormat(QImage.Format.Format_RGB888)
+    h, w, bpl = img.height(), img.width(), img.bytesPerLine()
+    return np.frombuffer(img.constBits(), np.uint8, count=h * bpl).reshape(h, bpl)[:, : w * 3].reshape(h, w, 3).copy()
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield make_run("style", tmp_path_factory.mktemp("explore-ui"))
+    torch.set_num_threads(n)
+
+
+@pytest.fixture
+def tab(qtbot, run_dir: Path, tmp_path: Path):
+    from studio.ui.explore.tab import ExploreTab
+
+    t = ExploreTab(cache_dir=str(tmp_path / "cache"))
+    qtbot.addWidget(t)
+    t.resize(1200, 800)
+    t.show()
+    qtbot.waitExposed(t)
+    with qtbot.waitSignal(t.checkpoint_opened, timeout=20_000):
+        t.open_checkpoint(str(run_dir))
+    qtbot.waitUntil(lambda: t._shown >= t._latest and not t.view.image.isNull(), timeout=20_000)
+    yield t
+    t.shutdown()
+    t.close()
+
+
+def settle(qtbot, tab) -> np.ndarray:
+    qtbot.waitUntil(lambda: tab._shown >= tab._latest, timeout=20_000)
+    return to_array(tab.view.image)
+
+
+def test_drag_changes_image_and_undo_restores(qtbot, tab):
+    before = settle(qtbot, tab)
+    c = tab.canvas
+    a = c.to_widget(*tab.model.state.cursor).toPoint()
+    pin = tab.model.state.pins[0]
+    target = c.to_widget(pin.x + 0.02, pin.y + 0.02).toPoint()
+    qtbot.mousePress(c, Qt.MouseButton.LeftButton, pos=a + QPoint(0, 30))
+    for i in range(1, 6):
+        qtbot.mouseMove(c, a + (target - a) * i / 5)
+    qtbot.mouseRelease(c, Qt.MouseButton.LeftButton, pos=target)
+    after = settle(qtbot, tab)
+    assert not np.array_equal(before, after), "dragging towards a pin did not change the image"
+    assert tab.model.can_undo()
+    tab.controls.undo_button.click()
+    assert np.array_equal(settle(qtbot, tab), before)
+    tab.controls.redo_button.click()
+    assert np.array_equal(settle(qtbot, tab), after)
+    # the shown image is exactly the core's image of the recipe
+    r = Renderer.open(tab.checkpoint)
+    assert np.array_equal(r.render(tab.current_recipe), after)
+
+
+def test_requests_coalesce_latest_wins(qtbot, tab):
+    seen = []
+    tab.worker.image_ready.connect(lambda token, img, rec: seen.append(token))
+    for i in range(40):
+        tab.model.move_cursor(i / 40, 0.5, record=False)
+        tab.render()
+    last = tab._latest
+    qtbot.waitUntil(lambda: tab._shown == last, timeout=20_000)
+    assert seen[-1] == last and len(seen) < 40  # stale requests were dropped, the newest shown
+    assert tab.model.state.cursor == (39 / 40, 0.5)
+
+
+def test_mixer_cell_reflects_seeds(qtbot, tab):
+    m = tab.mixer
+    m.rows.setText("1,2")
+    m.cols.setText("10,11")
+    m.layers.setCurrentText("coarse")
+    with qtbot.waitSignal(tab.worker.mix_ready, timeout=20_000):
+        m.request()
+    qtbot.waitUntil(lambda: m.result is not None and m.result.cols == 3, timeout=5000)
+    res = m.result
+    grid = to_array(m.view.image)
+    step = res.cell + res.gap
+    assert grid.shape[:2] == (3 * step - res.gap, 3 * step - res.gap)
+    r = Renderer.open(tab.checkpoint)
+    coarse = r.G.layer_groups()["coarse"]
+    expect = r.render(Recipe(seeds=[2], mix_seed=11, mix_layers=[coarse.start, coarse.stop]))
+    assert np.array_equal(grid[2 * step: 2 * step + 16, 2 * step: 2 * step + 16], expect)
+    chosen = []
+    m.cell_chosen.connect(chosen.append)
+    rect = m.view.target_rect()
+    qtbot.mouseClick(m.view, Qt.MouseButton.LeftButton,
+                     pos=QPoint(int(rect.x() + rect.width() * (2 * step + 8) / grid.shape[1]),
+                                int(rect.y() + rect.height() * (2 * step + 8) / grid.shape[0])))
+    assert chosen and chosen[0].seeds == [2] and chosen[0].mix_seed == 11
+    assert np.array_equal(settle(qtbot, tab), expect)  # the cell went to the canvas
+
+
+def test_export_writes_files_with_metadata(qtbot, tab, tmp_path: Path):
+    tab.show_export()
+    dlg = tab._export
+    dlg.folder.setText(str(tmp_path / "out"))
+    dlg.name.setText("piece")
+    dlg.scale.setCurrentIndex(dlg.scale.findData(2))
+    with qtbot.waitSignal(dlg.exported, timeout=20_000) as sig:
+        dlg.export_button.click()
+    png = Path(sig.args[0])
+    assert png.name == "piece.png"
+    emb = read_embedded(png)
+    assert emb.recipe is not None and emb.recipe.upscale == 2 and emb.recipe.w is not None
+    r = Renderer.open(tab.checkpoint)
+    assert np.array_equal(regenerate(emb, r), np.asarray(__import__("PIL.Image").Image.open(png).convert("RGB")))
+    qtbot.waitUntil(lambda: dlg.worker is None, timeout=5000)
+    dlg.kind.setCurrentIndex(dlg.kind.findData("walk"))
+    dlg.frames.setValue(6)
+    with qtbot.waitSignal(dlg.exported, timeout=20_000) as sig:
+        dlg.export_button.click()
+    assert sig.args[0].endswith("piece.gif") and dlg.progress.value() == dlg.progress.maximum()
+    qtbot.waitUntil(lambda: dlg.worker is None, timeout=5000)
+    dlg.close()
+
+
+def test_favourites_are_saved_with_the_run(qtbot, tab, run_dir: Path):
+    tab.add_favourite()
+    fav = run_dir / "favourites.json"
+    assert fav.exists() and tab.favourite_strip.count() >= 1
+    from studio.core.explore.canvas import Favourites
+
+    assert Favourites.load(run_dir).items[-1].recipe.w is not None
+    fav.unlink()
