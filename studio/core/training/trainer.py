@@ -38,6 +38,7 @@ from studio.core.training.checkpoint import (
 )
 from studio.core.training.config import TrainConfig, model_spec, resolve, total_steps
 from studio.core.training.ema import EMA
+from studio.core.training.health import HealthMonitor
 from studio.core.training.events import Event, Finished, Message, Paused, Progress, Samples, Saved, Started
 
 LENGTH_FIELDS = ("steps", "kimg", "minutes")
@@ -152,6 +153,9 @@ class Trainer:
         self.grid_c = (torch.arange(cfg.grid) % max(1, self.dataset.num_classes)).to(dev) if self.conditional else None
         self.step_count = 0
         self.nimg = 0
+        probe = torch.randperm(self.images.shape[0], generator=torch.Generator().manual_seed(0))[:64]
+        self.health = HealthMonitor(self.images[probe.to(dev)].float() / 127.5 - 1)
+        self._health_messages: list[str] = []
         self.accum = 1  # gradient-accumulation chunks per step (raised after an out-of-memory)
         self.train_seconds = 0.0
         self._acc: dict[str, torch.Tensor] = {}
@@ -324,6 +328,9 @@ class Trainer:
         """The fixed-seed grid from the EMA generator (the same seeds at every call)."""
         self._sync_without_ema()
         imgs = self.G_ema(self.grid_z, self.grid_c, noise_mode="const")
+        warning = self.health.check_samples(imgs, self.kimg)
+        if warning:
+            self._health_messages.append(warning)
         return grid_image(imgs)
 
     def save_snapshot(self, image: np.ndarray | None = None) -> Path:
@@ -545,6 +552,10 @@ class Trainer:
                                 self.train_seconds, eta, fraction, losses, p, mem)
                 last_report = session_seconds
                 yield prog
+                if self.ada is not None:
+                    warning = self.health.check_augment(p, self.train_seconds)
+                    if warning:
+                        self._health_messages.append(warning)
                 if session_seconds - last_log >= self.log_seconds or done_next:
                     rec = {"step": self.step_count, "kimg": round(self.kimg, 4), "time": round(self.train_seconds, 3),
                            "images_per_second": round(ips, 2), "augment_p": round(p, 4)}
@@ -558,6 +569,8 @@ class Trainer:
             if session_seconds - last_snapshot >= cfg.snapshot_minutes * 60:
                 last_snapshot = session_seconds
                 yield self._try_save("snapshot")
+            while self._health_messages:
+                yield Message("warning", self._health_messages.pop(0))
             due_steps = cfg.checkpoint_every > 0 and self.step_count % cfg.checkpoint_every == 0
             if due_steps or session_seconds - last_ckpt >= cfg.checkpoint_minutes * 60:
                 last_ckpt = session_seconds

@@ -1,0 +1,58 @@
+"""Watching a run's health: mode collapse (the fixed-seed samples look alike) and discriminator
+overfitting (ADA's augmentation probability pinned at its maximum). Each raises one warning, and
+again only after the run has recovered in between."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
+def diversity(images: torch.Tensor) -> float:
+    """Mean pairwise distance of images in [-1, 1], compared at 8x8 so that noise does not count."""
+    small = F.adaptive_avg_pool2d(images.float(), 8).flatten(1)
+    if small.shape[0] < 2:
+        return 0.0
+    d = torch.cdist(small, small)
+    n = d.shape[0]
+    return float(d.sum() / (n * (n - 1)))
+
+
+class HealthMonitor:
+    collapse_ratio = 0.25  # fake diversity below this share of the real images' raises the warning
+    recover_ratio = 0.4
+    min_kimg = 2.0  # a freshly initialised generator is legitimately uniform
+    p_pinned = 0.95
+    pinned_seconds = 60.0
+
+    def __init__(self, real_images: torch.Tensor) -> None:
+        self.real_diversity = max(diversity(real_images), 1e-6)
+        self._collapsed = False
+        self._pinned_since: float | None = None
+        self._overfit_warned = False
+
+    def check_samples(self, images: torch.Tensor, kimg: float) -> str | None:
+        if kimg < self.min_kimg:
+            return None
+        ratio = diversity(images) / self.real_diversity
+        if not self._collapsed and ratio < self.collapse_ratio:
+            self._collapsed = True
+            return (f"Possible mode collapse: the preview samples are much less varied than your images "
+                    f"({ratio:.0%} of their diversity). Try more augmentation, a lower learning rate or "
+                    f"resuming from an earlier checkpoint.")
+        if self._collapsed and ratio > self.recover_ratio:
+            self._collapsed = False
+        return None
+
+    def check_augment(self, p: float, seconds: float) -> str | None:
+        if p < self.p_pinned:
+            self._pinned_since = None
+            self._overfit_warned = False
+            return None
+        if self._pinned_since is None:
+            self._pinned_since = seconds
+        if not self._overfit_warned and seconds - self._pinned_since >= self.pinned_seconds:
+            self._overfit_warned = True
+            return ("The discriminator is overfitting even at maximum augmentation: the folder is small for "
+                    "this model. Add images, lower the resolution, or pick the best snapshot so far.")
+        return None
