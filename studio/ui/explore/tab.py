@@ -33,6 +33,7 @@ from studio.ui.explore.image_view import ImageView
 from studio.ui.explore.latent_canvas import LatentCanvas
 from studio.ui.explore.latent_controls import LatentControls
 from studio.ui.explore.nearest_panel import NearestPanel
+from studio.ui.explore.none_guard import make_none_immortal
 from studio.ui.explore.render_worker import (
     DirectionsJob,
     ImageJob,
@@ -56,6 +57,7 @@ class ExploreTab(QWidget):
 
     def __init__(self, parent: QWidget | None = None, cache_dir: str | None = None) -> None:
         super().__init__(parent)
+        make_none_immortal()  # PySide6 6.12 + Python 3.11: see none_guard.py
         self.model = CanvasModel()
         self.worker = RenderWorker(self, cache_dir=cache_dir)
         self.worker.opened.connect(self._opened)
