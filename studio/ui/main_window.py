@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QSettings, Qt, QThread, QTimer, QUrl
+from PySide6.QtCore import QSettings, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from studio.ui.dataset_loader import DatasetLoader, LoadedDataset
 from studio.ui.device_probe import DeviceProbe
 from studio.ui.follower import RunFollower
+from studio.ui.threads import StudioThread
 from studio.ui.widgets.dataset_panel import DatasetPanel
 from studio.ui.widgets.loss_plot import LossPlot
 from studio.ui.widgets.message_bar import MessageBar
@@ -95,6 +96,7 @@ class MainWindow(QMainWindow):
         self.frames: list[tuple[int, str]] = []
         self.state = "empty"
         self._closing = False
+        self._shut = False
         self._suggested_for: Path | None = None
         self._run_total_steps: int | None = None
         self._augment_used = True
@@ -175,9 +177,10 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(live, "Live")
         self.tabs.addTab(self.dataset_panel, "Dataset")
         self.tabs.addTab(self.compare, "Snapshots")
-        self.explore_tab = ExploreTab() if ExploreTab is not None else None
+        self.explore_tab = ExploreTab(cache_dir=str(self.cache / "explore")) if ExploreTab is not None else None
         if self.explore_tab is not None:
             self.tabs.addTab(self.explore_tab, "Explore")
+            self.explore_tab.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.compare.set_explore_available(self.explore_tab is not None)
         self.tabs.currentChanged.connect(self._on_tab)
 
@@ -640,6 +643,8 @@ class MainWindow(QMainWindow):
             self.progress_panel.bar.setFormat(f"paused at step {step}")
 
     def _on_finished(self, ev) -> None:
+        if self._shut:
+            return  # delivered after the window closed; the run is saved already
         how = {"completed": "finished", "stopped": "stopped",
                "diverged": "stopped because the losses diverged"}.get(ev.reason, ev.reason)
         text = f"Training {how} at step {ev.step} ({ev.kimg:.2f} kimg). Checkpoint saved: {ev.checkpoint}"
@@ -662,7 +667,7 @@ class MainWindow(QMainWindow):
             from studio.core.run import RunDir
 
             self.train_panel.set_resumable(RunDir(self.project.run).latest_checkpoint() is not None)
-        if self._closing:
+        if self._closing and not self._shut:
             self.close()
 
     def _notify(self, title: str, text: str) -> None:
@@ -798,13 +803,16 @@ class MainWindow(QMainWindow):
         event.accept()
 
     def _shutdown(self) -> None:
+        self._shut = True
         self._save_settings()
         self._refresh.stop()
         if self.follower is not None:
             self.follower.stop()
         self.compare.shutdown()
-        # Every helper thread is a child of the window: ask each to finish, then wait for it.
-        threads = [t for t in self.findChildren(QThread) if t.isRunning()]
+        if self.explore_tab is not None:
+            self.explore_tab.shutdown()  # stops its render thread
+        # Every helper thread of ours is a child of the window: ask each to finish, then wait for it.
+        threads = [t for t in self.findChildren(StudioThread) if t.isRunning()]
         for thread in threads:
             thread.requestInterruption()
         for thread in threads:

@@ -1,0 +1,135 @@
+"""End-to-end: the real `studio` app under Xvfb, driven with xdotool like a person would: it opens
+../shared/data/twemoji-64, starts training with Ctrl+Return, trains a few steps, shows the snapshot
+comparison, stops with Ctrl+. and quits with Ctrl+Q; screenshots are taken along the way.
+
+    python tests/e2e/xvfb_session.py --out /tmp/shots [--data DIR] [--seconds 20]
+
+Needs Xvfb, xdotool and ImageMagick's `import` (Debian: xvfb xdotool imagemagick libxcb-cursor0
+libxcb-icccm4 libxcb-keysyms1). Settings and runs go to a temporary home, never the user's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+TWEMOJI = ROOT.parent / "shared" / "data" / "twemoji-64"
+TOOLS = ("Xvfb", "xdotool", "import")
+
+
+def missing_tools() -> list[str]:
+    return [t for t in TOOLS if shutil.which(t) is None]
+
+
+def _wait(pred, timeout: float, what: str, proc: subprocess.Popen | None = None) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"the app exited (code {proc.returncode}) while waiting for {what}")
+        time.sleep(0.2)
+    raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def _free_display() -> int:
+    for n in range(77, 120):
+        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
+            return n
+    raise RuntimeError("no free X display number")
+
+
+def run_session(out: Path, data: Path, seconds: float = 20.0) -> dict:
+    """Drive one session; returns what was observed (paths of screenshots, run folder, steps)."""
+    out.mkdir(parents=True, exist_ok=True)
+    home = Path(tempfile.mkdtemp(prefix="studio-e2e-"))
+    n = _free_display()
+    display = f":{n}"
+    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = dict(os.environ, DISPLAY=display, XDG_DATA_HOME=str(home / "data"), XDG_CACHE_HOME=str(home / "cache"),
+               XDG_CONFIG_HOME=str(home / "config"), GAN_STUDIO_TIMING="1")
+    env.pop("QT_QPA_PLATFORM", None)
+    log = open(out / "app.log", "w")
+    app = None
+    result: dict = {"screenshots": []}
+
+    def sh(*cmd: str) -> str:
+        return subprocess.run(cmd, env=env, check=True, capture_output=True, text=True, timeout=30).stdout
+
+    def shot(name: str) -> None:
+        path = out / f"{name}.png"
+        sh("import", "-window", "root", str(path))
+        result["screenshots"].append(str(path))
+
+    try:
+        _wait(lambda: Path(f"/tmp/.X11-unix/X{n}").exists(), 10, "Xvfb")
+        t0 = time.monotonic()
+        app = subprocess.Popen([sys.executable, "-m", "studio", str(data)], env=env, stdout=log,
+                               stderr=subprocess.STDOUT, cwd=ROOT)
+        _wait(lambda: subprocess.run(["xdotool", "search", "--name", "^GAN Studio"], env=env,
+                                     capture_output=True).returncode == 0, 30, "the window", app)
+        result["window_seconds"] = round(time.monotonic() - t0, 2)
+        runs = home / "data" / "gan-studio" / "runs"
+        cache = home / "cache" / "gan-studio" / "datasets"
+        _wait(lambda: any(cache.glob("*/*.npy")), 120, "the folder to be read", app)
+        time.sleep(1.0)  # let the panel paint what it read
+        shot("01-dataset")
+        # No window manager: a click gives the window keyboard focus, then keys drive it.
+        sh("xdotool", "mousemove", "900", "500", "click", "1")
+        sh("xdotool", "key", "--clearmodifiers", "ctrl+Return")
+        _wait(lambda: any(runs.glob("*/metrics.jsonl")), 120, "training to start", app)
+        run = next(runs.glob("*/metrics.jsonl")).parent
+        result["run"] = str(run)
+        time.sleep(seconds)
+        shot("02-training")
+        sh("xdotool", "key", "--clearmodifiers", "ctrl+period")
+        _wait(lambda: any((run / "checkpoints").glob("*.safetensors")), 60, "the checkpoint on stop", app)
+        time.sleep(2.0)
+        shot("03-stopped")
+        sh("xdotool", "key", "--clearmodifiers", "ctrl+3")
+        time.sleep(6.0)
+        shot("04-snapshots")
+        records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines() if line.strip()]
+        result["steps"] = records[-1]["step"] if records else 0
+        result["checkpoints"] = sorted(p.name for p in (run / "checkpoints").glob("*.safetensors"))
+        sh("xdotool", "key", "--clearmodifiers", "ctrl+q")
+        app.wait(timeout=30)
+        result["exit_code"] = app.returncode
+    finally:
+        if app is not None and app.poll() is None:
+            app.terminate()
+            app.wait(timeout=30)
+        xvfb.terminate()
+        xvfb.wait(timeout=10)
+        log.close()
+        shutil.rmtree(home, ignore_errors=True)
+    result["log"] = (out / "app.log").read_text()
+    return result
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "studio-shots")
+    p.add_argument("--data", type=Path, default=TWEMOJI)
+    p.add_argument("--seconds", type=float, default=20.0, help="how long to let it train before the screenshot")
+    args = p.parse_args()
+    if missing_tools():
+        print(f"missing: {', '.join(missing_tools())}", file=sys.stderr)
+        return 2
+    result = run_session(args.out, args.data, args.seconds)
+    print(json.dumps({k: v for k, v in result.items() if k != "log"}, indent=1))
+    print(result["log"], file=sys.stderr)
+    return 0 if result.get("exit_code") == 0 and result.get("steps", 0) > 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
