@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QObject, QPoint, Qt, Slot
 from PySide6.QtGui import QImage
 
 from studio.core.explore.render import Recipe, Renderer
@@ -73,15 +73,29 @@ def test_drag_changes_image_and_undo_restores(qtbot, tab):
     assert np.array_equal(r.render(tab.current_recipe), after)
 
 
+class Collector(QObject):
+    """A receiver living in the GUI thread, so cross-thread emissions reach it queued, in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tokens: list[int] = []
+
+    @Slot(int, QImage, object)
+    def take(self, token: int, image: QImage, recipe: object) -> None:
+        self.tokens.append(token)
+
+
 def test_requests_coalesce_latest_wins(qtbot, tab):
-    seen = []
-    tab.worker.image_ready.connect(lambda token, img, rec: seen.append(token))
+    collector = Collector()
+    seen = collector.tokens
+    tab.worker.image_ready.connect(collector.take)
     for i in range(40):
         tab.model.move_cursor(i / 40, 0.5, record=False)
         tab.render()
     last = tab._latest
-    qtbot.waitUntil(lambda: tab._shown == last, timeout=20_000)
-    assert seen[-1] == last and len(seen) < 40  # stale requests were dropped, the newest shown
+    # The tab's slot and the collector's are two queued calls: wait for both.
+    qtbot.waitUntil(lambda: tab._shown == last and last in seen, timeout=20_000)
+    assert seen[-1] == last and len(seen) < 40, (seen, last)  # stale requests dropped, the newest shown
     assert tab.model.state.cursor == (39 / 40, 0.5)
 
 
@@ -143,3 +157,20 @@ def test_favourites_are_saved_with_the_run(qtbot, tab, run_dir: Path):
 
     assert Favourites.load(run_dir).items[-1].recipe.w is not None
     fav.unlink()
+
+
+def test_project_a_picture_onto_the_canvas(qtbot, tab, tmp_path: Path):
+    from PIL import Image
+
+    r = Renderer.open(tab.checkpoint)
+    Image.fromarray(r.render(Recipe(seeds=[21]))).resize((40, 30)).save(tmp_path / "mine.png")
+    said: list[str] = []
+    tab.message.connect(said.append)
+    tab.project_picture(str(tmp_path / "mine.png"), steps=20)
+    assert tab.projection is not None and not tab.controls.project_button.isEnabled()
+    qtbot.waitUntil(lambda: tab.projection is None, timeout=30_000)
+    assert "Projected mine.png." in said, said
+    state = tab.model.state
+    assert state.w is not None
+    shown = settle(qtbot, tab)
+    assert np.array_equal(shown, r.render(state.recipe()))

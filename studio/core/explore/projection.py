@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -31,6 +32,27 @@ class Projection:
         """A recipe that reproduces the projected image exactly (the w is embedded)."""
         r = base or Recipe(seeds=[])
         return r.with_w(self.ws)
+
+
+def load_picture(path: str | Path) -> np.ndarray:
+    """A picture file -> uint8 (H, W, 3) RGB (transparency on white), or a StudioError a user understands."""
+    from PIL import UnidentifiedImageError
+
+    path = Path(path).expanduser()
+    try:
+        with Image.open(path) as im:
+            im.load()
+            if im.mode in ("RGBA", "LA", "P"):
+                im = im.convert("RGBA")
+                bg = Image.new("RGBA", im.size, (255, 255, 255, 255))
+                im = Image.alpha_composite(bg, im)
+            return np.asarray(im.convert("RGB"))
+    except FileNotFoundError:
+        raise StudioError(f"{path} does not exist.") from None
+    except (UnidentifiedImageError, Image.DecompressionBombError, ValueError, SyntaxError) as e:
+        raise StudioError(f"{path.name} is not a picture the studio can read ({e}).") from None
+    except OSError as e:
+        raise StudioError(f"Cannot read {path}: {e.strerror or e}.") from None
 
 
 def prepare_target(image: np.ndarray, resolution: int) -> np.ndarray:

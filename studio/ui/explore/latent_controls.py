@@ -16,6 +16,7 @@ class LatentControls(QWidget):
     redo = Signal()
     favourite = Signal()
     nearest = Signal()
+    project = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -54,9 +55,13 @@ class LatentControls(QWidget):
         row2.addWidget(self.speed, 1)
         row2.addWidget(self.undo_button)
         row2.addWidget(self.redo_button)
+        proj = QPushButton("Project a picture…", toolTip="Find the latent that best reproduces your own picture")
+        proj.clicked.connect(self.project)
+        self.project_button = proj
         row3 = QHBoxLayout()
         row3.addWidget(fav)
         row3.addWidget(near)
+        row3.addWidget(proj)
         row3.addStretch(1)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)

@@ -34,6 +34,7 @@ from studio.ui.explore.latent_canvas import LatentCanvas
 from studio.ui.explore.latent_controls import LatentControls
 from studio.ui.explore.nearest_panel import NearestPanel
 from studio.ui.explore.none_guard import make_none_immortal
+from studio.ui.explore.projection_worker import ProjectionWorker
 from studio.ui.explore.render_worker import (
     DirectionsJob,
     ImageJob,
@@ -78,6 +79,7 @@ class ExploreTab(QWidget):
         self._walk_phase = 0.0
         self._walk_speed = 6.0
         self._export: ExportDialog | None = None
+        self.projection: ProjectionWorker | None = None
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
@@ -155,6 +157,7 @@ class ExploreTab(QWidget):
         self.controls.redo.connect(self.redo)
         self.controls.favourite.connect(self.add_favourite)
         self.controls.nearest.connect(self.check_nearest)
+        self.controls.project.connect(self._choose_picture)
         self.directions.changed.connect(lambda m, l: self._slider_edit(directions=m, direction_layers=l))
         self.directions.committed.connect(lambda m, l: (self._slider_edit(directions=m, direction_layers=l),
                                                         self._slider_done()))
@@ -330,6 +333,33 @@ class ExploreTab(QWidget):
         self._say("Looking for the nearest training images…")
         self.worker.submit(NearestJob(self.current_recipe))
 
+    def _choose_picture(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Project a picture", "",
+                                              "Pictures (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.tif *.tiff)")
+        if path:
+            self.project_picture(path)
+
+    def project_picture(self, path: str, steps: int = 300) -> None:
+        """Find the latent of a picture (in a worker) and put it on the canvas when done."""
+        if self.checkpoint is None:
+            self._say("Open a checkpoint first.")
+            return
+        if self.projection is not None:
+            self._say("A projection is already running.")
+            return
+        self.projection = ProjectionWorker(self.checkpoint, path, steps, self)
+        self.projection.progress.connect(lambda i, n, loss: self.status.setText(
+            f"Projecting {Path(path).name}: step {i}/{n}, loss {loss:.4f}"))
+        self.projection.done.connect(lambda r: (self.use_recipe(r), self._say(f"Projected {Path(path).name}.")))
+        self.projection.failed.connect(self._say)
+        self.projection.finished.connect(self._projection_finished)
+        self.controls.project_button.setEnabled(False)
+        self.projection.start()
+
+    def _projection_finished(self) -> None:
+        self.projection = None
+        self.controls.project_button.setEnabled(True)
+
     def show_export(self) -> None:
         if self.checkpoint is None:
             return
@@ -369,6 +399,9 @@ class ExploreTab(QWidget):
     def shutdown(self) -> None:
         """Stop the walk, any export and the render thread (the main window calls this when it closes)."""
         self.walk_timer.stop()
+        if self.projection is not None:
+            self.projection.requestInterruption()
+            self.projection.wait()
         if self._export is not None:
             self._export.cancel_export()
         if self.worker.isRunning():
