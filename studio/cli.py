@@ -60,9 +60,14 @@ def _add_train(sub) -> None:
 def cmd_train(args) -> int:
     from tqdm import tqdm
 
+    from studio.core.device import pick_device
     from studio.core.training.config import TrainConfig
-    from studio.core.training.events import Finished, Message, Progress, Saved, Started
+    from studio.core.training.distributed import from_environment, shutdown
     from studio.core.training.trainer import Trainer
+
+    dist, device_name = from_environment(args.device)  # under torchrun: join the process group
+    if not dist.is_main:
+        args.quiet = True
 
     cfg = TrainConfig(
         data=str(Path(args.data).expanduser().resolve()), model=args.model, resolution=args.resolution,
@@ -81,9 +86,22 @@ def cmd_train(args) -> int:
         loading.n = done
         loading.refresh()
 
-    trainer = Trainer(cfg, args.out, resume=args.resume, load_progress=load_progress if loading is not None else None)
-    if loading is not None:
-        loading.close()
+    try:
+        trainer = Trainer(cfg, args.out, resume=args.resume, dist=dist, device=pick_device(device_name),
+                          load_progress=load_progress if loading is not None else None)
+        if loading is not None:
+            loading.close()
+        if dist.is_main:
+            _print_report(trainer)
+        finished = trainer.train(_progress_printer(trainer, args.quiet))
+        if dist.active:
+            print(f"rank {dist.rank} of {dist.world}: {finished.reason} at step {finished.step}", file=sys.stderr)
+        return 0
+    finally:
+        shutdown()
+
+
+def _print_report(trainer) -> None:
     report = trainer.dataset.report
     print(f"{report.used} images from {report.folder} ({len(report.skipped)} skipped, "
           f"{report.duplicates} exact duplicates); run folder {trainer.run.path}", file=sys.stderr)
@@ -92,21 +110,29 @@ def cmd_train(args) -> int:
     if len(report.skipped) > 20:
         print(f"  … and {len(report.skipped) - 20} more (see {trainer.run.dataset_path})", file=sys.stderr)
 
+
+def _progress_printer(trainer, quiet: bool):
+    """The handler of training events for a terminal: a tqdm bar, messages, the final line."""
+    from tqdm import tqdm
+
+    from studio.core.training.events import Finished, Message, Progress, Saved, Started
+
     def on_signal(signum, frame):
         trainer.stop()  # finish the step, save a checkpoint, exit cleanly
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     bar = None
+    main = trainer.dist.is_main
 
     def on_event(ev) -> None:
         nonlocal bar
-        if isinstance(ev, Started):
-            total = ev.total_steps if ev.total_steps is not None else None
+        if isinstance(ev, Started) and main:
             print(f"training {trainer.cfg.model} at {trainer.cfg.resolution} px, batch {ev.batch}, on {ev.device}"
+                  + (f" x {trainer.dist.world} processes" if trainer.dist.active else "")
                   + (f", resumed from {Path(ev.resumed_from).name}" if ev.resumed_from else ""), file=sys.stderr)
-            if not args.quiet:
-                bar = tqdm(total=total, initial=ev.step, unit="step", file=sys.stderr, dynamic_ncols=True)
+            if not quiet:
+                bar = tqdm(total=ev.total_steps, initial=ev.step, unit="step", file=sys.stderr, dynamic_ncols=True)
         elif isinstance(ev, Progress) and bar is not None:
             bar.n = ev.step
             post = {"kimg": f"{ev.kimg:.2f}", "img/s": f"{ev.images_per_second:.0f}"}
@@ -117,17 +143,16 @@ def cmd_train(args) -> int:
                 post["left"] = f"{ev.eta / 60:.1f}min"
             bar.set_postfix(post, refresh=False)
             bar.refresh()
-        elif isinstance(ev, Message):
+        elif isinstance(ev, Message) and main:
             (bar.write if bar else print)(f"{ev.level}: {ev.text}")
-        elif isinstance(ev, Saved) and ev.kind == "checkpoint" and args.quiet:
+        elif isinstance(ev, Saved) and ev.kind == "checkpoint" and quiet:
             print(f"saved {ev.path}", file=sys.stderr)
-        elif isinstance(ev, Finished):
+        elif isinstance(ev, Finished) and main:
             if bar is not None:
                 bar.close()
             print(f"{ev.reason} at step {ev.step} ({ev.kimg:.2f} kimg); checkpoint {ev.checkpoint}", file=sys.stderr)
 
-    trainer.train(on_event)
-    return 0
+    return on_event
 
 
 def _add_generate(sub) -> None:

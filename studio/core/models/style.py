@@ -209,9 +209,10 @@ class MinibatchStd(nn.Module):
         g = min(self.group, b)
         while b % g:
             g -= 1
-        y = x.reshape(g, -1, c, h, w)
-        y = (y - y.mean(0)).square().mean(0).add(1e-8).sqrt()
-        y = y.mean(dim=(1, 2, 3)).reshape(-1, 1, 1, 1).repeat(g, 1, h, w)
+        # Groups of consecutive samples, so that a batch split across processes keeps its groups.
+        y = x.reshape(-1, g, c, h, w)
+        y = (y - y.mean(1, keepdim=True)).square().mean(1).add(1e-8).sqrt()
+        y = y.mean(dim=(1, 2, 3)).repeat_interleave(g).reshape(b, 1, 1, 1).expand(b, 1, h, w)
         return torch.cat([x, y], dim=1)
 
 

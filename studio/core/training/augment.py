@@ -64,8 +64,9 @@ class AdaController:
     """
 
     def __init__(self, device: torch.device, target: float = 0.6, speed_kimg: float = 20.0,
-                 interval: int = 4, p: float = 0.0) -> None:
+                 interval: int = 4, p: float = 0.0, reduce=None) -> None:
         self.target, self.speed_kimg, self.interval = target, speed_kimg, interval
+        self.reduce = reduce  # sums a tensor over all processes in distributed runs
         self.p = torch.tensor(float(p), device=device)
         self._sign_sum = torch.zeros((), device=device)
         self._count = 0
@@ -74,8 +75,11 @@ class AdaController:
         self._sign_sum += real_logits.detach().float().sign().sum()
         self._count += real_logits.shape[0]
         if self._count >= batch * self.interval:
-            rt = self._sign_sum / self._count
-            step = (self._count) / (self.speed_kimg * 1000)
+            sign_sum, count = self._sign_sum, torch.tensor(float(self._count), device=self.p.device)
+            if self.reduce is not None:  # every rank adjusts p from the same global statistic
+                sign_sum, count = self.reduce(torch.stack([sign_sum, count])).unbind()
+            rt = sign_sum / count
+            step = count / (self.speed_kimg * 1000)
             self.p = (self.p + torch.sign(rt - self.target) * step).clamp(0.0, 1.0)
             self._sign_sum.zero_()
             self._count = 0

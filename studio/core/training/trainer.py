@@ -37,6 +37,7 @@ from studio.core.training.checkpoint import (
     unflatten_optimizer,
 )
 from studio.core.training.config import TrainConfig, model_spec, resolve, total_steps
+from studio.core.training.distributed import DistContext
 from studio.core.training.ema import EMA
 from studio.core.training.health import HealthMonitor
 from studio.core.training.events import Event, Finished, Message, Paused, Progress, Samples, Saved, Started
@@ -58,6 +59,7 @@ def grid_image(images: torch.Tensor, nrow: int | None = None, padding: int = 2) 
 
 
 class Trainer:
+    sync_every = 16  # steps between the ranks' agreement on stopping (distributed runs)
     report_seconds = 0.2  # progress events (and the host sync that reads losses) at most 5 Hz
     log_seconds = 1.0  # metrics.jsonl records
     sample_seconds = 1.0  # live sample grids, when `live_samples`
@@ -72,7 +74,9 @@ class Trainer:
         device: torch.device | None = None,
         live_samples: bool = False,
         load_progress: Callable[[int, int], None] | None = None,
+        dist: DistContext | None = None,
     ) -> None:
+        self.dist = dist or DistContext()
         self.run = RunDir(run_dir)
         self.live_samples = live_samples
         resume_path = None
@@ -87,28 +91,38 @@ class Trainer:
                 if config.device != "auto":
                     saved.device = config.device
                 config = saved
-        elif self.run.latest_checkpoint() is not None:
+        elif self.run.latest_checkpoint() is not None and self.dist.is_main:
             raise StudioError(
                 f"{self.run.path} already holds a training run. Use --resume to continue it, or choose a new folder."
             )
         config.validate()
         self.device = device or pick_device(config.device)
-        self.run.create()
-        self.run.acquire_lock()
+        main = self.dist.is_main
+        if main:  # only rank 0 writes the run folder
+            self.run.create()
+            self.run.acquire_lock()
         try:
-            self.dataset = dataset or ImageFolder(
-                config.data, config.data_config(), cache_dir=self.run.cache_dir, progress=load_progress
-            )
+            if dataset is None:
+                # Rank 0 decodes and writes the cache; the other ranks then read it.
+                if not main:
+                    self.dist.barrier()
+                dataset = ImageFolder(config.data, config.data_config(), cache_dir=self.run.cache_dir,
+                                      progress=load_progress if main else None)
+                if main:
+                    self.dist.barrier()
+            self.dataset = dataset
             self._setup(resolve(config, len(self.dataset), self.device.type))
             if resume_path is not None:
                 self.load(load_checkpoint(resume_path))
                 self.resumed_from: str | None = str(resume_path)
             else:
                 self.resumed_from = None
-            self.run.write_json(self.run.config_path, self.cfg.to_json())
-            self.run.write_json(self.run.dataset_path, self.dataset.report.to_json())
+            if main:
+                self.run.write_json(self.run.config_path, self.cfg.to_json())
+                self.run.write_json(self.run.dataset_path, self.dataset.report.to_json())
         except BaseException:
-            self.run.release_lock()
+            if main:
+                self.run.release_lock()
             raise
         self._pause = threading.Event()
         self._stop = threading.Event()
@@ -142,11 +156,19 @@ class Trainer:
         self._base_lr_g = [g["lr"] for g in self.opt_g.param_groups]
         self._base_lr_d = [g["lr"] for g in self.opt_d.param_groups]
         self.ema = EMA(self.G, self.G_ema, cfg.ema_kimg, cfg.ema_rampup) if cfg.ema_kimg > 0 else None
+        if cfg.batch % self.dist.world:
+            raise StudioError(f"The batch ({cfg.batch}) must divide evenly among the {self.dist.world} processes.")
+        self.local_batch = cfg.batch // self.dist.world
+        # Two random streams: `gen` is identical on every rank and draws whole-batch quantities (which
+        # images, which latents), each rank keeping its slice, so the global batch does not depend on
+        # the number of processes; `gen_local` is per rank (noise, augmentation).
         self.gen = torch.Generator(device=dev).manual_seed(cfg.seed)
+        self.gen_local = torch.Generator(device=dev).manual_seed(cfg.seed + 1_000_003 * (self.dist.rank + 1))
         self.images = torch.from_numpy(np.ascontiguousarray(self.dataset.images)).permute(0, 3, 1, 2).to(dev)
         self.labels = torch.from_numpy(self.dataset.labels).to(dev)
         self.conditional = self.dataset.num_classes > 0
-        self.ada = AdaController(dev, cfg.ada_target, cfg.ada_kimg) if cfg.augment == "ada" else None
+        self.ada = (AdaController(dev, cfg.ada_target, cfg.ada_kimg, reduce=self.dist.sum)
+                    if cfg.augment == "ada" else None)
         self.fixed_p = torch.tensor(1.0 if cfg.augment == "diff" else 0.0, device=dev)
         gz = torch.Generator().manual_seed(cfg.seed + 1)
         self.grid_z = torch.randn(cfg.grid, self.spec.z_dim, generator=gz).to(dev)
@@ -176,12 +198,16 @@ class Trainer:
         return self.ada.p if self.ada is not None else self.fixed_p
 
     # ------------------------------------------------------------------ one step
+    def _mine(self, t: torch.Tensor, b: int) -> torch.Tensor:
+        """This rank's slice of a quantity drawn for all ranks."""
+        return t[self.dist.rank * b: (self.dist.rank + 1) * b] if self.dist.active else t
+
     def _real_batch(self, b: int) -> tuple[torch.Tensor, torch.Tensor | None]:
-        dev = self.device
-        idx = torch.randint(0, self.images.shape[0], (b,), device=dev, generator=self.gen)
+        dev, n = self.device, b * self.dist.world
+        idx = self._mine(torch.randint(0, self.images.shape[0], (n,), device=dev, generator=self.gen), b)
         x = self.images[idx].float().div_(127.5).sub_(1.0)
         if self.cfg.mirror:
-            flip = torch.rand(b, 1, 1, 1, device=dev, generator=self.gen) < 0.5
+            flip = self._mine(torch.rand(n, 1, 1, 1, device=dev, generator=self.gen), b) < 0.5
             x = torch.where(flip, x.flip(3), x)
         x = x.contiguous(memory_format=self.memory_format)
         return x, (self.labels[idx] if self.conditional else None)
@@ -189,26 +215,27 @@ class Trainer:
     def _fake_labels(self, b: int) -> torch.Tensor | None:
         if not self.conditional:
             return None
-        idx = torch.randint(0, self.labels.shape[0], (b,), device=self.device, generator=self.gen)
+        n = b * self.dist.world
+        idx = self._mine(torch.randint(0, self.labels.shape[0], (n,), device=self.device, generator=self.gen), b)
         return self.labels[idx]
 
     def _generate(self, c: torch.Tensor | None, b: int) -> torch.Tensor:
-        dev = self.device
-        z = torch.randn(b, self.spec.z_dim, device=dev, generator=self.gen)
+        dev, n = self.device, b * self.dist.world
+        z = self._mine(torch.randn(n, self.spec.z_dim, device=dev, generator=self.gen), b)
         ws = self.G.mapping(z, c, update_w_avg=True)
         if self.spec.name == "style" and self.cfg.style_mixing > 0:
             # Style-mixing regularisation: from a random layer on, styles come from a second latent.
-            z2 = torch.randn(b, self.spec.z_dim, device=dev, generator=self.gen)
+            z2 = self._mine(torch.randn(n, self.spec.z_dim, device=dev, generator=self.gen), b)
             cutoff = torch.randint(1, ws.shape[1], (), device=dev, generator=self.gen)
             use = torch.rand((), device=dev, generator=self.gen) < self.cfg.style_mixing
             layer = torch.arange(ws.shape[1], device=dev)[None, :, None]
             ws = torch.where((layer >= cutoff) & use, self.G.mapping(z2, c), ws)
-        return self.G.synthesis(ws, noise_mode="random", generator=self.gen)
+        return self.G.synthesis(ws, noise_mode="random", generator=self.gen_local)
 
     def _aug(self, x: torch.Tensor) -> torch.Tensor:
         if self.cfg.augment == "none":
             return x
-        return augment(x, self.augment_p, self.gen)
+        return augment(x, self.augment_p, self.gen_local)
 
     def _autocast(self):
         return torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None)
@@ -232,7 +259,7 @@ class Trainer:
         cfg, G, D = self.cfg, self.G, self.D
         G.train()
         D.train()
-        sizes = [len(c) for c in torch.arange(self.batch).tensor_split(self.accum)]
+        sizes = [len(c) for c in torch.arange(self.local_batch).tensor_split(self.accum)]
         whole = self.accum == 1
         out: dict[str, torch.Tensor] = {}
 
@@ -244,7 +271,7 @@ class Trainer:
         self.opt_d.zero_grad(set_to_none=True)
         reals, d_reals, kept = [], [], None
         for b in sizes:
-            w = b / self.batch
+            w = b / self.local_batch
             real, c_real = self._real_batch(b)
             c_fake = self._fake_labels(b)
             with self._autocast(), torch.set_grad_enabled(whole):
@@ -258,12 +285,13 @@ class Trainer:
                 loss_d = L.d_loss(cfg.loss, d_real, d_fake)
             add("loss_d", loss_d, w)
             if cfg.loss == "wgan-gp":
-                gp = L.gradient_penalty(D, real_aug, self._aug(fake.detach()), c_real, self.gen)
+                gp = L.gradient_penalty(D, real_aug, self._aug(fake.detach()), c_real, self.gen_local)
                 loss_d = loss_d + 10.0 * gp
                 add("gp", gp, w)
             (loss_d * w).backward()
             reals.append((real_aug.detach(), c_real, w))
             d_reals.append(d_real.detach())
+        self.dist.average_grads(D)
         self.opt_d.step()
         if cfg.loss == "wgan":
             with torch.no_grad():
@@ -275,15 +303,16 @@ class Trainer:
                 r1 = L.r1_penalty(D, real_aug, c_real)
                 (r1 * (cfg.r1_gamma / 2) * cfg.r1_interval * w).backward()
                 add("r1", r1, w)
+            self.dist.average_grads(D)
             self.opt_d.step()
         if self.ada is not None:
-            self.ada.observe(torch.cat(d_reals), self.batch)
+            self.ada.observe(torch.cat(d_reals), self.local_batch)
 
         # Generator: judged by the updated discriminator.
         D.requires_grad_(False)
         self.opt_g.zero_grad(set_to_none=True)
         for b in sizes:
-            w = b / self.batch
+            w = b / self.local_batch
             if kept is not None:
                 fake, c_fake = kept
             else:
@@ -294,11 +323,12 @@ class Trainer:
                 loss_g = L.g_loss(cfg.loss, D(self._aug(fake), c_fake).float())
             (loss_g * w).backward()
             add("loss_g", loss_g, w)
+        self.dist.average_grads(G)
         self.opt_g.step()
 
         self.step_count += 1
         self.nimg += self.batch
-        if self.ema is not None:
+        if self.ema is not None and self.dist.is_main:  # G_ema lives on rank 0, which writes the files
             self.ema.update(self.batch, self.nimg)
         for k, v in out.items():
             self._track(k, v)
@@ -310,11 +340,11 @@ class Trainer:
         self.opt_g.zero_grad(set_to_none=True)
         if self.device.type == "cuda":
             torch.cuda.empty_cache()
-        if self.batch // (self.accum * 2) < 1:
+        if self.local_batch // (self.accum * 2) < 1:
             raise StudioError("The GPU ran out of memory even with one image at a time: "
                               "choose a lower resolution or a smaller model.")
         self.accum *= 2
-        micro = -(-self.batch // self.accum)
+        micro = -(-self.local_batch // self.accum)
         return (f"Out of GPU memory: now {self.accum} chunks of {micro} images per step "
                 f"(the effective batch stays {self.batch}).")
 
@@ -367,6 +397,7 @@ class Trainer:
         tensors.update(og)
         tensors.update(od)
         tensors["rng.trainer"] = self.gen.get_state()
+        tensors["rng.local"] = self.gen_local.get_state()
         state = self.state_json()
         state["opt_g_groups"], state["opt_d_groups"] = groups_g, groups_d
         path = save_checkpoint(self.run.checkpoint_path(self.step_count), tensors, state)
@@ -392,6 +423,10 @@ class Trainer:
         except (RuntimeError, KeyError, ValueError) as e:
             raise StudioError(f"{ckpt.path.name} does not match this model: {e}") from None
         self.gen.set_state(ckpt.tensors["rng.trainer"])
+        if "rng.local" in ckpt.tensors and not self.dist.active:
+            self.gen_local.set_state(ckpt.tensors["rng.local"])
+        else:  # another process layout: fresh per-rank streams, still reproducible
+            self.gen_local.manual_seed(self.cfg.seed + 1_000_003 * (self.dist.rank + 1) + int(ckpt.state["step"]))
         self.step_count = int(ckpt.state["step"])
         self.nimg = int(ckpt.state["nimg"])
         self.train_seconds = float(ckpt.state.get("train_seconds", 0.0))
@@ -461,7 +496,8 @@ class Trainer:
         return self._pause.is_set()
 
     def close(self) -> None:
-        self.run.release_lock()
+        if self.dist.is_main:
+            self.run.release_lock()
 
     # ------------------------------------------------------------------ the loop
     def _read_losses(self) -> dict[str, float]:
@@ -495,10 +531,19 @@ class Trainer:
         self._good = self._capture()
         last_good = 0.0
         while True:
-            if self._stop.is_set():
+            if self.dist.active:
+                # All ranks must leave at the same step: agree every `sync_every` steps.
+                if target is not None and self.step_count >= target:
+                    break
+                if self.step_count % self.sync_every == 0:
+                    over = budget is not None and session_seconds >= budget
+                    if self.dist.any(self._stop.is_set() or over, self.device):
+                        reason = "stopped" if self._stop.is_set() else "completed"
+                        break
+            elif self._stop.is_set():
                 reason = "stopped"
                 break
-            if self._pause.is_set():
+            elif self._pause.is_set():
                 yield Paused(self.step_count)
                 while self._pause.is_set() and not self._stop.is_set():
                     time.sleep(0.02)
@@ -520,10 +565,17 @@ class Trainer:
             t_last = now
             done_next = (target is not None and self.step_count >= target) or (
                 budget is not None and session_seconds >= budget)
+            if not self.dist.is_main:
+                continue  # rank 0 reports and writes every file
             if session_seconds - last_report >= self.report_seconds or done_next:
                 losses = self._read_losses()
                 if not all(math.isfinite(v) for v in losses.values()):
                     self.recoveries += 1
+                    if self.dist.active:  # a roll-back on one rank would desynchronise the others
+                        yield Message("error", "Training diverged (losses NaN/Inf). Resume from the last "
+                                               "checkpoint with a lower learning rate.")
+                        reason = "diverged"
+                        break
                     if self.recoveries > self.max_recoveries:
                         yield Message("error", "Training diverged again after 3 recoveries (losses NaN/Inf). "
                                                "Try a lower learning rate, the hinge loss, a larger R1 gamma "
@@ -577,6 +629,9 @@ class Trainer:
                 ev = self._try_save("checkpoint")
                 ckpt_path = Path(ev.path) if isinstance(ev, Saved) else ckpt_path
                 yield ev
+        if not self.dist.is_main:
+            yield Finished(reason, self.step_count, self.kimg, None)
+            return
         # Always leave a checkpoint and a snapshot of where the run ended (unless it diverged:
         # then the last good checkpoint stays the latest).
         if reason != "diverged" and (ckpt_path is None or ckpt_path != self.run.checkpoint_path(self.step_count)
