@@ -99,6 +99,18 @@ def test_requests_coalesce_latest_wins(qtbot, tab):
     assert tab.model.state.cursor == (39 / 40, 0.5)
 
 
+def test_direction_slider_moves_the_image_and_reset_restores(qtbot, tab):
+    before = settle(qtbot, tab)
+    tab.directions.sliders[0].setValue(30)  # +3 standard deviations along the first principal direction
+    moved = settle(qtbot, tab)
+    assert not np.array_equal(before, moved)
+    assert tab.current_recipe.directions == [[0, 3.0]]
+    tab.directions.reset()
+    assert np.array_equal(settle(qtbot, tab), before)
+    tab.undo()
+    assert np.array_equal(settle(qtbot, tab), moved)
+
+
 def test_mixer_cell_reflects_seeds(qtbot, tab):
     m = tab.mixer
     m.rows.setText("1,2")

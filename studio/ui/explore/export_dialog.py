@@ -68,6 +68,7 @@ class ExportDialog(QDialog):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export")
+        self.setMinimumWidth(560)
         self.checkpoint, self.recipe, self.favourites, self.walk_seed = checkpoint, recipe, list(favourites), walk_seed
         self.worker: ExportWorker | None = None
         self.kind = QComboBox()

@@ -23,6 +23,11 @@ class NearestPanel(QWidget):
         lay.addWidget(self.title)
         lay.addWidget(self.list)
 
+    def searching(self) -> None:
+        self.list.clear()
+        self.title.setText("Nearest training images: comparing with the training set (the first time reads "
+                           "and indexes every image)…")
+
     def show_result(self, result) -> None:
         self.list.clear()
         for image, dist, index in result.matches:

@@ -6,6 +6,7 @@ nothing here touches tensors. Call `shutdown()` (or close the tab) to stop the w
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from pathlib import Path
 
@@ -159,8 +160,7 @@ class ExploreTab(QWidget):
         self.controls.nearest.connect(self.check_nearest)
         self.controls.project.connect(self._choose_picture)
         self.directions.changed.connect(lambda m, l: self._slider_edit(directions=m, direction_layers=l))
-        self.directions.committed.connect(lambda m, l: (self._slider_edit(directions=m, direction_layers=l),
-                                                        self._slider_done()))
+        self.directions.committed.connect(self._directions_committed)
         self.mixer.requested.connect(lambda r, c, l: self.worker.submit(MixJob(r, c, l, self.model.state.truncation)))
         self.mixer.cell_chosen.connect(self.use_recipe)
         self.mixer.message.connect(self._say)
@@ -267,7 +267,15 @@ class ExploreTab(QWidget):
         self.controls.seed.setValue(seed + 1)
         self._edit(self.model.add_pin(seed, x, y))
 
+    def _directions_committed(self, moves, layers) -> None:
+        # A release ends the drag's undo step; a reset or a layer choice is a step of its own.
+        self._slider_done()
+        self._slider_edit(directions=moves, direction_layers=layers)
+        self._slider_done()
+
     def _slider_edit(self, **changes) -> None:
+        if dataclasses.replace(self.model.state, **changes) == self.model.state:
+            return
         if not self._editing:
             self.model.begin()
             self._editing = True
@@ -330,7 +338,7 @@ class ExploreTab(QWidget):
     def check_nearest(self) -> None:
         if self.current_recipe is None:
             return
-        self._say("Looking for the nearest training images…")
+        self.nearest.searching()
         self.worker.submit(NearestJob(self.current_recipe))
 
     def _choose_picture(self) -> None:
