@@ -111,6 +111,20 @@ def test_direction_slider_moves_the_image_and_reset_restores(qtbot, tab):
     assert np.array_equal(settle(qtbot, tab), moved)
 
 
+def test_noise_switches_reach_the_recipe(qtbot, tab):
+    n = len(tab.noise.boxes)
+    assert n == tab.info.noise_layers > 0
+    tab.noise.mode.setCurrentIndex(tab.noise.mode.findData("random"))
+    tab.noise.seed.setValue(7)
+    tab.noise.boxes[0].setChecked(False)
+    settle(qtbot, tab)
+    r = tab.current_recipe
+    assert r.noise_mode == "random" and r.noise_seed == 7 and r.noise_layers == [False] + [True] * (n - 1)
+    tab.undo()
+    settle(qtbot, tab)
+    assert tab.noise.boxes[0].isChecked() and tab.current_recipe.noise_layers is None
+
+
 def test_mixer_cell_reflects_seeds(qtbot, tab):
     m = tab.mixer
     m.rows.setText("1,2")

@@ -35,6 +35,7 @@ class CanvasState:
     direction_layers: tuple[int, int] | None = None
     noise_mode: str = "const"
     noise_seed: int = 0
+    noise_layers: tuple[bool, ...] | None = None  # per synthesis layer; None: noise on every layer
     mix_seed: int | None = None
     mix_layers: tuple[int, int] | None = None
     w: str | None = None  # a latent taken from elsewhere (a mixer cell, a favourite, a projection)
@@ -44,11 +45,12 @@ class CanvasState:
         """The image under the cursor: the inverse-distance blend of the pins, plus the settings."""
         base = dict(truncation=self.truncation, directions=[[k, a] for k, a in self.directions if a != 0],
                     direction_layers=list(self.direction_layers) if self.direction_layers else None,
-                    noise_mode=self.noise_mode, noise_seed=self.noise_seed)
+                    noise_mode=self.noise_mode, noise_seed=self.noise_seed,
+                    noise_layers=list(self.noise_layers) if self.noise_layers is not None else None)
         if self.w is not None:
             # An imported latent is final: it replaces the pin blend until the cursor moves again.
             return Recipe(seeds=[], w=self.w, w_shape=list(self.w_shape or ()), **{
-                k: v for k, v in base.items() if k in ("noise_mode", "noise_seed")})
+                k: v for k, v in base.items() if k in ("noise_mode", "noise_seed", "noise_layers")})
         if not self.pins:
             raise StudioError("Add a pin to the canvas first (double-click it).")
         weights = inverse_distance_weights(self.cursor, [(p.x, p.y) for p in self.pins])

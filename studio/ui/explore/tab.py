@@ -34,6 +34,7 @@ from studio.ui.explore.image_view import ImageView
 from studio.ui.explore.latent_canvas import LatentCanvas
 from studio.ui.explore.latent_controls import LatentControls
 from studio.ui.explore.nearest_panel import NearestPanel
+from studio.ui.explore.noise_panel import NoisePanel
 from studio.ui.explore.none_guard import make_none_immortal
 from studio.ui.explore.projection_worker import ProjectionWorker
 from studio.ui.explore.render_worker import (
@@ -113,6 +114,8 @@ class ExploreTab(QWidget):
         side = QTabWidget()
         side.addTab(self.directions, "Directions")
         side.addTab(self.mixer, "Style mixer")
+        self.noise = NoisePanel()
+        side.addTab(self.noise, "Noise")
         self.side_tabs = side
 
         left = QWidget()
@@ -161,6 +164,8 @@ class ExploreTab(QWidget):
         self.controls.project.connect(self._choose_picture)
         self.directions.changed.connect(lambda m, l: self._slider_edit(directions=m, direction_layers=l))
         self.directions.committed.connect(self._directions_committed)
+        self.noise.changed.connect(lambda mode, seed, layers: self._edit(self.model.update(
+            noise_mode=mode, noise_seed=seed, noise_layers=layers)))
         self.mixer.requested.connect(lambda r, c, l: self.worker.submit(MixJob(r, c, l, self.model.state.truncation)))
         self.mixer.cell_chosen.connect(self.use_recipe)
         self.mixer.message.connect(self._say)
@@ -195,6 +200,10 @@ class ExploreTab(QWidget):
         self.export_button.setEnabled(True)
         self.directions.set_model(info.num_ws, info.groups)
         self.mixer.set_model(info.groups, info.num_ws)
+        self.noise.set_model(info.noise_layers)
+        if self.model.state.noise_layers is not None and len(self.model.state.noise_layers) != info.noise_layers:
+            self.model.update(record=False, noise_layers=None)  # switches of another model do not apply
+            self._sync()
         self.favourite_strip.clear()
         self.favourites = None
         if run is not None:
@@ -250,6 +259,7 @@ class ExploreTab(QWidget):
         self.canvas.set_state(s)
         self.controls.set_psi(s.truncation)
         self.directions.set_values(s.directions, s.direction_layers)
+        self.noise.set_values(s.noise_mode, s.noise_seed, s.noise_layers)
         self.controls.set_history(self.model.can_undo(), self.model.can_redo())
 
     def _drag_started(self) -> None:
