@@ -202,3 +202,29 @@ def test_malformed_recipes_are_refused():
         with pytest.raises(StudioError):
             Recipe.from_json(bad)
     assert Recipe.from_json({"seeds": [1], "unknown": 3}).seeds == [1]
+
+
+def test_canvas_model_blend_undo_and_favourites(style: Renderer, tmp_path: Path):
+    from studio.core.explore.canvas import CanvasModel, Favourites
+
+    m = CanvasModel()
+    on_pin = m.move_cursor(m.state.pins[1].x, m.state.pins[1].y).recipe()
+    assert on_pin.weights == [0.0, 1.0, 0.0]
+    assert np.array_equal(style.render(on_pin), style.render(Recipe(seeds=[m.state.pins[1].seed])))
+    m.begin()  # a drag: many moves, one undo step
+    for i in range(5):
+        m.move_cursor(0.1 * i, 0.2, record=False)
+    m.add_pin(9, 0.9, 0.9)
+    assert m.undo() and len(m.state.pins) == 3 and m.state.cursor == (0.4, 0.2)
+    assert m.undo() and m.state.cursor == (m.state.pins[1].x, m.state.pins[1].y)
+    assert m.redo() and m.state.cursor == (0.4, 0.2)
+    final = style.ws(m.state.recipe())
+    m.set_latent(Recipe(seeds=[]).with_w(final))
+    assert torch.equal(style.ws(m.state.recipe()), final)
+    favs = Favourites.load(tmp_path)
+    favs.add("one", Recipe(seeds=[3]).with_w(style.seed_ws([3])))
+    again = Favourites.load(tmp_path)
+    assert again.items[0].name == "one"
+    assert np.array_equal(style.render(again.items[0].recipe), style.render(Recipe(seeds=[3])))
+    with pytest.raises(StudioError):
+        favs.add("no w", Recipe(seeds=[4]))

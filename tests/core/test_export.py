@@ -119,3 +119,21 @@ def test_malformed_or_enormous_recipes_are_refused(tmp_path: Path):
     (tmp_path / "not.png").write_bytes(b"garbage")
     with pytest.raises(StudioError, match="cannot be read"):
         read_embedded(tmp_path / "not.png")
+
+
+def test_artwork_requests(renderer: Renderer, tmp_path: Path):
+    from studio.core.explore.artwork import ArtworkRequest, Cancelled, export_artwork
+
+    favs = tuple(Recipe(seeds=[s]).with_w(renderer.seed_ws([s])) for s in (1, 2, 3))
+    grid = export_artwork(renderer, ArtworkRequest("grid", str(tmp_path), "favs", favourites=favs, scale=2))
+    assert np.array_equal(regenerate(read_embedded(grid), renderer), pixels(grid))
+    ticks = []
+    loop = export_artwork(renderer, ArtworkRequest("keyframes", str(tmp_path), "loop", ".webp", favourites=favs,
+                                                   frames=6), progress=lambda i, n: ticks.append(i))
+    assert ticks == list(range(1, 7)) and Image.open(loop).n_frames == 6
+    with pytest.raises(Cancelled):
+        export_artwork(renderer, ArtworkRequest("walk", str(tmp_path), "walk", ".gif", frames=50),
+                       cancelled=lambda: True)
+    assert not (tmp_path / "walk.gif").exists()
+    with pytest.raises(StudioError, match="favourites"):
+        export_artwork(renderer, ArtworkRequest("grid", str(tmp_path), "none"))
