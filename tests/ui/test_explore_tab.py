@@ -200,3 +200,25 @@ def test_project_a_picture_onto_the_canvas(qtbot, tab, tmp_path: Path):
     assert state.w is not None
     shown = settle(qtbot, tab)
     assert np.array_equal(shown, r.render(state.recipe()))
+
+
+def test_walk_and_favourites_loop_play(qtbot, tab):
+    tab.controls.seed.setValue(5)
+    tab.controls.speed.setValue(60)
+    tab.controls.play.setChecked(True)
+    first = tab._shown
+    qtbot.waitUntil(lambda: tab._shown > first + 2, timeout=20_000)  # frames keep coming
+    tab.controls.play.setChecked(False)
+    assert not tab.walk_timer.isActive()
+    for seed in (1, 2):
+        tab.model.add_pin(seed, 0.5, 0.5)
+        tab.render()
+        settle(qtbot, tab)
+        tab.add_favourite()
+    tab.play_favourites.setChecked(True)
+    start = tab._shown
+    qtbot.waitUntil(lambda: tab._shown > start + 2, timeout=20_000)
+    assert tab.current_recipe.w is not None and tab.current_recipe.seeds == []
+    tab.play_favourites.setChecked(False)
+    assert not tab.walk_timer.isActive()
+    (Path(tab.checkpoint).parent.parent / "favourites.json").unlink()

@@ -71,3 +71,17 @@ def walk_recipe(renderer: Renderer, seed: int, phase: float, base: Recipe | None
     base = base or Recipe()
     ws = renderer.z_to_ws(walk_z(seed, renderer.G.z_dim, phase, turns), base.truncation, base.class_index)
     return Recipe(seeds=[], truncation=base.truncation, noise_mode=base.noise_mode, noise_seed=base.noise_seed).with_w(ws)
+
+
+def keyframe_recipe(renderer: Renderer, keys: list[Recipe], phase: float) -> Recipe:
+    """The recipe (final w embedded) at `phase` (period 1) of the eased loop through key recipes."""
+    from studio.core.explore.latents import ease
+
+    if not keys:
+        raise StudioError("A keyframe loop needs at least one favourite.")
+    n = len(keys)
+    u = (float(phase) % 1.0) * n
+    i = min(int(u), n - 1)
+    ws = lerp(renderer.ws(keys[i]), renderer.ws(keys[(i + 1) % n]), ease(u - i))
+    first = keys[0]
+    return Recipe(seeds=[], noise_mode=first.noise_mode, noise_seed=first.noise_seed).with_w(ws)

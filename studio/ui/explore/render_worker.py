@@ -32,6 +32,7 @@ class OpenJob:
 class ImageJob:
     recipe: Recipe
     walk: tuple[int, float] | None = None  # (seed, phase): a point of the looping random walk instead
+    keyframes: tuple[tuple[Recipe, ...], float] | None = None  # (favourites, phase): the keyframe loop
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,12 @@ class RenderWorker(StudioThread):
         elif isinstance(job, ImageJob):
             r = self._need()
             t0 = time.perf_counter()
-            if job.walk is not None:
+            if job.keyframes is not None:
+                from studio.core.explore.animate import keyframe_recipe
+
+                recipe = keyframe_recipe(r, list(job.keyframes[0]), job.keyframes[1])
+                ws = r.ws(recipe)
+            elif job.walk is not None:
                 from studio.core.explore.animate import walk_recipe
 
                 recipe = walk_recipe(r, job.walk[0], job.walk[1], job.recipe)

@@ -80,6 +80,7 @@ class ExploreTab(QWidget):
         self._editing = False  # a slider session has begun its undo step
         self._walk_phase = 0.0
         self._walk_speed = 6.0
+        self._loop_favourites = False
         self._export: ExportDialog | None = None
         self.projection: ProjectionWorker | None = None
         app = QApplication.instance()
@@ -140,7 +141,14 @@ class ExploreTab(QWidget):
         lay.addWidget(split, 1)
         lay.addWidget(QLabel("History"))
         lay.addWidget(self.history)
-        lay.addWidget(QLabel("Favourites"))
+        fav_row = QHBoxLayout()
+        fav_row.addWidget(QLabel("Favourites (the keyframe timeline, in order)"))
+        self.play_favourites = QPushButton("▶ Play loop", checkable=True,
+                                           toolTip="Play the favourites as a looping animation (export it with Export…)")
+        self.play_favourites.toggled.connect(self._play_favourites)
+        fav_row.addWidget(self.play_favourites)
+        fav_row.addStretch(1)
+        lay.addLayout(fav_row)
         lay.addWidget(self.favourite_strip)
         lay.addWidget(self.nearest)
         self.setAcceptDrops(True)
@@ -316,14 +324,36 @@ class ExploreTab(QWidget):
 
     # ---- walk, favourites, nearest, export
     def _play(self, on: bool) -> None:
+        self._loop_favourites = False
         if on:
+            self.play_favourites.setChecked(False)
             self.walk_timer.start()
-        else:
+        elif not self.play_favourites.isChecked():
             self.walk_timer.stop()
             self.render()
 
+    def _play_favourites(self, on: bool) -> None:
+        if on and (self.favourites is None or not self.favourites.items):
+            self._say("Add favourites first (♥): the loop plays through them in order.")
+            self.play_favourites.setChecked(False)
+            return
+        if on:
+            self.controls.play.setChecked(False)
+            self._loop_favourites = True
+            self._walk_phase = 0.0
+            self.walk_timer.start()
+        else:
+            self._loop_favourites = False
+            if not self.controls.play.isChecked():
+                self.walk_timer.stop()
+                self.render()
+
     def _walk_tick(self) -> None:
         self._walk_phase = (self._walk_phase + WALK_INTERVAL_MS / 1000 * self._walk_speed / 60) % 1.0
+        if self._loop_favourites and self.favourites is not None and self.favourites.items:
+            keys = tuple(f.recipe for f in self.favourites.items)
+            self._latest = self.worker.submit(ImageJob(Recipe(), keyframes=(keys, self._walk_phase)))
+            return
         try:
             recipe = self.model.state.recipe()
         except StudioError:
