@@ -222,3 +222,30 @@ def test_walk_and_favourites_loop_play(qtbot, tab):
     tab.play_favourites.setChecked(False)
     assert not tab.walk_timer.isActive()
     (Path(tab.checkpoint).parent.parent / "favourites.json").unlink()
+
+
+def test_favourites_in_the_mixer(qtbot, tab):
+    tab.model.add_pin(4, 0.5, 0.5)
+    tab.render()
+    settle(qtbot, tab)
+    tab.add_favourite()
+    fav = tab.favourites.items[-1].recipe
+    m = tab.mixer
+    m.rows.setText("f1")
+    m.cols.setText("3")
+    m.layers.setCurrentText("fine")
+    with qtbot.waitSignal(tab.worker.mix_ready, timeout=20_000) as sig:
+        m.request()
+    res = sig.args[2]
+    r = Renderer.open(tab.checkpoint)
+    from studio.core.explore.mixing import layer_range, mix_ws
+
+    fine = layer_range("fine", r)
+    expect = r.synthesize(mix_ws(r.ws(fav), r.seed_ws([3]), fine))
+    assert np.array_equal(r.render(res.cells[3]), expect)  # row f1 x column seed 3
+    m.rows.setText("f9")
+    said = []
+    m.message.connect(said.append)
+    m.request()
+    assert said and "no favourite f9" in said[0]
+    (Path(tab.checkpoint).parent.parent / "favourites.json").unlink()

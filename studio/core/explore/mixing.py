@@ -11,8 +11,10 @@ import torch
 
 from studio.core.errors import StudioError
 
+from studio.core.explore.render import Recipe
+
 if TYPE_CHECKING:
-    from studio.core.explore.render import Recipe, Renderer
+    from studio.core.explore.render import Renderer
 
 GROUPS = ("coarse", "middle", "fine")
 
@@ -68,10 +70,31 @@ def mix_recipe(base: Recipe, row_seed: int, col_seed: int, layers: range) -> Rec
                                mix_layers=[layers.start, layers.stop], w=None, w_shape=None)
 
 
-def mix_grid(renderer: Renderer, rows: list[int], cols: list[int], layers: range, base: Recipe | None = None,
-             gap: int = 2) -> MixGrid:
-    """StyleGAN's style_mixing.py layout: column seeds along the top, row seeds down the left."""
-    from studio.core.explore.render import Recipe
+def _source(renderer: Renderer, base: Recipe, src: int | Recipe) -> Recipe:
+    """A grid source: a seed (with the base's truncation) or a whole recipe such as a favourite."""
+    if isinstance(src, int):
+        return dataclasses.replace(base, seeds=[src], weights=None, mix_seed=None, mix_layers=None, w=None,
+                                   w_shape=None)
+    return src
+
+
+def mix_cell(renderer: Renderer, base: Recipe, row: int | Recipe, col: int | Recipe, layers: range) -> Recipe:
+    """The recipe of one mixed cell: seeds stay seeds (readable recipes); favourites mix by their w."""
+    if isinstance(row, int) and isinstance(col, int):
+        return mix_recipe(base, row, col, layers)
+    r, c = _source(renderer, base, row), _source(renderer, base, col)
+    ws = mix_ws(renderer.ws(r), renderer.ws(c), layers)
+    return Recipe.with_w(dataclasses.replace(r, seeds=[], weights=None, mix_seed=None, mix_layers=None,
+                                             directions=[], direction_layers=None), ws)
+
+
+def mix_grid(renderer: Renderer, rows: list[int | Recipe], cols: list[int | Recipe], layers: range,
+             base: Recipe | None = None, gap: int = 2) -> MixGrid:
+    """StyleGAN's style_mixing.py layout: column sources along the top, row sources down the left.
+
+    A source is a seed or a recipe (a favourite, a projection); a cell is its row source with the
+    column source's w on `layers`.
+    """
     from studio.core.export import tile
 
     require_style(renderer)
@@ -85,18 +108,17 @@ def mix_grid(renderer: Renderer, rows: list[int], cols: list[int], layers: range
     cells: list[Recipe | None] = [None]
     images = [blank]
     for c in cols:
-        r = dataclasses.replace(base, seeds=[c], weights=None, mix_seed=None, mix_layers=None, w=None, w_shape=None)
+        r = _source(renderer, base, c)
         cells.append(r)
         images.append(renderer.render(r))
     cell_images = []
     for row in rows:
-        r0 = dataclasses.replace(base, seeds=[row], weights=None, mix_seed=None, mix_layers=None, w=None,
-                                 w_shape=None)
+        r0 = _source(renderer, base, row)
         cells.append(r0)
         images.append(renderer.render(r0))
         line = []
         for c in cols:
-            rc = mix_recipe(base, row, c, layers)
+            rc = mix_cell(renderer, base, row, c, layers)
             cells.append(rc)
             img = renderer.render(rc)
             images.append(img)

@@ -37,8 +37,8 @@ class ImageJob:
 
 @dataclass(frozen=True)
 class MixJob:
-    rows: tuple[int, ...]
-    cols: tuple[int, ...]
+    rows: tuple  # seeds (int) or recipes (favourites)
+    cols: tuple
     layers: str
     truncation: float = 1.0
 

@@ -18,8 +18,11 @@ class StyleMixer(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.rows = QLineEdit("1,2,3", toolTip="Row seeds: the images that receive styles (e.g. 1,2,3 or 0-4)")
-        self.cols = QLineEdit("10,11,12", toolTip="Column seeds: the images that give their styles")
+        self.rows = QLineEdit("1,2,3", toolTip="Row seeds: the images that receive styles (e.g. 1,2,3 or 0-4; "
+                                               "f1, f2… are your favourites)")
+        self.cols = QLineEdit("10,11,12", toolTip="Column seeds: the images that give their styles (f1, f2… are "
+                                                  "your favourites)")
+        self.favourites: list = []
         self.layers = QComboBox(toolTip="Which layers come from the column seed")
         self.layers.setEditable(True)
         for name in ("coarse", "middle", "fine"):
@@ -65,7 +68,7 @@ class StyleMixer(QWidget):
         if not self.enabled_for_model:
             return
         try:
-            rows, cols = parse_seeds(self.rows.text()), parse_seeds(self.cols.text())
+            rows, cols = self.parse(self.rows.text()), self.parse(self.cols.text())
         except StudioError as e:
             self.message.emit(str(e))
             return
@@ -73,6 +76,22 @@ class StyleMixer(QWidget):
             self.message.emit("The mixer shows at most 256 cells; use `studio mix` for larger grids.")
             return
         self.requested.emit(tuple(rows), tuple(cols), self.layers.currentText())
+
+    def parse(self, text: str) -> list:
+        """'1,5-7,f2' -> [1, 5, 6, 7, <favourite 2's recipe>]."""
+        out: list = []
+        for part in text.split(","):
+            part = part.strip()
+            if part.lower().startswith("f") and part[1:].isdigit():
+                i = int(part[1:])
+                if not 1 <= i <= len(self.favourites):
+                    raise StudioError(f"There is no favourite {part}; you have {len(self.favourites)}.")
+                out.append(self.favourites[i - 1])
+            elif part:
+                out.extend(parse_seeds(part))
+        if not out:
+            raise StudioError("Give at least one seed or favourite for the rows and for the columns.")
+        return out
 
     def show_grid(self, image: QImage, result) -> None:
         self.result = result

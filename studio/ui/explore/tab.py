@@ -222,6 +222,7 @@ class ExploreTab(QWidget):
         self.worker.submit(DirectionsJob())
         if info.groups:
             self.mixer.request()
+        self.mixer.favourites = [f.recipe for f in self.favourites.items] if self.favourites is not None else []
         if self.favourites is not None and self.favourites.items:
             self.worker.submit(ThumbsJob(tuple(f.recipe for f in self.favourites.items)))
         self.checkpoint_opened.emit(info.checkpoint)
@@ -373,6 +374,7 @@ class ExploreTab(QWidget):
             self._say(str(e))
             return
         self.favourite_strip.add(self._last_image, fav.recipe, fav.name)
+        self.mixer.favourites = [f.recipe for f in self.favourites.items]
         self._say(f"Kept as {fav.name}.")
 
     def check_nearest(self) -> None:
