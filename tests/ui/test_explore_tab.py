@@ -249,3 +249,20 @@ def test_favourites_in_the_mixer(qtbot, tab):
     m.request()
     assert said and "no favourite f9" in said[0]
     (Path(tab.checkpoint).parent.parent / "favourites.json").unlink()
+
+
+def test_drop_an_exported_png_reopens_its_recipe(qtbot, tab, tmp_path: Path):
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    from studio.core.export import Exporter
+
+    r = Renderer.open(tab.checkpoint)
+    recipe = Recipe(seeds=[33], truncation=0.5)
+    png = Exporter(tmp_path).save_recipe(r, recipe, "dropped.png")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(png))])
+    ev = QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                    Qt.KeyboardModifier.NoModifier)
+    tab.dropEvent(ev)
+    assert np.array_equal(settle(qtbot, tab), r.render(recipe))
