@@ -111,7 +111,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._restore_settings()
         self._refresh = QTimer(self)
-        self._refresh.setInterval(200)  # curves redraw at most 5 Hz, however fast points arrive
+        self._refresh.setInterval(330)  # curves redraw at most 3 Hz, however fast points arrive
         self._refresh.timeout.connect(self.loss_plot.flush)
         self._refresh.start()
         self._reload_timer = QTimer(self)
