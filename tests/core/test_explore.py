@@ -176,6 +176,10 @@ def test_nearest_training_images(style_run: Path, style: Renderer):
     matches = idx.nearest(images[5], k=3)
     assert matches[0].index == 5 and matches[0].distance < 1e-4
     assert matches[0].distance <= matches[1].distance <= matches[2].distance
+    cached = NearestImages.for_checkpoint(style.checkpoint, images=images, cache_dir=style_run / "nn")
+    again = NearestImages.for_checkpoint(style.checkpoint, images=images, cache_dir=style_run / "nn")
+    assert len(list((style_run / "nn").glob("*.npy"))) == 1 and torch.equal(cached.index, again.index)
+    assert torch.allclose(cached.index, idx.index)
     px = NearestImages.for_checkpoint(style.checkpoint, kind="pixels", images=images)
     assert px.kind == "pixels" and px.nearest(images[7], k=1)[0].index == 7
 

@@ -234,7 +234,9 @@ def test_favourites_in_the_mixer(qtbot, tab):
     m.rows.setText("f1")
     m.cols.setText("3")
     m.layers.setCurrentText("fine")
-    with qtbot.waitSignal(tab.worker.mix_ready, timeout=20_000) as sig:
+    # 1 row x 1 column + headers = 4 cells (the grid requested on opening may still be arriving)
+    with qtbot.waitSignal(tab.worker.mix_ready, timeout=20_000,
+                          check_params_cb=lambda token, image, res: len(res.cells) == 4) as sig:
         m.request()
     res = sig.args[2]
     r = Renderer.open(tab.checkpoint)
@@ -266,3 +268,12 @@ def test_drop_an_exported_png_reopens_its_recipe(qtbot, tab, tmp_path: Path):
                     Qt.KeyboardModifier.NoModifier)
     tab.dropEvent(ev)
     assert np.array_equal(settle(qtbot, tab), r.render(recipe))
+
+
+def test_nearest_training_images_button(qtbot, tab):
+    tab.check_nearest()
+    assert tab.nearest_worker is not None
+    qtbot.waitUntil(lambda: tab.nearest.list.count() == 8, timeout=30_000)
+    assert "discriminator features" in tab.nearest.title.text()
+    qtbot.waitUntil(lambda: tab.nearest_worker is None, timeout=5000)
+    assert list(Path(tab.cache_dir, "nearest").glob("*-nearest-discriminator-*.npy"))

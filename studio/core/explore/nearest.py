@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,18 +45,43 @@ def training_images(checkpoint: str | Path) -> np.ndarray:
 class NearestImages:
     """An index of training images in a feature space (the run's discriminator, falling back to pixels)."""
 
-    def __init__(self, images: np.ndarray, features: FeatureSpace) -> None:
+    def __init__(self, images: np.ndarray, features: FeatureSpace, index: torch.Tensor | None = None) -> None:
         if images.ndim != 4 or images.shape[0] == 0:
             raise StudioError("There are no training images to compare with.")
         self.images, self.features = images, features
-        self.index = features(images)
+        self.index = index if index is not None else features(images)
 
     @classmethod
     def for_checkpoint(cls, checkpoint: str | Path, kind: str = "auto", device: torch.device | str = "cpu",
-                       images: np.ndarray | None = None) -> NearestImages:
+                       images: np.ndarray | None = None, cache_dir: str | Path | None = None) -> NearestImages:
+        """The index for a checkpoint's training images; with `cache_dir`, computed once and kept on disk
+        (keyed by the checkpoint's SHA-256 and a fingerprint of the images)."""
         D = load_discriminator(checkpoint, device) if kind != "pixels" else None
         imgs = images if images is not None else training_images(checkpoint)
-        return cls(imgs, FeatureSpace(D, kind, device))
+        features = FeatureSpace(D, kind, device)
+        path = None
+        if cache_dir is not None:
+            from studio.core.training.checkpoint import file_sha256
+
+            h = hashlib.sha256(np.ascontiguousarray(imgs).data).hexdigest()[:16]
+            path = Path(cache_dir) / f"{file_sha256(Path(checkpoint))}-nearest-{features.kind}-{h}.npy"
+            if path.exists():
+                try:
+                    index = torch.from_numpy(np.load(path, allow_pickle=False))
+                    if index.shape[0] == imgs.shape[0]:
+                        return cls(imgs, features, index)
+                except (OSError, ValueError):
+                    pass  # a damaged cache file: recomputed below
+        out = cls(imgs, features)
+        if path is not None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_name(f".{path.stem}.{os.getpid()}.npy")
+                np.save(tmp, out.index.cpu().numpy())
+                os.replace(tmp, path)
+            except OSError:
+                pass  # no cache: the index is rebuilt next time
+        return out
 
     @property
     def kind(self) -> str:

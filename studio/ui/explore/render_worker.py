@@ -44,12 +44,6 @@ class MixJob:
 
 
 @dataclass(frozen=True)
-class NearestJob:
-    recipe: Recipe
-    k: int = 8
-
-
-@dataclass(frozen=True)
 class ThumbsJob:
     recipes: tuple[Recipe, ...]
 
@@ -86,7 +80,7 @@ class NearestResult:
     matches: tuple[tuple[QImage, float, int], ...]  # image, distance, training index
 
 
-_ORDER = (OpenJob, ImageJob, ThumbsJob, DirectionsJob, MixJob, NearestJob)
+_ORDER = (OpenJob, ImageJob, ThumbsJob, DirectionsJob, MixJob)
 
 
 class RenderWorker(StudioThread):
@@ -95,7 +89,6 @@ class RenderWorker(StudioThread):
     opened = Signal(object)  # Opened
     image_ready = Signal(int, QImage, object)  # token, image, Recipe with its final w
     mix_ready = Signal(int, QImage, object)  # token, grid, MixResult
-    nearest_ready = Signal(int, object)  # token, NearestResult
     directions_ready = Signal(int, object)  # token, number of directions
     thumbs_ready = Signal(int, list, object)  # token, QImages, the recipes they show
     failed = Signal(str)
@@ -108,7 +101,6 @@ class RenderWorker(StudioThread):
         self._token = 0
         self._stop = False
         self.renderer = None  # touched only by the worker thread
-        self._nearest = None
         self.render_seconds = 0.0  # the last image job's render time (for the status line and the bench)
 
     # ---- GUI thread side
@@ -156,7 +148,7 @@ class RenderWorker(StudioThread):
             from studio.core.explore.render import Renderer
 
             r = Renderer.open(job.path, job.device, cache_dir=self.cache_dir)
-            self.renderer, self._nearest = r, None
+            self.renderer = r
             groups = {k: (v.start, v.stop) for k, v in r.G.layer_groups().items()} if r.is_style else {}
             self.opened.emit(Opened(str(r.checkpoint), str(r.state.get("model", "")), r.resolution, r.num_ws,
                                     int(r.state.get("step", 0)), groups, len(r.noise_layers)))
@@ -187,16 +179,6 @@ class RenderWorker(StudioThread):
                             Recipe(truncation=job.truncation))
             cells = tuple(None if c is None else c.with_w(r.ws(c)) for c in grid.cells)
             self.mix_ready.emit(token, to_qimage(grid.image), MixResult(cells, grid.cols, r.resolution, 2))
-        elif isinstance(job, NearestJob):
-            from studio.core.explore.nearest import NearestImages
-
-            r = self._need()
-            if self._nearest is None:
-                self._nearest = NearestImages.for_checkpoint(r.checkpoint, device=r.device)
-            image: np.ndarray = r.render(job.recipe)
-            matches = self._nearest.nearest(image, job.k)
-            self.nearest_ready.emit(token, NearestResult(
-                self._nearest.kind, tuple((to_qimage(m.image), m.distance, m.index) for m in matches)))
         elif isinstance(job, ThumbsJob):
             r = self._need()
             self.thumbs_ready.emit(token, [to_qimage(r.render(x)) for x in job.recipes], job.recipes)

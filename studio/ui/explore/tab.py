@@ -36,12 +36,12 @@ from studio.ui.explore.latent_controls import LatentControls
 from studio.ui.explore.nearest_panel import NearestPanel
 from studio.ui.explore.noise_panel import NoisePanel
 from studio.ui.explore.none_guard import make_none_immortal
+from studio.ui.explore.nearest_worker import NearestWorker
 from studio.ui.explore.projection_worker import ProjectionWorker
 from studio.ui.explore.render_worker import (
     DirectionsJob,
     ImageJob,
     MixJob,
-    NearestJob,
     OpenJob,
     RenderWorker,
     ThumbsJob,
@@ -66,7 +66,6 @@ class ExploreTab(QWidget):
         self.worker.opened.connect(self._opened)
         self.worker.image_ready.connect(self._image_ready)
         self.worker.mix_ready.connect(self._mix_ready)
-        self.worker.nearest_ready.connect(lambda _t, res: self.nearest.show_result(res))
         self.worker.directions_ready.connect(lambda _t, n: self._say(f"{n} principal directions ready."))
         self.worker.failed.connect(self._say)
         self.worker.thumbs_ready.connect(self._thumbs_ready)
@@ -83,6 +82,8 @@ class ExploreTab(QWidget):
         self._loop_favourites = False
         self._export: ExportDialog | None = None
         self.projection: ProjectionWorker | None = None
+        self.nearest_worker: NearestWorker | None = None
+        self.cache_dir = cache_dir
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
@@ -380,8 +381,15 @@ class ExploreTab(QWidget):
     def check_nearest(self) -> None:
         if self.current_recipe is None:
             return
+        if self.nearest_worker is not None or self.checkpoint is None:
+            return
         self.nearest.searching()
-        self.worker.submit(NearestJob(self.current_recipe))
+        nearest_cache = str(Path(self.cache_dir) / "nearest") if self.cache_dir is not None else None
+        self.nearest_worker = NearestWorker(self.checkpoint, self.current_recipe, nearest_cache, parent=self)
+        self.nearest_worker.done.connect(self.nearest.show_result)
+        self.nearest_worker.failed.connect(self._say)
+        self.nearest_worker.finished.connect(lambda: setattr(self, "nearest_worker", None))
+        self.nearest_worker.start()
 
     def _choose_picture(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Project a picture", "",
@@ -452,6 +460,8 @@ class ExploreTab(QWidget):
         if self.projection is not None:
             self.projection.requestInterruption()
             self.projection.wait()
+        if self.nearest_worker is not None:
+            self.nearest_worker.wait()  # indexing is not interruptible; it is bounded by the training set
         if self._export is not None:
             self._export.cancel_export()
         if self.worker.isRunning():
