@@ -277,3 +277,19 @@ def test_nearest_training_images_button(qtbot, tab):
     assert "discriminator features" in tab.nearest.title.text()
     qtbot.waitUntil(lambda: tab.nearest_worker is None, timeout=5000)
     assert list(Path(tab.cache_dir, "nearest").glob("*-nearest-discriminator-*.npy"))
+
+
+def test_bad_checkpoint_is_a_message_and_dcgan_disables_mixing(qtbot, tmp_path: Path):
+    from studio.ui.explore.tab import ExploreTab
+
+    t = ExploreTab(cache_dir=str(tmp_path / "cache"))
+    qtbot.addWidget(t)
+    with qtbot.waitSignal(t.message, timeout=20_000, check_params_cb=lambda m: "does not exist" in m):
+        t.open_checkpoint(str(tmp_path / "nowhere"))
+    run = make_run("dcgan", tmp_path / "d")
+    with qtbot.waitSignal(t.checkpoint_opened, timeout=20_000):
+        t.open_checkpoint(str(run))
+    assert not t.mixer.enabled_for_model and "needs the style-based model" in t.mixer.view.placeholder
+    assert not t.noise.isEnabled()
+    qtbot.waitUntil(lambda: t._shown >= t._latest and not t.view.image.isNull(), timeout=20_000)
+    t.shutdown()
