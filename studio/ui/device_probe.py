@@ -25,6 +25,7 @@ class DeviceProbe(StudioThread):
         if mps is not None and mps.is_available():
             extra.append(("Apple GPU (MPS)", "mps"))
         # Importing the trainer now (in this thread) spares the GUI thread that wait when training starts.
+        import studio.core.explore.render  # noqa: F401
         import studio.core.training.trainer  # noqa: F401
 
         self.found.emit(describe_device(auto), extra, auto.type != "cpu")

@@ -41,10 +41,6 @@ from studio.ui.widgets.train_panel import TrainPanel
 from studio.ui.widgets.welcome import WelcomeView
 from studio.ui.worker import TrainWorker
 
-try:  # the explorer is built alongside; the window works without it
-    from studio.ui.explore.tab import ExploreTab
-except ImportError:
-    ExploreTab = None
 
 MAX_RECENT = 10
 STOP_WAIT_MS = 30_000
@@ -120,7 +116,27 @@ class MainWindow(QMainWindow):
         self._reload_timer.timeout.connect(self._reload_dataset)
         self.set_state("empty")
         if probe_devices:
-            QTimer.singleShot(0, self._probe_devices)
+            QTimer.singleShot(0, self._probe_devices)  # then adds the Explore tab
+        else:
+            self._add_explore_tab()
+
+    def _add_explore_tab(self) -> None:
+        """Add the explorer (studio.ui.explore, built alongside) when it is installed."""
+        if self.explore_tab is not None:
+            return
+        try:
+            from studio.ui.explore.tab import ExploreTab
+        except ImportError:
+            return  # the window works without it
+        self.explore_tab = ExploreTab(cache_dir=str(self.cache / "explore"))
+        self.tabs.addTab(self.explore_tab, "Explore")
+        self.explore_tab.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.compare.set_explore_available(True)
+        a = QAction("E&xplore", self)
+        a.setShortcut(QKeySequence("Ctrl+4"))
+        a.triggered.connect(lambda: self.tabs.setCurrentWidget(self.explore_tab))
+        self.addAction(a)
+        self.view_menu.addAction(a)
 
     # ================================================================== layout
     def _build(self) -> None:
@@ -177,11 +193,9 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(live, "Live")
         self.tabs.addTab(self.dataset_panel, "Dataset")
         self.tabs.addTab(self.compare, "Snapshots")
-        self.explore_tab = ExploreTab(cache_dir=str(self.cache / "explore")) if ExploreTab is not None else None
-        if self.explore_tab is not None:
-            self.tabs.addTab(self.explore_tab, "Explore")
-            self.explore_tab.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
-        self.compare.set_explore_available(self.explore_tab is not None)
+        # The Explore tab imports torch (seconds): it is added once torch has loaded in the background.
+        self.explore_tab: QWidget | None = None
+        self.compare.set_explore_available(False)
         self.tabs.currentChanged.connect(self._on_tab)
 
         self.split = QSplitter(Qt.Orientation.Horizontal)
@@ -247,9 +261,10 @@ class MainWindow(QMainWindow):
         view_menu = self.menuBar().addMenu("&View")
         self.enlarge_action = action("&Enlarge samples", self.grid.enlarge, QKeySequence("F"))
         view_menu.addAction(self.enlarge_action)
-        for i, name in enumerate(("&Live", "&Dataset", "S&napshots", "E&xplore")[: self.tabs.count()]):
+        for i, name in enumerate(("&Live", "&Dataset", "S&napshots")):
             view_menu.addAction(action(name, lambda _c=False, k=i: self.tabs.setCurrentIndex(k),
                                        QKeySequence(f"Ctrl+{i + 1}")))
+        self.view_menu = view_menu
 
     # ================================================================== settings
     def _restore_settings(self) -> None:
@@ -314,6 +329,7 @@ class MainWindow(QMainWindow):
 
     def _on_devices(self, auto_name: str, extra: list, gpu: bool) -> None:
         self.gpu = gpu
+        self._add_explore_tab()
         self.train_panel.set_devices(auto_name, [tuple(e) for e in extra])
         if self.state not in ("training", "paused", "stopping", "loading"):
             self.device_label.setText(f"Device: {auto_name}")

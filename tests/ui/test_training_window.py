@@ -93,9 +93,13 @@ def test_finished_run_reopens_compares_and_resumes(qtbot, make_window, tiny_imag
     window.train_panel.length.setValue(6)  # a short run that completes by itself
     window.start_training()
     worker = window.worker
-    with qtbot.waitSignal(worker.finished_training, timeout=30_000) as blocker:
-        pass
+    explore = window.explore_tab
+    assert explore is not None and window.tabs.indexOf(explore) >= 0
+    with qtbot.waitSignal(explore.checkpoint_opened, timeout=60_000) as opened:
+        with qtbot.waitSignal(worker.finished_training, timeout=30_000) as blocker:
+            pass
     assert blocker.args[0].reason == "completed"
+    assert opened.args[0] == blocker.args[0].checkpoint  # the finished run is ready to explore
     qtbot.waitUntil(lambda: window.worker is None, timeout=5000)
     run_path = window.project.run
     assert "finished at step 6" in window.message_bar.text
