@@ -58,6 +58,17 @@ class Project:
     run: Path | None = None
 
 
+def _guard_singletons() -> None:
+    """PySide6 6.12 on CPython 3.11 drops a reference to True on every Signal.emit (see
+    studio/ui/explore/none_guard.py); the training worker emits several times a second for hours,
+    so the guard is applied when the window is built, not only when the Explore tab is."""
+    try:
+        from studio.ui.explore.none_guard import make_none_immortal
+    except ImportError:
+        return
+    make_none_immortal()
+
+
 def default_home() -> Path:
     """Per-user folder for runs and the demo data (platformdirs: the right place on every OS)."""
     from platformdirs import user_data_path
@@ -75,6 +86,7 @@ class MainWindow(QMainWindow):
     def __init__(self, home: Path | None = None, cache: Path | None = None, settings: QSettings | None = None,
                  probe_devices: bool = True) -> None:
         super().__init__()
+        _guard_singletons()
         self.home = Path(home) if home is not None else default_home()
         self.cache = Path(cache) if cache is not None else default_cache()
         self.settings = settings if settings is not None else QSettings()
