@@ -50,6 +50,8 @@ def main() -> int:
     ap.add_argument("--moves", type=int, default=300)
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--threads", type=int, default=0, help="torch intra-op threads (0: torch's default)")
+    ap.add_argument("--render-threads", type=int, default=0,
+                    help="intra-op threads of the render worker thread only (0: torch's default)")
     ap.add_argument("--no-none-patch", action="store_true",
                     help="do not make None immortal on Python < 3.12 (shows the PySide6 6.12 crash)")
     args = ap.parse_args()
@@ -73,7 +75,7 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         run = make_checkpoint(Path(tmp), args.resolution, args.model, args.device)
-        tab = ExploreTab(cache_dir=str(Path(tmp) / "cache"))
+        tab = ExploreTab(cache_dir=str(Path(tmp) / "cache"), render_threads=args.render_threads or None)
         tab.resize(1280, 800)
         tab.show()
         tab.open_checkpoint(str(run))
@@ -160,7 +162,8 @@ def main() -> int:
         tab.close()
 
     print(f"explore latency, {args.model} at {args.resolution} px on {args.device}, torch threads "
-          f"{torch.get_num_threads()}, platform {QApplication.platformName()}")
+          f"{torch.get_num_threads()} (render thread: {args.render_threads or 'default'}), "
+          f"platform {QApplication.platformName()}")
     print(f"  closed loop (move -> painted): {percentiles(closed)}")
     print(f"  streaming at 60 Hz           : {percentiles(streamed)}  ({len(streamed)} of {args.moves} moves shown)")
     print(f"  last render in the worker    : {render_ms:.1f} ms")

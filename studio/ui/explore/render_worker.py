@@ -93,9 +93,11 @@ class RenderWorker(StudioThread):
     thumbs_ready = Signal(int, list, object)  # token, QImages, the recipes they show
     failed = Signal(str)
 
-    def __init__(self, parent: QObject | None = None, cache_dir: str | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, cache_dir: str | None = None,
+                 threads: int | None = None) -> None:
         super().__init__(parent)
         self.cache_dir = cache_dir
+        self.threads = threads  # intra-op threads for this thread only (OpenMP's setting is per thread)
         self._cv = threading.Condition()
         self._pending: dict[type, tuple[int, object]] = {}
         self._token = 0
@@ -122,6 +124,10 @@ class RenderWorker(StudioThread):
 
     # ---- worker thread side
     def run(self) -> None:
+        if self.threads:
+            import torch
+
+            torch.set_num_threads(self.threads)
         while True:
             with self._cv:
                 while not self._pending and not self._stop:

@@ -58,11 +58,12 @@ class ExploreTab(QWidget):
     checkpoint_opened = Signal(str)
     message = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None, cache_dir: str | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, cache_dir: str | None = None,
+                 render_threads: int | None = None) -> None:
         super().__init__(parent)
         make_none_immortal()  # PySide6 6.12 + Python 3.11: see none_guard.py
         self.model = CanvasModel()
-        self.worker = RenderWorker(self, cache_dir=cache_dir)
+        self.worker = RenderWorker(self, cache_dir=cache_dir, threads=render_threads)
         self.worker.opened.connect(self._opened)
         self.worker.image_ready.connect(self._image_ready)
         self.worker.mix_ready.connect(self._mix_ready)
