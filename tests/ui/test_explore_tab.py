@@ -293,3 +293,13 @@ def test_bad_checkpoint_is_a_message_and_dcgan_disables_mixing(qtbot, tmp_path: 
     assert not t.noise.isEnabled()
     qtbot.waitUntil(lambda: t._shown >= t._latest and not t.view.image.isNull(), timeout=20_000)
     t.shutdown()
+
+
+def test_pins_show_their_pictures(qtbot, tab):
+    qtbot.waitUntil(lambda: set(tab.canvas.thumbs) == {p.seed for p in tab.model.state.pins}, timeout=20_000)
+    r = Renderer.open(tab.checkpoint)
+    seed = tab.model.state.pins[0].seed
+    assert np.array_equal(to_array(tab.canvas.thumbs[seed]), r.render(Recipe(seeds=[seed])))
+    tab.model.add_pin(77, 0.9, 0.1)
+    tab._edit()
+    qtbot.waitUntil(lambda: 77 in tab.canvas.thumbs, timeout=20_000)

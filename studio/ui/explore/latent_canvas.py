@@ -5,12 +5,13 @@ from __future__ import annotations
 import random
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPalette, QPen
+from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QInputDialog, QMenu, QSizePolicy, QWidget
 
 from studio.core.explore.canvas import CanvasState
 
 PIN_RADIUS = 9
+THUMB = 40  # side of a pin's picture on the canvas
 
 
 class LatentCanvas(QWidget):
@@ -27,6 +28,7 @@ class LatentCanvas(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = CanvasState()
+        self.thumbs: dict[int, QImage] = {}  # seed -> its image, drawn beside the pin
         self._drag: int | None = None  # pin index, -1 for the cursor, None when not dragging
         self.setMinimumSize(220, 220)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -36,6 +38,13 @@ class LatentCanvas(QWidget):
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         return QSize(360, 360)
+
+    def set_thumbs(self, thumbs: dict[int, QImage]) -> None:
+        self.thumbs.update(thumbs)
+        self.update()
+
+    def missing_thumbs(self) -> tuple[int, ...]:
+        return tuple(sorted({p.seed for p in self.state.pins} - set(self.thumbs)))
 
     def set_state(self, state: CanvasState) -> None:
         self.state = state
@@ -84,7 +93,18 @@ class LatentCanvas(QWidget):
             p.setBrush(colour)
             p.setPen(QPen(pal.color(QPalette.ColorRole.Text), 1.5))
             p.drawEllipse(c, PIN_RADIUS, PIN_RADIUS)
-            p.drawText(QRectF(c.x() + PIN_RADIUS + 2, c.y() - 9, 80, 18), Qt.AlignmentFlag.AlignVCenter,
+            thumb = self.thumbs.get(pin.seed)
+            label_y = c.y() - 9
+            if thumb is not None and not thumb.isNull():
+                box = QRectF(c.x() + PIN_RADIUS + 3, c.y() - THUMB / 2, THUMB, THUMB)
+                p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+                p.drawImage(box, thumb)
+                p.setBrush(Qt.BrushStyle.NoBrush)
+                p.setPen(QPen(colour, 2))
+                p.drawRect(box)
+                p.setPen(QPen(pal.color(QPalette.ColorRole.Text), 1.5))
+                label_y = c.y() + THUMB / 2
+            p.drawText(QRectF(c.x() + PIN_RADIUS + 2, label_y, 80, 18), Qt.AlignmentFlag.AlignVCenter,
                        f"seed {pin.seed}")
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.setPen(QPen(pal.color(QPalette.ColorRole.Highlight), 2))

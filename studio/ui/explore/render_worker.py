@@ -49,6 +49,12 @@ class ThumbsJob:
 
 
 @dataclass(frozen=True)
+class PinThumbsJob:
+    seeds: tuple[int, ...]
+    truncation: float = 1.0
+
+
+@dataclass(frozen=True)
 class DirectionsJob:
     samples: int = 4096
 
@@ -80,7 +86,7 @@ class NearestResult:
     matches: tuple[tuple[QImage, float, int], ...]  # image, distance, training index
 
 
-_ORDER = (OpenJob, ImageJob, ThumbsJob, DirectionsJob, MixJob)
+_ORDER = (OpenJob, ImageJob, PinThumbsJob, ThumbsJob, DirectionsJob, MixJob)
 
 
 class RenderWorker(StudioThread):
@@ -91,6 +97,7 @@ class RenderWorker(StudioThread):
     mix_ready = Signal(int, QImage, object)  # token, grid, MixResult
     directions_ready = Signal(int, object)  # token, number of directions
     thumbs_ready = Signal(int, list, object)  # token, QImages, the recipes they show
+    pin_thumbs_ready = Signal(int, object, float)  # token, {seed: QImage}, truncation
     failed = Signal(str)
 
     def __init__(self, parent: QObject | None = None, cache_dir: str | None = None,
@@ -185,6 +192,10 @@ class RenderWorker(StudioThread):
                             Recipe(truncation=job.truncation))
             cells = tuple(None if c is None else c.with_w(r.ws(c)) for c in grid.cells)
             self.mix_ready.emit(token, to_qimage(grid.image), MixResult(cells, grid.cols, r.resolution, 2))
+        elif isinstance(job, PinThumbsJob):
+            r = self._need()
+            thumbs = {s: to_qimage(r.render(Recipe(seeds=[s], truncation=job.truncation))) for s in job.seeds}
+            self.pin_thumbs_ready.emit(token, thumbs, job.truncation)
         elif isinstance(job, ThumbsJob):
             r = self._need()
             self.thumbs_ready.emit(token, [to_qimage(r.render(x)) for x in job.recipes], job.recipes)

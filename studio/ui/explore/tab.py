@@ -43,6 +43,7 @@ from studio.ui.explore.render_worker import (
     ImageJob,
     MixJob,
     OpenJob,
+    PinThumbsJob,
     RenderWorker,
     ThumbsJob,
 )
@@ -70,6 +71,7 @@ class ExploreTab(QWidget):
         self.worker.directions_ready.connect(lambda _t, n: self._say(f"{n} principal directions ready."))
         self.worker.failed.connect(self._say)
         self.worker.thumbs_ready.connect(self._thumbs_ready)
+        self.worker.pin_thumbs_ready.connect(self._pin_thumbs_ready)
         self.checkpoint: str | None = None
         self.info = None
         self.current_recipe: Recipe | None = None
@@ -221,6 +223,8 @@ class ExploreTab(QWidget):
                 self.favourites = Favourites.load(run)
             except StudioError as e:
                 self._say(str(e))
+        self.canvas.thumbs.clear()
+        self._request_pin_thumbs()
         self.worker.submit(DirectionsJob())
         if info.groups:
             self.mixer.request()
@@ -257,6 +261,17 @@ class ExploreTab(QWidget):
         for image, recipe in zip(images, recipes, strict=True):
             self.favourite_strip.add(image, recipe, names.get(id(recipe), ""))
 
+    def _pin_thumbs_ready(self, token: int, thumbs: dict, truncation: float) -> None:
+        if truncation == self.model.state.truncation:
+            self.canvas.set_thumbs(thumbs)
+
+    def _request_pin_thumbs(self) -> None:
+        if self.checkpoint is None:
+            return
+        missing = self.canvas.missing_thumbs()
+        if missing:
+            self.worker.submit(PinThumbsJob(missing, self.model.state.truncation))
+
     def _mix_ready(self, token: int, image: QImage, result) -> None:
         self.mixer.show_grid(image, result)
 
@@ -267,7 +282,10 @@ class ExploreTab(QWidget):
 
     def _sync(self) -> None:
         s = self.model.state
+        if s.truncation != self.canvas.state.truncation:
+            self.canvas.thumbs.clear()  # the pins' pictures depend on truncation
         self.canvas.set_state(s)
+        self._request_pin_thumbs()
         self.controls.set_psi(s.truncation)
         self.directions.set_values(s.directions, s.direction_layers)
         self.noise.set_values(s.noise_mode, s.noise_seed, s.noise_layers)
@@ -301,12 +319,15 @@ class ExploreTab(QWidget):
             self.model.begin()
             self._editing = True
         self.model.update(record=False, **changes)
+        if "truncation" in changes:
+            self.canvas.thumbs.clear()
         self.canvas.set_state(self.model.state)
         self.controls.set_history(self.model.can_undo(), self.model.can_redo())
         self.render()
 
     def _slider_done(self) -> None:
         self._editing = False
+        self._request_pin_thumbs()
 
     def undo(self) -> None:
         if self.model.undo():
