@@ -514,7 +514,8 @@ class MainWindow(QMainWindow):
         self.dataset = result
         report = result.report
         self.dataset_panel.set_report(report, result.thumbnails, result.augmented, result.augment_p)
-        if self.project is not None and self.project.run is None and self._suggested_for != self.project.data:
+        if (self.state == "idle" and self.project is not None and self.project.run is None
+                and self._suggested_for != self.project.data):
             self._suggested_for = self.project.data
             sides = sorted(min(w, h) for w, h in report.sizes) or [64]
             before = self.train_panel.resolution.currentData()

@@ -81,7 +81,7 @@ def run_session(out: Path, data: Path, seconds: float = 20.0) -> dict:
         runs = home / "data" / "gan-studio" / "runs"
         cache = home / "cache" / "gan-studio" / "datasets"
         _wait(lambda: any(cache.glob("*/*.npy")), 120, "the folder to be read", app)
-        time.sleep(1.0)  # let the panel paint what it read
+        time.sleep(5.0)  # the thumbnails and the augmentation preview follow the decoding
         shot("01-dataset")
         # No window manager: a click gives the window keyboard focus, then keys drive it.
         sh("xdotool", "mousemove", "900", "500", "click", "1")

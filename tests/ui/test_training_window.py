@@ -131,3 +131,36 @@ def test_finished_run_reopens_compares_and_resumes(qtbot, make_window, tiny_imag
     assert blocker.args[0].resumed_from is not None and blocker.args[0].step == 6
     with qtbot.waitSignal(resumed.finished, timeout=30_000):
         pass
+
+
+def test_timelapse_scrubbing_and_enlarging(qtbot, window, tiny_images: Path):
+    open_tiny(qtbot, window, tiny_images)
+    window.train_panel.snapshot_minutes.setValue(0.05)  # a snapshot every 3 s
+    window.start_training()
+    worker = window.worker
+    qtbot.waitUntil(lambda: len(window.timelapse.frames) >= 2, timeout=30_000)
+    with qtbot.waitSignal(worker.finished, timeout=2000):
+        window.stop_training()
+    frames = window.timelapse.frames
+    window.timelapse.slider.setValue(0)  # scrub to the first snapshot
+    assert not window.timelapse.live
+    assert window.grid.caption.text() == f"snapshot at step {frames[0][0]}"
+    first = QImage(frames[0][1]).convertToFormat(window.grid.image.format())
+    assert _bytes(window.grid.image) == _bytes(first)
+    window.timelapse.live_button.click()
+    assert window.timelapse.live and window.grid.caption.text() == window.live_caption
+
+    window.grid.enlarge()  # what a double-click does
+    dialog = window.grid._dialog
+    assert dialog.isVisible() and dialog.windowTitle().startswith("Samples")
+    dialog.close()
+
+
+def test_plots_follow_a_dark_palette(qtbot, window):
+    from PySide6.QtGui import QColor, QPalette
+
+    dark = QPalette(window.palette())
+    dark.setColor(QPalette.ColorRole.Base, QColor(30, 30, 30))
+    dark.setColor(QPalette.ColorRole.Text, QColor(230, 230, 230))
+    window.loss_plot.setPalette(dark)
+    assert window.loss_plot.view.backgroundBrush().color() == QColor(30, 30, 30)

@@ -136,7 +136,7 @@ class SnapshotCompare(QWidget):
 
     def _on_done(self) -> None:
         self.compare_button.setEnabled(bool(self.checkpoints))
-        self.status.setText("")
+        self.status.setText("Only one checkpoint so far: both sides show it." if len(self.checkpoints) == 1 else "")
 
     def _explore(self, index: int) -> None:
         path = self.pickers[index].currentData()
