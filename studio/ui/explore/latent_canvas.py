@@ -85,11 +85,12 @@ class LatentCanvas(QWidget):
             p.drawLine(QPointF(a.x(), a.y() + a.height() * i / 4), QPointF(a.right(), a.y() + a.height() * i / 4))
         cursor = self.to_widget(*self.state.cursor)
         hue_step = 360 / max(1, len(self.state.pins))
-        for i, pin in enumerate(self.state.pins):
-            c = self.to_widget(pin.x, pin.y)
-            colour = QColor.fromHsv(int(i * hue_step) % 360, 160, 230)
+        colours = [QColor.fromHsv(int(i * hue_step) % 360, 160, 230) for i in range(len(self.state.pins))]
+        for pin, colour in zip(self.state.pins, colours, strict=True):  # lines first, under every picture
             p.setPen(QPen(colour.darker(150), 1))
-            p.drawLine(cursor, c)
+            p.drawLine(cursor, self.to_widget(pin.x, pin.y))
+        for pin, colour in zip(self.state.pins, colours, strict=True):
+            c = self.to_widget(pin.x, pin.y)
             p.setBrush(colour)
             p.setPen(QPen(pal.color(QPalette.ColorRole.Text), 1.5))
             p.drawEllipse(c, PIN_RADIUS, PIN_RADIUS)
