@@ -83,6 +83,8 @@ class ExploreTab(QWidget):
         self._walk_phase = 0.0
         self._walk_speed = 6.0
         self._loop_favourites = False
+        self._synced_once = False
+        self._history_shown = (False, False)
         self._export: ExportDialog | None = None
         self.projection: ProjectionWorker | None = None
         self.nearest_worker: NearestWorker | None = None
@@ -281,15 +283,29 @@ class ExploreTab(QWidget):
         self.render()
 
     def _sync(self) -> None:
-        s = self.model.state
-        if s.truncation != self.canvas.state.truncation:
+        """Show the model's state; panels are touched only when their fields changed (drags stay cheap)."""
+        s, before = self.model.state, self.canvas.state
+        if s.truncation != before.truncation:
             self.canvas.thumbs.clear()  # the pins' pictures depend on truncation
         self.canvas.set_state(s)
-        self._request_pin_thumbs()
-        self.controls.set_psi(s.truncation)
-        self.directions.set_values(s.directions, s.direction_layers)
-        self.noise.set_values(s.noise_mode, s.noise_seed, s.noise_layers)
-        self.controls.set_history(self.model.can_undo(), self.model.can_redo())
+        if s.pins != before.pins or not self.canvas.thumbs:
+            self._request_pin_thumbs()
+        first = not self._synced_once
+        if first or s.truncation != before.truncation:
+            self.controls.set_psi(s.truncation)
+        if first or (s.directions, s.direction_layers) != (before.directions, before.direction_layers):
+            self.directions.set_values(s.directions, s.direction_layers)
+        if first or (s.noise_mode, s.noise_seed, s.noise_layers) != (before.noise_mode, before.noise_seed,
+                                                                      before.noise_layers):
+            self.noise.set_values(s.noise_mode, s.noise_seed, s.noise_layers)
+        self._show_history(force=first)
+        self._synced_once = True
+
+    def _show_history(self, force: bool = False) -> None:
+        history = (self.model.can_undo(), self.model.can_redo())
+        if force or history != self._history_shown:
+            self.controls.set_history(*history)
+            self._history_shown = history
 
     def _drag_started(self) -> None:
         self._dragging = True
@@ -297,7 +313,7 @@ class ExploreTab(QWidget):
 
     def _drag_finished(self) -> None:
         self._dragging = False
-        self.controls.set_history(self.model.can_undo(), self.model.can_redo())
+        self._show_history()
         if self.current_recipe is not None and hasattr(self, "_last_image"):
             self.history.add(self._last_image, self.current_recipe)
 
@@ -322,7 +338,7 @@ class ExploreTab(QWidget):
         if "truncation" in changes:
             self.canvas.thumbs.clear()
         self.canvas.set_state(self.model.state)
-        self.controls.set_history(self.model.can_undo(), self.model.can_redo())
+        self._show_history()
         self.render()
 
     def _slider_done(self) -> None:
