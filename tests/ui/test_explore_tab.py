@@ -303,3 +303,6 @@ def test_pins_show_their_pictures(qtbot, tab):
     tab.model.add_pin(77, 0.9, 0.1)
     tab._edit()
     qtbot.waitUntil(lambda: 77 in tab.canvas.thumbs, timeout=20_000)
+    tab.controls.truncation.setValue(50)  # as the arrow keys do: no slider release
+    qtbot.waitUntil(lambda: 77 in tab.canvas.thumbs, timeout=20_000)
+    assert np.array_equal(to_array(tab.canvas.thumbs[77]), r.render(Recipe(seeds=[77], truncation=0.5)))

@@ -187,6 +187,10 @@ class ExploreTab(QWidget):
         self.favourite_strip.chosen.connect(self.use_recipe)
         QShortcut(QKeySequence.StandardKey.Undo, self, self.undo)
         QShortcut(QKeySequence.StandardKey.Redo, self, self.redo)
+        self._thumb_timer = QTimer(self)
+        self._thumb_timer.setSingleShot(True)
+        self._thumb_timer.setInterval(200)
+        self._thumb_timer.timeout.connect(self._request_pin_thumbs)
         self.walk_timer = QTimer(self)
         self.walk_timer.setInterval(WALK_INTERVAL_MS)
         self.walk_timer.timeout.connect(self._walk_tick)
@@ -337,6 +341,7 @@ class ExploreTab(QWidget):
         self.model.update(record=False, **changes)
         if "truncation" in changes:
             self.canvas.thumbs.clear()
+            self._thumb_timer.start()  # new pin pictures once the slider rests (keys or mouse)
         self.canvas.set_state(self.model.state)
         self._show_history()
         self.render()
