@@ -103,6 +103,9 @@ class WindowSession:
         tp.device.setCurrentIndex(tp.device.findData("cpu"))
         tp.checkpoint_minutes.setValue(60)
         self.window.confirm_stop = lambda: True
+        # Opening each stopped segment in the explorer would compute its directions (PCA) during the
+        # next headless segment and flatter the window.
+        self.window.explore_on_finish = False
 
     def segment(self) -> tuple[float, np.ndarray, int, int, float]:
         """images/s over `seconds` after `warmup`, the probe's lateness in ms, grids and progress drawn,

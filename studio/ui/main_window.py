@@ -99,12 +99,14 @@ class MainWindow(QMainWindow):
         self.gpu = False
         self.autostart = False  # start training as soon as the folder is read (`studio --start`)
         self.autostart_steps: int | None = None
+        self.explore_on_finish = True  # open a finished run in the Explore tab (its PCA takes CPU)
         self.live_image = QImage()
         self.live_caption = ""
         self.frames: list[tuple[int, str]] = []
         self.state = "empty"
         self._closing = False
         self._shut = False
+        self._pending_explore: str | None = None
         self._suggested_for: Path | None = None
         self._run_total_steps: int | None = None
         self._augment_used = True
@@ -149,6 +151,14 @@ class MainWindow(QMainWindow):
         a.triggered.connect(lambda: self.tabs.setCurrentWidget(self.explore_tab))
         self.addAction(a)
         self.view_menu.addAction(a)
+        if self._pending_explore is not None:
+            self._open_pending_explore()
+
+    def _open_pending_explore(self) -> None:
+        path, self._pending_explore = self._pending_explore, None
+        if self.stack.currentWidget() is self.welcome:
+            self.stack.setCurrentWidget(self.split)
+        self.explore_checkpoint(path)
 
     # ================================================================== layout
     def _build(self) -> None:
@@ -380,8 +390,13 @@ class MainWindow(QMainWindow):
         if not p.exists():
             self.show_message("error", f"{p} does not exist.")
             return
+        if p.is_file() and p.suffix.lower() == ".safetensors":
+            self._pending_explore = str(p)  # a checkpoint: straight to the explorer (once it is there)
+            if self.explore_tab is not None:
+                self._open_pending_explore()
+            return
         if not p.is_dir():
-            self.show_message("error", f"{p} is a file. Open a folder of images, or a run folder.")
+            self.show_message("error", f"{p} is a file. Open a folder of images, a run folder or a checkpoint.")
             return
         if (p / "config.json").is_file():
             self.open_run(p)
@@ -679,11 +694,11 @@ class MainWindow(QMainWindow):
         text = f"Training {how} at step {ev.step} ({ev.kimg:.2f} kimg). Checkpoint saved: {ev.checkpoint}"
         self.show_message("warning" if ev.reason == "diverged" else "info", text)
         if ev.reason == "completed":
-            self.progress_panel.set_text(f"done · step {ev.step}", 1.0)
+            self.progress_panel.set_ended(f"done · step {ev.step}", 1.0)
         else:
-            self.progress_panel.set_text(f"{how} · step {ev.step}", self.progress_panel.bar.value() / 1000)
+            self.progress_panel.set_ended(f"{how} · step {ev.step}", max(0, self.progress_panel.bar.value()) / 1000)
         self._notify("GAN Studio", text)
-        if ev.checkpoint and self.explore_tab is not None:
+        if ev.checkpoint and self.explore_tab is not None and self.explore_on_finish:
             self.explore_checkpoint(ev.checkpoint, switch=False)
 
     def _on_thread_finished(self) -> None:

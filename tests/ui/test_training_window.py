@@ -132,6 +132,11 @@ def test_finished_run_reopens_compares_and_resumes(qtbot, make_window, tiny_imag
     with qtbot.waitSignal(resumed.finished, timeout=30_000):
         pass
 
+    checkpoint = RunDir(run_path).latest_checkpoint()  # `studio CHECKPOINT` opens it in the explorer
+    with qtbot.waitSignal(again.explore_tab.checkpoint_opened, timeout=30_000) as opened:
+        again.open_path(checkpoint)
+    assert opened.args[0] == str(checkpoint) and again.tabs.currentWidget() is again.explore_tab
+
 
 def test_timelapse_scrubbing_and_enlarging(qtbot, window, tiny_images: Path):
     open_tiny(qtbot, window, tiny_images)

@@ -197,6 +197,9 @@ class LossPlot(QWidget):
                 ax.setPen(pg.mkPen(fg))
                 ax.setTextPen(pg.mkPen(fg))
         self.legend.setLabelTextColor(fg)
+        backdrop = QColor(bg)
+        backdrop.setAlpha(210)  # readable where a curve runs under the legend
+        self.legend.setBrush(pg.mkBrush(backdrop))
 
     def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         from PySide6.QtCore import QEvent

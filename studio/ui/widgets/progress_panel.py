@@ -57,6 +57,12 @@ class ProgressPanel(QWidget):
         self.bar.setValue(int(1000 * fraction) if fraction is not None else 0)
         self.bar.setFormat(text)
 
+    def set_ended(self, text: str, fraction: float | None) -> None:
+        """Training ended: keep the totals, drop the rate and the ETA, which no longer apply."""
+        self.set_text(text, fraction)
+        self.speed.setText("—")
+        self.eta.setText("—")
+
     def set_loading(self, done: int, total: int) -> None:
         self.bar.setRange(0, max(1, total))
         self.bar.setValue(done)
