@@ -95,6 +95,9 @@ class DatasetPanel(QScrollArea):
 
     def set_loading(self, done: int, total: int) -> None:
         self.loading.setVisible(done < total)
+        if done >= total:
+            self.thumbnails.placeholder = "Preparing the previews…"
+            self.thumbnails.update()
         self.loading.setRange(0, max(1, total))
         self.loading.setValue(done)
         self.loading.setFormat(f"reading images {done}/{total}")
