@@ -107,6 +107,7 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._shut = False
         self._pending_explore: str | None = None
+        self._pending_progress = None
         self._suggested_for: Path | None = None
         self._run_total_steps: int | None = None
         self._augment_used = True
@@ -121,8 +122,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._restore_settings()
         self._refresh = QTimer(self)
-        self._refresh.setInterval(330)  # curves redraw at most 3 Hz, however fast points arrive
-        self._refresh.timeout.connect(self.loss_plot.flush)
+        self._refresh.setInterval(330)  # curves and progress redraw at most 3 Hz, however fast events arrive
+        self._refresh.timeout.connect(self._refresh_views)
         self._refresh.start()
         self._reload_timer = QTimer(self)
         self._reload_timer.setSingleShot(True)
@@ -662,6 +663,13 @@ class MainWindow(QMainWindow):
 
     def _on_progress(self, ev) -> None:
         self.loss_plot.add_point(ev.step, ev.losses, ev.augment_p if self._augment_used else None)
+        self._pending_progress = ev  # shown by the refresh timer, in the same repaint as the curves
+
+    def _refresh_views(self) -> None:
+        self.loss_plot.flush()
+        ev, self._pending_progress = self._pending_progress, None
+        if ev is None or self.state not in ("training", "paused", "stopping"):
+            return
         self.progress_panel.set_progress(ev.step, ev.kimg, ev.total_kimg, ev.images_per_second, ev.elapsed, ev.eta,
                                          ev.fraction)
         if ev.gpu_memory_mb is not None:
@@ -689,6 +697,7 @@ class MainWindow(QMainWindow):
     def _on_finished(self, ev) -> None:
         if self._shut:
             return  # delivered after the window closed; the run is saved already
+        self._pending_progress = None
         how = {"completed": "finished", "stopped": "stopped",
                "diverged": "stopped because the losses diverged"}.get(ev.reason, ev.reason)
         text = f"Training {how} at step {ev.step} ({ev.kimg:.2f} kimg). Checkpoint saved: {ev.checkpoint}"

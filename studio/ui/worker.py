@@ -47,8 +47,9 @@ class TrainWorker(StudioThread):
 
     # Progress is forwarded at most this often; the core already reports at 5 Hz.
     min_progress_interval = 0.1
-    # Niceness added to the training thread (Linux); 0 keeps the GUI and training on equal terms.
-    nice = 5
+    # Niceness added to the training thread (Linux). 0 (measured: bench/gui_overhead.py) keeps training on
+    # equal terms with other processes; a positive value favours the window's latency on a crowded CPU.
+    nice = 0
 
     def __init__(
         self,

@@ -10,7 +10,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
 # Loss keys the core reports, their legend names and colours (colour-blind-safe Okabe–Ito).
 CURVES = {
@@ -76,7 +76,7 @@ class LossPlot(QWidget):
         self.losses.setLabel("left", "loss")
         # Grid lines are most of the axes' paint time (profiled): horizontal ones only, on the losses.
         self.losses.showGrid(x=False, y=True, alpha=0.2)
-        self.losses.getAxis("bottom").setStyle(showValues=False)
+        self.losses.hideAxis("bottom")  # the augment plot below carries the shared step axis
         self.legend = self.losses.addLegend(offset=(-10, 10))
         self.probability = self.view.addPlot(row=1, col=0)
         self.probability.setLabel("left", "augment p")
@@ -89,6 +89,14 @@ class LossPlot(QWidget):
         for plot in (self.losses, self.probability):
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
+        # Axes regenerate their ticks (the GUI thread's main paint cost) whenever a range changes, so while
+        # following the run the ranges move in steps, not with every point; a manual zoom/pan stops that.
+        self.following = True
+        self._x_limit = 0.0
+        self._y_range: tuple[float, float] | None = None
+        for plot in (self.losses, self.probability):
+            plot.disableAutoRange()
+            plot.getViewBox().sigRangeChangedManually.connect(self._on_manual_range)
         self._p_curve = self.probability.plot(pen=pg.mkPen("#D55E00", width=1.5), name="augment p")
 
         self.smooth_slider = QSlider(Qt.Orientation.Horizontal)
@@ -107,6 +115,10 @@ class LossPlot(QWidget):
         controls.addWidget(self.smooth_slider, 1)
         controls.addWidget(self.smooth_label)
         controls.addWidget(self.raw_box)
+        self.fit_button = QPushButton("Follow")
+        self.fit_button.setToolTip("Fit the whole run and keep following it (after zooming or panning)")
+        self.fit_button.clicked.connect(self.follow)
+        controls.addWidget(self.fit_button)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.view, 1)
@@ -144,6 +156,9 @@ class LossPlot(QWidget):
         self.augment = Series()
         self._p_curve.setData([], [])
         self._dirty = False
+        self._x_limit = 0.0
+        self._y_range = None
+        self.following = True
 
     def point_count(self, key: str = "loss_g") -> int:
         s = self.series.get(key)
@@ -169,6 +184,42 @@ class LossPlot(QWidget):
                 raw.setData([], [])
         self._p_curve.setData(*self.augment.view(False))
         self._dirty = False
+        if self.following:
+            self._update_ranges(smoothed)
+
+    def _update_ranges(self, smoothed: bool) -> None:
+        xs = [s.x[s.n - 1] for s in self.series.values() if s.n] + ([self.augment.x[self.augment.n - 1]]
+                                                                     if self.augment.n else [])
+        if not xs:
+            return
+        x_last = max(xs)
+        if x_last > self._x_limit or self._x_limit == 0:
+            self._x_limit = max(10.0, x_last * 1.5)  # room to grow before the axis changes again
+            self.losses.setXRange(0, self._x_limit, padding=0.02)
+        ys = [s.view(smoothed)[1] for s in self.series.values() if s.n]
+        ys += [s.view(False)[1] for s in self.series.values() if s.n and self.raw_box.isChecked()]
+        finite = [y[np.isfinite(y)] for y in ys]
+        finite = [y for y in finite if y.size]
+        if not finite:
+            return
+        lo = float(min(y.min() for y in finite))
+        hi = float(max(y.max() for y in finite))
+        span = max(hi - lo, 1e-3)
+        cur = self._y_range
+        # Change the y range only when the data leave it, or fill less than half of it.
+        if cur is None or lo < cur[0] or hi > cur[1] or span < 0.5 * (cur[1] - cur[0]):
+            self._y_range = (lo - 0.1 * span, hi + 0.1 * span)
+            self.losses.setYRange(*self._y_range, padding=0)
+
+    def _on_manual_range(self, *_args) -> None:
+        self.following = False
+
+    def follow(self) -> None:
+        """Back to fitting the whole run as it grows."""
+        self.following = True
+        self._x_limit = 0.0
+        self._y_range = None
+        self.redraw()
 
     def flush(self) -> None:
         """Redraw if points arrived since the last draw (called by the window's refresh timer)."""
