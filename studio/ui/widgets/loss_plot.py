@@ -77,7 +77,7 @@ class LossPlot(QWidget):
         # Grid lines are most of the axes' paint time (profiled): horizontal ones only, on the losses.
         self.losses.showGrid(x=False, y=True, alpha=0.2)
         self.losses.hideAxis("bottom")  # the augment plot below carries the shared step axis
-        self.legend = self.losses.addLegend(offset=(-10, 10))
+        self.legend = self.losses.addLegend(offset=(10, 10))  # top left: early losses sit low there
         self.probability = self.view.addPlot(row=1, col=0)
         self.probability.setLabel("left", "augment p")
         self.probability.setLabel("bottom", "step")
