@@ -703,9 +703,10 @@ class MainWindow(QMainWindow):
         text = f"Training {how} at step {ev.step} ({ev.kimg:.2f} kimg). Checkpoint saved: {ev.checkpoint}"
         self.show_message("warning" if ev.reason == "diverged" else "info", text)
         if ev.reason == "completed":
-            self.progress_panel.set_ended(f"done · step {ev.step}", 1.0)
+            self.progress_panel.set_ended(f"done · step {ev.step}", 1.0, ev.kimg)
         else:
-            self.progress_panel.set_ended(f"{how} · step {ev.step}", max(0, self.progress_panel.bar.value()) / 1000)
+            self.progress_panel.set_ended(f"{how} · step {ev.step}", max(0, self.progress_panel.bar.value()) / 1000,
+                                          ev.kimg)
         self._notify("GAN Studio", text)
         if ev.checkpoint and self.explore_tab is not None and self.explore_on_finish:
             self.explore_checkpoint(ev.checkpoint, switch=False)

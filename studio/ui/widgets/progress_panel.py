@@ -57,9 +57,11 @@ class ProgressPanel(QWidget):
         self.bar.setValue(int(1000 * fraction) if fraction is not None else 0)
         self.bar.setFormat(text)
 
-    def set_ended(self, text: str, fraction: float | None) -> None:
+    def set_ended(self, text: str, fraction: float | None, kimg: float | None = None) -> None:
         """Training ended: keep the totals, drop the rate and the ETA, which no longer apply."""
         self.set_text(text, fraction)
+        if kimg is not None:
+            self.kimg.setText(f"{kimg:.2f}")
         self.speed.setText("—")
         self.eta.setText("—")
 
