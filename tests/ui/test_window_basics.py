@@ -113,3 +113,21 @@ def test_demo_data_is_written_once_and_opened(qtbot, window):
     qtbot.waitUntil(lambda: window.dataset is not None, timeout=30_000)
     assert window.dataset_panel.count.text().startswith("512 used")
     assert window.train_panel.resolution.currentData() == 64
+
+
+def test_start_flag_trains_once_the_folder_is_read(qtbot, window, tiny_images: Path):
+    """`studio FOLDER --start --steps N`: what the command line sets on the window."""
+    from studio.app import build_parser
+    from tests.ui.conftest import tiny_settings
+
+    args = build_parser().parse_args([str(tiny_images), "--start", "--steps", "5"])
+    assert args.path == str(tiny_images) and args.start and args.steps == 5
+    tiny_settings(window)
+    window.autostart, window.autostart_steps = True, args.steps
+    window._suggested_for = tiny_images.resolve()  # keep the tiny settings, as a second open would
+    window.open_path(args.path)
+    qtbot.waitUntil(lambda: window.worker is not None, timeout=20_000)
+    with qtbot.waitSignal(window.worker.finished_training, timeout=30_000) as blocker:
+        pass
+    assert blocker.args[0].reason == "completed" and blocker.args[0].step == 5
+    qtbot.waitUntil(lambda: window.worker is None, timeout=5000)
