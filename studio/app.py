@@ -8,7 +8,6 @@ import argparse
 import os
 import sys
 import time
-from pathlib import Path
 
 APP_NAME = "GAN Studio"
 
@@ -42,12 +41,13 @@ def run_app(argv: list[str]) -> int:
     app.setStyle("Fusion")
     from studio.ui.main_window import MainWindow
 
-    window = MainWindow()
-    icon = Path(__file__).resolve().parent.parent / "resources" / "icon.svg"
-    if icon.exists():
-        from PySide6.QtGui import QIcon
+    from studio.ui.app_icon import app_icon
 
-        app.setWindowIcon(QIcon(str(icon)))
+    # Package data (studio/resources), so the icon is there from a wheel and a bundle too.
+    app.setWindowIcon(app_icon())
+    # On Wayland/X11 the desktop matches the window to gan-studio.desktop by this name.
+    app.setDesktopFileName("gan-studio")
+    window = MainWindow()
     window.show()
     shown = time.perf_counter() - t0
     if os.environ.get("GAN_STUDIO_TIMING"):

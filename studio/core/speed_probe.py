@@ -1,0 +1,178 @@
+"""How fast this machine trains: a short burst of real training steps, measured, cached per
+(device, torch version, model, resolution, batch) in the user cache, so that the welcome view and the
+time estimates before a run can say "about N images/s" without measuring twice.
+
+    ips = probe_speed("dcgan", 64, "cpu")            # measures ~1.5 s of steps (plus set-up), caches
+    ips = cached_speed("dcgan", 64, "cpu")           # the cached figure, or None; never measures
+    kimg = kimg_in_minutes(ips, 10)                   # what a 10-minute run would see
+
+The burst runs the real `Trainer` (same recipe, same automatic batch and width) on a few generated
+demo images in a temporary folder, so the figure is what a run of that model would reach here, less
+the GUI's small share. Call it from a background thread: it takes seconds and holds the CPU/GPU.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+from studio.core.device import pick_device
+
+CACHE_FILE = "speed-probe.json"
+WARMUP_STEPS = 2  # the first steps pay for allocations and kernel selection; not timed
+PROBE_IMAGES = 64
+_cache_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class SpeedRecord:
+    """One measurement, as stored in the cache file."""
+
+    device: str  # a human label: "CPU: <model> (n threads)" or the GPU's name
+    torch: str
+    model: str
+    resolution: int
+    batch: int
+    images_per_second: float
+    seconds: float  # how long the timed part ran
+    measured_at: float  # time.time()
+
+
+def cache_dir() -> Path:
+    """The per-user cache folder (`GAN_STUDIO_CACHE` overrides it, as for the PCA directions)."""
+    from platformdirs import user_cache_dir
+
+    return Path(os.environ.get("GAN_STUDIO_CACHE") or user_cache_dir("gan-studio", appauthor=False))
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "CPU"
+
+
+def device_label(device: torch.device | str) -> str:
+    """What the probe ran on, in words; also part of the cache key (a new GPU or CPU is measured anew)."""
+    device = pick_device(device) if isinstance(device, str) else device
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    if device.type == "mps":
+        return f"Apple GPU (MPS, {platform.machine()})"
+    return f"CPU: {_cpu_model()} ({torch.get_num_threads()} threads)"
+
+
+def _key(label: str, model: str, resolution: int, batch: int | None) -> str:
+    return f"{label}|torch {torch.__version__}|{model}|{resolution}|{batch or 'auto'}"
+
+
+def _read_cache(folder: Path) -> dict:
+    try:
+        data = json.loads((folder / CACHE_FILE).read_text())
+    except (OSError, ValueError):
+        return {}  # missing or damaged: measure again
+    return data if isinstance(data, dict) else {}
+
+
+def _write_cache(folder: Path, key: str, record: SpeedRecord) -> None:
+    with _cache_lock:
+        data = _read_cache(folder)
+        data[key] = asdict(record)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp = folder / f".{CACHE_FILE}.{os.getpid()}.tmp"
+            tmp.write_text(json.dumps(data, indent=1))
+            os.replace(tmp, folder / CACHE_FILE)
+        except OSError:
+            pass  # a read-only cache only means measuring again next time
+
+
+def cached_record(model: str, resolution: int, device: torch.device | str, batch: int | None = None,
+                  folder: Path | None = None) -> SpeedRecord | None:
+    """The stored measurement for this device, torch version, model, resolution and batch, or None."""
+    entry = _read_cache(folder or cache_dir()).get(_key(device_label(device), model, resolution, batch))
+    if not isinstance(entry, dict):
+        return None
+    try:
+        return SpeedRecord(**entry)
+    except TypeError:
+        return None  # written by another version of this module
+
+
+def cached_speed(model: str, resolution: int, device: torch.device | str, batch: int | None = None,
+                 folder: Path | None = None) -> float | None:
+    """Images per second from the cache, or None if this combination was never measured here."""
+    record = cached_record(model, resolution, device, batch, folder)
+    return record.images_per_second if record is not None else None
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
+
+
+def measure_speed(model: str, resolution: int, device: torch.device | str, batch: int | None = None,
+                  seconds: float = 1.5, cancel: Callable[[], bool] | None = None) -> SpeedRecord:
+    """Train for about `seconds` (after a short warm-up) and return the measurement; caches nothing.
+
+    `cancel` is polled between steps; when it returns True, InterruptedError is raised."""
+    from studio.core.demo import write_demo_data
+    from studio.core.training.config import TrainConfig
+    from studio.core.training.trainer import Trainer
+
+    device = pick_device(device) if isinstance(device, str) else device
+    label = device_label(device)
+    with tempfile.TemporaryDirectory(prefix="gan-studio-probe-") as tmp:
+        data = write_demo_data(Path(tmp) / "images", count=PROBE_IMAGES, size=resolution)
+        cfg = TrainConfig(data=str(data), model=model, resolution=resolution, batch=batch or 0,
+                          device=str(device), augment="ada", snapshot_minutes=600, checkpoint_minutes=600)
+        trainer = Trainer(cfg, Path(tmp) / "run", device=device)
+        try:
+            for _ in range(WARMUP_STEPS):
+                trainer.step()
+            _sync(device)
+            steps = 0
+            t0 = time.perf_counter()
+            while True:
+                if cancel is not None and cancel():
+                    raise InterruptedError("speed probe cancelled")
+                trainer.step()
+                steps += 1
+                if steps % 2 == 0 or device.type == "cpu":
+                    _sync(device)
+                    elapsed = time.perf_counter() - t0
+                    if elapsed >= seconds:
+                        break
+        finally:
+            trainer.close()
+    return SpeedRecord(label, torch.__version__, model, resolution, trainer.batch, steps * trainer.batch / elapsed,
+                       elapsed, time.time())
+
+
+def probe_speed(model: str, resolution: int, device: torch.device | str, batch: int | None = None,
+                seconds: float = 1.5, *, cancel: Callable[[], bool] | None = None,
+                folder: Path | None = None) -> float:
+    """Measure images per second for `model` at `resolution` on `device` (batch None: the recipe's
+    automatic batch for that device) and remember it in the user cache; returns the figure."""
+    record = measure_speed(model, resolution, device, batch, seconds, cancel)
+    _write_cache(folder or cache_dir(), _key(record.device, model, resolution, batch), record)
+    return record.images_per_second
+
+
+def kimg_in_minutes(images_per_second: float, minutes: float) -> float:
+    """Thousands of images a run of `minutes` would show the discriminator at this speed."""
+    return images_per_second * minutes * 60 / 1000

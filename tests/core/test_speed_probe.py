@@ -1,0 +1,57 @@
+"""The speed probe trains for real, caches per (device, torch, model, resolution, batch) and never
+re-measures what it knows."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from studio.core.speed_probe import (
+    CACHE_FILE,
+    cached_record,
+    cached_speed,
+    device_label,
+    kimg_in_minutes,
+    measure_speed,
+    probe_speed,
+)
+
+
+def test_probe_measures_and_caches(tmp_path: Path):
+    assert cached_speed("dcgan", 16, "cpu", batch=4, folder=tmp_path) is None
+    ips = probe_speed("dcgan", 16, "cpu", batch=4, seconds=0.2, folder=tmp_path)
+    assert ips > 0
+    assert cached_speed("dcgan", 16, "cpu", batch=4, folder=tmp_path) == pytest.approx(ips)
+    record = cached_record("dcgan", 16, "cpu", batch=4, folder=tmp_path)
+    assert record.batch == 4 and record.seconds >= 0.2 and record.torch == torch.__version__
+    assert record.device == device_label("cpu") and record.device.startswith("CPU")
+    # Another resolution, batch or model is another measurement.
+    assert cached_speed("dcgan", 32, "cpu", batch=4, folder=tmp_path) is None
+    assert cached_speed("dcgan", 16, "cpu", folder=tmp_path) is None
+    assert cached_speed("style", 16, "cpu", batch=4, folder=tmp_path) is None
+
+
+def test_automatic_batch_is_the_recipes(tmp_path: Path):
+    record = measure_speed("dcgan", 16, "cpu", seconds=0.05)
+    assert record.batch == 32  # TrainConfig.resolve's CPU batch at <= 64 px
+    assert record.images_per_second > 0
+
+
+def test_cancel_stops_the_probe_and_caches_nothing(tmp_path: Path):
+    with pytest.raises(InterruptedError):
+        probe_speed("dcgan", 16, "cpu", batch=4, seconds=30, cancel=lambda: True, folder=tmp_path)
+    assert not (tmp_path / CACHE_FILE).exists()
+
+
+def test_damaged_cache_is_measured_again(tmp_path: Path):
+    (tmp_path / CACHE_FILE).write_text("{not json")
+    assert cached_speed("dcgan", 16, "cpu", batch=4, folder=tmp_path) is None
+    probe_speed("dcgan", 16, "cpu", batch=4, seconds=0.05, folder=tmp_path)
+    assert len(json.loads((tmp_path / CACHE_FILE).read_text())) == 1
+
+
+def test_kimg_in_minutes():
+    assert kimg_in_minutes(100.0, 10) == pytest.approx(60.0)
