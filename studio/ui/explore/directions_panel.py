@@ -35,7 +35,7 @@ class DirectionsPanel(QWidget):
             form.addRow(f"PC {k}", row)
             self.sliders.append(s)
             self.labels.append(lab)
-        reset = QPushButton("Reset")
+        reset = QPushButton("Reset", toolTip="Set every direction back to 0")
         reset.clicked.connect(self.reset)
         top = QHBoxLayout()
         top.addWidget(QLabel("Layers"))

@@ -39,7 +39,8 @@ class NoisePanel(QWidget):
             b.deleteLater()
         self.boxes = []
         for i in range(layers):
-            b = QCheckBox(str(i), checked=True)
+            b = QCheckBox(str(i), checked=True, toolTip=f"Random detail (noise) in synthesis layer {i}: "
+                          "low layers move shapes, high layers texture")
             b.toggled.connect(self._emit)
             self.grid.addWidget(b, i // 6, i % 6)
             self.boxes.append(b)

@@ -53,9 +53,13 @@ class SnapshotCompare(QWidget):
         self.views = [ImageView(placeholder="Choose a checkpoint and press Compare"),
                       ImageView(placeholder="Choose a checkpoint and press Compare")]
         self.explore_buttons = [QPushButton("Explore this one"), QPushButton("Explore this one")]
+        for picker, button in zip(self.pickers, self.explore_buttons, strict=True):
+            picker.setToolTip("A saved checkpoint of this run, by training step")
+            button.setToolTip("Open this checkpoint in the Explore tab")
         self.seeds = QLineEdit("0-8")
         self.seeds.setToolTip("Seeds rendered from both checkpoints: '0-8' or '3,7,42'")
         self.compare_button = QPushButton("Compare")
+        self.compare_button.setToolTip("Render the same seeds from both checkpoints, side by side")
         self.compare_button.clicked.connect(self.compare)
         self.status = QLabel()
         self.status.setEnabled(False)
