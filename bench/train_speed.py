@@ -9,6 +9,7 @@ affects them alike; the medians and their ratio are printed. Target: ratio >= 0.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import tempfile
@@ -75,6 +76,7 @@ def main() -> int:
     ap.add_argument("--steps", type=int, default=20, help="steps per timed round")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--device", default="auto")
+    ap.add_argument("--json", type=Path, help="also write the figures here")
     args = ap.parse_args()
     device = pick_device(args.device)
     tmp = Path(tempfile.mkdtemp(prefix="gan-studio-bench-"))
@@ -99,6 +101,9 @@ def main() -> int:
     print(f"{'engine (EMA, mirror)':<28}{e:>20.1f}{' '.join(f'{r:.1f}' for r in e_rates):>30}")
     print(f"{'plain PyTorch loop':<28}{p:>20.1f}{' '.join(f'{r:.1f}' for r in p_rates):>30}")
     print(f"ratio engine/plain: {e / p:.3f}  (target >= 0.95 on CPU)")
+    if args.json:
+        args.json.write_text(json.dumps({"engine_ips": e, "plain_ips": p, "ratio": e / p,
+                                         "device": describe_device(device)}))
     return 0
 
 
