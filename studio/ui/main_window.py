@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from studio.ui.dataset_loader import DatasetLoader, LoadedDataset
 from studio.ui.device_probe import DeviceProbe
 from studio.ui.follower import RunFollower
+from studio.ui.speed_worker import SpeedWorker
 from studio.ui.threads import StudioThread
 from studio.ui.widgets.dataset_panel import DatasetPanel
 from studio.ui.widgets.loss_plot import LossPlot
@@ -96,6 +97,10 @@ class MainWindow(QMainWindow):
         self.loader: DatasetLoader | None = None
         self.follower: RunFollower | None = None
         self.probe: DeviceProbe | None = None
+        self.speed_worker: SpeedWorker | None = None
+        # The welcome view's "about N images/s": measured once per device and torch, then cached.
+        self.speed_resolution = 64
+        self.speed_seconds = 1.5
         self.gpu = False
         self.autostart = False  # start training as soon as the folder is read (`studio --start`)
         self.autostart_steps: int | None = None
@@ -112,6 +117,8 @@ class MainWindow(QMainWindow):
         self._run_total_steps: int | None = None
         self._augment_used = True
         self._tray: QSystemTrayIcon | None = None
+        self._guide: QWidget | None = None
+        self.about_dialog: QWidget | None = None
         # Asked before closing while training; tests answer it directly.
         self.confirm_stop: Callable[[], bool] = self._ask_stop
 
@@ -169,6 +176,7 @@ class MainWindow(QMainWindow):
         self.welcome.open_run_requested.connect(self.choose_run)
         self.welcome.demo_requested.connect(self.open_demo)
         self.welcome.recent_selected.connect(self.open_path)
+        self.welcome.guide_requested.connect(self.show_guide)
 
         self.train_panel = TrainPanel()
         self.train_panel.start_requested.connect(self.start_training)
@@ -288,6 +296,13 @@ class MainWindow(QMainWindow):
             view_menu.addAction(action(name, lambda _c=False, k=i: self.tabs.setCurrentIndex(k),
                                        QKeySequence(f"Ctrl+{i + 1}")))
         self.view_menu = view_menu
+        help_menu = self.menuBar().addMenu("&Help")
+        self.guide_action = action("&Guide", self.show_guide, QKeySequence.StandardKey.HelpContents,
+                                   "The three steps, the tabs and the shortcuts")
+        self.about_action = action("&About GAN Studio", self.show_about,
+                                   tip="Versions of GAN Studio, PyTorch, CUDA and Qt")
+        help_menu.addAction(self.guide_action)
+        help_menu.addAction(self.about_action)
 
     # ================================================================== settings
     def _restore_settings(self) -> None:
@@ -356,6 +371,50 @@ class MainWindow(QMainWindow):
         self.train_panel.set_devices(auto_name, [tuple(e) for e in extra])
         if self.state not in ("training", "paused", "stopping", "loading"):
             self.device_label.setText(f"Device: {auto_name}")
+        self.welcome.set_device(auto_name, gpu)
+        self.estimate_speed(gpu)
+
+    def estimate_speed(self, gpu: bool) -> None:
+        """Tell the welcome view how fast the suggested model trains here (Style-based on a GPU, Quick on a
+        CPU, as `TrainPanel.suggest_defaults` picks): cached, or measured in a thread for a few seconds.
+        Only on the welcome view: with a folder open, the measurement would compete with its reading."""
+        if self.state != "empty" or self.speed_worker is not None:
+            return
+        worker = SpeedWorker("style" if gpu else "dcgan", self.speed_resolution, "auto", self.speed_seconds,
+                             self.cache, parent=self)
+        worker.measuring.connect(self.welcome.set_measuring)
+        worker.measured.connect(self.welcome.set_speed)
+        worker.failed.connect(self.welcome.set_speed_failed)
+        worker.finished.connect(self._on_speed_finished)
+        self.speed_worker = worker
+        worker.start()
+
+    def _on_speed_finished(self) -> None:
+        worker, self.speed_worker = self.speed_worker, None
+        if worker is not None:
+            worker.deleteLater()
+
+    # ================================================================== help
+    def show_guide(self) -> None:
+        from studio.ui.widgets.guide_dialog import GuideDialog
+
+        if self._guide is None:
+            self._guide = GuideDialog(self)
+        self._guide.show()
+        self._guide.raise_()
+        self._guide.activateWindow()
+
+    def show_about(self) -> None:
+        from studio.ui.widgets.about_dialog import AboutDialog
+
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # the versions need torch: a second if not loaded
+        try:
+            dialog = AboutDialog(self)
+        finally:
+            QApplication.restoreOverrideCursor()
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.about_dialog = dialog
+        dialog.open()
 
     # ================================================================== opening things
     def choose_folder(self) -> None:
@@ -430,6 +489,8 @@ class MainWindow(QMainWindow):
         self.train_panel.set_resumable(False)
         self.train_panel.run_folder.clear()
         self.memory_label.hide()
+        if self.speed_worker is not None:
+            self.speed_worker.requestInterruption()  # its training steps would slow the folder's reading
 
     def close_project(self) -> None:
         if self._busy():
@@ -804,20 +865,35 @@ class MainWindow(QMainWindow):
             self.show_message("info", "There are no samples to export yet.")
             return
         start = str(Path(self.settings.value("export_dir", str(Path.home()))) / "samples.png")
-        path, _ = QFileDialog.getSaveFileName(self, "Export samples", start, "PNG image (*.png)")
+        # No "replace?" question: exports never overwrite, an existing name gets a number (export_samples).
+        path, _ = QFileDialog.getSaveFileName(self, "Export samples", start, "PNG image (*.png)",
+                                              options=QFileDialog.Option.DontConfirmOverwrite)
         if path:
             self.settings.setValue("export_dir", str(Path(path).parent))
             self.export_samples(Path(path))
 
     def export_samples(self, path: Path) -> bool:
+        """The shown grid as a PNG through the core's Exporter: written to a temporary, fsynced, then given
+        the name (or name-2.png...: never overwriting); a full or unwritable disk is a message."""
+        from PySide6.QtCore import QBuffer, QIODevice
+
+        from studio.core.errors import StudioError
+        from studio.core.export import Exporter
+
         if path.suffix.lower() != ".png":
             path = path.with_suffix(".png")
-        ok = self.grid.image.save(str(path), "PNG")
-        if ok:
-            self.statusBar().showMessage(f"Saved {path}", 5000)
-        else:
-            self.show_message("error", f"Could not write {path}.")
-        return ok
+        buffer = QBuffer()
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        if not self.grid.image.save(buffer, "PNG"):
+            self.show_message("error", "The samples could not be encoded as PNG.")
+            return False
+        try:
+            saved = Exporter(path.parent).save_bytes(bytes(buffer.data()), path.name)
+        except StudioError as e:
+            self.show_message("error", str(e))
+            return False
+        self.statusBar().showMessage(f"Saved {saved}", 5000)
+        return True
 
     # ================================================================== drag and drop, closing
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name

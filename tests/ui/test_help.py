@@ -1,0 +1,88 @@
+"""First run and help: the welcome view's measured speed (then cached), Help → Guide and Help → About."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy
+import pyqtgraph
+import PySide6
+import torch
+from PySide6.QtCore import qVersion
+from PySide6.QtGui import QGuiApplication
+
+import studio
+from studio.core.speed_probe import CACHE_FILE
+
+
+def test_welcome_measures_the_speed_once_then_reads_the_cache(qtbot, make_window, tmp_path: Path):
+    window = make_window()
+    window.speed_resolution, window.speed_seconds = 16, 0.3
+    welcome = window.welcome
+    assert "Detecting" in welcome.device_note.text()
+    window._on_devices("CPU (2 threads)", [], False)  # what the device probe reports, once torch has loaded
+    worker = window.speed_worker
+    assert "Device: <b>CPU (2 threads)</b>" in welcome.device_note.text() and "Quick model" in welcome.device_note.text()
+    qtbot.waitUntil(lambda: window.speed_worker is None, timeout=60_000)
+    assert worker.from_cache is False and worker.images_per_second > 0
+    text = welcome.speed_note.text()
+    assert "On this CPU" in text and "Quick model at 16 px" in text and "images/s" in text
+    assert "10-minute run" in text and "kimg" in text
+    cached = json.loads((tmp_path / "cache" / CACHE_FILE).read_text())
+    assert len(cached) == 1 and next(iter(cached.values()))["model"] == "dcgan"
+    window.close()
+
+    # The next start shows the same figure from the cache, without measuring.
+    again = make_window()
+    again.speed_resolution = 16
+    again._on_devices("CPU (2 threads)", [], False)
+    cached_worker = again.speed_worker
+    qtbot.waitUntil(lambda: again.speed_worker is None, timeout=10_000)
+    assert cached_worker.from_cache is True and cached_worker.images_per_second == worker.images_per_second
+    assert again.welcome.speed_note.text() == text
+
+
+def test_opening_a_folder_stops_the_measurement(qtbot, window, tiny_images: Path, tmp_path: Path):
+    window.speed_resolution, window.speed_seconds = 16, 60
+    window._on_devices("CPU (2 threads)", [], False)
+    worker = window.speed_worker
+    qtbot.waitUntil(lambda: "Measuring" in window.welcome.speed_note.text(), timeout=30_000)
+    window.open_folder(tiny_images)
+    qtbot.waitUntil(lambda: window.speed_worker is None, timeout=20_000)  # long before its 60 s
+    assert worker.from_cache is None  # never measured to the end
+    assert not (tmp_path / "cache" / CACHE_FILE).exists()
+    qtbot.waitUntil(lambda: window.loader is None, timeout=20_000)
+    # With a project open there is nothing to measure for.
+    window._on_devices("CPU (2 threads)", [], False)
+    assert window.speed_worker is None
+
+
+def test_about_lists_the_versions(qtbot, window):
+    window.show_about()
+    dialog = window.about_dialog
+    qtbot.waitExposed(dialog)
+    values = {name: label.text() for name, label in dialog.values.items()}
+    assert values["GAN Studio"] == studio.__version__
+    assert values["PyTorch"] == torch.__version__
+    assert values["CUDA"] == ("none" if torch.version.cuda is None else values["CUDA"])
+    assert values["CUDA"] == "none" or values["CUDA"].startswith(torch.version.cuda)
+    assert values["Qt"] == qVersion() and values["PySide6"] == PySide6.__version__
+    assert values["pyqtgraph"] == pyqtgraph.__version__ and values["NumPy"] == numpy.__version__
+    assert values["Device (Auto)"]
+    dialog.copy_button.click()
+    assert f"PyTorch: {torch.__version__}" in QGuiApplication.clipboard().text()
+    dialog.close()
+
+
+def test_guide_opens_from_the_menu_and_the_welcome_view(qtbot, window):
+    window.welcome.guide_button.click()
+    guide = window._guide
+    qtbot.waitExposed(guide)
+    text = guide.browser.toPlainText()
+    assert "three steps" in text and "Choose a folder of images" in text and "Ctrl+Return" in text
+    guide.close()
+    assert window.guide_action.shortcuts()  # F1 (the platform's help key)
+    window.guide_action.trigger()
+    assert guide.isVisible()  # the same window, shown again
+    guide.close()
