@@ -865,35 +865,20 @@ class MainWindow(QMainWindow):
             self.show_message("info", "There are no samples to export yet.")
             return
         start = str(Path(self.settings.value("export_dir", str(Path.home()))) / "samples.png")
-        # No "replace?" question: exports never overwrite, an existing name gets a number (export_samples).
-        path, _ = QFileDialog.getSaveFileName(self, "Export samples", start, "PNG image (*.png)",
-                                              options=QFileDialog.Option.DontConfirmOverwrite)
+        path, _ = QFileDialog.getSaveFileName(self, "Export samples", start, "PNG image (*.png)")
         if path:
             self.settings.setValue("export_dir", str(Path(path).parent))
             self.export_samples(Path(path))
 
     def export_samples(self, path: Path) -> bool:
-        """The shown grid as a PNG through the core's Exporter: written to a temporary, fsynced, then given
-        the name (or name-2.png...: never overwriting); a full or unwritable disk is a message."""
-        from PySide6.QtCore import QBuffer, QIODevice
-
-        from studio.core.errors import StudioError
-        from studio.core.export import Exporter
-
         if path.suffix.lower() != ".png":
             path = path.with_suffix(".png")
-        buffer = QBuffer()
-        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-        if not self.grid.image.save(buffer, "PNG"):
-            self.show_message("error", "The samples could not be encoded as PNG.")
-            return False
-        try:
-            saved = Exporter(path.parent).save_bytes(bytes(buffer.data()), path.name)
-        except StudioError as e:
-            self.show_message("error", str(e))
-            return False
-        self.statusBar().showMessage(f"Saved {saved}", 5000)
-        return True
+        ok = self.grid.image.save(str(path), "PNG")
+        if ok:
+            self.statusBar().showMessage(f"Saved {path}", 5000)
+        else:
+            self.show_message("error", f"Could not write {path}.")
+        return ok
 
     # ================================================================== drag and drop, closing
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
