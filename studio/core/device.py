@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import torch
 
 from studio.core.errors import StudioError
@@ -40,3 +42,20 @@ def describe_device(device: torch.device) -> str:
     if device.type == "mps":
         return "Apple GPU (MPS)"
     return f"CPU ({torch.get_num_threads()} threads)"
+
+
+def available_cores() -> int:
+    """CPU cores this process may run on (its affinity mask, which containers and taskset narrow)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def training_threads(requested: int = 0, cores: int | None = None) -> int:
+    """Intra-op threads for CPU training: `requested` when given, else one per available core.
+
+    Measured here (bench/cpu_threads.py, docs/ARCHITECTURE.md "CPU threads"): see there for why."""
+    if requested > 0:
+        return requested
+    return cores or available_cores()
