@@ -1,4 +1,4 @@
-"""The `studio` command line: train|generate|demo-data|mix|interpolate|info|regenerate; none opens the window."""
+"""The `studio` command line: train|generate|demo-data|mix|interpolate|info|regenerate|inpaint|atlas; none opens the window."""
 
 from __future__ import annotations
 
@@ -316,6 +316,9 @@ def _add_regenerate(sub) -> None:
     p.add_argument("--out", required=True, metavar="OTHER.png")
     p.add_argument("--checkpoint", help="use this run folder or checkpoint instead of the one recorded")
     p.add_argument("--ignore-checksum", action="store_true", help="allow a checkpoint whose SHA-256 differs")
+    p.add_argument("--source", metavar="IMAGE",
+                   help="for an inpainting: the original picture, to rebuild the repaired picture (default: the "
+                        "recorded path, if its SHA-256 still matches); without it the generated fill is written")
     p.add_argument("--device", default="cpu")
 
 
@@ -340,7 +343,135 @@ def cmd_regenerate(args) -> int:
         meta = renderer.describe(emb.recipe)
     else:
         meta = renderer.describe_grid(emb.grid.cells, emb.grid.cols, emb.grid.gap, emb.grid.upscale, emb.grid.kind)
+    if emb.inpaint is not None:
+        image, meta = _inpainting_again(emb, image, meta, args.source)
     print(Exporter(folder).save_png(image, name, meta))
+    return 0
+
+
+def _inpainting_again(emb, generated, meta: dict, source_arg: str | None):
+    """An inpainting's composite from the regenerated fill and the source picture, when it can be found."""
+    from studio.core.errors import StudioError
+    from studio.core.explore.inpaint import INPAINT_KEY, load_source
+
+    rec = emb.inpaint
+    path = source_arg or rec.source_path
+    if source_arg is None and not (path and Path(path).is_file()):
+        print(f"note: the source picture {rec.source_name} is not at {path}; writing the generated fill "
+              "(pass --source ORIGINAL to rebuild the repaired picture)", file=sys.stderr)
+        return generated, meta
+    source = load_source(path)
+    if source.sha256 != rec.source_sha256 and source_arg is None:
+        print(f"note: {path} changed since it was repaired (SHA-256 differs); writing the generated fill",
+              file=sys.stderr)
+        return generated, meta
+    if emb.recipe.upscale != 1:
+        raise StudioError("This inpainting was exported upscaled; regenerate it without upscaling.")
+    meta = dict(meta)
+    meta[INPAINT_KEY] = json.dumps(rec.to_json())
+    return rec.recomposite(generated, source), meta
+
+
+def _add_inpaint(sub) -> None:
+    p = sub.add_parser(
+        "inpaint", help="repair a picture: fill the white part of MASK from the generator, blend the seam",
+        description="Fits a latent to the pixels of IMAGE outside the hole (w for the style model, z for DCGAN), "
+                    "fills the hole with the generator's image and feathers the seam. Works at the model's "
+                    "resolution (IMAGE is centre-cropped and resized). The PNG carries the recipe (studio "
+                    "regenerate rebuilds it), the source picture's SHA-256 and the mask.")
+    p.add_argument("run", metavar="RUN_DIR", help="run folder or checkpoint file")
+    p.add_argument("image", metavar="IMAGE", help="the picture to repair")
+    p.add_argument("mask", metavar="MASK", help="a picture of IMAGE's size: white = the hole to fill, black = keep "
+                                                "(transparent counts as black)")
+    p.add_argument("--out", required=True, metavar="FILE.png", help="never overwritten: a number is added")
+    p.add_argument("--steps", type=int, default=200, help="optimisation steps (default 200)")
+    p.add_argument("--seed", type=int, default=0, help="the starting latent; another seed gives another fill")
+    p.add_argument("--feather", type=int, default=2, help="seam width in model pixels (0: a hard edge; default 2)")
+    p.add_argument("--w-plus", action="store_true", help="one w per layer: closer to the known pixels, "
+                                                         "less plausible fills (style model only)")
+    p.add_argument("--device", default="cpu")
+
+
+@command("inpaint")
+def cmd_inpaint(args) -> int:
+    from tqdm import tqdm
+
+    from studio.core.device import pick_device
+    from studio.core.explore.features import FeatureSpace, load_discriminator
+    from studio.core.explore.inpaint import InpaintSettings, inpaint, load_mask, load_source, prepare_mask
+    from studio.core.explore.render import Renderer
+    from studio.core.export import Exporter
+
+    folder, name = _out_file(args.out, (".png",))
+    settings = InpaintSettings(steps=args.steps, seed=args.seed, feather=args.feather, w_plus=args.w_plus)
+    settings.validate()
+    source = load_source(args.image)
+    mask = load_mask(args.mask)
+    renderer = Renderer.open(args.run, pick_device(args.device))
+    hole = prepare_mask(mask, source.image.shape, renderer.resolution)
+    feats = FeatureSpace(load_discriminator(renderer.checkpoint, renderer.device), "auto", renderer.device)
+    bar = tqdm(total=settings.steps, unit="step", file=sys.stderr, leave=False)
+
+    def progress(i: int, n: int, loss: float) -> None:
+        bar.n = i
+        bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
+        bar.refresh()
+
+    result = inpaint(renderer, source.image, hole, settings, feats, progress)
+    bar.close()
+    image, meta = result.artwork(renderer, source)
+    path = Exporter(folder).save_png(image, name, meta)
+    space = "w" if renderer.is_style else "z (DCGAN)"
+    print(f"{path}  ({int(hole.sum())} of {hole.size} pixels filled; loss on the known pixels "
+          f"{result.losses[0]:.4f} -> {result.losses[-1]:.4f}, latent in {space})")
+    return 0
+
+
+def _add_atlas(sub) -> None:
+    # Spelled out, not imported from core.explore.atlas: building the parser must not import torch.
+    p = sub.add_parser("atlas", help="a poster of many seeds' images laid out by similarity (never overwrites)")
+    p.add_argument("run", metavar="RUN_DIR", help="run folder or checkpoint file")
+    p.add_argument("--count", type=int, default=1000, help="how many seeds (2 to 3000; default 1000)")
+    p.add_argument("--first-seed", type=int, default=0, help="seeds first-seed … first-seed+count-1")
+    p.add_argument("--out", required=True, metavar="FILE.png", help="never overwritten: a number is added")
+    p.add_argument("--truncation", type=float, default=1.0)
+    p.add_argument("--layout", choices=("pca", "tsne", "umap"), default="pca",
+                   help="pca of w (always); tsne / umap of image features need scikit-learn / umap-learn")
+    p.add_argument("--device", default="cpu")
+
+
+@command("atlas")
+def cmd_atlas(args) -> int:
+    from tqdm import tqdm
+
+    from studio.core.device import pick_device
+    from studio.core.errors import StudioError
+    from studio.core.explore.atlas import MAX_ATLAS, atlas_poster, build_atlas, check_layout, poster_meta
+    from studio.core.explore.features import FeatureSpace, load_discriminator
+    from studio.core.explore.render import MAX_SEED, Renderer
+    from studio.core.export import Exporter
+
+    folder, name = _out_file(args.out, (".png",))
+    if not 2 <= args.count <= MAX_ATLAS:
+        raise StudioError(f"--count must be from 2 to {MAX_ATLAS}.")
+    if not 0 <= args.first_seed <= MAX_SEED - args.count:
+        raise StudioError("--first-seed must leave room for --count seeds below 4294967296.")
+    check_layout(args.layout)
+    renderer = Renderer.open(args.run, pick_device(args.device))
+    feats = None
+    if args.layout != "pca" or not renderer.is_style:
+        feats = FeatureSpace(load_discriminator(renderer.checkpoint, renderer.device), "auto", renderer.device)
+    bar = tqdm(total=args.count, unit="img", file=sys.stderr, leave=False)
+
+    def progress(i: int, n: int) -> None:
+        bar.n = i
+        bar.refresh()
+
+    atlas = build_atlas(renderer, list(range(args.first_seed, args.first_seed + args.count)), args.truncation,
+                        args.layout, feats, progress)
+    bar.close()
+    path = Exporter(folder).save_png(atlas_poster(atlas), name, poster_meta(renderer, atlas))
+    print(f"{path}  ({args.count} images on a {atlas.cols}×{atlas.rows} grid, {atlas.method})")
     return 0
 
 
@@ -371,6 +502,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_interpolate(sub)
     _add_info(sub)
     _add_regenerate(sub)
+    _add_inpaint(sub)
+    _add_atlas(sub)
     for extra in EXTRA_PARSERS:
         extra(sub)
     return parser

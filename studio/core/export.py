@@ -20,6 +20,7 @@ from PIL import Image, PngImagePlugin, UnidentifiedImageError
 from studio.core.errors import StudioError
 
 if TYPE_CHECKING:
+    from studio.core.explore.inpaint import InpaintRecord
     from studio.core.explore.render import Recipe, Renderer
 
 ANIMATION_FORMATS = (".gif", ".webp", ".mp4")
@@ -168,6 +169,7 @@ class Embedded:
     model: str
     recipe: Recipe | None = None
     grid: GridLayout | None = None
+    inpaint: InpaintRecord | None = None  # an inpainting: the source's SHA-256, the hole, the feather
 
     def to_json(self) -> dict:
         d: dict = {"studio_version": self.version, "checkpoint": self.checkpoint,
@@ -178,6 +180,8 @@ class Embedded:
             d["grid"] = {"kind": self.grid.kind, "cols": self.grid.cols, "gap": self.grid.gap,
                          "upscale": self.grid.upscale,
                          "cells": [None if c is None else c.to_json() for c in self.grid.cells]}
+        if self.inpaint is not None:
+            d["inpaint"] = self.inpaint.to_json()
         return d
 
 
@@ -221,6 +225,11 @@ def read_embedded(path: str | os.PathLike) -> Embedded:
     )
     if "gan-studio:recipe" in text:
         emb.recipe = Recipe.from_json(_json(text["gan-studio:recipe"], MAX_RECIPE_CHARS, "recipe"))
+        if "gan-studio:inpaint" in text:
+            from studio.core.explore.inpaint import InpaintRecord
+
+            emb.inpaint = InpaintRecord.from_json(_json(text["gan-studio:inpaint"], MAX_RECIPE_CHARS,
+                                                        "inpainting record"))
     else:
         g = _json(text["gan-studio:grid"], MAX_GRID_CHARS, "grid recipe")
         if not isinstance(g, dict) or not isinstance(g.get("cells"), list):
