@@ -51,6 +51,7 @@ class TrainPanel(QWidget):
     pause_requested = Signal()
     resume_requested = Signal()
     stop_requested = Signal()
+    settings_changed = Signal()  # model, resolution, batch, length or device: the estimate is stale
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -187,6 +188,16 @@ class TrainPanel(QWidget):
         self.hint = QLabel()
         self.hint.setWordWrap(True)
         self.hint.setEnabled(False)
+        # What to expect before Start: speed here, time to first usable samples and to the end.
+        self.estimate = QLabel()
+        self.estimate.setWordWrap(True)
+        self.estimate.setToolTip("Measured on this computer with a few seconds of real training; "
+                                 "a rule of thumb for when samples start to look like the folder")
+        self.estimate.hide()
+        for sig in (self.model.currentIndexChanged, self.resolution.currentIndexChanged, self.batch.valueChanged,
+                    self.length.valueChanged, self.length_unit.currentIndexChanged,
+                    self.device.currentIndexChanged):
+            sig.connect(lambda *_: self.settings_changed.emit())
 
         lay = QVBoxLayout(self)
         lay.addLayout(form)
@@ -194,6 +205,7 @@ class TrainPanel(QWidget):
         lay.addWidget(self.advanced)
         lay.addStretch(1)
         lay.addWidget(self.hint)
+        lay.addWidget(self.estimate)
         lay.addLayout(buttons)
         self._settings_widgets = [self.model, self.resolution, self.batch, self.length, self.length_unit, self.seed,
                                   self.device, self.resume_box, adv]
@@ -285,6 +297,11 @@ class TrainPanel(QWidget):
         self.mirror.setChecked(bool(cfg.get("mirror", True)))
         self.seed.setValue(int(cfg.get("seed") or 0))
         self.width.setValue(int(cfg.get("width") or 0))
+
+    def set_estimate(self, text: str) -> None:
+        """Show the core's sentence about speed and duration ('' hides it)."""
+        self.estimate.setText(text)
+        self.estimate.setVisible(bool(text))
 
     # ------------------------------------------------------------------ state
     def set_state(self, state: str) -> None:
