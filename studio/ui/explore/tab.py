@@ -27,10 +27,14 @@ from PySide6.QtWidgets import (
 from studio.core.errors import StudioError
 from studio.core.explore.canvas import CanvasModel, Favourites
 from studio.core.explore.render import Recipe
+from studio.ui.explore.atlas_view import AtlasPanel
+from studio.ui.explore.atlas_worker import AtlasWorker
 from studio.ui.explore.directions_panel import DirectionsPanel
 from studio.ui.explore.export_dialog import ExportDialog, default_export_folder
 from studio.ui.explore.history_strip import ThumbnailStrip
 from studio.ui.explore.image_view import ImageView
+from studio.ui.explore.inpaint_view import InpaintPanel
+from studio.ui.explore.inpaint_worker import InpaintWorker
 from studio.ui.explore.latent_canvas import LatentCanvas
 from studio.ui.explore.latent_controls import LatentControls
 from studio.ui.explore.nearest_panel import NearestPanel
@@ -88,6 +92,8 @@ class ExploreTab(QWidget):
         self._export: ExportDialog | None = None
         self.projection: ProjectionWorker | None = None
         self.nearest_worker: NearestWorker | None = None
+        self.atlas_worker: AtlasWorker | None = None
+        self.inpaint_worker: InpaintWorker | None = None
         self.cache_dir = cache_dir
         app = QApplication.instance()
         if app is not None:
@@ -125,6 +131,12 @@ class ExploreTab(QWidget):
         side.addTab(self.mixer, "Style mixer")
         self.noise = NoisePanel()
         side.addTab(self.noise, "Noise")
+        from studio.core.explore.atlas import available_layouts
+
+        self.atlas = AtlasPanel(available_layouts())
+        side.addTab(self.atlas, "Atlas")
+        self.inpaint = InpaintPanel()
+        side.addTab(self.inpaint, "Inpaint")
         self.side_tabs = side
 
         left = QWidget()
@@ -186,6 +198,14 @@ class ExploreTab(QWidget):
         self.mixer.cell_chosen.connect(self.use_recipe)
         self.mixer.message.connect(self._say)
         self.history.chosen.connect(self.use_recipe)
+        self.atlas.build_requested.connect(self.build_atlas)
+        self.atlas.cancel_requested.connect(self.cancel_atlas)
+        self.atlas.pin_requested.connect(self.pin_seed)
+        self.atlas.mixer_requested.connect(self._seed_to_mixer)
+        self.inpaint.fill_requested.connect(self.start_inpainting)
+        self.inpaint.cancel_requested.connect(self.cancel_inpainting)
+        self.inpaint.save_requested.connect(self._choose_inpaint_file)
+        self.inpaint.use_requested.connect(self._use_inpainting)
         self.favourite_strip.chosen.connect(self.use_recipe)
         QShortcut(QKeySequence.StandardKey.Undo, self, self.undo)
         QShortcut(QKeySequence.StandardKey.Redo, self, self.redo)
@@ -463,6 +483,101 @@ class ExploreTab(QWidget):
         self.projection = None
         self.controls.project_button.setEnabled(True)
 
+    # ---- atlas
+    def build_atlas(self, seeds: list[int], layout: str = "pca") -> None:
+        """Render `seeds` and lay them out by similarity, in a worker; the canvas stays live meanwhile."""
+        if self.checkpoint is None:
+            self._say("Open a checkpoint first.")
+            return
+        if self.atlas_worker is not None:
+            self._say("An atlas is already being built.")
+            return
+        self.atlas_worker = AtlasWorker(self.checkpoint, list(seeds), self.model.state.truncation, layout, self)
+        self.atlas_worker.progress.connect(self.atlas.show_progress)
+        self.atlas_worker.done.connect(self.atlas.show_atlas)
+        self.atlas_worker.failed.connect(self._say)
+        self.atlas_worker.finished.connect(self._atlas_finished)
+        self.atlas.set_busy(True)
+        self.atlas_worker.start()
+
+    def cancel_atlas(self) -> None:
+        if self.atlas_worker is not None:
+            self.atlas_worker.requestInterruption()
+
+    def _atlas_finished(self) -> None:
+        self.atlas_worker = None
+        self.atlas.set_busy(False)
+
+    def pin_seed(self, seed: int) -> None:
+        """A pin for `seed` on the canvas, with the cursor on it (so its image shows); one undo step."""
+        x, y = random.uniform(0.1, 0.9), random.uniform(0.1, 0.9)
+        self.model.add_pin(seed, x, y)
+        self.model.move_cursor(x, y, record=False)
+        self._edit()
+        self._say(f"Seed {seed} pinned on the canvas.")
+
+    def _seed_to_mixer(self, seed: int, role: str) -> None:
+        field = self.mixer.rows if role == "rows" else self.mixer.cols
+        text = field.text().strip().rstrip(",")
+        field.setText(f"{text},{seed}" if text else str(seed))
+        self.mixer.request()
+        self._say(f"Seed {seed} added to the style mixer's {'rows' if role == 'rows' else 'columns'}.")
+
+    # ---- inpainting
+    def start_inpainting(self, picture: str, mask, settings) -> None:
+        if self.checkpoint is None:
+            self._say("Open a checkpoint first.")
+            return
+        if self.inpaint_worker is not None:
+            self._say("Inpainting is already running.")
+            return
+        self.inpaint_worker = InpaintWorker(self.checkpoint, picture, mask, settings, self)
+        self.inpaint_worker.progress.connect(self.inpaint.show_progress)
+        self.inpaint_worker.done.connect(self.inpaint.show_outcome)
+        self.inpaint_worker.failed.connect(lambda text: (self.inpaint.status.setText(text), self._say(text)))
+        self.inpaint_worker.finished.connect(self._inpainting_finished)
+        self.inpaint.set_busy(True)
+        self.inpaint_worker.start()
+
+    def cancel_inpainting(self) -> None:
+        if self.inpaint_worker is not None:
+            self.inpaint_worker.requestInterruption()
+
+    def _inpainting_finished(self) -> None:
+        self.inpaint_worker = None
+        self.inpaint.set_busy(False)
+
+    def _use_inpainting(self) -> None:
+        if self.inpaint.outcome is not None:
+            self.use_recipe(self.inpaint.outcome.recipe)  # the fill's whole image, as the generator makes it
+
+    def _choose_inpaint_file(self) -> None:
+        if self.inpaint.outcome is None or self.checkpoint is None:
+            return
+        stem = Path(self.inpaint.picture_path or "picture").stem
+        start = str(Path(default_export_folder(self.checkpoint)) / f"{stem}-repaired.png")
+        path, _ = QFileDialog.getSaveFileName(self, "Save the repaired picture", start, "PNG (*.png)")
+        if path:
+            self.save_inpainting(str(Path(path).parent), Path(path).name)
+
+    def save_inpainting(self, folder: str, name: str = "repaired.png") -> Path | None:
+        """Save the repaired picture with its recipe and inpainting record; an existing file gets a number."""
+        from studio.core.export import Exporter
+
+        outcome = self.inpaint.outcome
+        if outcome is None:
+            self._say("Nothing repaired yet.")
+            return None
+        if not name.lower().endswith(".png"):
+            name += ".png"
+        try:
+            path = Exporter(folder).save_png(outcome.composite, name, outcome.meta)
+        except StudioError as e:
+            self._say(str(e))
+            return None
+        self._say(f"Saved {path}")
+        return path
+
     def show_export(self) -> None:
         if self.checkpoint is None:
             return
@@ -507,6 +622,10 @@ class ExploreTab(QWidget):
             self.projection.wait()
         if self.nearest_worker is not None:
             self.nearest_worker.wait()  # indexing is not interruptible; it is bounded by the training set
+        for worker in (self.atlas_worker, self.inpaint_worker):
+            if worker is not None:
+                worker.requestInterruption()  # both check it between images / steps
+                worker.wait()
         if self._export is not None:
             self._export.cancel_export()
         if self.worker.isRunning():
