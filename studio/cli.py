@@ -30,8 +30,8 @@ def _add_train(sub) -> None:
     p = sub.add_parser("train", help="train a GAN on an image folder, headless")
     p.add_argument("data", metavar="DATA_DIR", help="folder of images (searched recursively)")
     p.add_argument("--out", required=True, metavar="RUN_DIR", help="run folder for checkpoints, snapshots, metrics")
-    p.add_argument("--model", choices=MODEL_NAMES, default="style")
-    p.add_argument("--resolution", type=int, default=64)
+    p.add_argument("--model", choices=MODEL_NAMES, default=None, help="default: style (with --init-from: the source's)")
+    p.add_argument("--resolution", type=int, default=None, help="default: 64 (with --init-from: the source's)")
     p.add_argument("--batch", type=int, default=0, help="0: automatic")
     length = p.add_mutually_exclusive_group()
     length.add_argument("--steps", type=int)
@@ -54,6 +54,18 @@ def _add_train(sub) -> None:
     p.add_argument("--checkpoint-minutes", type=float, default=5.0)
     p.add_argument("--snapshot-minutes", type=float, default=1.0)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    g = p.add_argument_group("progressive growing")
+    g.add_argument("--progressive", action="store_true",
+                   help="start small and double the resolution on a schedule, fading each new block in")
+    g.add_argument("--progressive-start", type=int, default=0, metavar="PX", help="first resolution (default 8, "
+                   "16 from 256 px up)")
+    g.add_argument("--progressive-kimg", type=float, metavar="KIMG",
+                   help="length of each fade-in and each hold (default: the run's length / (2 x doublings + 2))")
+    g = p.add_argument_group("fine-tuning")
+    g.add_argument("--init-from", metavar="OLD_RUN", help="start from this run's latest checkpoint (or a checkpoint "
+                   "file): its weights, a fresh optimiser")
+    g.add_argument("--freeze-d", type=int, default=0, metavar="K",
+                   help="with --init-from: keep the first K discriminator blocks frozen (FreezeD)")
 
 
 @command("train")
@@ -69,13 +81,22 @@ def cmd_train(args) -> int:
     if not dist.is_main:
         args.quiet = True
 
+    source = None
+    if args.init_from and not args.resume:
+        from studio.core.training.finetune import find_source
+
+        source = find_source(args.init_from)  # its model and size are the defaults of the new run
     cfg = TrainConfig(
-        data=str(Path(args.data).expanduser().resolve()), model=args.model, resolution=args.resolution,
+        data=str(Path(args.data).expanduser().resolve()),
+        model=args.model or (source.spec.name if source else "style"),
+        resolution=args.resolution or (source.spec.resolution if source else 64),
         batch=args.batch, steps=args.steps, kimg=args.kimg, minutes=args.minutes, loss=args.loss,
         augment=args.augment, classes=args.classes, seed=args.seed, device=args.device, fit=args.fit,
         background=args.background, mirror=not args.no_mirror, ema_kimg=args.ema_kimg, r1_gamma=args.r1_gamma,
         lr_g=args.lr, lr_d=args.lr, width=args.width, checkpoint_every=args.checkpoint_every,
         checkpoint_minutes=args.checkpoint_minutes, snapshot_minutes=args.snapshot_minutes,
+        progressive=args.progressive, progressive_start=args.progressive_start, progressive_kimg=args.progressive_kimg,
+        init_from=source.record() if source else None, freeze_d=args.freeze_d,
     )
     if not args.resume and cfg.steps is None and cfg.kimg is None and cfg.minutes is None:
         cfg.minutes = 60.0
@@ -139,6 +160,9 @@ def _progress_printer(trainer, quiet: bool):
             post.update({k: f"{v:.3f}" for k, v in ev.losses.items()})
             if trainer.cfg.augment == "ada":
                 post["p"] = f"{ev.augment_p:.2f}"
+            if ev.resolution is not None:  # progressive growing: the stage
+                post["px"] = (f"{ev.resolution // 2}->{ev.resolution} {ev.alpha:.0%}" if ev.alpha < 1
+                              else str(ev.resolution))
             if ev.eta is not None and ev.total_kimg is None:
                 post["left"] = f"{ev.eta / 60:.1f}min"
             bar.set_postfix(post, refresh=False)

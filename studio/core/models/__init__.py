@@ -21,6 +21,7 @@ class ModelSpec:
     num_classes: int = 0
     width: int = 64  # dcgan: ngf/ndf; style: the widest layer's channel count
     d_norm: bool = True  # dcgan D BatchNorm (off for WGAN-GP, whose penalty is per-sample)
+    progressive: bool = False  # built to grow from 8 px (extra RGB heads/inputs; see models/progressive.py)
 
 
 def build_models(spec: ModelSpec) -> tuple[nn.Module, nn.Module]:
@@ -29,14 +30,14 @@ def build_models(spec: ModelSpec) -> tuple[nn.Module, nn.Module]:
         from studio.core.models.dcgan import DCGANDiscriminator, DCGANGenerator
 
         return (
-            DCGANGenerator(spec.resolution, spec.z_dim, spec.width, spec.num_classes),
-            DCGANDiscriminator(spec.resolution, spec.width, spec.num_classes, spec.d_norm),
+            DCGANGenerator(spec.resolution, spec.z_dim, spec.width, spec.num_classes, spec.progressive),
+            DCGANDiscriminator(spec.resolution, spec.width, spec.num_classes, spec.d_norm, spec.progressive),
         )
     if spec.name == "style":
         from studio.core.models.style import StyleDiscriminator, StyleGenerator
 
         return (
-            StyleGenerator(spec.resolution, spec.z_dim, spec.width, spec.num_classes),
-            StyleDiscriminator(spec.resolution, spec.width, spec.num_classes),
+            StyleGenerator(spec.resolution, spec.z_dim, spec.width, spec.num_classes, progressive=spec.progressive),
+            StyleDiscriminator(spec.resolution, spec.width, spec.num_classes, spec.progressive),
         )
     raise StudioError(f"Unknown model '{spec.name}': choose one of {', '.join(MODEL_NAMES)}.")

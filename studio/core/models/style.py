@@ -4,6 +4,10 @@ Generator: a mapping network z -> w, synthesis from a learned 4x4 constant throu
 demodulated 3x3 convolutions with per-layer noise, skip-connected toRGB outputs. Every layer reads
 its own w (ws[:, i]), which is what makes per-layer-range style mixing possible.
 Equalised learning rate everywhere (weights stored at unit scale, scaled at run time).
+
+Progressive growing: the skip generator already has a toRGB per resolution, so a stage just stops
+early and fades the newest toRGB in (img = up(img) + α·toRGB); the discriminator gets a fromRGB per
+lower resolution when built `progressive`.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from studio.core.models.progressive import Staged
 
 SQRT2 = math.sqrt(2.0)
 
@@ -128,9 +134,9 @@ class ToRGB(nn.Module):
         return self.conv(x, w) + self.bias[None, :, None, None]
 
 
-class StyleGenerator(nn.Module):
+class StyleGenerator(Staged, nn.Module):
     def __init__(self, resolution: int, z_dim: int = 256, width: int = 256, num_classes: int = 0,
-                 mapping_layers: int = 4) -> None:
+                 mapping_layers: int = 4, progressive: bool = False) -> None:
         super().__init__()
         self.resolution, self.z_dim, self.w_dim, self.num_classes = resolution, z_dim, z_dim, num_classes
         self.mapping_net = MappingNetwork(z_dim, z_dim, num_classes, mapping_layers)
@@ -153,6 +159,8 @@ class StyleGenerator(nn.Module):
         # Each conv layer reads its own w; toRGB at a resolution shares the w of the layer after it
         # (as in StyleGAN2), so there is one more w than conv layers.
         self.num_ws = len(self.layers) + 1
+        self._init_stages(resolution, progressive)
+        self.upsample_output = False  # set on the EMA/explore copy: lower stages shown at full size
 
     @property
     def w_avg(self) -> torch.Tensor:
@@ -173,12 +181,18 @@ class StyleGenerator(nn.Module):
         img = None
         li = 0
         for ri, res in enumerate(self.resolutions):
+            if res > self.stage_res:
+                break  # not grown yet
             n = 1 if res == 4 else 2
             for _ in range(n):
                 x = self.layers[li](x, ws[:, li], noise_mode, generator)
                 li += 1
             y = self.torgbs[ri](x, ws[:, li])
+            if res == self.stage_res and self.alpha < 1.0:
+                y = y * self.alpha  # fading the newest block in
             img = y if img is None else F.interpolate(img, scale_factor=2, mode="bilinear", align_corners=False) + y
+        if self.upsample_output and img.shape[-1] != self.resolution:
+            img = F.interpolate(img, size=(self.resolution, self.resolution), mode="nearest")
         return img
 
     def forward(self, z: torch.Tensor, c: torch.Tensor | None = None, truncation_psi: float = 1.0,
@@ -228,9 +242,10 @@ class DBlock(nn.Module):
         return (skip + self.conv1(self.conv0(x))) / SQRT2
 
 
-class StyleDiscriminator(nn.Module):
-    def __init__(self, resolution: int, width: int = 256, num_classes: int = 0) -> None:
+class StyleDiscriminator(Staged, nn.Module):
+    def __init__(self, resolution: int, width: int = 256, num_classes: int = 0, progressive: bool = False) -> None:
         super().__init__()
+        self.resolution = resolution
         resolutions = [2**i for i in range(int(math.log2(resolution)), 2, -1)]
         self.from_rgb = EqualConv2d(3, channels_at(resolution, width), 1)
         self.blocks = nn.Sequential(*[DBlock(channels_at(r, width), channels_at(r // 2, width)) for r in resolutions])
@@ -241,9 +256,33 @@ class StyleDiscriminator(nn.Module):
         self.out = EqualLinear(c4, 1)
         self.embed = EqualLinear(num_classes, c4) if num_classes else None
         self.num_classes = num_classes
+        self._init_stages(resolution, progressive)
+        self.from_rgbs = nn.ModuleDict({
+            str(r): EqualConv2d(3, channels_at(r, width), 1) for r in self.stage_resolutions if r < resolution
+        }) if progressive else None
+
+    def trunk_blocks(self) -> list[list[nn.Module]]:
+        """The blocks from the image inwards (what FreezeD freezes the first K of); fromRGB is part of the first."""
+        return [[self.from_rgb, self.blocks[0]]] + [[b] for b in list(self.blocks)[1:]]
+
+    def _from_rgb(self, img: torch.Tensor, res: int) -> torch.Tensor:
+        return self.from_rgb(img) if res == self.resolution else self.from_rgbs[str(res)](img)
+
+    def _trunk(self, img: torch.Tensor) -> torch.Tensor:
+        if self.at_full_stage:
+            return self.blocks(self.from_rgb(img))
+        j = self.stage_index()  # the block that takes this stage's input
+        x = self._from_rgb(img, self.stage_res)
+        if self.alpha < 1.0:
+            old = self._from_rgb(F.avg_pool2d(img, 2), self.stage_res // 2)
+            x = torch.lerp(old, self.blocks[j](x), self.alpha)
+            j += 1
+        for block in list(self.blocks)[j:]:
+            x = block(x)
+        return x
 
     def forward(self, img: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
-        x = self.blocks(self.from_rgb(img))
+        x = self._trunk(img)
         x = self.conv(self.mbstd(x))
         x = self.fc(x.flatten(1))
         out = self.out(x)

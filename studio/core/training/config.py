@@ -45,6 +45,15 @@ class TrainConfig:
     ada_kimg: float = 100.0  # kimg for p to move 0 -> 1 (StyleGAN2-ADA uses 500 for long runs)
     width: int = 0  # 0: by model and resolution
     z_dim: int = 0
+    # Progressive growing (training/progressive.py): start small, double on a schedule, fade blocks in.
+    progressive: bool = False
+    progressive_start: int = 0  # px; 0: 8 (16 from 256 px up)
+    progressive_kimg: float | None = None  # each fade-in and each hold; None: from the run's length
+    progressive_minutes: float | None = None  # the same for runs whose length is in minutes
+    # Fine-tuning (training/finetune.py): {"run", "checkpoint", "sha256", "step"} of the source, and
+    # how many discriminator blocks, from the image inwards, stay frozen (FreezeD, Mo et al. 2020).
+    init_from: dict | None = None
+    freeze_d: int = 0
     # Outputs.
     grid: int = 16  # fixed-seed preview images
     snapshot_minutes: float = 1.0
@@ -70,6 +79,19 @@ class TrainConfig:
             raise StudioError("Give the run's length once: as steps, kimg or minutes.")
         if any(x <= 0 for x in lengths):
             raise StudioError("The run's length must be positive.")
+        if self.progressive and self.progressive_start:
+            from studio.core.training.progressive import check_start
+
+            check_start(self.progressive_start, self.resolution)
+        if any(x is not None and x <= 0 for x in (self.progressive_kimg, self.progressive_minutes)):
+            raise StudioError("The length of a progressive-growing phase must be positive.")
+        if self.freeze_d < 0:
+            raise StudioError("The number of frozen discriminator blocks cannot be negative.")
+        if self.freeze_d and not self.init_from:
+            raise StudioError("Freezing discriminator blocks only helps when fine-tuning a trained discriminator: "
+                              "give a run to start from (--init-from), or freeze none.")
+        if self.init_from is not None and not (isinstance(self.init_from, dict) and self.init_from.get("run")):
+            raise StudioError("The run to start from is not described properly (it needs at least its folder).")
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)
@@ -117,11 +139,47 @@ def resolve(cfg: TrainConfig, dataset_size: int, device_type: str) -> TrainConfi
         cfg.ema_kimg = 10.0 if cfg.ema_kimg is None else cfg.ema_kimg
     if cfg.loss in ("wgan-gp", "wgan"):
         cfg.r1_gamma = 0.0
+    if cfg.init_from:
+        # The source's EMA weights are already an average: a ramp-up would replace them by the raw
+        # generator within a few steps (StyleGAN2-ADA turns the ramp-up off when resuming, too).
+        cfg.ema_rampup = None
+    if cfg.progressive:
+        _resolve_progressive(cfg)
     return cfg
 
 
+def _resolve_progressive(cfg: TrainConfig) -> None:
+    from studio.core.training.progressive import default_start, phases_for
+
+    cfg.progressive_start = cfg.progressive_start or default_start(cfg.resolution)
+    if cfg.progressive_kimg is not None or cfg.progressive_minutes is not None:
+        return
+    doublings = int(math.log2(cfg.resolution // cfg.progressive_start))
+    if cfg.minutes is not None:
+        cfg.progressive_minutes = phases_for(cfg.minutes, doublings)
+    else:
+        steps = total_steps(cfg)
+        total_kimg = cfg.kimg if cfg.kimg is not None else (steps * cfg.batch / 1000 if steps else None)
+        if total_kimg is None:
+            raise StudioError("Progressive growing needs the run's length (steps, kimg or minutes) "
+                              "or the length of each phase (--progressive-kimg).")
+        cfg.progressive_kimg = phases_for(total_kimg, doublings)
+
+
+def progressive_schedule(cfg: TrainConfig):
+    """The resolved run's Schedule, or None when it does not grow."""
+    if not cfg.progressive:
+        return None
+    from studio.core.training.progressive import Schedule
+
+    if cfg.progressive_minutes is not None and cfg.progressive_kimg is None:
+        return Schedule(cfg.progressive_start, cfg.resolution, cfg.progressive_minutes, "minutes")
+    return Schedule(cfg.progressive_start, cfg.resolution, float(cfg.progressive_kimg or 0.0), "kimg")
+
+
 def model_spec(cfg: TrainConfig, num_classes: int) -> ModelSpec:
-    return ModelSpec(cfg.model, cfg.resolution, cfg.z_dim, num_classes, cfg.width, d_norm=cfg.loss != "wgan-gp")
+    return ModelSpec(cfg.model, cfg.resolution, cfg.z_dim, num_classes, cfg.width, d_norm=cfg.loss != "wgan-gp",
+                     progressive=cfg.progressive)
 
 
 def total_steps(cfg: TrainConfig) -> int | None:

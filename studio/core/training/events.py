@@ -30,6 +30,8 @@ class Progress:
     losses: dict[str, float] = field(default_factory=dict)
     augment_p: float = 0.0
     gpu_memory_mb: float | None = None
+    resolution: int | None = None  # progressive runs: the stage's resolution (None: not growing)
+    alpha: float | None = None  # and how far its newest block has faded in (1.0: done)
 
 
 @dataclass

@@ -36,7 +36,10 @@ from studio.core.training.checkpoint import (
     save_checkpoint,
     unflatten_optimizer,
 )
-from studio.core.training.config import TrainConfig, model_spec, resolve, total_steps
+from studio.core.training.config import TrainConfig, model_spec, progressive_schedule, resolve, total_steps
+from studio.core.training.finetune import freeze_blocks, load_source, load_source_weights
+from studio.core.training.finetune import prepare_config as prepare_finetune
+from studio.core.training.progressive import Stage, real_at_stage
 from studio.core.training.distributed import DistContext
 from studio.core.training.ema import EMA
 from studio.core.training.health import HealthMonitor
@@ -95,6 +98,9 @@ class Trainer:
             raise StudioError(
                 f"{self.run.path} already holds a training run. Use --resume to continue it, or choose a new folder."
             )
+        if config.init_from and resume_path is None:
+            config.validate()
+            config = prepare_finetune(config)  # fine-tuning: pinned source, its architecture checked early
         config.validate()
         self.device = device or pick_device(config.device)
         main = self.dist.is_main
@@ -117,6 +123,8 @@ class Trainer:
                 self.resumed_from: str | None = str(resume_path)
             else:
                 self.resumed_from = None
+                if self.cfg.init_from:
+                    self._start_from_source()
             if main:
                 self.run.write_json(self.run.config_path, self.cfg.to_json())
                 self.run.write_json(self.run.dataset_path, self.dataset.report.to_json())
@@ -136,6 +144,14 @@ class Trainer:
         G, D = build_models(self.spec)
         self.G, self.D = G.to(dev), D.to(dev)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
+        self.G_ema.upsample_output = True  # samples, snapshots and metrics see every stage at full size
+        self.schedule = progressive_schedule(cfg)
+        if self.schedule is not None and self.schedule.unit == "minutes" and self.dist.active:
+            raise StudioError("Progressive growing over minutes follows each process's own clock; on several "
+                              "processes give the run's length in steps or kimg.")
+        self.stage = Stage(cfg.resolution)
+        # FreezeD: the first `freeze_d` blocks of D keep the source's weights; only the rest is optimised.
+        self.d_trainable = freeze_blocks(self.D, cfg.freeze_d)
         self.memory_format = torch.channels_last if dev.type == "cuda" else torch.contiguous_format
         if dev.type == "cuda":
             for m in (self.G, self.D, self.G_ema):
@@ -147,11 +163,11 @@ class Trainer:
         if cfg.loss == "wgan":
             # Arjovsky et al. found momentum-based optimisers unstable with weight clipping.
             self.opt_g = torch.optim.RMSprop(self.G.parameters(), lr=5e-5)
-            self.opt_d = torch.optim.RMSprop(self.D.parameters(), lr=5e-5)
+            self.opt_d = torch.optim.RMSprop(self.d_trainable, lr=5e-5)
         else:
             self.opt_g = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2), **fast)
             self.opt_d = torch.optim.Adam(
-                self.D.parameters(), lr=cfg.lr_d * ratio, betas=(cfg.beta1**ratio, cfg.beta2**ratio), **fast
+                self.d_trainable, lr=cfg.lr_d * ratio, betas=(cfg.beta1**ratio, cfg.beta2**ratio), **fast
             )
         self._base_lr_g = [g["lr"] for g in self.opt_g.param_groups]
         self._base_lr_d = [g["lr"] for g in self.opt_d.param_groups]
@@ -180,6 +196,7 @@ class Trainer:
         self._health_messages: list[str] = []
         self.accum = 1  # gradient-accumulation chunks per step (raised after an out-of-memory)
         self.train_seconds = 0.0
+        self._apply_stage()
         self._acc: dict[str, torch.Tensor] = {}
         self._acc_n: dict[str, int] = {}
         self._good: dict | None = None  # last state known to be finite, for rolling back after NaN/Inf
@@ -192,6 +209,31 @@ class Trainer:
     @property
     def kimg(self) -> float:
         return self.nimg / 1000
+
+    # ------------------------------------------------------------------ progressive growing, fine-tuning
+    def _stage_position(self) -> float:
+        assert self.schedule is not None
+        return self.train_seconds / 60 if self.schedule.unit == "minutes" else self.nimg / 1000
+
+    def _apply_stage(self) -> None:
+        """Put G, D and G_ema at the schedule's stage for the run's current position."""
+        if self.schedule is None:
+            return
+        stage = self.schedule.stage_at(self._stage_position())
+        if stage != self.stage or self.G.stage_res != stage.resolution:
+            self.stage = stage
+            for m in (self.G, self.D, self.G_ema):
+                m.set_stage(stage.resolution, stage.alpha)
+
+    def _set_d_trainable(self, on: bool) -> None:
+        for p in self.d_trainable:
+            p.requires_grad_(on)
+
+    def _start_from_source(self) -> None:
+        """Fine-tuning: G, D and G_ema from the source checkpoint; optimisers, step and ADA stay fresh."""
+        ckpt = load_source(self.cfg.init_from)
+        load_source_weights(ckpt, self.cfg.init_from.get("sha256"),
+                            {"G": self.G, "D": self.D, "G_ema": self.G_ema}, self.spec)
 
     @property
     def augment_p(self) -> torch.Tensor:
@@ -209,6 +251,8 @@ class Trainer:
         if self.cfg.mirror:
             flip = self._mine(torch.rand(n, 1, 1, 1, device=dev, generator=self.gen), b) < 0.5
             x = torch.where(flip, x.flip(3), x)
+        if self.schedule is not None:
+            x = real_at_stage(x, self.stage)  # from the cached full-size images, never decoded again
         x = x.contiguous(memory_format=self.memory_format)
         return x, (self.labels[idx] if self.conditional else None)
 
@@ -257,6 +301,7 @@ class Trainer:
         same effective batch; then each phase makes its own fakes, so no graph is held across chunks.
         """
         cfg, G, D = self.cfg, self.G, self.D
+        self._apply_stage()
         G.train()
         D.train()
         sizes = [len(c) for c in torch.arange(self.local_batch).tensor_split(self.accum)]
@@ -266,8 +311,8 @@ class Trainer:
         def add(name: str, value: torch.Tensor, weight: float) -> None:
             out[name] = out.get(name, 0) + value.detach() * weight
 
-        # Discriminator.
-        D.requires_grad_(True)
+        # Discriminator (its frozen blocks, when fine-tuning with FreezeD, never take gradients).
+        self._set_d_trainable(True)
         self.opt_d.zero_grad(set_to_none=True)
         reals, d_reals, kept = [], [], None
         for b in sizes:
@@ -295,7 +340,7 @@ class Trainer:
         self.opt_d.step()
         if cfg.loss == "wgan":
             with torch.no_grad():
-                for p in D.parameters():
+                for p in self.d_trainable:
                     p.clamp_(-0.01, 0.01)
         if self.use_r1 and self.step_count % cfg.r1_interval == 0:
             self.opt_d.zero_grad(set_to_none=True)
@@ -309,7 +354,7 @@ class Trainer:
             self.ada.observe(torch.cat(d_reals), self.local_batch)
 
         # Generator: judged by the updated discriminator.
-        D.requires_grad_(False)
+        self._set_d_trainable(False)
         self.opt_g.zero_grad(set_to_none=True)
         for b in sizes:
             w = b / self.local_batch
@@ -328,6 +373,7 @@ class Trainer:
 
         self.step_count += 1
         self.nimg += self.batch
+        self._apply_stage()  # the stage of the new position: what samples, checkpoints and resume see
         if self.ema is not None and self.dist.is_main:  # G_ema lives on rank 0, which writes the files
             self.ema.update(self.batch, self.nimg)
         for k, v in out.items():
@@ -385,6 +431,7 @@ class Trainer:
             "kimg": self.kimg,
             "train_seconds": self.train_seconds,
             "ada": self.ada.state() if self.ada is not None else None,
+            "progressive": self.stage.to_json() if self.schedule is not None else None,
         }
 
     def save_checkpoint(self) -> Path:
@@ -430,6 +477,7 @@ class Trainer:
         self.step_count = int(ckpt.state["step"])
         self.nimg = int(ckpt.state["nimg"])
         self.train_seconds = float(ckpt.state.get("train_seconds", 0.0))
+        self._apply_stage()  # the same resolution and α as when the checkpoint was written
         if self.ada is not None and ckpt.state.get("ada"):
             self.ada.load_state(ckpt.state["ada"])
 
@@ -515,6 +563,13 @@ class Trainer:
         budget = cfg.minutes * 60 if cfg.minutes is not None else None
         yield Started(describe_device(self.device), target, cfg.minutes, self.step_count, len(self.dataset),
                       self.batch, self.resumed_from)
+        if self.schedule is not None:
+            yield Message("info", self.schedule.describe())
+        if self.cfg.init_from and self.resumed_from is None and self.step_count == 0:
+            frozen = f"; the first {self.cfg.freeze_d} discriminator block(s) stay frozen" if self.cfg.freeze_d else ""
+            yield Message("info", f"Fine-tuning from {Path(self.cfg.init_from['run']).name} (step "
+                                  f"{self.cfg.init_from.get('step', '?')}): its G, D and averaged G, fresh optimisers"
+                                  f"{frozen}.")
         for s in self.dataset.report.skipped[:1]:
             n = len(self.dataset.report.skipped)
             yield Message("warning", f"{n} file(s) skipped; first: {s.path}: {s.reason}")
@@ -601,7 +656,9 @@ class Trainer:
                 p = float(self.augment_p)
                 mem = torch.cuda.memory_allocated(self.device) / 2**20 if self.device.type == "cuda" else None
                 prog = Progress(self.step_count, self.kimg, target * self.batch / 1000 if target else None, ips,
-                                self.train_seconds, eta, fraction, losses, p, mem)
+                                self.train_seconds, eta, fraction, losses, p, mem,
+                                resolution=self.stage.resolution if self.schedule else None,
+                                alpha=self.stage.alpha if self.schedule else None)
                 last_report = session_seconds
                 yield prog
                 if self.ada is not None:
@@ -611,6 +668,8 @@ class Trainer:
                 if session_seconds - last_log >= self.log_seconds or done_next:
                     rec = {"step": self.step_count, "kimg": round(self.kimg, 4), "time": round(self.train_seconds, 3),
                            "images_per_second": round(ips, 2), "augment_p": round(p, 4)}
+                    if self.schedule is not None:
+                        rec.update(resolution=self.stage.resolution, alpha=round(self.stage.alpha, 4))
                     rec.update({k: sum(v) / len(v) for k, v in log_acc.items()})
                     self.run.append_metrics(rec)
                     log_acc.clear()
@@ -673,6 +732,15 @@ def load_generator(path: str | Path, device: torch.device | str = "cpu") -> tupl
         G.load_state_dict(ckpt.section("G_ema"))
     except RuntimeError as e:
         raise StudioError(f"{Path(path).name} does not match its own model description: {e}") from None
+    stage = ckpt.state.get("progressive")
+    if spec.progressive and isinstance(stage, dict):
+        # A grown run is seen at its stage: the final one (α = 1) once the schedule is done; mid-schedule,
+        # the current stage, enlarged (nearest) to the full size so that every image is one size.
+        try:
+            G.set_stage(int(stage["resolution"]), float(stage["alpha"]))
+        except (KeyError, TypeError, ValueError) as e:
+            raise StudioError(f"{Path(path).name} has an invalid progressive stage ({e}).") from None
+        G.upsample_output = True
     G = G.to(device).eval().requires_grad_(False)
     return G, ckpt
 
