@@ -50,3 +50,31 @@ def test_user_errors_are_messages_not_tracebacks(tmp_path: Path):
     assert "No images found" in r.stderr and "Traceback" not in r.stderr
     r = run("train", "empty", "--out", "run", "--resolution", "100", "--steps", "1", cwd=tmp_path)
     assert r.returncode == 2 and "power of two" in r.stderr
+
+
+def test_sigterm_stops_a_headless_run_cleanly_with_a_checkpoint(tmp_path: Path):
+    # Training runs in a second thread; the main thread must still receive the signal and the loop
+    # must finish its step, save, and exit 0.
+    import signal
+    import time
+
+    r = run("demo-data", "demo", "--count", "16", "--size", "16", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    env = dict(os.environ, PYTHONUNBUFFERED="1", OMP_NUM_THREADS="1")
+    proc = subprocess.Popen([*STUDIO, "train", "demo", "--out", "run", "--model", "dcgan", "--resolution", "16",
+                             "--batch", "4", "--steps", "1000000", "--device", "cpu", "--quiet",
+                             "--checkpoint-minutes", "600"],
+                            cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    for line in proc.stderr:  # wait until the loop runs
+        if line.startswith("training dcgan"):
+            break
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGTERM)
+    try:
+        rest = proc.stderr.read()
+        assert proc.wait(timeout=60) == 0, rest
+    finally:
+        proc.kill()
+    assert "stopped" in rest
+    assert list((tmp_path / "run" / "checkpoints").glob("step-*.safetensors"))

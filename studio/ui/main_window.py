@@ -132,6 +132,15 @@ class MainWindow(QMainWindow):
         self._refresh.setInterval(330)  # curves and progress redraw at most 3 Hz, however fast events arrive
         self._refresh.timeout.connect(self._refresh_views)
         self._refresh.start()
+        # The estimate before Start follows the form, a moment after the artist stops changing it.
+        self.estimate_worker: SpeedWorker | None = None
+        self.estimates = probe_devices  # off in tests and benches unless asked for: it trains for seconds
+        self._estimate_again = False
+        self._estimate_timer = QTimer(self)
+        self._estimate_timer.setSingleShot(True)
+        self._estimate_timer.setInterval(400)
+        self._estimate_timer.timeout.connect(self.update_estimate)
+        self.train_panel.settings_changed.connect(self._estimate_timer.start)
         self._reload_timer = QTimer(self)
         self._reload_timer.setSingleShot(True)
         self._reload_timer.setInterval(300)
@@ -355,6 +364,56 @@ class MainWindow(QMainWindow):
         self.pause_action.setEnabled(state in ("training", "paused"))
         self.stop_action.setEnabled(state in ("loading", "training", "paused"))
         self.export_action.setEnabled(not self.grid.image.isNull())
+        if state == "idle":
+            self._estimate_timer.start()
+        else:
+            self._estimate_timer.stop()
+            self.train_panel.set_estimate("")
+            if self.estimate_worker is not None:
+                self.estimate_worker.requestInterruption()  # its steps would compete with the run
+
+    # ================================================================== estimate before Start
+    def update_estimate(self) -> None:
+        """Measure (or recall) how fast the form's model trains here, then show what to expect."""
+        if not self.estimates or self.state != "idle" or self.dataset is None:
+            return
+        if self.estimate_worker is not None:  # one at a time; the newest settings win
+            self._estimate_again = True
+            self.estimate_worker.requestInterruption()
+            return
+        tp = self.train_panel
+        worker = SpeedWorker(tp.model.currentData(), int(tp.resolution.currentData()), tp.device.currentData(),
+                             self.speed_seconds, self.cache, parent=self)
+        worker.measuring.connect(lambda what: tp.set_estimate(f"Measuring how fast this trains on {what}…"))
+        worker.measured.connect(self._on_estimate_speed)
+        worker.failed.connect(lambda text: tp.set_estimate(f"No estimate: {text}"))
+        worker.finished.connect(self._on_estimate_finished)
+        self.estimate_worker = worker
+        worker.start()
+
+    def _on_estimate_speed(self, _device: str, _model: str, _resolution: int, images_per_second: float,
+                           _kimg: float) -> None:
+        from studio.core.errors import StudioError
+        from studio.core.training.estimate import describe_for
+
+        if self.state != "idle" or self.dataset is None or self.project is None or self._estimate_again:
+            return
+        try:
+            cfg = self.train_panel.config(str(self.project.data))
+            cfg.validate()
+        except StudioError:
+            return
+        device = self.train_panel.device.currentData()
+        device_type = "cpu" if device == "cpu" or not self.gpu else "cuda"
+        self.train_panel.set_estimate(describe_for(cfg, len(self.dataset.folder), device_type, images_per_second))
+
+    def _on_estimate_finished(self) -> None:
+        worker, self.estimate_worker = self.estimate_worker, None
+        if worker is not None:
+            worker.deleteLater()
+        if self._estimate_again:
+            self._estimate_again = False
+            self._estimate_timer.start()
 
     def show_message(self, level: str, text: str) -> None:
         self.message_bar.show_message(level, text)
@@ -720,7 +779,7 @@ class MainWindow(QMainWindow):
         if self.project is not None and self.project.run is not None:
             self._remember(self.project.run)
         where = f"resumed from {Path(ev.resumed_from).name}" if ev.resumed_from else "started"
-        self.statusBar().showMessage(f"Training {where}: {ev.dataset_size} images, batch {ev.batch}", 5000)
+        self.statusBar().showMessage(f"Training {where}: {ev.dataset_size} images, {ev.batch_note or f'batch {ev.batch}'}", 5000)
 
     def _on_progress(self, ev) -> None:
         self.loss_plot.add_point(ev.step, ev.losses, ev.augment_p if self._augment_used else None)
@@ -873,12 +932,25 @@ class MainWindow(QMainWindow):
     def export_samples(self, path: Path) -> bool:
         if path.suffix.lower() != ".png":
             path = path.with_suffix(".png")
-        ok = self.grid.image.save(str(path), "PNG")
-        if ok:
-            self.statusBar().showMessage(f"Saved {path}", 5000)
-        else:
-            self.show_message("error", f"Could not write {path}.")
-        return ok
+        """The shown grid as a PNG through the core's Exporter: written to a temporary, fsynced, then given
+        the name (or name-2.png...: never overwriting); a full or unwritable disk is a message."""
+        from PySide6.QtCore import QBuffer, QIODevice
+
+        from studio.core.errors import StudioError
+        from studio.core.export import Exporter
+
+        buffer = QBuffer()
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        if not self.grid.image.save(buffer, "PNG"):
+            self.show_message("error", "The samples could not be encoded as PNG.")
+            return False
+        try:
+            saved = Exporter(path.parent).save_bytes(bytes(buffer.data()), path.name)
+        except StudioError as e:
+            self.show_message("error", str(e))
+            return False
+        self.statusBar().showMessage(f"Saved {saved}", 5000)
+        return True
 
     # ================================================================== drag and drop, closing
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name

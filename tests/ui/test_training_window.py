@@ -169,3 +169,24 @@ def test_plots_follow_a_dark_palette(qtbot, window):
     dark.setColor(QPalette.ColorRole.Text, QColor(230, 230, 230))
     window.loss_plot.setPalette(dark)
     assert window.loss_plot.view.backgroundBrush().color() == QColor(30, 30, 30)
+
+
+def test_estimate_before_start_follows_the_form(qtbot, window, tiny_images: Path):
+    # A real measurement (one short burst of training), then the sentence for the form's settings.
+    window.estimates = True
+    window.speed_seconds = 0.3
+    open_tiny(qtbot, window, tiny_images)
+    tp = window.train_panel
+    tp.model.setCurrentIndex(tp.model.findData("dcgan"))
+    tp.resolution.setCurrentIndex(tp.resolution.findData(16))
+    tp.length_unit.setCurrentIndex(tp.length_unit.findData("minutes"))
+    tp.length.setValue(10)
+    qtbot.waitUntil(lambda: "images/s here" in tp.estimate.text(), timeout=60_000)
+    assert tp.estimate.isVisible() and "this run: about 10 min" in tp.estimate.text()
+    qtbot.waitUntil(lambda: window.estimate_worker is None, timeout=30_000)
+    tp.length.setValue(30)  # a changed form gets a new sentence (the speed now comes from the cache)
+    qtbot.waitUntil(lambda: "about 30 min" in tp.estimate.text(), timeout=30_000)
+    window.start_training()
+    assert not tp.estimate.isVisible()  # the progress bar's ETA takes over
+    with qtbot.waitSignal(window.worker.finished, timeout=30_000):
+        window.stop_training()

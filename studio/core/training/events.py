@@ -16,6 +16,7 @@ class Started:
     dataset_size: int
     batch: int
     resumed_from: str | None = None
+    batch_note: str = ""  # how the batch was chosen, for the user ("the largest that fits in 9.8 GiB free")
 
 
 @dataclass

@@ -30,6 +30,7 @@ from studio.core.run import RunDir
 from studio.core.training import losses as L
 from studio.core.training.augment import AdaController, augment
 from studio.core.training.checkpoint import (
+from studio.core.training.batch_size import choose_batch, trial_step
     Checkpoint,
     flatten_optimizer,
     load_checkpoint,
@@ -117,7 +118,16 @@ class Trainer:
                 if main:
                     self.dist.barrier()
             self.dataset = dataset
-            self._setup(resolve(config, len(self.dataset), self.device.type))
+            resolved = resolve(config, len(self.dataset), self.device.type)
+            self.batch_reason = f"batch {resolved.batch}" + (" (set by hand)" if config.batch else "")
+            if config.batch == 0 and not resume and self.device.type == "cuda":
+                choice = choose_batch(trial_step(model_spec(resolved, self.dataset.num_classes), self.device,
+                                                 resolved.loss, resolved.r1_gamma > 0),
+                                      self.device, resolved.resolution, resolved.batch)
+                resolved = resolve(dataclasses.replace(config, batch=choice.batch * self.dist.world),
+                                   len(self.dataset), self.device.type)
+                self.batch_reason = choice.reason
+            self._setup(resolved)
             if resume_path is not None:
                 self.load(load_checkpoint(resume_path))
                 self.resumed_from: str | None = str(resume_path)
@@ -156,7 +166,16 @@ class Trainer:
         if dev.type == "cuda":
             for m in (self.G, self.D, self.G_ema):
                 m.to(memory_format=torch.channels_last)
-        self.amp_dtype = torch.bfloat16 if dev.type == "cuda" and torch.cuda.is_bf16_supported() else None
+        if cfg.compile:
+            # In place (module.compile keeps state_dict names). The trainer calls mapping and synthesis
+            # separately, so those are what get compiled; the EMA copy and explorers stay eager.
+            for m in (self.G.mapping, self.G.synthesis, self.D):
+                m.compile()
+        self.amp_dtype = amp_dtype(cfg.precision, dev)
+        # fp16 has too few exponent bits for GAN gradients: loss scaling keeps them from flushing to zero.
+        fp16 = self.amp_dtype == torch.float16
+        self.scaler_d = torch.amp.GradScaler(dev.type, enabled=fp16)
+        self.scaler_g = torch.amp.GradScaler(dev.type, enabled=fp16)
         self.use_r1 = cfg.r1_gamma > 0
         ratio = cfg.r1_interval / (cfg.r1_interval + 1) if self.use_r1 else 1.0
         fast = {"foreach": True} if dev.type != "cuda" else {"fused": True}
@@ -333,11 +352,11 @@ class Trainer:
                 gp = L.gradient_penalty(D, real_aug, self._aug(fake.detach()), c_real, self.gen_local)
                 loss_d = loss_d + 10.0 * gp
                 add("gp", gp, w)
-            (loss_d * w).backward()
+            self.scaler_d.scale(loss_d * w).backward()
             reals.append((real_aug.detach(), c_real, w))
             d_reals.append(d_real.detach())
         self.dist.average_grads(D)
-        self.opt_d.step()
+        self._opt_step(self.opt_d, self.scaler_d)
         if cfg.loss == "wgan":
             with torch.no_grad():
                 for p in self.d_trainable:
@@ -346,10 +365,10 @@ class Trainer:
             self.opt_d.zero_grad(set_to_none=True)
             for real_aug, c_real, w in reals:
                 r1 = L.r1_penalty(D, real_aug, c_real)
-                (r1 * (cfg.r1_gamma / 2) * cfg.r1_interval * w).backward()
+                self.scaler_d.scale(r1 * (cfg.r1_gamma / 2) * cfg.r1_interval * w).backward()
                 add("r1", r1, w)
             self.dist.average_grads(D)
-            self.opt_d.step()
+            self._opt_step(self.opt_d, self.scaler_d)
         if self.ada is not None:
             self.ada.observe(torch.cat(d_reals), self.local_batch)
 
@@ -366,10 +385,10 @@ class Trainer:
                     fake = self._generate(c_fake, b)
             with self._autocast():
                 loss_g = L.g_loss(cfg.loss, D(self._aug(fake), c_fake).float())
-            (loss_g * w).backward()
+            self.scaler_g.scale(loss_g * w).backward()
             add("loss_g", loss_g, w)
         self.dist.average_grads(G)
-        self.opt_g.step()
+        self._opt_step(self.opt_g, self.scaler_g)
 
         self.step_count += 1
         self.nimg += self.batch
@@ -392,6 +411,14 @@ class Trainer:
         self.accum *= 2
         micro = -(-self.local_batch // self.accum)
         return (f"Out of GPU memory: now {self.accum} chunks of {micro} images per step "
+    @staticmethod
+    def _opt_step(opt: torch.optim.Optimizer, scaler: torch.amp.GradScaler) -> None:
+        if scaler.is_enabled():
+            scaler.step(opt)  # skipped, and the scale lowered, when a gradient overflowed
+            scaler.update()
+        else:
+            opt.step()
+
                 f"(the effective batch stays {self.batch}).")
 
     # ------------------------------------------------------------------ previews
@@ -444,6 +471,8 @@ class Trainer:
         tensors.update(og)
         tensors.update(od)
         tensors["rng.trainer"] = self.gen.get_state()
+            "grad_scale": ({"d": self.scaler_d.state_dict(), "g": self.scaler_g.state_dict()}
+                           if self.scaler_d.is_enabled() else None),
         tensors["rng.local"] = self.gen_local.get_state()
         state = self.state_json()
         state["opt_g_groups"], state["opt_d_groups"] = groups_g, groups_d
@@ -562,7 +591,7 @@ class Trainer:
         target = total_steps(cfg)
         budget = cfg.minutes * 60 if cfg.minutes is not None else None
         yield Started(describe_device(self.device), target, cfg.minutes, self.step_count, len(self.dataset),
-                      self.batch, self.resumed_from)
+                      self.batch, self.resumed_from, self.batch_reason)
         if self.schedule is not None:
             yield Message("info", self.schedule.describe())
         if self.cfg.init_from and self.resumed_from is None and self.step_count == 0:
@@ -603,6 +632,13 @@ class Trainer:
                 while self._pause.is_set() and not self._stop.is_set():
                     time.sleep(0.02)
                 t_last = time.perf_counter()
+        scales = ckpt.state.get("grad_scale")
+        if self.scaler_d.is_enabled() and isinstance(scales, dict):
+            try:
+                self.scaler_d.load_state_dict(scales["d"])
+                self.scaler_g.load_state_dict(scales["g"])
+            except (KeyError, TypeError, ValueError, RuntimeError):
+                pass  # a fresh scale finds its level again within a few steps
                 continue
             if target is not None and self.step_count >= target:
                 break
@@ -756,3 +792,17 @@ def checkpoint_for(path: str | Path) -> Path:
     if not p.exists():
         raise StudioError(f"{p} does not exist.")
     return p
+def amp_dtype(precision: str, device: torch.device) -> torch.dtype | None:
+    """The autocast dtype for a precision setting ("auto": bf16 on CUDA when supported, else fp16 on
+    CUDA; full precision elsewhere, where autocast is slower than fp32 here)."""
+    if precision == "fp32":
+        return None
+    if precision == "bf16":
+        return torch.bfloat16
+    if precision == "fp16":
+        return torch.float16
+    if device.type == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return None
+
+

@@ -1,0 +1,114 @@
+"""The speed path: automatic batch from free memory, mixed precision (bf16, fp16 with loss scaling),
+and the CPU thread choice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from studio.core.device import training_threads
+from studio.core.models import ModelSpec
+from studio.core.training.batch_size import choose_batch, fit_batch, preferred_max, trial_step
+from studio.core.training.checkpoint import load_checkpoint
+from studio.core.training.config import TrainConfig
+from studio.core.training.trainer import Trainer, amp_dtype
+
+GiB = 2**30
+MiB = 2**20
+
+
+def linear_peak(fixed: int, per_image: int):
+    calls: list[int] = []
+
+    def peak(batch: int) -> int:
+        calls.append(batch)
+        return fixed + per_image * batch
+
+    peak.calls = calls
+    return peak
+
+
+def test_fit_batch_is_the_largest_multiple_of_8_under_the_margin():
+    peak = linear_peak(1 * GiB, 50 * MiB)
+    # 0.8 x 10 GiB = 8 GiB; (8 GiB - 1 GiB) / 50 MiB = 143.36 -> 136 when the cap allows it.
+    assert fit_batch(peak, 10 * GiB, cap=1024) == 136
+    assert fit_batch(peak, 10 * GiB, cap=128) == 128
+    assert peak.calls == [4, 8, 4, 8]
+    # Little memory: the largest that still fits, never zero.
+    assert fit_batch(linear_peak(1 * GiB, 50 * MiB), 2 * GiB, cap=128) == 8
+    assert fit_batch(linear_peak(1 * GiB, 100 * MiB), int(1.8 * GiB), cap=128) == 4
+    assert fit_batch(linear_peak(1 * GiB, 200 * MiB), int(1.5 * GiB), cap=128) == 1
+
+
+def test_preferred_maximum_falls_with_resolution():
+    caps = [preferred_max(r) for r in (32, 64, 128, 256, 512, 1024)]
+    assert caps == sorted(caps, reverse=True) and caps[0] >= 64
+
+
+@pytest.mark.parametrize("model", ["dcgan", "style"])
+def test_trial_step_trains_fresh_models_without_touching_anything_else(model):
+    spec = ModelSpec(model, 16, 16, 0, 16)
+    step = trial_step(spec, torch.device("cpu"), "logistic", r1=True)
+    step(4)
+    step(8)  # a second size on the same models, as the memory fit does
+
+
+def test_cpu_keeps_the_recipe_batch():
+    choice = choose_batch(lambda b: None, torch.device("cpu"), 64, fallback=32)
+    assert choice.batch == 32 and "32" in choice.reason
+
+
+def test_automatic_precision_is_full_on_cpu():
+    assert amp_dtype("auto", torch.device("cpu")) is None
+    assert amp_dtype("fp16", torch.device("cpu")) == torch.float16
+    assert amp_dtype("bf16", torch.device("cpu")) == torch.bfloat16
+
+
+@pytest.mark.parametrize("precision", ["fp16", "bf16"])
+def test_mixed_precision_trains_and_resumes(tiny_folder: Path, tmp_path: Path, precision: str):
+    cfg = TrainConfig(data=str(tiny_folder), model="style", resolution=16, batch=4, width=16, z_dim=16, grid=4,
+                      device="cpu", steps=4, r1_interval=2, precision=precision)
+    trainer = Trainer(cfg, tmp_path / "run")
+    assert trainer.scaler_d.is_enabled() == (precision == "fp16")
+    for _ in range(4):
+        out = trainer.step()
+        assert all(torch.isfinite(v) for v in out.values())
+    path = trainer.save_checkpoint()
+    scale = trainer.scaler_g.get_scale() if precision == "fp16" else None
+    trainer.close()
+    state = load_checkpoint(path).state
+    assert (state["grad_scale"] is not None) == (precision == "fp16")
+    again = Trainer(TrainConfig(**{**cfg.to_json(), "steps": 6}), tmp_path / "run", resume=True)
+    if precision == "fp16":
+        assert again.scaler_g.get_scale() == scale
+    again.step()
+    again.close()
+
+
+def test_unknown_precision_is_refused(tiny_folder: Path, tmp_path: Path):
+    from studio.core.errors import StudioError
+
+    with pytest.raises(StudioError, match="precision"):
+        TrainConfig(data=str(tiny_folder), precision="fp8").validate()
+
+
+def test_training_threads():
+    assert training_threads(3) == 3  # asked for: obeyed
+    n = training_threads(0)
+    assert 1 <= n <= max(1, torch.get_num_threads(), __import__("os").cpu_count() or 1)
+
+
+def test_estimate_from_speed_and_length():
+    from studio.core.training.estimate import describe, estimate_run, first_usable_kimg
+
+    cfg = TrainConfig(data="x", resolution=32, minutes=20)
+    est = estimate_run(cfg, 100.0, 32)
+    assert est.total_seconds == 1200 and est.total_kimg == 120
+    assert est.first_usable_kimg == first_usable_kimg(32) and est.first_usable_seconds == 400
+    assert "about 7 min" in describe(est) and "this run: about 20 min, 120 kimg" in describe(est)
+    short = estimate_run(TrainConfig(data="x", resolution=64, steps=100), 50.0, 16)
+    assert short.total_kimg == 1.6 and short.total_seconds == 32
+    assert "too short" in describe(short)
+    assert first_usable_kimg(128) > first_usable_kimg(64) > first_usable_kimg(32)
