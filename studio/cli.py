@@ -305,8 +305,8 @@ def cmd_interpolate(args) -> int:
 
 
 def _add_info(sub) -> None:
-    p = sub.add_parser("info", help="print the recipe embedded in a studio PNG")
-    p.add_argument("file", metavar="FILE.png")
+    p = sub.add_parser("info", help="print the recipe embedded in a studio PNG, or describe a checkpoint or run")
+    p.add_argument("file", metavar="FILE.png|CHECKPOINT|RUN_DIR")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
@@ -314,6 +314,9 @@ def _add_info(sub) -> None:
 def cmd_info(args) -> int:
     from studio.core.export import read_embedded
 
+    target = Path(args.file).expanduser()
+    if target.is_dir() or target.suffix.lower() != ".png":
+        return _checkpoint_info(target, args.json)
     emb = read_embedded(args.file)
     d = emb.to_json()
     if args.json:
@@ -331,6 +334,53 @@ def cmd_info(args) -> int:
         print(json.dumps(rj))
     if len(recipes) > 64:
         print(f"... and {len(recipes) - 64} more cells (use --json)")
+    return 0
+
+
+def _checkpoint_info(target: Path, as_json: bool) -> int:
+    """`studio info RUN_DIR|CHECKPOINT`: step, model and the kept best, without loading any tensor."""
+    from studio.core.errors import StudioError
+    from studio.core.run import RunDir
+    from studio.core.training.checkpoint import read_state
+
+    def describe(path: Path) -> dict:
+        st = read_state(path)
+        d = {"path": str(path), "step": st.get("step"), "kimg": st.get("kimg"), "model": st.get("model"),
+             "resolution": st.get("resolution"), "studio_version": st.get("studio_version")}
+        info = RunDir(path.parent.parent).read_best() if path.name == "best.safetensors" else None
+        if info and isinstance(info.get("best"), dict) and info["best"].get("step") == st.get("step"):
+            d["best"] = info["best"]
+        return d
+
+    def line(label: str, d: dict) -> str:
+        text = f"{label}step {d['step']} ({d['kimg']} kimg), {d['model']} at {d['resolution']} px: {d['path']}"
+        b = d.get("best")
+        if b:
+            text += (f"  [{b['metric']} {b['score']:.4g}]" if b.get("score") is not None
+                     else f"  [{b.get('reason', '')}]")
+        return text
+
+    if target.is_dir():
+        run = RunDir(target)
+        if not run.checkpoints() and run.best_checkpoint() is None:
+            raise StudioError(f"{target} has no checkpoint.")
+        out = {"run": str(target), "checkpoints": [describe(p) for _, p in run.checkpoints()]}
+        if run.best_checkpoint() is not None:
+            out["best"] = describe(run.best_checkpoint())
+        if as_json:
+            print(json.dumps(out, indent=2))
+            return 0
+        for d in out["checkpoints"][:-1]:
+            print(line("", d))
+        if out["checkpoints"]:
+            print(line("latest: ", out["checkpoints"][-1]))
+        if "best" in out:
+            print(line("best: ", out["best"]))
+        return 0
+    if not target.exists():
+        raise StudioError(f"{target} does not exist.")
+    d = describe(target)
+    print(json.dumps(d, indent=2) if as_json else line("", d))
     return 0
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +62,49 @@ def mp4_available() -> bool:
     return True
 
 
+_PARTIAL = re.compile(r"^\..+\.(\d+)\.partial(\.[A-Za-z0-9]+)?$")
+
+
+def remove_stale_partials(folder: Path) -> None:
+    """Delete the temporaries of exports whose process died (killed mid-write); live ones are left."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for e in entries:
+        m = _PARTIAL.match(e.name)
+        if m and not _process_alive(int(m.group(1))):
+            try:
+                os.unlink(e.path)
+            except OSError:
+                pass
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some filesystems cannot fsync a folder; the link itself is atomic
+    finally:
+        os.close(fd)
+
+
 class Exporter:
     """Saves into one folder; an existing name gets a number (`name-2.png`), nothing is overwritten."""
 
@@ -68,26 +112,45 @@ class Exporter:
         self.folder = Path(folder).expanduser()
 
     def _write_new(self, name: str, write: Callable[[Path], None]) -> Path:
+        """Write into a hidden temporary, fsync it, then hard-link it to the first free name: a reader (or
+        a kill at any moment) sees no file or the complete one, and an existing file is never replaced."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise StudioError(f"Cannot create {self.folder}: {e.strerror or e}.") from None
+        remove_stale_partials(self.folder)
         stem, suffix = Path(name).stem, Path(name).suffix
         tmp = self.folder / f".{stem}.{os.getpid()}.partial{suffix}"
         try:
             write(tmp)
+            with open(tmp, "rb+") as f:  # the bytes reach the disk before the name does
+                os.fsync(f.fileno())
             for i in range(1, 100_000):
                 path = self.folder / (name if i == 1 else f"{stem}-{i}{suffix}")
                 try:
                     os.link(tmp, path)  # fails if the name exists: atomic, never overwrites
+                    _fsync_dir(self.folder)
                     return path
                 except FileExistsError:
                     continue
             raise StudioError(f"Too many files named {name} in {self.folder}.")
         except OSError as e:
-            raise StudioError(f"Cannot write {name} in {self.folder}: {e.strerror or e}.") from None
+            raise StudioError(f"Cannot write {name} in {self.folder}: {e.strerror or e}. "
+                              "Files already there are intact.") from None
         finally:
-            tmp.unlink(missing_ok=True)
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass  # an unwritable folder: the write failed before the temporary existed
+
+    def save_bytes(self, data: bytes, name: str) -> Path:
+        """An already encoded file (e.g. a PNG the window made), under a new name."""
+
+        def write(p: Path) -> None:
+            with open(p, "wb") as f:
+                f.write(data)
+
+        return self._write_new(name, write)
 
     def save_png(self, image: np.ndarray, name: str, meta: dict[str, str] | None = None, scale: int = 1) -> Path:
         """A PNG (optionally upscaled x2/x4, Lanczos) with `meta` as iTXt chunks."""

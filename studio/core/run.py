@@ -3,7 +3,8 @@
     RUN/config.json          TrainConfig (resolved)
     RUN/dataset.json         the import report (skipped files and reasons)
     RUN/metrics.jsonl        one JSON record per log interval
-    RUN/checkpoints/step-00001234.safetensors (+ .json sidecar)
+    RUN/checkpoints/step-00001234.safetensors (+ .json sidecar)   the last K (TrainConfig.keep_checkpoints)
+    RUN/checkpoints/best.safetensors (+ best.json: step, score, why)  never pruned
     RUN/snapshots/step-00001234.png   fixed-seed sample grids: the timelapse
     RUN/cache/               decoded image cache
     RUN/.lock                held by the one trainer writing the run
@@ -34,6 +35,7 @@ class RunDir:
     snapshots_dir = property(lambda self: self.path / "snapshots")
     cache_dir = property(lambda self: self.path / "cache")
     lock_path = property(lambda self: self.path / ".lock")
+    best_path = property(lambda self: self.checkpoints_dir / "best.safetensors")
 
     def exists(self) -> bool:
         return self.config_path.exists()
@@ -82,6 +84,38 @@ class RunDir:
         cps = self.checkpoints()
         return cps[-1][1] if cps else None
 
+    def best_checkpoint(self) -> Path | None:
+        """The kept best checkpoint (by a quality score, or the last one before trouble), if any."""
+        return self.best_path if self.best_path.is_file() else None
+
+    def read_best(self) -> dict | None:
+        """best.json: {"step", "score", "metric", "reason"...}; None if absent or unreadable.
+
+        best.json is written after best.safetensors; a kill in between leaves the previous json, so the
+        caller compares its "step" with the checkpoint's own step before trusting the score."""
+        try:
+            info = json.loads(self.best_path.with_suffix(".json").read_text())
+        except (OSError, json.JSONDecodeError):
+            return None
+        return info if isinstance(info, dict) else None
+
+    def remove_stale_temporaries(self) -> list[Path]:
+        """Delete the temporary files of writes that a killed process never finished.
+
+        Only called by the lock holder: no other process writes this run, so every temporary is stale."""
+        removed = []
+        for folder in (self.path, self.checkpoints_dir, self.snapshots_dir):
+            if not folder.is_dir():
+                continue
+            for p in folder.iterdir():
+                if p.name.startswith(".") and ".tmp" in p.name and p.is_file():
+                    try:
+                        p.unlink()
+                        removed.append(p)
+                    except OSError:
+                        pass
+        return removed
+
     def append_metrics(self, record: dict) -> None:
         with open(self.metrics_path, "a", encoding="utf-8") as f:
             f.write(json.dumps(record) + "\n")
@@ -123,6 +157,7 @@ class RunDir:
                 continue
             with os.fdopen(fd, "w") as f:
                 json.dump(me, f)
+            self.remove_stale_temporaries()
             return
         raise StudioError(f"Could not lock {self.path} for writing.")
 

@@ -924,14 +924,14 @@ class MainWindow(QMainWindow):
             self.show_message("info", "There are no samples to export yet.")
             return
         start = str(Path(self.settings.value("export_dir", str(Path.home()))) / "samples.png")
-        path, _ = QFileDialog.getSaveFileName(self, "Export samples", start, "PNG image (*.png)")
+        # No "replace?" question: exports never overwrite, an existing name gets a number (export_samples).
+        path, _ = QFileDialog.getSaveFileName(self, "Export samples", start, "PNG image (*.png)",
+                                              options=QFileDialog.Option.DontConfirmOverwrite)
         if path:
             self.settings.setValue("export_dir", str(Path(path).parent))
             self.export_samples(Path(path))
 
     def export_samples(self, path: Path) -> bool:
-        if path.suffix.lower() != ".png":
-            path = path.with_suffix(".png")
         """The shown grid as a PNG through the core's Exporter: written to a temporary, fsynced, then given
         the name (or name-2.png...: never overwriting); a full or unwritable disk is a message."""
         from PySide6.QtCore import QBuffer, QIODevice
@@ -939,6 +939,8 @@ class MainWindow(QMainWindow):
         from studio.core.errors import StudioError
         from studio.core.export import Exporter
 
+        if path.suffix.lower() != ".png":
+            path = path.with_suffix(".png")
         buffer = QBuffer()
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
         if not self.grid.image.save(buffer, "PNG"):

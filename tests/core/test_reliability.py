@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import errno
+import json
 import os
 import pickle
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -194,3 +196,158 @@ def test_out_of_memory_halves_the_chunk_and_keeps_the_batch(tiny_folder: Path, t
     assert trainer.accum == 2 and trainer.batch == 8 and trainer.nimg == 24
     assert any(isinstance(e, Message) and "2 chunks of 4 images" in e.text for e in events)
 
+
+
+# --------------------------------------------------------------------------- full or unwritable disks
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _can_unshare() -> bool:
+    try:
+        return subprocess.run(["unshare", "-rm", "true"], capture_output=True, timeout=20).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def _unprivileged() -> list[str]:
+    """A command prefix under which permissions are enforced: as root, drop the capabilities that let root
+    write anywhere (so a chmod'ed folder really is unwritable); as a user, nothing is needed."""
+    if os.geteuid() != 0:
+        return []
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: cannot make a folder unwritable for this process")
+    return ["setpriv", "--bounding-set", "-dac_override,-dac_read_search,-fowner", "--"]
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 2-step DCGAN run to export from."""
+    from studio.core.demo import write_demo_data
+
+    base = tmp_path_factory.mktemp("small")
+    data = write_demo_data(base / "images", count=24, size=16)
+    Trainer(tiny(data, steps=2), base / "run").train()
+    return base / "run"
+
+
+@pytest.mark.skipif(not _can_unshare(), reason="needs `unshare -rm` (user + mount namespaces) for a real tmpfs")
+def test_a_really_full_disk_during_training_and_export(tiny_folder: Path, small_run: Path, tmp_path: Path):
+    """A real disk (a 24 MB tmpfs in a private mount namespace) fills up after the first checkpoint."""
+    driver = Path(__file__).with_name("disk_full_run.py")
+    checkpoint = RunDir(small_run).latest_checkpoint()
+    r = subprocess.run(["unshare", "-rm", sys.executable, str(driver), str(tiny_folder), str(checkpoint),
+                        str(tmp_path / "mnt")], capture_output=True, text=True, timeout=400, cwd=REPO,
+                       env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    # Training: a clear warning, the run went on to the end, and older checkpoints are intact and load.
+    said = out["train_output"]
+    assert out["train_rc"] == 0, said
+    assert "No space left on device" in said and "Older files are intact" in said
+    assert "completed at step" in said and "Traceback" not in said
+    assert out["kept_after"] == out["kept_at_fill"] and all(out["loads"].values())
+    assert not [n for n in out["checkpoints_after"] if ".tmp" in n]
+    # Export: a sentence, not a traceback; the earlier export untouched; no partial file left.
+    assert out["export_rc"] == 2 and "No space left on device" in out["export_stderr"]
+    assert "Traceback" not in out["export_stderr"]
+    assert {n: out["exports_after"].get(n) for n in out["earlier"]} == out["earlier"]
+    assert not [n for n in out["exports_after"] if n.startswith(".")]
+
+
+def test_unwritable_checkpoint_folder_real_permissions(tiny_folder: Path, tmp_path: Path):
+    """chmod 500 on the checkpoints folder mid-run (root's override capabilities dropped when root)."""
+    run = RunDir(tmp_path / "run")
+    proc = subprocess.Popen(_unprivileged() + _train_cmd(tiny_folder, run.path, "--minutes", "0.2"),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not run.checkpoints():
+        time.sleep(0.02)
+    os.chmod(run.checkpoints_dir, 0o500)
+    try:
+        time.sleep(0.05)  # a write already past its rename may land; take stock after it
+        kept = {p.name: p.read_bytes() for _, p in run.checkpoints()}
+        err, _ = proc.communicate(timeout=240)  # messages and the final line, together
+        after = {p.name: p.read_bytes() for _, p in run.checkpoints()}
+    finally:
+        os.chmod(run.checkpoints_dir, 0o755)
+    assert proc.returncode == 0, err
+    assert "Permission denied" in err and "Older files are intact" in err and "Traceback" not in err
+    assert "completed at step" in err
+    assert after == kept and kept
+    for name in kept:
+        assert load_checkpoint(run.checkpoints_dir / name).step == int(name[5:13])
+    metrics, _ = run.read_metrics()
+    assert max(r["step"] for r in metrics) > max(int(n[5:13]) for n in kept)  # training went on
+    # Writable again: the run resumes, and any temporary a refused rename left behind is cleaned up.
+    r = subprocess.run(_train_cmd(tiny_folder, run.path, "--resume", "--steps", "1"), capture_output=True,
+                       text=True, timeout=180)
+    assert r.returncode == 0, r.stderr
+    assert not [p for p in run.checkpoints_dir.iterdir() if ".tmp" in p.name]
+
+
+def test_unwritable_checkpoint_folder_injected(tiny_folder: Path, tmp_path: Path, monkeypatch):
+    """EACCES at the write call itself (what a chmod'ed folder gives a user), in-process."""
+    trainer = Trainer(tiny(tiny_folder, steps=6, checkpoint_every=2), tmp_path / "run")
+    real_open = open
+    state = {"deny": False}
+
+    def denying_open(path, mode="r", *a, **kw):
+        if state["deny"] and "w" in mode and "checkpoints" in str(path):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, mode, *a, **kw)
+
+    monkeypatch.setattr("builtins.open", denying_open)
+    events = []
+    for ev in trainer.events():
+        events.append(ev)
+        if isinstance(ev, Saved) and ev.kind == "checkpoint" and ev.step == 2:
+            state["deny"] = True
+    trainer.close()
+    assert events[-1].reason == "completed" and events[-1].step == 6
+    warnings = [e.text for e in events if isinstance(e, Message)]
+    assert any("Permission denied" in w and "Older files are intact" in w for w in warnings)
+    assert [s for s, _ in RunDir(tmp_path / "run").checkpoints()] == [2]
+    assert load_checkpoint(RunDir(tmp_path / "run").checkpoints()[0][1]).step == 2
+
+
+def test_export_into_a_full_or_unwritable_folder_injected(small_run: Path, tmp_path: Path, monkeypatch):
+    from studio.core import export as export_mod
+    from studio.core.explore.render import Recipe, Renderer
+    from studio.core.export import Exporter
+
+    renderer = Renderer.open(small_run)
+    ex = Exporter(tmp_path / "out")
+    first = ex.save_recipe(renderer, Recipe(seeds=[1]), "art.png")
+    before = first.read_bytes()
+    for err, text in ((errno.ENOSPC, "No space left on device"), (errno.EACCES, "Permission denied")):
+        def fail(fd, err=err, text=text):
+            raise OSError(err, text)
+
+        monkeypatch.setattr(export_mod.os, "fsync", fail)
+        with pytest.raises(StudioError, match=f"{text}.*already there are intact"):
+            ex.save_recipe(renderer, Recipe(seeds=[2]), "art.png")
+        with pytest.raises(StudioError, match=text):
+            ex.save_animation([renderer.render(Recipe(seeds=[s])) for s in (1, 2)], "loop.gif")
+        monkeypatch.undo()
+        assert first.read_bytes() == before
+        assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["art.png"]  # no partial, no art-2
+    assert ex.save_recipe(renderer, Recipe(seeds=[2]), "art.png").name == "art-2.png"  # room again: numbered
+
+
+def test_export_into_an_unwritable_folder_real_permissions(small_run: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    r = subprocess.run([sys.executable, "-m", "studio", "generate", str(small_run), "--seeds", "1", "--out",
+                        str(out)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    earlier = {p.name: p.read_bytes() for p in out.iterdir()}
+    os.chmod(out, 0o500)
+    try:
+        for cmd in (["generate", str(small_run), "--seeds", "1-3", "--grid", "--out", str(out)],
+                    ["interpolate", str(small_run), "--seeds", "1,2", "--frames", "4", "--out", str(out / "a.gif")]):
+            r = subprocess.run(_unprivileged() + [sys.executable, "-m", "studio", *cmd], capture_output=True,
+                               text=True, timeout=120)
+            assert r.returncode == 2, r.stderr
+            assert "Permission denied" in r.stderr and "Traceback" not in r.stderr
+    finally:
+        os.chmod(out, 0o755)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == earlier

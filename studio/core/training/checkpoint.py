@@ -6,7 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+import shutil
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import torch
@@ -15,6 +16,7 @@ from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
 from studio.core.errors import StudioError
+from studio.core.models import MODEL_NAMES, ModelSpec
 
 FORMAT = "gan-studio-checkpoint/1"
 PICKLE_SUFFIXES = (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin")
@@ -82,7 +84,8 @@ def unflatten_optimizer(tensors: dict[str, torch.Tensor], groups: list) -> dict:
     return {"state": state, "param_groups": groups}
 
 
-def save_checkpoint(path: Path, tensors: dict[str, torch.Tensor], state: dict) -> Path:
+def save_checkpoint(path: Path, tensors: dict[str, torch.Tensor], state: dict,
+                    sidecar_extra: dict | None = None) -> Path:
     clean = {k: v.detach().to("cpu").contiguous() for k, v in tensors.items()}
     meta = dict(state, format=FORMAT)
     data = st_save(clean, metadata={"studio": json.dumps(meta)})
@@ -90,8 +93,82 @@ def save_checkpoint(path: Path, tensors: dict[str, torch.Tensor], state: dict) -
     sidecar = {k: meta[k] for k in ("format", "step", "kimg", "model", "resolution") if k in meta}
     sidecar["sha256"] = hashlib.sha256(data).hexdigest()
     sidecar["bytes"] = len(data)
+    sidecar.update(sidecar_extra or {})
     write_atomic(path.with_suffix(".json"), json.dumps(sidecar, indent=1).encode())
     return path
+
+
+def copy_atomic(src: Path, dst: Path) -> None:
+    """Make `dst` a complete copy of the finished file `src`, atomically (the old `dst` or the new one).
+
+    A hard link costs nothing and is safe because checkpoints are never modified in place (every write
+    is a new file renamed over the name); where links are not supported, the bytes are copied."""
+    src, dst = Path(src), Path(dst)
+    tmp = dst.with_name(f".{dst.name}.tmp-{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    try:
+        try:
+            os.link(src, tmp)
+        except FileNotFoundError:
+            raise
+        except OSError:  # no hard links here (or another device): copy; its own errors are the real ones
+            with open(src, "rb") as f_in, open(tmp, "wb") as f_out:
+                shutil.copyfileobj(f_in, f_out, 1 << 20)
+                f_out.flush()
+                os.fsync(f_out.fileno())
+        os.replace(tmp, dst)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+# Bounds on a model description read from a file: a checkpoint from elsewhere must not make us build
+# (and allocate) an absurd network before its tensors are even compared.
+SPEC_LIMITS = {"resolution": (16, 1024), "z_dim": (1, 4096), "width": (1, 4096), "num_classes": (0, 10_000)}
+
+
+def model_spec_of(path: Path, state: dict) -> ModelSpec:
+    """The checkpoint's model description, validated; StudioError if it is missing or out of range."""
+    raw = state.get("spec")
+    names = {f.name for f in fields(ModelSpec)}
+    if not isinstance(raw, dict) or set(raw) - names:
+        raise StudioError(f"{Path(path).name} has no valid model description.")
+    if raw.get("name") not in MODEL_NAMES:
+        raise StudioError(f"{Path(path).name} describes an unknown model ({str(raw.get('name'))[:40]!r}).")
+    for key, (lo, hi) in SPEC_LIMITS.items():
+        v = raw.get(key, lo)
+        if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+            raise StudioError(f"{Path(path).name} has an invalid model description: {key} = {str(v)[:40]} "
+                              f"(expected a whole number from {lo} to {hi}).")
+    res = raw.get("resolution", 64)
+    if res & (res - 1):
+        raise StudioError(f"{Path(path).name} has an invalid model description: resolution {res} "
+                          "is not a power of two.")
+    if not isinstance(raw.get("d_norm", True), bool):
+        raise StudioError(f"{Path(path).name} has an invalid model description: d_norm must be true or false.")
+    return ModelSpec(**raw)
+
+
+def check_tensors(path: Path, what: str, given: dict[str, torch.Tensor], expected: dict[str, torch.Tensor]) -> None:
+    """Refuse a section whose names, shapes or dtypes differ from the model's (load_state_dict would
+    silently cast dtypes, and a half-matching file would give a broken model)."""
+    name = Path(path).name
+    missing = sorted(set(expected) - set(given))
+    extra = sorted(set(given) - set(expected))
+    if missing or extra:
+        detail = (f"missing {', '.join(missing[:3])}" if missing else "") + ("; " if missing and extra else "") + (
+            f"unexpected {', '.join(extra[:3])}" if extra else "")
+        raise StudioError(f"{name} does not match its model ({what}: {detail}).")
+    for k, ref in expected.items():
+        t = given[k]
+        if tuple(t.shape) != tuple(ref.shape):
+            raise StudioError(f"{name} does not match its model ({what}.{k} has shape {list(t.shape)}, "
+                              f"expected {list(ref.shape)}).")
+        if t.dtype != ref.dtype:
+            raise StudioError(f"{name} does not match its model ({what}.{k} is {str(t.dtype).replace('torch.', '')}, "
+                              f"expected {str(ref.dtype).replace('torch.', '')}).")
+        if t.is_floating_point() and not torch.isfinite(t).all():
+            raise StudioError(f"{name} is damaged: {what}.{k} holds infinite or undefined numbers.")
 
 
 def read_state(path: Path) -> dict:
