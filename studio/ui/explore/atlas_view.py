@@ -48,6 +48,9 @@ class AtlasView(QGraphicsView):
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
         self.setBackgroundBrush(QColor(255, 255, 255))
+        # Panning is a drag (the hidden scroll bars still hold the position); bars only took room.
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setMouseTracking(True)
         self.setMinimumSize(200, 200)
         self.setToolTip("The atlas: similar images lie close together. Wheel: zoom · drag: pan · "
