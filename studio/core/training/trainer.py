@@ -44,7 +44,7 @@ from studio.core.training.progressive import Stage, real_at_stage
 from studio.core.training.distributed import DistContext
 from studio.core.training.ema import EMA
 from studio.core.training.health import HealthMonitor
-from studio.core.training.events import Event, Finished, Message, Paused, Progress, Samples, Saved, Started
+from studio.core.training.events import Event, Finished, Message, Paused, Progress, Quality, Samples, Saved, Started
 
 LENGTH_FIELDS = ("steps", "kimg", "minutes")
 
@@ -144,6 +144,8 @@ class Trainer:
             raise
         self._pause = threading.Event()
         self._stop = threading.Event()
+        self._probe = None  # core.metrics.probe.QualityProbe while in-training metrics run
+        self._quality_due = math.inf  # kimg of the next quality evaluation
 
     # ------------------------------------------------------------------ set-up
     def _setup(self, cfg: TrainConfig) -> None:
@@ -573,8 +575,67 @@ class Trainer:
         return self._pause.is_set()
 
     def close(self) -> None:
+        if getattr(self, "_probe", None) is not None:
+            self._probe.close()  # abandons a running quality evaluation
+            self._probe = None
         if self.dist.is_main:
             self.run.release_lock()
+
+    # ------------------------------------------------------------------ quality metrics
+    def _open_quality_probe(self) -> tuple[object | None, str | None]:
+        """The background evaluator when `metrics_every` asks for one, or (None, why it cannot run)."""
+        every = self.cfg.metrics_every or 0.0
+        if every <= 0 or not self.dist.is_main:
+            return None, None
+        from studio.core.metrics.evaluate import Evaluator, MetricsSettings
+        from studio.core.metrics.inception import availability
+        from studio.core.metrics.probe import QualityProbe
+
+        ok, why = availability(self.cfg.inception or None)
+        if not ok:
+            return None, why + " Training goes on without them."
+        settings = MetricsSettings.for_device(self.device.type, self.cfg.inception or None)
+        settings.fake_count = self.cfg.metrics_samples or settings.fake_count
+        evaluator = Evaluator(self.dataset.images, settings, self.device, num_classes=self.dataset.num_classes)
+        self._probe = QualityProbe(evaluator)
+        self._quality_due = (math.floor(self.kimg / every) + 1) * every
+        return self._probe, f"Quality metrics (KID, FID, precision/recall, density/coverage) every {every:g} kimg " \
+                            f"on {settings.fake_count} generated images."
+
+    def _quality_events(self) -> Iterator[Event]:
+        """Hand G_ema to the probe when due (the loop pays only for the copy) and report finished results."""
+        probe = self._probe
+        if self.kimg >= self._quality_due and not probe.busy:
+            self._sync_without_ema()
+            report = getattr(self, "report_quality", None)
+            if report is not None and not self.run.checkpoint_path(self.step_count).exists():
+                # The best-checkpoint keeper copies the evaluated step's checkpoint: make sure there is one.
+                yield self._try_save("checkpoint")
+            probe.submit(self.step_count, self.kimg, self.G_ema)
+            every = self.cfg.metrics_every
+            self._quality_due = (math.floor(self.kimg / every) + 1) * every
+        for r in probe.results():
+            if r.scores is None:
+                yield Message("warning", f"{r.error} Quality metrics are off for the rest of this session.")
+                probe.close()
+                self._probe = None
+                return
+            q = r.scores
+            rec = {"step": r.step, "kimg": round(r.kimg, 4), "kid": q.kid, "kid_std": q.kid_std, "fid": q.fid,
+                   "precision": q.precision, "recall": q.recall, "density": q.density, "coverage": q.coverage,
+                   "fake_count": q.fake_count, "metrics_seconds": round(r.seconds, 1)}
+            try:
+                self.run.append_metrics(rec)
+            except OSError:
+                pass  # the loss records report a failing disk once already
+            yield Quality(r.step, r.kimg, q.kid, q.kid_std, q.fid, q.precision, q.recall, q.density, q.coverage,
+                          q.fake_count, q.real_count, r.seconds)
+            report = getattr(self, "report_quality", None)
+            if report is not None:
+                try:
+                    report(r.step, q.kid)  # keeps the best checkpoint by KID
+                except ValueError:
+                    pass  # that step's checkpoint was pruned meanwhile: this one cannot become the best
 
     # ------------------------------------------------------------------ the loop
     def _read_losses(self) -> dict[str, float]:
@@ -614,6 +675,9 @@ class Trainer:
             yield Samples(self.step_count, self.kimg, self.sample_grid())
         self._good = self._capture()
         last_good = 0.0
+        _, quality_note = self._open_quality_probe()
+        if quality_note:
+            yield Message("info" if self._probe is not None else "warning", quality_note)
         while True:
             if self.dist.active:
                 # All ranks must leave at the same step: agree every `sync_every` steps.
@@ -718,6 +782,8 @@ class Trainer:
                 yield self._try_save("snapshot")
             while self._health_messages:
                 yield Message("warning", self._health_messages.pop(0))
+            if self._probe is not None:
+                yield from self._quality_events()
             due_steps = cfg.checkpoint_every > 0 and self.step_count % cfg.checkpoint_every == 0
             if due_steps or session_seconds - last_ckpt >= cfg.checkpoint_minutes * 60:
                 last_ckpt = session_seconds
