@@ -69,6 +69,17 @@ def measure(trainer: Trainer, threads: int, seconds: float) -> tuple[float, np.n
     return result[0], late
 
 
+def measure_main(trainer: Trainer, threads: int, seconds: float) -> float:
+    """images/s with the loop driven from the main thread (as `studio train` did before it used a thread)."""
+    torch.set_num_threads(threads)
+    for _ in range(2):
+        trainer.step()
+    t0, n0 = time.perf_counter(), trainer.nimg
+    while time.perf_counter() - t0 < seconds:
+        trainer.step()
+    return (trainer.nimg - n0) / (time.perf_counter() - t0)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="dcgan")
@@ -76,6 +87,8 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=4.0)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--competitors", type=int, default=1)
+    ap.add_argument("--where", choices=("worker", "both"), default="worker",
+                    help="both: also drive the loop from the main thread, for comparison")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     cores = os.cpu_count() or 1
@@ -88,6 +101,7 @@ def main() -> int:
         trainer = Trainer(cfg, tmp / "run", dataset=folder, device=torch.device("cpu"))
         res: dict[str, dict[int, list]] = {"alone": {n: [] for n in counts}, "contended": {n: [] for n in counts}}
         lat: dict[str, dict[int, list]] = {"alone": {n: [] for n in counts}, "contended": {n: [] for n in counts}}
+        main_ips: dict[str, list[float]] = {}
         for _ in range(args.rounds):
             for mode in ("alone", "contended"):
                 stop = mp.Event()
@@ -100,6 +114,11 @@ def main() -> int:
                     lat[mode][n].append(late)
                     print(f"{mode:>9} threads {n}: {ips:7.1f} images/s, timer p99 {np.percentile(late, 99):5.1f} ms",
                           flush=True)
+                    if args.where == "both":
+                        ips_main = measure_main(trainer, n, args.seconds)
+                        main_ips.setdefault(f"{mode}-{n}", []).append(ips_main)
+                        print(f"{mode:>9} threads {n}: {ips_main:7.1f} images/s driven from the main thread",
+                              flush=True)
                 stop.set()
                 for p in procs:
                     p.join()
@@ -111,8 +130,12 @@ def main() -> int:
             late = np.concatenate(lat[mode][n])
             ips = statistics.median(res[mode][n])
             out[f"{mode}-{n}"] = {"ips": ips, "p99_ms": float(np.percentile(late, 99)), "max_ms": float(late.max())}
+            extra = ""
+            if main_ips:
+                out[f"{mode}-{n}"]["main_ips"] = statistics.median(main_ips[f"{mode}-{n}"])
+                extra = f"   (main thread: {out[f'{mode}-{n}']['main_ips']:7.1f} images/s)"
             print(f"{mode:>9}  {n} thread(s): {ips:7.1f} images/s (median)   timer p99 "
-                  f"{np.percentile(late, 99):5.1f} ms, max {late.max():6.1f} ms")
+                  f"{np.percentile(late, 99):5.1f} ms, max {late.max():6.1f} ms{extra}")
     if args.json:
         args.json.write_text(json.dumps(out))
     return 0
