@@ -325,7 +325,7 @@ class Trainer:
         self._apply_stage()
         G.train()
         D.train()
-        sizes = [len(c) for c in torch.arange(self.local_batch).tensor_split(self.accum)]
+        sizes = self._chunk_sizes()
         whole = self.accum == 1
         out: dict[str, torch.Tensor] = {}
 
@@ -411,6 +411,22 @@ class Trainer:
             raise StudioError("The GPU ran out of memory even with one image at a time: "
                               "choose a lower resolution or a smaller model.")
         self.accum *= 2
+    def _chunk_sizes(self) -> list[int]:
+        """Micro-batch sizes (one chunk unless an out-of-memory split the batch); cached off the hot path."""
+        key = (self.local_batch, self.accum)
+        if getattr(self, "_chunks_key", None) != key:
+            q, r = divmod(self.local_batch, self.accum)
+            self._chunks, self._chunks_key = [q + 1] * r + [q] * (self.accum - r), key
+        return self._chunks
+
+    @staticmethod
+    def _opt_step(opt: torch.optim.Optimizer, scaler: torch.amp.GradScaler) -> None:
+        if scaler.is_enabled():
+            scaler.step(opt)  # skipped, and the scale lowered, when a gradient overflowed
+            scaler.update()
+        else:
+            opt.step()
+
         micro = -(-self.local_batch // self.accum)
         return (f"Out of GPU memory: now {self.accum} chunks of {micro} images per step "
     @staticmethod
