@@ -124,3 +124,13 @@ def test_atlas_cancel_and_bad_requests(style: Renderer):
 def test_missing_optional_layout_is_a_sentence():
     with pytest.raises(StudioError, match="pip install scikit-learn"):
         check_layout("tsne")
+
+
+def test_tsne_layout_of_features_when_scikit_learn_is_installed(style: Renderer):
+    pytest.importorskip("sklearn")
+    from studio.core.explore.features import FeatureSpace, load_discriminator
+
+    atlas = build_atlas(style, list(range(24)), method="tsne",
+                        features=FeatureSpace(load_discriminator(style.checkpoint), "auto"))
+    assert atlas.method == "tsne of discriminator features"
+    assert len({tuple(c) for c in atlas.cells}) == 24
