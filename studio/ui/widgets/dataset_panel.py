@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.ui.widgets.sample_grid import ImageView
+from studio.ui.widgets.image_view import ImageView
 
 
 def _value_label() -> QLabel:

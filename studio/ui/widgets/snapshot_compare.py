@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.ui.compare_worker import CompareWorker
-from studio.ui.widgets.sample_grid import ImageView
+from studio.ui.widgets.image_view import ImageView
 
 
 def parse_seed_text(text: str) -> list[int]:

@@ -1,0 +1,90 @@
+"""One QImage painted to fit, aspect kept, centred: whole-number enlargements with nearest pixels (nothing
+invented), smooth filtering otherwise. Reports clicks in image coordinates (0..1), double-clicks, and
+when a new image has actually been painted (what latency measurements wait for). Used by the live
+sample grid, the dataset panel, snapshot comparison and the Explore tab."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QImage, QPainter, QPalette
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+
+class ImageView(QWidget):
+    clicked = Signal(float, float)  # x, y in 0..1 of the image (left button)
+    double_clicked = Signal()
+    shown = Signal()  # after a new image has been painted
+
+    def __init__(self, parent: QWidget | None = None, placeholder: str = "", min_side: int = 160,
+                 size_hint: int = 420) -> None:
+        super().__init__(parent)
+        self.image = QImage()
+        self.placeholder = placeholder
+        self._size_hint = size_hint
+        self._painted = True
+        self.setMinimumSize(min_side, min_side)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def set_image(self, image: QImage) -> None:
+        resized = image.size() != self.image.size()
+        self.image = image
+        self._painted = False
+        if resized and self.hasHeightForWidth():
+            self.updateGeometry()
+        self.update()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(self._size_hint, self._size_hint)
+
+    def fit_to_width(self) -> None:
+        """Take the height the image needs at the available width (for strips in a scrolling panel)."""
+        policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt's name
+        return self.sizePolicy().hasHeightForWidth()
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt's name
+        if self.image.isNull():
+            return self.minimumHeight()
+        natural = self.image.height() * min(width / self.image.width(), 3.0)
+        return max(self.minimumHeight(), int(natural))
+
+    def target_rect(self) -> QRectF:
+        if self.image.isNull():
+            return QRectF()
+        w, h = self.width(), self.height()
+        iw, ih = self.image.width(), self.image.height()
+        scale = min(w / iw, h / ih)
+        if scale >= 2:  # whole multiples keep enlarged pixels square and sharp
+            scale = float(int(scale))
+        tw, th = iw * scale, ih * scale
+        return QRectF((w - tw) / 2, (h - th) / 2, tw, th)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        p = QPainter(self)
+        p.fillRect(self.rect(), self.palette().color(QPalette.ColorRole.Base))
+        if self.image.isNull():
+            p.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.placeholder)
+        else:
+            rect = self.target_rect()
+            ratio = rect.width() / self.image.width()
+            smooth = ratio < 1 or abs(ratio - round(ratio)) > 1e-6
+            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
+            p.drawImage(rect, self.image)
+        p.end()
+        if not self._painted:
+            self._painted = True
+            self.shown.emit()
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        r = self.target_rect()
+        pos: QPointF = event.position()
+        if r.isValid() and r.contains(pos) and event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit((pos.x() - r.x()) / r.width(), (pos.y() - r.y()) / r.height())
+        super().mousePressEvent(event)
+
+    def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        self.double_clicked.emit()
