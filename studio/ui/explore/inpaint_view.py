@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.explore.inpaint import MAX_FEATHER, InpaintSettings
-from studio.ui.explore.image_view import ImageView
+from studio.ui.widgets.image_view import ImageView
 from studio.ui.explore.inpaint_worker import InpaintOutcome
 
 HOLE_TINT = QColor(230, 40, 60, 150)

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLa
 
 from studio.core.errors import StudioError
 from studio.core.explore.latents import parse_seeds
-from studio.ui.explore.image_view import ImageView
+from studio.ui.widgets.image_view import ImageView
 
 
 class StyleMixer(QWidget):
@@ -27,7 +27,7 @@ class StyleMixer(QWidget):
         self.layers.setEditable(True)
         for name in ("coarse", "middle", "fine"):
             self.layers.addItem(name)
-        self.view = ImageView(placeholder="Open a style-based checkpoint to mix styles.")
+        self.view = ImageView(placeholder="Open a style-based checkpoint to mix styles.", min_side=128, size_hint=320)
         self.view.clicked.connect(self._clicked)
         self.info = QLabel("")
         self.info.setWordWrap(True)

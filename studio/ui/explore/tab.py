@@ -32,7 +32,7 @@ from studio.ui.explore.atlas_worker import AtlasWorker
 from studio.ui.explore.directions_panel import DirectionsPanel
 from studio.ui.explore.export_dialog import ExportDialog, default_export_folder
 from studio.ui.explore.history_strip import ThumbnailStrip
-from studio.ui.explore.image_view import ImageView
+from studio.ui.widgets.image_view import ImageView
 from studio.ui.explore.inpaint_view import InpaintPanel
 from studio.ui.explore.inpaint_worker import InpaintWorker
 from studio.ui.explore.latent_canvas import LatentCanvas
