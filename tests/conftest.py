@@ -8,6 +8,10 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Subprocesses (`python -m studio ...`, benches) import this checkout, whatever the venv's editable
+# install happens to point at (CI clones elsewhere; a later `pip install -e` moves it).
+_ROOT = str(Path(__file__).resolve().parents[1])
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [_ROOT, os.environ.get("PYTHONPATH")]))
 
 # ../shared/data beside the checkout; CI clones elsewhere, so the workplace's copy is a fallback.
 _CANDIDATES = [Path(__file__).resolve().parents[2] / "shared" / "data", Path("/work/shared/data")]
