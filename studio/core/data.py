@@ -160,8 +160,41 @@ def _square(img: Image.Image, resolution: int, fit: str, background: tuple[int, 
     return canvas
 
 
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_TEXT_CHUNKS = (b"tEXt", b"zTXt", b"iTXt")
+
+
+def _without_png_text(data: bytes) -> bytes | None:
+    """The PNG without its text chunks (None if it is not a well-formed PNG). Pillow refuses text chunks
+    that inflate past 1 MB (a text bomb); the pixels of such a file are still a good picture."""
+    if not data.startswith(_PNG_SIGNATURE):
+        return None
+    out, i = [_PNG_SIGNATURE], len(_PNG_SIGNATURE)
+    while i + 12 <= len(data):
+        n = int.from_bytes(data[i:i + 4], "big")
+        end = i + 12 + n
+        if end > len(data):
+            return None
+        if data[i + 4:i + 8] not in _PNG_TEXT_CHUNKS:
+            out.append(data[i:end])
+        i = end
+    return b"".join(out)
+
+
 def decode_image(data: bytes, config: DataConfig) -> tuple[np.ndarray, tuple[int, int]]:
     """Bytes of one image file -> (H, W, 3) uint8 at the configured resolution, plus the original size."""
+    try:
+        return _decode(data, config)
+    except ImageError as e:
+        if "MAX_TEXT_CHUNK" not in str(e):
+            raise
+        stripped = _without_png_text(data)
+        if stripped is None:
+            raise ImageError("a PNG text chunk is too large and the file is damaged") from None
+        return _decode(stripped, config)
+
+
+def _decode(data: bytes, config: DataConfig) -> tuple[np.ndarray, tuple[int, int]]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

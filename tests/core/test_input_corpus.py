@@ -4,7 +4,10 @@ good files train, bad ones are reported with a reason, nothing crashes or hangs.
 from __future__ import annotations
 
 import io
+import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 import time
@@ -15,6 +18,7 @@ import pytest
 from PIL import Image, PngImagePlugin
 
 from studio.core.data import DataConfig, ImageFolder
+from studio.core.errors import StudioError
 
 
 def _save(img: Image.Image, fmt: str, **kw) -> bytes:
@@ -66,6 +70,10 @@ def build_corpus(d: Path) -> dict[str, str | None]:
     os.mkfifo(d / "fifo.png")
     (d / "sub").mkdir()
     os.symlink(d, d / "sub" / "back-to-top")  # a folder loop: must not be followed
+    (d / "no-images-here").mkdir()  # a sub-folder with no images: nothing to report, nothing to fail
+    (d / "no-images-here" / "notes.txt").write_text("not a picture")
+    (d / "unreadable.png").write_bytes(png)
+    os.chmod(d / "unreadable.png", 0)  # root reads it anyway; see UNREADABLE
     return {
         "good.png": None, "good.jpg": None, "cmyk.jpg": None, "sixteen.png": None, "gray.png": None,
         "one.png": None, "long.png": None, "palette-alpha.png": None, "animated.gif": None,
@@ -73,7 +81,13 @@ def build_corpus(d: Path) -> dict[str, str | None]:
         "truncated.png": "", "truncated.jpg": "", "zero.png": "empty", "text.png": "not an image",
         "bomb.png": "", "huge-text.png": None, "loop-a.png": "cannot read", "loop-b.png": "cannot read",
         "dangling.png": "cannot read", "fifo.png": "not a regular file",
+        "unreadable.png": UNREADABLE,
     }
+
+
+# chmod 000 denies a user, not root (CAP_DAC_OVERRIDE): then the file is simply used. The CLI test below
+# runs `studio train` without root's override capabilities, so the real refusal is tested there too.
+UNREADABLE = "cannot read (Permission denied)" if os.geteuid() != 0 else None
 
 
 def test_corpus_importer(tmp_path: Path):
@@ -83,7 +97,7 @@ def test_corpus_importer(tmp_path: Path):
     took = time.perf_counter() - t
     skipped = {s.path: s.reason for s in folder.report.skipped}
     for name, why in expected.items():
-        if why is None and name != "huge-text.png":
+        if why is None:
             assert name not in skipped, f"{name} should train but was skipped: {skipped.get(name)}"
         elif why is not None:
             assert name in skipped, f"{name} should be skipped"
@@ -95,15 +109,83 @@ def test_corpus_importer(tmp_path: Path):
     assert took < 60, f"import took {took:.1f}s"
 
 
+def _without_root_override() -> list[str]:
+    """As root, run without the capabilities that ignore file permissions (so chmod 000 means unreadable)."""
+    if os.geteuid() != 0:
+        return []
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv")
+    return ["setpriv", "--bounding-set", "-dac_override,-dac_read_search,-fowner", "--"]
+
+
 def test_corpus_trains_from_cli(tmp_path: Path):
-    build_corpus(tmp_path / "corpus")
-    r = subprocess.run([sys.executable, "-m", "studio", "train", str(tmp_path / "corpus"), "--out",
+    expected = build_corpus(tmp_path / "corpus")
+    expected["unreadable.png"] = "cannot read (Permission denied)"
+    r = subprocess.run(_without_root_override() + [
+                        sys.executable, "-m", "studio", "train", str(tmp_path / "corpus"), "--out",
                         str(tmp_path / "run"), "--model", "dcgan", "--resolution", "16", "--batch", "4",
                         "--width", "16", "--steps", "2", "--device", "cpu", "--quiet"],
                        capture_output=True, text=True, timeout=240)
     assert r.returncode == 0, r.stderr
-    assert "skipped fifo.png: not a regular file" in r.stderr
     assert "Traceback" not in r.stderr
+    # The report: how many were used, then every skipped file with its reason; training finished.
+    assert re.search(r"^1[1-3] images from .* \(\d+ skipped", r.stderr, re.M), r.stderr
+    for name, why in expected.items():
+        if why is not None:
+            assert re.search(rf"skipped {re.escape(name)}: .*{re.escape(why)}", r.stderr), (name, r.stderr)
+    assert "skipped fifo.png: not a regular file" in r.stderr
+    assert "completed at step 2" in r.stderr
+    print(r.stderr)
+
+
+def test_folder_without_images(tmp_path: Path):
+    empty = tmp_path / "empty"
+    (empty / "sub").mkdir(parents=True)
+    (empty / "readme.txt").write_text("nothing to see")
+    with pytest.raises(StudioError, match="No images found"):
+        ImageFolder(empty, DataConfig(16))
+    r = subprocess.run([sys.executable, "-m", "studio", "train", str(empty), "--out", str(tmp_path / "run"),
+                        "--steps", "1", "--device", "cpu", "--quiet"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "No images found" in r.stderr and "Traceback" not in r.stderr
+
+
+def forged_pngs(d: Path) -> dict[str, str]:
+    """Studio-looking PNGs whose embedded recipe is malformed or enormous -> the message expected."""
+    d.mkdir(parents=True, exist_ok=True)
+
+    def png(name: str, chunks: dict[str, str], zip_: bool = False) -> None:
+        info = PngImagePlugin.PngInfo()
+        info.add_itxt("gan-studio:version", "0.1.0")
+        for k, v in chunks.items():
+            info.add_itxt(k, v, zip=zip_)
+        Image.new("RGB", (8, 8)).save(d / name, pnginfo=info)
+
+    png("malformed.png", {"gan-studio:recipe": '{"seeds": [1, 2'})
+    png("wrong-types.png", {"gan-studio:recipe": json.dumps({"seeds": "many", "truncation": "high"})})
+    png("nested.png", {"gan-studio:recipe": "[" * 200_000 + "]" * 200_000})
+    png("huge-number.png", {"gan-studio:recipe": json.dumps({"seeds": [10**400]})})
+    png("enormous.png", {"gan-studio:recipe": json.dumps({"seeds": [1] * 3_000_000})}, zip_=True)
+    png("grid-bomb.png", {"gan-studio:grid": json.dumps({"cells": [{"seeds": [1]}] * 200_000, "cols": 1})},
+        zip_=True)
+    return {"malformed.png": "not valid JSON", "wrong-types.png": "seeds", "nested.png": "not valid JSON",
+            "huge-number.png": "seed", "enormous.png": "", "grid-bomb.png": ""}
+
+
+def test_forged_studio_pngs_give_a_message_quickly_with_bounded_memory(tmp_path: Path):
+    import resource
+
+    cases = forged_pngs(tmp_path / "forged")
+    for name, message in cases.items():
+        t = time.perf_counter()
+        r = subprocess.run([sys.executable, "-m", "studio", "info", str(tmp_path / "forged" / name)],
+                           capture_output=True, text=True, timeout=60)
+        took = time.perf_counter() - t
+        assert r.returncode == 2, (name, r.stdout, r.stderr)
+        assert r.stderr.startswith("error: ") and message in r.stderr and "Traceback" not in r.stderr, r.stderr
+        assert took < 30, f"{name}: {took:.1f}s"
+    # The largest resident set of any of those processes (torch alone is ~300 MB of it).
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    assert peak_mb < 1500, f"peak RSS {peak_mb:.0f} MB"
 
 
 @pytest.mark.slow
