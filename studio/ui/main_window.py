@@ -192,6 +192,7 @@ class MainWindow(QMainWindow):
         self.train_panel.pause_requested.connect(self.pause_training)
         self.train_panel.resume_requested.connect(self.resume_training)
         self.train_panel.stop_requested.connect(self.stop_training)
+        self.train_panel.source_box.choose_requested.connect(self.choose_source_run)
         for combo in (self.train_panel.resolution, self.train_panel.fit):
             combo.currentIndexChanged.connect(lambda _i: self._schedule_reload())
         self.train_panel.classes.toggled.connect(lambda _on: self._schedule_reload())
@@ -298,6 +299,10 @@ class MainWindow(QMainWindow):
         self.stop_action = action("S&top and save", self.stop_training, QKeySequence("Ctrl+."))
         for a in (self.start_action, self.pause_action, self.stop_action):
             train_menu.addAction(a)
+        train_menu.addSeparator()
+        self.source_action = action("Start from an &existing run…", self.choose_source_run,
+                                    tip="Fine-tune another run's networks on this folder")
+        train_menu.addAction(self.source_action)
         view_menu = self.menuBar().addMenu("&View")
         self.enlarge_action = action("&Enlarge samples", self.grid.enlarge, QKeySequence("F"))
         view_menu.addAction(self.enlarge_action)
@@ -363,6 +368,7 @@ class MainWindow(QMainWindow):
         self.start_action.setEnabled(state in ("idle", "training", "paused"))
         self.pause_action.setEnabled(state in ("training", "paused"))
         self.stop_action.setEnabled(state in ("loading", "training", "paused"))
+        self.source_action.setEnabled(state == "idle")
         self.export_action.setEnabled(not self.grid.image.isNull())
         if state == "idle":
             self._estimate_timer.start()
@@ -791,7 +797,7 @@ class MainWindow(QMainWindow):
         if ev is None or self.state not in ("training", "paused", "stopping"):
             return
         self.progress_panel.set_progress(ev.step, ev.kimg, ev.total_kimg, ev.images_per_second, ev.elapsed, ev.eta,
-                                         ev.fraction)
+                                         ev.fraction, ev.resolution, ev.alpha)
         if ev.gpu_memory_mb is not None:
             self.memory_label.setText(f"GPU memory: {ev.gpu_memory_mb:,.0f} MB")
             self.memory_label.show()
@@ -860,7 +866,7 @@ class MainWindow(QMainWindow):
         fraction = step / self._run_total_steps if self._run_total_steps else None
         self.progress_panel.set_progress(step, float(last.get("kimg", 0.0)), None,
                                          float(last.get("images_per_second", 0.0)), float(last.get("time", 0.0)),
-                                         None, fraction)
+                                         None, fraction, last.get("resolution"), last.get("alpha"))
 
     def _on_follow_snapshot(self, step: int, path: str) -> None:
         from studio.core.run import RunDir
@@ -909,6 +915,29 @@ class MainWindow(QMainWindow):
             self._refresh_checkpoints()
             if self.compare.is_empty and self.compare.checkpoints:
                 self.compare.compare()  # show something at once: oldest against newest
+
+    # ---------------------------------------------------------------- fine-tuning
+    def choose_source_run(self) -> None:
+        if self.state != "idle":
+            return
+        start = str(self.home / "runs") if (self.home / "runs").is_dir() else str(Path.home())
+        path = QFileDialog.getExistingDirectory(self, "Start from which run?", start)
+        if path:
+            self.start_from_run(Path(path))
+
+    def start_from_run(self, path: Path) -> bool:
+        """Fine-tune from the run (or checkpoint) at `path`: the training panel shows it and matches its model."""
+        from studio.core.errors import StudioError
+        from studio.core.training.finetune import find_source
+
+        try:
+            source = find_source(path)
+        except StudioError as e:
+            self.show_message("error", str(e))
+            return False
+        self.train_panel.set_source(source)
+        self.statusBar().showMessage(f"Training will start from {source.describe()}", 8000)
+        return True
 
     def explore_checkpoint(self, path: str, switch: bool = True) -> None:
         if self.explore_tab is None:

@@ -5,6 +5,15 @@ from __future__ import annotations
 from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QWidget
 
 
+def format_stage(resolution: int | None, alpha: float | None) -> str:
+    """A progressive run's stage in words: "16 px → 32 px, fading 40 %" or "32 px"; "" when not growing."""
+    if resolution is None:
+        return ""
+    if alpha is not None and alpha < 1.0:
+        return f"{resolution // 2} px → {resolution} px, fading {100 * alpha:.0f} %"
+    return f"{resolution} px"
+
+
 def format_duration(seconds: float | None) -> str:
     if seconds is None:
         return "—"
@@ -40,13 +49,16 @@ class ProgressPanel(QWidget):
         lay.setColumnStretch(7, 1)
 
     def set_progress(self, step: int, kimg: float, total_kimg: float | None, images_per_second: float,
-                     elapsed: float, eta: float | None, fraction: float | None) -> None:
-        if fraction is None:
+                     elapsed: float, eta: float | None, fraction: float | None, resolution: int | None = None,
+                     alpha: float | None = None) -> None:
+        stage = format_stage(resolution, alpha)
+        if fraction is None and not stage:
             self.bar.setRange(0, 0)  # busy indicator
         else:
             self.bar.setRange(0, 1000)
-            self.bar.setValue(int(round(1000 * min(1.0, fraction))))
-            self.bar.setFormat(f"step {step} · {100 * fraction:.0f}%")
+            self.bar.setValue(int(round(1000 * min(1.0, fraction or 0.0))))
+            text = f"step {step}" + (f" · {100 * fraction:.0f}%" if fraction is not None else "")
+            self.bar.setFormat(text + (f" · {stage}" if stage else ""))
         self.kimg.setText(f"{kimg:.2f}" + (f" / {total_kimg:.2f}" if total_kimg else ""))
         self.speed.setText(f"{images_per_second:.0f}")
         self.elapsed.setText(format_duration(elapsed))

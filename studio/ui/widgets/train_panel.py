@@ -3,6 +3,8 @@ under "Advanced"; Start / Pause / Resume / Stop. It turns the form into a core T
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -20,6 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from superqt import QCollapsible
+
+from studio.ui.widgets.source_run_box import SourceRunBox
+
+if TYPE_CHECKING:
+    from studio.core.training.finetune import SourceRun
 
 MODELS = (("Quick (DCGAN)", "dcgan"), ("Style-based (StyleGAN2-like)", "style"))
 RESOLUTIONS = (16, 32, 64, 128, 256, 512, 1024)
@@ -91,6 +98,10 @@ class TrainPanel(QWidget):
         form = QFormLayout()
         form.addRow("Model", self.model)
         form.addRow("Resolution", self.resolution)
+        self.progressive = QCheckBox("Grow progressively")
+        self.progressive.setToolTip("Start at 8 px and double the size on a schedule, fading each new layer in "
+                                    "(ProGAN); the progress bar shows the current size")
+        form.addRow("", self.progressive)
         form.addRow("Batch", self.batch)
         form.addRow("Length", length_row)
         form.addRow("Seed", self.seed)
@@ -202,13 +213,15 @@ class TrainPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(self.resume_box)
+        self.source_box = SourceRunBox()
+        lay.addWidget(self.source_box)
         lay.addWidget(self.advanced)
         lay.addStretch(1)
         lay.addWidget(self.hint)
         lay.addWidget(self.estimate)
         lay.addLayout(buttons)
         self._settings_widgets = [self.model, self.resolution, self.batch, self.length, self.length_unit, self.seed,
-                                  self.device, self.resume_box, adv]
+                                  self.device, self.resume_box, adv, self.progressive, self.source_box]
         self.set_state("empty")
 
     # ------------------------------------------------------------------ defaults
@@ -282,7 +295,17 @@ class TrainPanel(QWidget):
             cfg.r1_gamma = self.r1.value()
         if self.ema.value() >= 0:
             cfg.ema_kimg = self.ema.value()
+        cfg.progressive = self.progressive.isChecked()
+        cfg.init_from, cfg.freeze_d = self.source_box.record(), self.source_box.freeze_d()
         return cfg
+
+    def set_source(self, source: SourceRun | None) -> None:
+        """Fine-tune from `source` (a core SourceRun): the network's settings follow it."""
+        if source is not None:
+            _select(self.model, source.spec.name)
+            _select(self.resolution, source.spec.resolution)
+            self.width.setValue(source.spec.width)
+        self.source_box.set_source(source)
 
     def set_from_config(self, cfg: dict) -> None:
         """Show an existing run's settings (config.json as a dict)."""
@@ -297,6 +320,8 @@ class TrainPanel(QWidget):
         self.mirror.setChecked(bool(cfg.get("mirror", True)))
         self.seed.setValue(int(cfg.get("seed") or 0))
         self.width.setValue(int(cfg.get("width") or 0))
+        self.progressive.setChecked(bool(cfg.get("progressive")))
+        self.source_box.set_source(None)  # a resumed run continues its own weights
 
     def set_estimate(self, text: str) -> None:
         """Show the core's sentence about speed and duration ('' hides it)."""

@@ -1,0 +1,72 @@
+"""The window's "Start from an existing run…" (fine-tuning, FreezeD) and a progressive run's progress bar."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from studio.core.training.config import TrainConfig
+from studio.core.training.trainer import Trainer
+from tests.ui.conftest import open_tiny
+
+
+def _source_run(folder: Path, run: Path) -> Path:
+    cfg = TrainConfig(data=str(folder), model="dcgan", resolution=32, batch=4, width=16, z_dim=16, grid=4,
+                      device="cpu", steps=2)
+    Trainer(cfg, run).train()
+    return run
+
+
+def test_start_from_an_existing_run(qtbot, window, tiny_images: Path, tmp_path: Path):
+    source = _source_run(tiny_images, tmp_path / "old-run")
+    open_tiny(qtbot, window, tiny_images)  # DCGAN at 16 px, width 16
+    tp, box = window.train_panel, window.train_panel.source_box
+    # The action is in the Training menu and in the panel; both need an open folder and no training.
+    menu_texts = [a.text() for m in window.menuBar().actions() if m.menu() for a in m.menu().actions()]
+    assert "Start from an &existing run…" in menu_texts
+    assert window.source_action.isEnabled() and box.choose_button.isVisible()
+    assert not box.freeze.isEnabled()
+
+    assert not window.start_from_run(tmp_path / "nowhere")
+    assert "does not exist" in window.message_bar.text
+
+    assert window.start_from_run(source)
+    # The panel says what the run is and matches its network; the freeze-D box allows 0..its D blocks.
+    assert "old-run: dcgan · 32 px · width 16" in box.description.text() and box.description.isVisible()
+    assert tp.resolution.currentData() == 32 and tp.model.currentData() == "dcgan" and tp.width.value() == 16
+    assert box.freeze.isEnabled() and box.freeze.maximum() == 3
+    box.freeze.setValue(2)
+    qtbot.waitUntil(lambda: window.loader is None and window.dataset is not None
+                    and window.dataset.folder.config.resolution == 32, timeout=20_000)
+
+    tp.length.setValue(3)
+    window.start_training()
+    worker = window.worker
+    assert window.state == "loading" and not window.source_action.isEnabled()
+    with qtbot.waitSignal(worker.finished, timeout=60_000):
+        pass
+    assert worker.finished_event is not None and worker.finished_event.reason == "completed"
+    cfg = json.loads((window.project.run / "config.json").read_text())
+    assert cfg["freeze_d"] == 2 and cfg["init_from"]["run"] == str(source.resolve())
+
+    # Clearing the source goes back to training from scratch.
+    box.clear_button.click()
+    assert box.source is None and tp.config("x").init_from is None and tp.config("x").freeze_d == 0
+
+
+def test_progressive_run_shows_its_stage(qtbot, window, tiny_images: Path):
+    open_tiny(qtbot, window, tiny_images)
+    tp = window.train_panel
+    tp.resolution.setCurrentIndex(tp.resolution.findData(32))
+    qtbot.waitUntil(lambda: window.loader is None and window.dataset is not None
+                    and window.dataset.folder.config.resolution == 32, timeout=20_000)
+    tp.progressive.setChecked(True)
+    assert tp.config("x").progressive
+    window.start_training()  # open_tiny left a practically endless length: the schedule takes it in kimg
+    worker = window.worker
+    qtbot.waitUntil(lambda: "px" in window.progress_panel.bar.format(), timeout=30_000)
+    assert "8 px" in window.progress_panel.bar.format()
+    grid = window.grid.image
+    assert grid.width() == 2 + 4 * 34  # the 4x4 grid at the final 32 px, although G works at 8 px
+    with qtbot.waitSignal(worker.finished, timeout=10_000):
+        window.stop_training()
