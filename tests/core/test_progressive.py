@@ -232,3 +232,16 @@ def test_finished_progressive_run_explores_at_full_stage(tiny_folder: Path, tmp_
     assert G.at_full_stage
     with torch.no_grad():
         assert G(torch.randn(1, 16)).shape == (1, 3, 32, 32)
+
+
+def test_minutes_runs_grow_by_training_time(tiny_folder: Path, tmp_path: Path):
+    # The window's default unit: phases in minutes of training (here 0.2 s each, the run 1.2 s).
+    cfg = tiny_config(tiny_folder, model="dcgan", steps=None, minutes=0.02)
+    trainer = Trainer(cfg, tmp_path / "run")
+    assert trainer.schedule.unit == "minutes" and trainer.cfg.progressive_minutes == pytest.approx(0.02 / 6)
+    trainer.report_seconds = 0.0
+    events = []
+    fin = trainer.train(events.append)
+    resolutions = [e.resolution for e in events if isinstance(e, Progress)]
+    assert resolutions == sorted(resolutions) and resolutions[-1] == 32
+    assert load_generator(fin.checkpoint)[1].state["progressive"] == {"resolution": 32, "alpha": 1.0}
