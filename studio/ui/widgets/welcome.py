@@ -44,6 +44,7 @@ def _step_card(number: str, title: str, text: str) -> QFrame:
     head = QLabel(f"<b>{title}</b>")
     body = QLabel(text)
     body.setWordWrap(True)
+    body.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)  # cards of unequal text line up
     column = QVBoxLayout()
     column.addWidget(head)
     column.addWidget(body, 1)
