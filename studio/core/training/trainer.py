@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import math
 import threading
 import time
@@ -29,13 +30,18 @@ from studio.core.models import ModelSpec, build_models
 from studio.core.run import RunDir
 from studio.core.training import losses as L
 from studio.core.training.augment import AdaController, augment
-from studio.core.training.checkpoint import (
 from studio.core.training.batch_size import choose_batch, trial_step
+from studio.core.training.checkpoint import (
     Checkpoint,
+    check_tensors,
+    copy_atomic,
     flatten_optimizer,
     load_checkpoint,
+    model_spec_of,
+    read_state,
     save_checkpoint,
     unflatten_optimizer,
+    write_atomic,
 )
 from studio.core.training.config import TrainConfig, model_spec, progressive_schedule, resolve, total_steps
 from studio.core.training.finetune import freeze_blocks, load_source, load_source_weights
@@ -135,6 +141,7 @@ class Trainer:
                 self.resumed_from = None
                 if self.cfg.init_from:
                     self._start_from_source()
+            self._best = self._known_best() if resume else None
             if main:
                 self.run.write_json(self.run.config_path, self.cfg.to_json())
                 self.run.write_json(self.run.dataset_path, self.dataset.report.to_json())
@@ -222,6 +229,9 @@ class Trainer:
         self._acc_n: dict[str, int] = {}
         self._good: dict | None = None  # last state known to be finite, for rolling back after NaN/Inf
         self.recoveries = 0
+        self._best: dict | None = None  # best.json of the kept best checkpoint
+        self._pending_events: list[Event] = []  # produced outside the loop (report_quality), yielded by it
+        self._save_lock = threading.RLock()  # one checkpoint write at a time (report_quality may come from a helper)
 
     @property
     def batch(self) -> int:
@@ -401,16 +411,6 @@ class Trainer:
             self._track(k, v)
         return out
 
-    def _on_out_of_memory(self) -> str:
-        """Free what the failed step held and split the batch in two (same effective batch)."""
-        self.opt_d.zero_grad(set_to_none=True)
-        self.opt_g.zero_grad(set_to_none=True)
-        if self.device.type == "cuda":
-            torch.cuda.empty_cache()
-        if self.local_batch // (self.accum * 2) < 1:
-            raise StudioError("The GPU ran out of memory even with one image at a time: "
-                              "choose a lower resolution or a smaller model.")
-        self.accum *= 2
     def _chunk_sizes(self) -> list[int]:
         """Micro-batch sizes (one chunk unless an out-of-memory split the batch); cached off the hot path."""
         key = (self.local_batch, self.accum)
@@ -427,16 +427,18 @@ class Trainer:
         else:
             opt.step()
 
+    def _on_out_of_memory(self) -> str:
+        """Free what the failed step held and split the batch in two (same effective batch)."""
+        self.opt_d.zero_grad(set_to_none=True)
+        self.opt_g.zero_grad(set_to_none=True)
+        if self.device.type == "cuda":
+            torch.cuda.empty_cache()
+        if self.local_batch // (self.accum * 2) < 1:
+            raise StudioError("The GPU ran out of memory even with one image at a time: "
+                              "choose a lower resolution or a smaller model.")
+        self.accum *= 2
         micro = -(-self.local_batch // self.accum)
         return (f"Out of GPU memory: now {self.accum} chunks of {micro} images per step "
-    @staticmethod
-    def _opt_step(opt: torch.optim.Optimizer, scaler: torch.amp.GradScaler) -> None:
-        if scaler.is_enabled():
-            scaler.step(opt)  # skipped, and the scale lowered, when a gradient overflowed
-            scaler.update()
-        else:
-            opt.step()
-
                 f"(the effective batch stays {self.batch}).")
 
     # ------------------------------------------------------------------ previews
@@ -477,9 +479,13 @@ class Trainer:
             "train_seconds": self.train_seconds,
             "ada": self.ada.state() if self.ada is not None else None,
             "progressive": self.stage.to_json() if self.schedule is not None else None,
+            "grad_scale": ({"d": self.scaler_d.state_dict(), "g": self.scaler_g.state_dict()}
+                           if self.scaler_d.is_enabled() else None),
         }
 
-    def save_checkpoint(self) -> Path:
+    def save_checkpoint(self, path: Path | None = None, sidecar_extra: dict | None = None) -> Path:
+        """The full training state at `path` (default: the step's file, then the oldest beyond the last
+        `keep_checkpoints` are pruned; best.safetensors is not a step file and is never pruned)."""
         self._sync_without_ema()
         tensors: dict[str, torch.Tensor] = {}
         for name, module in (("G", self.G), ("D", self.D), ("G_ema", self.G_ema)):
@@ -489,32 +495,139 @@ class Trainer:
         tensors.update(og)
         tensors.update(od)
         tensors["rng.trainer"] = self.gen.get_state()
-            "grad_scale": ({"d": self.scaler_d.state_dict(), "g": self.scaler_g.state_dict()}
-                           if self.scaler_d.is_enabled() else None),
         tensors["rng.local"] = self.gen_local.get_state()
         state = self.state_json()
         state["opt_g_groups"], state["opt_d_groups"] = groups_g, groups_d
-        path = save_checkpoint(self.run.checkpoint_path(self.step_count), tensors, state)
-        for _, old in self.run.checkpoints()[: -self.cfg.keep_checkpoints]:
-            for p in (old, old.with_suffix(".json")):
-                p.unlink(missing_ok=True)
+        with self._save_lock:
+            if path is not None:
+                return save_checkpoint(path, tensors, state, sidecar_extra)
+            path = save_checkpoint(self.run.checkpoint_path(self.step_count), tensors, state)
+            for _, old in self.run.checkpoints()[: -self.cfg.keep_checkpoints]:
+                for p in (old, old.with_suffix(".json")):
+                    p.unlink(missing_ok=True)
         return path
 
+    def weights_finite(self) -> bool:
+        """One host sync: are all of G's, D's and G_ema's floating-point weights finite?"""
+        flags = [torch.isfinite(t).all() for m in (self.G, self.D, self.G_ema)
+                 for t in m.state_dict().values() if t.is_floating_point()]
+        return bool(torch.stack(flags).all())
+
+    # ------------------------------------------------------------------ the best checkpoint
+    def report_quality(self, step: int, score: float, metric: str = "KID") -> bool:
+        """A quality score of the model at `step` (lower is better, e.g. KID); keeps the best checkpoint.
+
+        If the score beats the best so far, that step's checkpoint becomes RUN/checkpoints/best.safetensors
+        (atomically; never pruned) with best.json saying step, score and metric. When `step`'s checkpoint
+        is not on disk but `step` is the current step, the current state is written as the best instead.
+        Call it between steps from the thread that runs `events()` (as in-training metrics do); the loop
+        yields the resulting `Saved("best", ...)` event. Returns True when a new best was kept."""
+        if not self.dist.is_main:
+            return False
+        score = float(score)
+        if not math.isfinite(score):
+            return False
+        with self._save_lock:
+            best = self._best
+            if best is not None and best.get("score") is not None and score >= float(best["score"]):
+                return False
+            info = {"step": int(step), "score": score, "metric": str(metric), "reason": f"lowest {metric} so far",
+                    "kept_at_step": self.step_count}
+            src = self.run.checkpoint_path(step)
+            try:
+                if src.is_file():
+                    self._copy_best(src, info)
+                elif step == self.step_count:
+                    self.save_checkpoint(self.run.best_path, {"best": info})
+                else:
+                    raise ValueError(f"report_quality: no checkpoint of step {step} on disk to keep "
+                                     f"(the trainer is at step {self.step_count})")
+            except OSError as e:
+                self._pending_events.append(Message(
+                    "warning", f"Could not keep the best checkpoint (step {step}, {metric} {score:.4g}) in "
+                               f"{self.run.path}: {e.strerror or e}. Older files are intact."))
+                return False
+            self._best = info
+            self._pending_events.append(Saved("best", int(step), str(self.run.best_path)))
+        return True
+
+    def _copy_best(self, src: Path, info: dict) -> None:
+        copy_atomic(src, self.run.best_path)
+        try:
+            sidecar = json.loads(src.with_suffix(".json").read_text())
+        except (OSError, json.JSONDecodeError):
+            sidecar = {}
+        sidecar["best"] = info
+        write_atomic(self.run.best_path.with_suffix(".json"), json.dumps(sidecar, indent=1).encode())
+
+    def _known_best(self) -> dict | None:
+        """best.json of a resumed run, trusted only if it describes the best.safetensors that is there."""
+        best = self.run.best_checkpoint()
+        if best is None:
+            return None
+        sidecar = self.run.read_best() or {}
+        info = sidecar.get("best") if isinstance(sidecar.get("best"), dict) else {}
+        try:
+            step = int(read_state(best).get("step", -1))
+        except StudioError:
+            return None
+        if info.get("step") != step:
+            return {"step": step, "score": None, "metric": None, "reason": "unknown"}
+        return info
+
+    def _keep_before_trouble(self, why: str) -> list[Event]:
+        """Without a quality metric, the best is the last checkpoint written before a warning (mode
+        collapse, discriminator overfitting, NaN/Inf): a run that goes wrong overnight keeps its good state
+        although later checkpoints push that one out of the last K."""
+        if not self.dist.is_main:
+            return []
+        with self._save_lock:
+            if self._best is not None and self._best.get("score") is not None:
+                return []  # a measured best knows better than a warning
+            latest = self.run.latest_checkpoint()
+            if latest is None:
+                return []
+            step = int(_step_of(latest))
+            if self._best is not None and self._best.get("step") == step:
+                return []
+            info = {"step": step, "score": None, "metric": None, "reason": f"last checkpoint before: {why}",
+                    "kept_at_step": self.step_count}
+            try:
+                self._copy_best(latest, info)
+            except OSError as e:
+                return [Message("warning", f"Could not keep the checkpoint of step {step} as the best: "
+                                           f"{e.strerror or e}.")]
+            self._best = info
+        return [Saved("best", step, str(self.run.best_path)),
+                Message("info", f"The checkpoint of step {step}, written before this problem, is kept as "
+                                f"{self.run.best_path.name} (it will not be pruned).")]
+
     def load(self, ckpt: Checkpoint) -> None:
-        spec = ModelSpec(**ckpt.state["spec"])
+        """Restore a checkpoint after checking its model description, tensor names, shapes and dtypes."""
+        spec = model_spec_of(ckpt.path, ckpt.state)
         if spec != self.spec:
             raise StudioError(
                 f"{ckpt.path.name} was trained as {spec.name} at {spec.resolution} px with "
                 f"{spec.num_classes} classes; this run needs {self.spec.name} at {self.spec.resolution} px "
                 f"with {self.spec.num_classes} classes."
             )
+        for name, module in (("G", self.G), ("D", self.D), ("G_ema", self.G_ema)):
+            check_tensors(ckpt.path, name, ckpt.section(name), module.state_dict())
+        for name, opt in (("opt_g", self.opt_g), ("opt_d", self.opt_d)):
+            _check_optimizer(ckpt, name, [p for g in opt.param_groups for p in g["params"]])
+        for key in ("rng.trainer",):
+            if key not in ckpt.tensors or ckpt.tensors[key].dtype != torch.uint8:
+                raise StudioError(f"{ckpt.path.name} has no valid random-generator state; it cannot be resumed.")
+        for key in ("step", "nimg"):
+            if not isinstance(ckpt.state.get(key), int) or ckpt.state[key] < 0:
+                raise StudioError(f"{ckpt.path.name} has no valid training position ({key}).")
         try:
             self.G.load_state_dict(ckpt.section("G"))
             self.D.load_state_dict(ckpt.section("D"))
             self.G_ema.load_state_dict(ckpt.section("G_ema"))
             self.opt_g.load_state_dict(unflatten_optimizer(ckpt.section("opt_g"), ckpt.state["opt_g_groups"]))
             self.opt_d.load_state_dict(unflatten_optimizer(ckpt.section("opt_d"), ckpt.state["opt_d_groups"]))
-        except (RuntimeError, KeyError, ValueError) as e:
+        except (RuntimeError, KeyError, ValueError, TypeError) as e:
             raise StudioError(f"{ckpt.path.name} does not match this model: {e}") from None
         self.gen.set_state(ckpt.tensors["rng.trainer"])
         if "rng.local" in ckpt.tensors and not self.dist.active:
@@ -527,6 +640,13 @@ class Trainer:
         self._apply_stage()  # the same resolution and α as when the checkpoint was written
         if self.ada is not None and ckpt.state.get("ada"):
             self.ada.load_state(ckpt.state["ada"])
+        scales = ckpt.state.get("grad_scale")
+        if self.scaler_d.is_enabled() and isinstance(scales, dict):
+            try:
+                self.scaler_d.load_state_dict(scales["d"])
+                self.scaler_g.load_state_dict(scales["g"])
+            except (KeyError, TypeError, ValueError, RuntimeError):
+                pass  # a fresh scale finds its level again within a few steps
 
     # ------------------------------------------------------------------ recovery
     max_recoveries = 3
@@ -567,6 +687,10 @@ class Trainer:
 
     def _try_save(self, kind: str, image: np.ndarray | None = None) -> Event:
         """Save a checkpoint or snapshot; a full or unwritable disk is reported, and training goes on."""
+        if kind == "checkpoint" and not self.weights_finite():
+            # Never put a NaN state on disk as the latest: the next loss read-back rolls back instead.
+            return Message("warning", f"Not saving a checkpoint at step {self.step_count}: the weights hold "
+                                      "NaN/Inf values. The last good checkpoint is kept.")
         try:
             path = self.save_checkpoint() if kind == "checkpoint" else self.save_snapshot(image)
         except OSError as e:
@@ -686,6 +810,7 @@ class Trainer:
         nimg_at_report, time_at_report = self.nimg, 0.0
         log_acc: dict[str, list[float]] = {}
         reason = "completed"
+        metrics_failed = False
         ckpt_path: Path | None = None
         if self.live_samples:
             yield Samples(self.step_count, self.kimg, self.sample_grid())
@@ -712,13 +837,6 @@ class Trainer:
                 while self._pause.is_set() and not self._stop.is_set():
                     time.sleep(0.02)
                 t_last = time.perf_counter()
-        scales = ckpt.state.get("grad_scale")
-        if self.scaler_d.is_enabled() and isinstance(scales, dict):
-            try:
-                self.scaler_d.load_state_dict(scales["d"])
-                self.scaler_g.load_state_dict(scales["g"])
-            except (KeyError, TypeError, ValueError, RuntimeError):
-                pass  # a fresh scale finds its level again within a few steps
                 continue
             if target is not None and self.step_count >= target:
                 break
@@ -742,6 +860,7 @@ class Trainer:
                 losses = self._read_losses()
                 if not all(math.isfinite(v) for v in losses.values()):
                     self.recoveries += 1
+                    yield from self._keep_before_trouble("losses became NaN/Inf")
                     if self.dist.active:  # a roll-back on one rank would desynchronise the others
                         yield Message("error", "Training diverged (losses NaN/Inf). Resume from the last "
                                                "checkpoint with a lower learning rate.")
@@ -787,7 +906,15 @@ class Trainer:
                     if self.schedule is not None:
                         rec.update(resolution=self.stage.resolution, alpha=round(self.stage.alpha, 4))
                     rec.update({k: sum(v) / len(v) for k, v in log_acc.items()})
-                    self.run.append_metrics(rec)
+                    try:
+                        self.run.append_metrics(rec)
+                    except OSError as e:
+                        if not metrics_failed:  # once: a full disk must not flood the messages
+                            yield Message("warning", f"Could not write the metrics log in {self.run.path}: "
+                                                     f"{e.strerror or e}. Training goes on.")
+                        metrics_failed = True
+                    else:
+                        metrics_failed = False
                     log_acc.clear()
                     last_log = session_seconds
             if self.live_samples and session_seconds - last_sample >= self.sample_seconds:
@@ -797,7 +924,11 @@ class Trainer:
                 last_snapshot = session_seconds
                 yield self._try_save("snapshot")
             while self._health_messages:
-                yield Message("warning", self._health_messages.pop(0))
+                text = self._health_messages.pop(0)
+                yield Message("warning", text)
+                yield from self._keep_before_trouble(text.split(":")[0].lower())
+            while self._pending_events:
+                yield self._pending_events.pop(0)
             if self._probe is not None:
                 yield from self._quality_events()
             due_steps = cfg.checkpoint_every > 0 and self.step_count % cfg.checkpoint_every == 0
@@ -816,6 +947,8 @@ class Trainer:
             ev = self._try_save("checkpoint")
             ckpt_path = Path(ev.path) if isinstance(ev, Saved) else ckpt_path
             yield ev
+        while self._pending_events:
+            yield self._pending_events.pop(0)
         grid = self.sample_grid()
         yield self._try_save("snapshot", grid)
         if self.live_samples:
@@ -838,14 +971,26 @@ class Trainer:
         return last
 
 
+def amp_dtype(precision: str, device: torch.device) -> torch.dtype | None:
+    """The autocast dtype for a precision setting ("auto": bf16 on CUDA when supported, else fp16 on
+    CUDA; full precision elsewhere, where autocast is slower than fp32 here)."""
+    if precision == "fp32":
+        return None
+    if precision == "bf16":
+        return torch.bfloat16
+    if precision == "fp16":
+        return torch.float16
+    if device.type == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return None
+
+
 def load_generator(path: str | Path, device: torch.device | str = "cpu") -> tuple[nn.Module, Checkpoint]:
     """The frozen EMA generator of a checkpoint, for exploring and exporting (never the live model)."""
     ckpt = load_checkpoint(Path(path))
-    try:
-        spec = ModelSpec(**ckpt.state["spec"])
-    except (KeyError, TypeError) as e:
-        raise StudioError(f"{Path(path).name} has no valid model description ({e}).") from None
+    spec = model_spec_of(Path(path), ckpt.state)
     G, _ = build_models(spec)
+    check_tensors(Path(path), "G_ema", ckpt.section("G_ema"), G.state_dict())
     try:
         G.load_state_dict(ckpt.section("G_ema"))
     except RuntimeError as e:
@@ -874,17 +1019,24 @@ def checkpoint_for(path: str | Path) -> Path:
     if not p.exists():
         raise StudioError(f"{p} does not exist.")
     return p
-def amp_dtype(precision: str, device: torch.device) -> torch.dtype | None:
-    """The autocast dtype for a precision setting ("auto": bf16 on CUDA when supported, else fp16 on
-    CUDA; full precision elsewhere, where autocast is slower than fp32 here)."""
-    if precision == "fp32":
-        return None
-    if precision == "bf16":
-        return torch.bfloat16
-    if precision == "fp16":
-        return torch.float16
-    if device.type == "cuda":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    return None
 
 
+def _step_of(path: Path) -> int:
+    """step-00001234.safetensors -> 1234."""
+    return int(Path(path).stem.split("-", 1)[1])
+
+
+def _check_optimizer(ckpt: Checkpoint, name: str, params: list[torch.Tensor]) -> None:
+    """The optimiser state must belong to these parameters: index in range, moments shaped like them."""
+    groups = ckpt.state.get(f"{name}_groups")
+    if not isinstance(groups, list) or not groups:
+        raise StudioError(f"{ckpt.path.name} has no valid optimiser settings ({name}); it cannot be resumed.")
+    for key, t in ckpt.section(name).items():
+        pid, _, field_name = key.partition(".")
+        if not pid.isdigit() or int(pid) >= len(params):
+            raise StudioError(f"{ckpt.path.name} does not match this model ({name} state {key!r}).")
+        ref = params[int(pid)]
+        if t.dim() > 0 and (tuple(t.shape) != tuple(ref.shape) or t.dtype != ref.dtype):
+            raise StudioError(f"{ckpt.path.name} does not match this model ({name}.{key} has shape "
+                              f"{list(t.shape)} {str(t.dtype).replace('torch.', '')}, expected {list(ref.shape)} "
+                              f"{str(ref.dtype).replace('torch.', '')}).")
