@@ -176,3 +176,15 @@ def test_foreign_checkpoints_are_validated_before_use(tiny_folder: Path, tmp_pat
                        capture_output=True, text=True, timeout=180)
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "is float64, expected float32" in r.stderr
+
+
+def test_a_nan_state_is_never_written_as_a_checkpoint(tiny_folder: Path, tmp_path: Path):
+    trainer = Trainer(tiny(tiny_folder, checkpoint_every=0), tmp_path / "run")
+    trainer.step()
+    assert isinstance(trainer._try_save("checkpoint"), Saved)
+    with torch.no_grad():
+        next(trainer.G.parameters()).view(-1)[0] = float("nan")
+    ev = trainer._try_save("checkpoint")
+    assert isinstance(ev, Message) and "NaN/Inf" in ev.text and "last good checkpoint is kept" in ev.text
+    assert [s for s, _ in trainer.run.checkpoints()] == [1]
+    trainer.close()

@@ -145,3 +145,19 @@ def _one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(n)
+
+
+def test_mode_collapse_warning_is_visible_in_the_window(qtbot, window, tiny_images: Path):
+    """A freshly initialised DCGAN draws near-identical samples: with the monitor's grace period (meant for
+    exactly that) set to zero, the real diversity check fires and the window shows its sentence."""
+    from tests.ui.conftest import open_tiny
+
+    open_tiny(qtbot, window, tiny_images)
+    window.start_training()
+    worker = window.worker
+    qtbot.waitUntil(lambda: worker._trainer is not None, timeout=30_000)
+    worker._trainer.health.min_kimg = 0.0  # a float read by the training thread between steps
+    qtbot.waitUntil(lambda: "mode collapse" in window.message_bar.text, timeout=30_000)
+    assert window.message_bar.level == "warning" and window.message_bar.isVisible()
+    window.stop_training()
+    qtbot.waitUntil(lambda: window.worker is None, timeout=30_000)
