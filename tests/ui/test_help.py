@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy
@@ -29,6 +30,7 @@ def test_welcome_measures_the_speed_once_then_reads_the_cache(qtbot, make_window
     text = welcome.speed_note.text()
     assert "On this CPU" in text and "Quick model at 16 px" in text and "images/s" in text
     assert "10-minute run" in text and "kimg" in text
+    assert re.search(r"On this CPU \([^()]+, \d+ threads\), the Quick", text), text
     cached = json.loads((tmp_path / "cache" / CACHE_FILE).read_text())
     assert len(cached) == 1 and next(iter(cached.values()))["model"] == "dcgan"
     window.close()

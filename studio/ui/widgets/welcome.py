@@ -4,6 +4,7 @@ pick a recent item."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -57,8 +58,11 @@ def _step_card(number: str, title: str, text: str) -> QFrame:
 def speed_sentence(device: str, model_label: str, resolution: int, images_per_second: float,
                    kimg_10_minutes: float) -> str:
     """"On this CPU (…), the Quick model at 64 px trains about N images/s — a 10-minute run ≈ K kimg." """
-    if device.startswith("CPU: "):
-        where = f"On this CPU ({device[len('CPU: '):]})"
+    cpu = re.fullmatch(r"CPU: (.+) \((\d+) threads?\)", device)  # core.speed_probe.device_label's form
+    if cpu:
+        where = f"On this CPU ({cpu.group(1)}, {cpu.group(2)} threads)"
+    elif device.startswith("CPU"):
+        where = f"On this {device}"
     else:
         where = f"On {device}"
     rate = f"{images_per_second:,.0f}" if images_per_second >= 10 else f"{images_per_second:.1f}"
