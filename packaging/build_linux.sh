@@ -5,7 +5,7 @@
 #   REUSE_SITE=~/.cache/gan-studio/venv/lib/python3.11/site-packages packaging/build_linux.sh
 #                                            # reuse an environment's torch/PySide6 instead of downloading
 #   TORCH_INDEX_URL=<PyTorch's CPU wheel index> packaging/build_linux.sh
-#                                            # the CPU-only variant (≈ 1 GB instead of ≈ 5 GB: no CUDA)
+#                                            # the CPU-only variant (about 1 GB instead of 4.2: no CUDA)
 #
 # Environment: BUILD_VENV (default build/bundle-venv), PYTHON (default python3, 3.10+).
 # Steps: build venv -> our wheel installed in it (non-editable: the bundle gets what a user would) ->

@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--bundle", type=Path, default=ROOT / "dist" / "gan-studio")
     p.add_argument("--display", type=int, default=85)
     p.add_argument("--out", type=Path, default=ROOT / "build" / "bundle-smoke")
-    p.add_argument("--settle", type=float, default=25.0, help="seconds to let the welcome view measure the speed")
+    p.add_argument("--settle", type=float, default=45.0, help="seconds to let the welcome view measure the speed")
     args = p.parse_args(argv)
     exe = args.bundle / "studio"
     args.out.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ bundle itself is built by `make bundle`, not in CI (it is gigabytes)."""
 from __future__ import annotations
 
 import ast
+import os
 import re
 import subprocess
 import sys
@@ -57,34 +58,39 @@ def test_sdist_and_wheel_carry_the_app_and_its_resources(built: tuple[Path, Path
 @pytest.mark.slow
 def test_wheel_in_fresh_venv(built: tuple[Path, Path], tmp_path: Path):
     _, wheel = built
+    # Nothing of the checkout: tests/conftest.py puts the repo on PYTHONPATH for other tests' subprocesses.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     py = venv / "bin" / "python"
     site = Path(subprocess.check_output([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                                         text=True).strip())
     (site / "gan_studio_test_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    r = subprocess.run([str(py), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
-                       capture_output=True, text=True, timeout=300)
+    # --ignore-installed: the .pth also shows pip the checkout's editable install, which must not count.
+    r = subprocess.run([str(py), "-m", "pip", "install", "-q", "--no-deps", "--no-index", "--ignore-installed",
+                        str(wheel)], capture_output=True, text=True, timeout=300, env=env)
     assert r.returncode == 0, r.stderr
     studio_cmd = venv / "bin" / "studio"
-    where = subprocess.check_output([str(py), "-c", "import studio; print(studio.__file__)"], text=True, cwd=tmp_path)
+    where = subprocess.check_output([str(py), "-c", "import studio; print(studio.__file__)"], text=True, cwd=tmp_path,
+                                    env=env)
     assert where.startswith(str(venv)), where  # the wheel's copy, not the checkout
     # The window's icon and the guide are found in the installed package (not in a checkout).
     found = subprocess.check_output(
         [str(py), "-c", "from studio.resources import resource_path, icon_pngs; "
-                        "print(resource_path('guide.html')); print(len(icon_pngs()))"], text=True, cwd=tmp_path)
+                        "print(resource_path('guide.html')); print(len(icon_pngs()))"], text=True, cwd=tmp_path, env=env)
     guide, count = found.split()
     assert guide.startswith(str(venv)) and count == "8"
-    r = subprocess.run([str(studio_cmd), "--version"], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    r = subprocess.run([str(studio_cmd), "--version"], capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                       env=env)
     assert r.returncode == 0 and f"GAN Studio {studio.__version__}" in r.stdout
     assert (venv / "share" / "applications" / "gan-studio.desktop").exists()
     assert (venv / "share" / "icons" / "hicolor" / "256x256" / "apps" / "gan-studio.png").exists()
     r = subprocess.run([str(studio_cmd), "demo-data", "demo", "--count", "8", "--size", "16"], cwd=tmp_path,
-                       capture_output=True, text=True, timeout=120)
+                       capture_output=True, text=True, timeout=120, env=env)
     assert r.returncode == 0, r.stderr
     r = subprocess.run([str(studio_cmd), "train", "demo", "--out", "run", "--model", "dcgan", "--resolution", "16",
                         "--batch", "4", "--width", "16", "--steps", "2", "--device", "cpu", "--quiet"],
-                       cwd=tmp_path, capture_output=True, text=True, timeout=300)
+                       cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env)
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "run" / "checkpoints" / "step-00000002.safetensors").exists()
 
