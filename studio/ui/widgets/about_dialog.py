@@ -37,6 +37,7 @@ class AboutDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("About GAN Studio")
+        self.setMinimumWidth(460)  # room for a GPU's name on the CUDA line
         self.rows = about_rows()
         icon = QLabel()
         app_icon = QGuiApplication.windowIcon()
