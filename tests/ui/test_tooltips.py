@@ -1,6 +1,6 @@
 """Every control an artist can see in the window explains itself: walk each view and tab (the
-Explore tab with a real checkpoint open, the Advanced options unfolded) and fail on any button,
-spin box, combo box, slider or text field that has no tooltip."""
+Explore tab with a real checkpoint open, the Advanced options unfolded) and the dialogs it opens,
+and fail on any button, spin box, combo box, slider or text field that has no tooltip."""
 
 from __future__ import annotations
 
@@ -77,4 +77,17 @@ def test_every_visible_control_has_a_tooltip(qtbot, window, tiny_images: Path, t
     window.tabs.setCurrentWidget(tab)
     qtbot.waitUntil(lambda: not tab.view.image.isNull(), timeout=30_000)
     missing += walk(tab)
+    # The windows the window opens: Export (Explore), Help → About, Help → Guide.
+    tab.show_export()
+    qtbot.waitExposed(tab._export)
+    missing += walk(tab._export)
+    tab._export.close()
+    window.show_about()
+    qtbot.waitExposed(window.about_dialog)
+    missing += walk(window.about_dialog)
+    window.about_dialog.close()
+    window.show_guide()
+    qtbot.waitExposed(window._guide)
+    missing += walk(window._guide)
+    window._guide.close()
     assert not sorted(set(missing)), "controls without a tooltip:\n" + "\n".join(sorted(set(missing)))
