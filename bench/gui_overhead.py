@@ -89,6 +89,8 @@ class WindowSession:
                                  settings=QSettings(str(home / "settings.ini"), QSettings.Format.IniFormat),
                                  probe_devices=False)
         self.window.resize(1600, 1000)
+        if args.refresh_ms:
+            self.window._refresh.setInterval(args.refresh_ms)
         self.window.show()
         self.window.open_folder(data)
         while self.window.dataset is None:
@@ -170,6 +172,7 @@ def main() -> int:
     p.add_argument("--width", type=int, default=32)
     p.add_argument("--data", type=Path, help="image folder (default: 512 generated demo images)")
     p.add_argument("--threads", type=int, default=0, help="torch intra-op threads (0: the studio's choice)")
+    p.add_argument("--refresh-ms", type=int, default=0, help="the window's redraw interval (0: as shipped)")
     p.add_argument("--json", type=Path, help="also write the figures here")
     args = p.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen" if not os.environ.get("DISPLAY") else "xcb")
