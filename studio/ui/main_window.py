@@ -747,6 +747,7 @@ class MainWindow(QMainWindow):
         worker.message.connect(self.show_message)
         worker.paused.connect(self._on_paused)
         worker.finished_training.connect(self._on_finished)
+        worker.quality.connect(self._on_quality)
         worker.failed.connect(lambda text: self.show_message("error", text))
         worker.finished.connect(self._on_thread_finished)
         self.worker = worker
@@ -786,6 +787,10 @@ class MainWindow(QMainWindow):
             self._remember(self.project.run)
         where = f"resumed from {Path(ev.resumed_from).name}" if ev.resumed_from else "started"
         self.statusBar().showMessage(f"Training {where}: {ev.dataset_size} images, {ev.batch_note or f'batch {ev.batch}'}", 5000)
+
+    def _on_quality(self, ev) -> None:
+        self.loss_plot.add_quality(ev.step, ev.kid, ev.fid, ev.density, ev.coverage)
+        self.statusBar().showMessage(f"Quality at {ev.kimg:.1f} kimg: " + self.loss_plot.quality_text(), 8000)
 
     def _on_progress(self, ev) -> None:
         self.loss_plot.add_point(ev.step, ev.losses, ev.augment_p if self._augment_used else None)
@@ -861,7 +866,10 @@ class MainWindow(QMainWindow):
     # ---------------------------------------------------------------- follow mode / opened runs
     def _on_records(self, records: list) -> None:
         self.loss_plot.add_records(records)
-        last = records[-1]
+        losses = [r for r in records if "kid" not in r]  # quality records carry no speed or time
+        if not losses:
+            return
+        last = losses[-1]
         step = int(last.get("step", 0))
         fraction = step / self._run_total_steps if self._run_total_steps else None
         self.progress_panel.set_progress(step, float(last.get("kimg", 0.0)), None,

@@ -44,6 +44,7 @@ class TrainWorker(StudioThread):
     paused = Signal(int)  # step at which the loop is now waiting
     finished_training = Signal(object)  # core Finished
     failed = Signal(str)  # a sentence for the user
+    quality = Signal(object)  # core Quality (KID, FID, …), when in-training metrics are on
 
     # Progress is forwarded at most this often; the core already reports at 5 Hz.
     min_progress_interval = 0.1
@@ -120,7 +121,7 @@ class TrainWorker(StudioThread):
 
     def run(self) -> None:  # noqa: C901 - one dispatch over the event types
         from studio.core.errors import StudioError
-        from studio.core.training.events import Finished, Message, Paused, Progress, Samples, Saved, Started
+        from studio.core.training.events import Finished, Message, Paused, Progress, Quality, Samples, Saved, Started
         from studio.core.training.trainer import Trainer
 
         if self.nice:
@@ -160,6 +161,8 @@ class TrainWorker(StudioThread):
                     if ev.kind == "checkpoint":
                         self.last_checkpoint = ev.path
                     self.saved.emit(ev.kind, ev.step, ev.path)
+                elif isinstance(ev, Quality):
+                    self.quality.emit(ev)
                 elif isinstance(ev, Message):
                     self.message.emit(ev.level, ev.text)
                 elif isinstance(ev, Paused):

@@ -163,7 +163,8 @@ def test_reference_features_are_cached_per_content(inception, tmp_path: Path, tw
 
 @needs_inception
 @pytest.mark.slow
-def test_metrics_during_training_reach_the_log_and_the_events(tmp_path: Path, tiny_folder: Path):
+def test_metrics_during_training_reach_the_log_and_the_events(tmp_path: Path, tiny_folder: Path, monkeypatch):
+    monkeypatch.setenv("GAN_STUDIO_CACHE", str(tmp_path / "cache"))  # not the user's cache
     from studio.core.training.config import TrainConfig
     from studio.core.training.events import Message, Quality
     from studio.core.training.trainer import Trainer
@@ -209,7 +210,8 @@ def test_unavailable_metrics_warn_and_training_goes_on(tmp_path: Path, tiny_fold
 
 @needs_inception
 @pytest.mark.slow
-def test_cli_metrics_scores_a_run(tmp_path: Path, tiny_folder: Path, capsys):
+def test_cli_metrics_scores_a_run(tmp_path: Path, tiny_folder: Path, capsys, monkeypatch):
+    monkeypatch.setenv("GAN_STUDIO_CACHE", str(tmp_path / "cache"))
     from studio.cli import run_cli
 
     run = tmp_path / "run"

