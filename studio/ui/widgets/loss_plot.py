@@ -184,6 +184,9 @@ class LossPlot(QWidget):
     def _add_quality_plot(self) -> None:
         plot = self.view.addPlot(row=2, col=0)
         plot.setLabel("left", "KID ×10³")
+        plot.setToolTip("Kernel Inception Distance to the training images: lower is better.\n"
+                        "Title: the latest evaluation; density ~ sharpness (are the images on-model?),\n"
+                        "coverage ~ diversity (how much of the training set they cover); 1 is ideal for both.")
         plot.showGrid(x=False, y=True, alpha=0.2)
         plot.setXLink(self.losses)
         plot.setMouseEnabled(y=False)
@@ -207,7 +210,7 @@ class LossPlot(QWidget):
         if q.get("fid") is not None:
             parts.append(f"FID {q['fid']:.1f}")
         if q.get("density") is not None and q.get("coverage") is not None:
-            parts.append(f"density {q['density']:.2f} (sharpness) · coverage {q['coverage']:.2f} (diversity)")
+            parts.append(f"density {q['density']:.2f} · coverage {q['coverage']:.2f}")
         return f"step {int(q['step'])}: " + " · ".join(parts)
 
     def add_records(self, records: list[dict]) -> None:
