@@ -159,6 +159,9 @@ def test_atlas_click_pins_the_seed_on_the_canvas(qtbot, tab):
 
 
 def test_atlas_build_can_be_cancelled(qtbot, tab):
+    # Opening the checkpoint also computes its directions in the background; their "ready" line would
+    # overwrite the cancel message if it arrived late, so let it arrive first.
+    qtbot.waitUntil(lambda: "directions ready" in tab.status.text(), timeout=60_000)
     tab.atlas.count.setValue(3000)
     tab.atlas.build.click()
     qtbot.waitUntil(lambda: tab.atlas.progress.value() >= 1, timeout=30_000)
