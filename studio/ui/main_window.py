@@ -200,7 +200,10 @@ class MainWindow(QMainWindow):
         left = QScrollArea()
         left.setWidgetResizable(True)
         left.setWidget(self.train_panel)
-        left.setMinimumWidth(340)
+        # Never narrower than the panel needs: with horizontal scrolling off, a narrower column would cut
+        # the ends off its combo boxes and buttons (seen in screenshots when a control got a long text).
+        scroll_bar = left.verticalScrollBar().sizeHint().width()
+        left.setMinimumWidth(max(340, self.train_panel.minimumSizeHint().width() + scroll_bar + 2))
         left.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
         self.grid = SampleGrid()
@@ -670,6 +673,8 @@ class MainWindow(QMainWindow):
         if report.skipped:
             self.show_message("warning", f"{len(report.skipped)} file(s) could not be used; "
                                          "the Dataset tab lists each with its reason.")
+        if self.state == "idle":
+            self._estimate_timer.start()  # the folder's size decides the batch the estimate assumes
         if self.autostart and self.state == "idle":
             self.autostart = False
             if self.autostart_steps:

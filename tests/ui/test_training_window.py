@@ -177,6 +177,9 @@ def test_estimate_before_start_follows_the_form(qtbot, window, tiny_images: Path
     window.speed_seconds = 0.3
     open_tiny(qtbot, window, tiny_images)
     tp = window.train_panel
+    # A sentence arrives once the folder is read.
+    qtbot.waitUntil(lambda: "images/s here" in tp.estimate.text(), timeout=60_000)
+    qtbot.waitUntil(lambda: window.estimate_worker is None, timeout=30_000)
     tp.model.setCurrentIndex(tp.model.findData("dcgan"))
     tp.resolution.setCurrentIndex(tp.resolution.findData(16))
     tp.length_unit.setCurrentIndex(tp.length_unit.findData("minutes"))

