@@ -86,17 +86,7 @@ def main() -> int:
     return 0
 
 
-def in_training_thread(fn):
-    """Run `fn` in a second thread, as `studio train` and the window run training: on a loaded 2-core
-    machine a 2-thread OpenMP team driven from the main thread ran 2.5-5x slower (bench/cpu_threads.py)."""
-    import threading
-
-    out: list = []
-    t = threading.Thread(target=lambda: out.append(fn()))
-    t.start()
-    t.join()
-    return out[0] if out else 1
-
-
 if __name__ == "__main__":
+    from training_thread import in_training_thread  # beside this script
+
     sys.exit(in_training_thread(main))

@@ -28,13 +28,7 @@ from studio.core.explore.projection import initial_loss, project
 from studio.core.explore.render import Recipe, Renderer
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """One intra-op thread: tiny convolutions gain nothing from two, and lose 100x on a busy 2-core box."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/core/conftest.py
 
 
 def make_run(model: str, base: Path) -> Path:

@@ -75,22 +75,7 @@ def load_source(path: str | Path) -> SourcePicture:
 
 def load_mask(path: str | Path) -> np.ndarray:
     """A mask picture -> uint8 (H, W) grey; white is the hole, transparent pixels count as black (kept)."""
-    from PIL import UnidentifiedImageError
-
-    path = Path(path).expanduser()
-    try:
-        with Image.open(path) as im:
-            im.load()
-            if im.mode in ("RGBA", "LA", "P"):
-                im = im.convert("RGBA")
-                im = Image.alpha_composite(Image.new("RGBA", im.size, (0, 0, 0, 255)), im)
-            return np.asarray(im.convert("L"))
-    except FileNotFoundError:
-        raise StudioError(f"{path} does not exist.") from None
-    except (UnidentifiedImageError, Image.DecompressionBombError, ValueError, SyntaxError) as e:
-        raise StudioError(f"{path.name} is not a mask picture the studio can read ({e}).") from None
-    except OSError as e:
-        raise StudioError(f"Cannot read {path}: {e.strerror or e}.") from None
+    return load_picture(path, mode="L", background=(0, 0, 0), what="mask picture")
 
 
 def prepare_mask(mask: np.ndarray, picture_shape: tuple[int, ...], resolution: int) -> np.ndarray:

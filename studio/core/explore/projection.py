@@ -34,8 +34,10 @@ class Projection:
         return r.with_w(self.ws)
 
 
-def load_picture(path: str | Path) -> np.ndarray:
-    """A picture file -> uint8 (H, W, 3) RGB (transparency on white), or a StudioError a user understands."""
+def load_picture(path: str | Path, mode: str = "RGB", background: tuple[int, int, int] = (255, 255, 255),
+                 what: str = "picture") -> np.ndarray:
+    """A picture file -> uint8 array in `mode` ("RGB": (H, W, 3); "L": (H, W) grey), transparency laid on
+    `background`, or a StudioError a user understands (`what` names the file's role in it)."""
     from PIL import UnidentifiedImageError
 
     path = Path(path).expanduser()
@@ -44,13 +46,12 @@ def load_picture(path: str | Path) -> np.ndarray:
             im.load()
             if im.mode in ("RGBA", "LA", "P"):
                 im = im.convert("RGBA")
-                bg = Image.new("RGBA", im.size, (255, 255, 255, 255))
-                im = Image.alpha_composite(bg, im)
-            return np.asarray(im.convert("RGB"))
+                im = Image.alpha_composite(Image.new("RGBA", im.size, (*background, 255)), im)
+            return np.asarray(im.convert(mode))
     except FileNotFoundError:
         raise StudioError(f"{path} does not exist.") from None
     except (UnidentifiedImageError, Image.DecompressionBombError, ValueError, SyntaxError) as e:
-        raise StudioError(f"{path.name} is not a picture the studio can read ({e}).") from None
+        raise StudioError(f"{path.name} is not a {what} the studio can read ({e}).") from None
     except OSError as e:
         raise StudioError(f"Cannot read {path}: {e.strerror or e}.") from None
 
