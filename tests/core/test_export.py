@@ -14,7 +14,9 @@ from studio.core.explore.animate import keyframe_frames, seed_frames, walk_frame
 from studio.core.explore.mixing import layer_range, mix_grid
 from studio.core.explore.render import Recipe, Renderer
 from studio.core.export import Exporter, mp4_available, read_embedded, regenerate, upscale
-from tests.core.test_explore import make_run, one_thread  # noqa: F401 (autouse fixture)
+from tests.core.test_explore import make_run
+
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/core/conftest.py
 
 
 @pytest.fixture(scope="module")
