@@ -49,13 +49,7 @@ def measure(trainer: Trainer, threads: int, seconds: float) -> tuple[float, np.n
     done = threading.Event()
 
     def work() -> None:
-        torch.set_num_threads(threads)
-        for _ in range(2):
-            trainer.step()
-        t0, n0 = time.perf_counter(), trainer.nimg
-        while time.perf_counter() - t0 < seconds:
-            trainer.step()
-        result.append((trainer.nimg - n0) / (time.perf_counter() - t0))
+        result.append(measure_main(trainer, threads, seconds))
         done.set()
 
     t = threading.Thread(target=work)
@@ -70,7 +64,8 @@ def measure(trainer: Trainer, threads: int, seconds: float) -> tuple[float, np.n
 
 
 def measure_main(trainer: Trainer, threads: int, seconds: float) -> float:
-    """images/s with the loop driven from the main thread (as `studio train` did before it used a thread)."""
+    """images/s of `seconds` of steps after two untimed ones, driven from the calling thread (called from
+    the main thread: as `studio train` did before it used a second thread)."""
     torch.set_num_threads(threads)
     for _ in range(2):
         trainer.step()

@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-STUDIO = [sys.executable, "-m", "studio"]
-REPO = Path(__file__).resolve().parents[1]
-
-
-def run_all(cmds: dict[str, list[str]], cwd: Path) -> dict[str, subprocess.CompletedProcess]:
-    # The repo on the path: the subprocesses run from a temporary folder.
-    env = dict(os.environ, PYTHONUNBUFFERED="1", OMP_NUM_THREADS="1",
-               PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
-    procs = {k: subprocess.Popen([*STUDIO, *a], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                 env=env) for k, a in cmds.items()}
-    out = {}
-    for k, p in procs.items():
-        so, se = p.communicate(timeout=240)
-        out[k] = subprocess.CompletedProcess(p.args, p.returncode, so, se)
-    return out
+from tests.test_cli_explore import run_all
 
 
 def pixels(path: Path) -> np.ndarray:
