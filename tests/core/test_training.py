@@ -47,21 +47,43 @@ def test_every_model_and_loss_trains(tiny_folder: Path, tmp_path: Path, model: s
 
 def test_resume_equals_uninterrupted(tiny_folder: Path, tmp_path: Path):
     # Style model with ADA, R1 and style mixing: every source of state has to survive the checkpoint.
-    cfg = tiny_config(tiny_folder, model="style", steps=6, r1_interval=2, ada_kimg=0.01, augment="ada")
+    # ADA adjusts p every 2 batches by 0.08 (ada_kimg 0.1) towards E[sign D(real)] = 0: with this seed p
+    # rises to 0.08 at step 4 and moves again after the checkpoint (step 5), which falls between two adjustments, so p, the running
+    # sign sum and the augmentation stream all carry state that a lost restore would change.
+    cfg = tiny_config(tiny_folder, model="style", steps=8, r1_interval=2, augment="ada",
+                      ada_interval=2, ada_kimg=0.1, ada_target=0.0)
+
+    def run(trainer: Trainer, n: int) -> list[tuple[dict, dict, torch.Tensor]]:
+        out = []
+        for _ in range(n):
+            losses = {k: float(v) for k, v in trainer.step().items()}
+            out.append((losses, trainer.ada.state(), trainer.gen_local.get_state()))
+        return out
+
     straight = Trainer(cfg, tmp_path / "a")
-    ref = [{k: float(v) for k, v in straight.step().items()} for _ in range(6)]
+    ref = run(straight, 8)
     straight.close()
 
-    first = Trainer(dataclasses.replace(cfg, steps=3), tmp_path / "b")
-    got = [{k: float(v) for k, v in first.step().items()} for _ in range(3)]
+    first = Trainer(dataclasses.replace(cfg, steps=5), tmp_path / "b")
+    got = run(first, 5)
     first.save_checkpoint()
     first.close()
-    second = Trainer(dataclasses.replace(cfg, steps=6), tmp_path / "b", resume=True)
-    assert second.step_count == 3
-    got += [{k: float(v) for k, v in second.step().items()} for _ in range(3)]
+    at_checkpoint = got[-1][1]
+    assert at_checkpoint["p"] > 0 and at_checkpoint["count"] > 0 and at_checkpoint["sign_sum"] != 0, (
+        f"ADA carries no state at the checkpoint ({at_checkpoint}): the resume would not test it")
+    ps = [s["p"] for _, s, _ in ref]
+    assert sum(a != b for a, b in zip(ps, ps[1:])) >= 2, f"p should move before and after the checkpoint: {ps}"
+
+    second = Trainer(dataclasses.replace(cfg, steps=8), tmp_path / "b", resume=True)
+    assert second.step_count == 5
+    assert second.ada.state() == at_checkpoint  # p and its running statistic, restored exactly
+    assert torch.equal(second.gen_local.get_state(), got[-1][2])  # the augmentation/noise stream
+    got += run(second, 3)
     second.close()
-    assert got == ref
-    assert float(straight.augment_p) == float(second.augment_p)
+    for step, ((loss_a, ada_a, rng_a), (loss_b, ada_b, rng_b)) in enumerate(zip(ref, got, strict=True), 1):
+        assert ada_b == ada_a, f"step {step}: ADA {ada_b} != uninterrupted {ada_a}"
+        assert torch.equal(rng_b, rng_a), f"step {step}: the augmentation stream differs"
+        assert loss_b == loss_a, f"step {step}: losses {loss_b} != uninterrupted {loss_a}"
     for a, b in zip(straight.G_ema.state_dict().values(), second.G_ema.state_dict().values()):
         assert torch.equal(a, b)
 

@@ -46,6 +46,7 @@ class TrainConfig:
     style_mixing: float = 0.9
     ada_target: float = 0.6
     ada_kimg: float = 100.0  # kimg for p to move 0 -> 1 (StyleGAN2-ADA uses 500 for long runs)
+    ada_interval: int = 4  # batches between adjustments of p
     width: int = 0  # 0: by model and resolution
     z_dim: int = 0
     # Progressive growing (training/progressive.py): start small, double on a schedule, fade blocks in.
@@ -83,6 +84,8 @@ class TrainConfig:
         self.loss = canonical_loss(self.loss)
         if self.batch < 0 or self.batch > 4096:
             raise StudioError(f"Batch size {self.batch} is out of range (1–4096, or 0 for automatic).")
+        if self.ada_interval < 1:
+            raise StudioError("ADA adjusts p at most once per batch: its interval must be at least 1.")
         if self.precision not in PRECISIONS:
             raise StudioError(f"Unknown precision '{self.precision}': choose one of {', '.join(PRECISIONS)}.")
         lengths = [x for x in (self.steps, self.kimg, self.minutes) if x is not None]

@@ -211,7 +211,7 @@ class Trainer:
         self.images = torch.from_numpy(np.ascontiguousarray(self.dataset.images)).permute(0, 3, 1, 2).to(dev)
         self.labels = torch.from_numpy(self.dataset.labels).to(dev)
         self.conditional = self.dataset.num_classes > 0
-        self.ada = (AdaController(dev, cfg.ada_target, cfg.ada_kimg, reduce=self.dist.sum)
+        self.ada = (AdaController(dev, cfg.ada_target, cfg.ada_kimg, cfg.ada_interval, reduce=self.dist.sum)
                     if cfg.augment == "ada" else None)
         self.fixed_p = torch.tensor(1.0 if cfg.augment == "diff" else 0.0, device=dev)
         gz = torch.Generator().manual_seed(cfg.seed + 1)
