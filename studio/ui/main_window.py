@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QSettings, Qt, QTimer, QUrl
+from PySide6.QtCore import QRect, QSettings, QSize, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -17,11 +17,9 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
-    QScrollArea,
     QSplitter,
     QStackedWidget,
     QSystemTrayIcon,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -36,6 +34,7 @@ from studio.ui.widgets.loss_plot import LossPlot
 from studio.ui.widgets.message_bar import MessageBar
 from studio.ui.widgets.progress_panel import ProgressPanel
 from studio.ui.widgets.sample_grid import SampleGrid
+from studio.ui.widgets.scroll import PageTabs
 from studio.ui.widgets.snapshot_compare import SnapshotCompare
 from studio.ui.widgets.timelapse import Timelapse
 from studio.ui.widgets.train_panel import TrainPanel
@@ -44,6 +43,7 @@ from studio.ui.worker import TrainWorker
 
 
 MAX_RECENT = 10
+MIN_SIZE = QSize(760, 520)  # fits a 1024 × 700 screen (and an 800 × 600 one) with a title bar and a panel
 STOP_WAIT_MS = 30_000
 STATE_TEXT = {
     "empty": "No project open", "idle": "Ready", "loading": "Reading images…", "training": "Training",
@@ -124,7 +124,11 @@ class MainWindow(QMainWindow):
 
         self.setWindowTitle("GAN Studio")
         self.setAcceptDrops(True)
+        # An explicit minimum: the window never takes its minimum from its layout, so a banner or a page
+        # never grows it (pages scroll instead; tests/ui/test_layout.py checks that they fit it).
+        self.setMinimumSize(MIN_SIZE)
         self.resize(1400, 900)
+        self._fitted = False
         self._build()
         self._build_menus()
         self._restore_settings()
@@ -197,15 +201,6 @@ class MainWindow(QMainWindow):
             combo.currentIndexChanged.connect(lambda _i: self._schedule_reload())
         self.train_panel.classes.toggled.connect(lambda _on: self._schedule_reload())
         self.train_panel.background.editingFinished.connect(self._schedule_reload)
-        left = QScrollArea()
-        left.setWidgetResizable(True)
-        left.setWidget(self.train_panel)
-        # Never narrower than the panel needs: with horizontal scrolling off, a narrower column would cut
-        # the ends off its combo boxes and buttons (seen in screenshots when a control got a long text).
-        scroll_bar = left.verticalScrollBar().sizeHint().width()
-        left.setMinimumWidth(max(340, self.train_panel.minimumSizeHint().width() + scroll_bar + 2))
-        left.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-
         self.grid = SampleGrid()
         self.timelapse = Timelapse()
         self.timelapse.frame_selected.connect(self._show_frame)
@@ -233,9 +228,10 @@ class MainWindow(QMainWindow):
         self.compare = SnapshotCompare()
         self.compare.explore_requested.connect(self.explore_checkpoint)
         self.compare.error.connect(lambda text: self.show_message("warning", text))
-        self.tabs = QTabWidget()
+        self.tabs = PageTabs()
+        # Every page scrolls once the window is smaller than it: a page never grows the window.
         self.tabs.addTab(live, "Live")
-        self.tabs.addTab(self.dataset_panel, "Dataset")
+        self.tabs.addTab(self.dataset_panel, "Dataset")  # a scroll area itself
         self.tabs.addTab(self.compare, "Snapshots")
         # The Explore tab imports torch (seconds): it is added once torch has loaded in the background.
         self.explore_tab: QWidget | None = None
@@ -243,7 +239,7 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self._on_tab)
 
         self.split = QSplitter(Qt.Orientation.Horizontal)
-        self.split.addWidget(left)
+        self.split.addWidget(self.train_panel)
         self.split.addWidget(self.tabs)
         self.split.setStretchFactor(1, 1)
         self.split.setSizes([380, 1020])
@@ -326,6 +322,7 @@ class MainWindow(QMainWindow):
         geometry = self.settings.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
+        self.fit_to_screen()
         split = self.settings.value("window/split")
         if split is not None:
             self.split.restoreState(split)
@@ -362,6 +359,31 @@ class MainWindow(QMainWindow):
             a = self.recent_menu.addAction(p)
             a.triggered.connect(lambda _c=False, path=p: self.open_path(path))
         self.recent_menu.setEnabled(bool(items))
+
+    def fit_to_screen(self) -> None:
+        """Keep the whole window, frame included, on the screen's available area: a saved geometry from a
+        larger screen (or an older version that let the window grow) is shrunk and moved back in."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None or self.isMaximized() or self.isFullScreen():
+            return
+        avail = screen.availableGeometry()
+        frame, inner = self.frameGeometry(), self.geometry()
+        extra_w, extra_h = frame.width() - inner.width(), frame.height() - inner.height()
+        w = max(self.minimumWidth(), min(inner.width(), avail.width() - extra_w))
+        h = max(self.minimumHeight(), min(inner.height(), avail.height() - extra_h))
+        if (w, h) != (inner.width(), inner.height()):
+            self.resize(w, h)
+        target = QRect(frame.topLeft(), QSize(w + extra_w, h + extra_h))
+        x = min(max(target.left(), avail.left()), max(avail.left(), avail.right() + 1 - target.width()))
+        y = min(max(target.top(), avail.top()), max(avail.top(), avail.bottom() + 1 - target.height()))
+        if (x, y) != (frame.left(), frame.top()):
+            self.move(x, y)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if not self._fitted:  # the frame's size is known once shown
+            self._fitted = True
+            QTimer.singleShot(0, self.fit_to_screen)
 
     # ================================================================== state
     def set_state(self, state: str) -> None:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 from superqt import QCollapsible
 
+from studio.ui.widgets.scroll import ColumnScroll
 from studio.ui.widgets.source_run_box import SourceRunBox
 
 if TYPE_CHECKING:
@@ -230,16 +231,25 @@ class TrainPanel(QWidget):
                     self.device.currentIndexChanged):
             sig.connect(lambda *_: self.settings_changed.emit())
 
-        lay = QVBoxLayout(self)
-        lay.addLayout(form)
-        lay.addWidget(self.resume_box)
+        # The settings scroll; the hint, the estimate and Start / Pause / Stop below them never do.
+        body = QWidget()
+        bl = QVBoxLayout(body)
+        bl.addLayout(form)
+        bl.addWidget(self.resume_box)
         self.source_box = SourceRunBox()
-        lay.addWidget(self.source_box)
-        lay.addWidget(self.advanced)
-        lay.addStretch(1)
-        lay.addWidget(self.hint)
-        lay.addWidget(self.estimate)
-        lay.addLayout(buttons)
+        bl.addWidget(self.source_box)
+        bl.addWidget(self.advanced)
+        bl.addStretch(1)
+        self.scroll = ColumnScroll(body)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.scroll, 1)
+        footer = QVBoxLayout()
+        footer.setContentsMargins(9, 0, 9, 9)
+        footer.addWidget(self.hint)
+        footer.addWidget(self.estimate)
+        footer.addLayout(buttons)
+        lay.addLayout(footer)
         self._settings_widgets = [self.model, self.resolution, self.batch, self.length, self.length_unit, self.seed,
                                   self.device, self.resume_box, adv, self.progressive, self.source_box]
         self._update_metrics_note()

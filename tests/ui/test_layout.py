@@ -1,0 +1,104 @@
+"""The window's layout at a small (1024 × 700) and a large (1920 × 1080) size, on every tab, in every
+state an artist meets: every visible control inside the window and its parent, none squeezed below its
+minimum, no two siblings overlapping, no text cut; the window never asks for more room than it has, and
+neither a message banner nor a tab change resizes it. (tests/ui/layout_checks.py says how.)"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QRect
+from PySide6.QtWidgets import QApplication
+
+from studio.core.run import RunDir
+from tests.ui import layout_checks
+from tests.ui.conftest import open_tiny
+
+SIZES = ((1024, 700), (1920, 1080))
+LONG = ("Possible mode collapse: the generator makes nearly the same picture for every seed (the samples' "
+        "spread fell to 3 % of the training images'). Lower the learning rate or resume from an earlier "
+        "checkpoint. ") * 2
+
+
+def _check_every_tab(qtbot, window, state: str) -> None:
+    problems = []
+    for width, height in SIZES:
+        window.resize(width, height)
+        qtbot.wait(30)
+        got = (window.width(), window.height())
+        assert got == (width, height), f"{state}: the window refused {width}×{height} (it is {got[0]}×{got[1]})"
+        hint = window.minimumSizeHint()
+        assert hint.width() <= window.minimumWidth() and hint.height() <= window.minimumHeight(), (
+            f"{state}: the layout needs {hint.width()}×{hint.height()}, more than the window's minimum "
+            f"{window.minimumWidth()}×{window.minimumHeight()}: a page grew")
+        tabs = range(window.tabs.count()) if window.stack.currentWidget() is window.split else [None]
+        for i in tabs:
+            if i is not None:
+                window.tabs.setCurrentIndex(i)
+                qtbot.wait(20)
+            assert (window.width(), window.height()) == (width, height), "changing the tab resized the window"
+            where = f"{state}, {width}×{height}" + (f", {window.tabs.tabText(i)} tab" if i is not None else "")
+            problems += [f"[{where}] {p}" for p in layout_checks.all_problems(window)]
+            if i is not None:  # Start / Pause / Stop are never scrolled away
+                for button in (window.train_panel.start_button, window.train_panel.pause_button,
+                               window.train_panel.stop_button):
+                    at = QRect(button.mapTo(window, button.rect().topLeft()), button.size())
+                    if not button.isVisible() or not window.rect().contains(at):
+                        problems.append(f"[{where}] {button.text()} is not in view")
+    assert not problems, "\n".join(problems[:40])
+
+
+def test_layout_in_every_state_and_tab(qtbot, window, tiny_images: Path):
+    _check_every_tab(qtbot, window, "welcome")
+    open_tiny(qtbot, window, tiny_images)
+    _check_every_tab(qtbot, window, "folder read")
+    window.start_training()
+    worker = window.worker
+    qtbot.waitSignal(worker.samples, timeout=30_000).wait()
+    qtbot.waitUntil(lambda: window.state == "training", timeout=10_000)
+    window._refresh_views()
+    _check_every_tab(qtbot, window, "training")
+    with qtbot.waitSignal(worker.paused, timeout=10_000):
+        window.pause_training()
+    _check_every_tab(qtbot, window, "paused")
+    with qtbot.waitSignal(worker.finished, timeout=30_000):
+        window.stop_training()
+    window.show_message("warning", LONG)
+    _check_every_tab(qtbot, window, "stopped, with a banner")
+
+
+@pytest.mark.parametrize("model", ["style", "dcgan"])
+def test_layout_of_explore_with_a_checkpoint(qtbot, window, tmp_path: Path, model: str):
+    from tests.core.test_explore import make_run
+
+    run = make_run(model, tmp_path / model)
+    with qtbot.waitSignal(window.explore_tab.checkpoint_opened, timeout=30_000):
+        window.explore_checkpoint(str(RunDir(run).latest_checkpoint()))
+    qtbot.waitUntil(lambda: not window.explore_tab.view.image.isNull(), timeout=30_000)
+    _check_every_tab(qtbot, window, f"Explore with a {model} checkpoint")
+
+
+def test_banners_and_tabs_never_resize_the_window(qtbot, window, tiny_images: Path):
+    open_tiny(qtbot, window, tiny_images)
+    window.resize(1024, 700)
+    qtbot.wait(30)
+    for i in range(window.tabs.count()):
+        window.tabs.setCurrentIndex(i)
+        for level in ("error", "warning", "info", "info"):
+            window.show_message(level, LONG)
+            qtbot.wait(10)
+            assert (window.width(), window.height()) == (1024, 700), (
+                f"a {level} banner on the {window.tabs.tabText(i)} tab resized the window to "
+                f"{window.width()}×{window.height()}")
+    assert layout_checks.all_problems(window) == []
+
+
+def test_restored_geometry_is_kept_on_the_screen(qtbot, make_window):
+    first = make_window()
+    screen = QApplication.primaryScreen().availableGeometry()
+    first.setGeometry(screen.x() + 300, screen.y() + 200, screen.width() + 900, screen.height() + 700)
+    first.close()  # saves the oversize geometry, as an older version did
+    again = make_window()
+    qtbot.waitUntil(lambda: screen.contains(again.frameGeometry()), timeout=3000)
+    assert again.width() >= again.minimumWidth() and again.height() >= again.minimumHeight()
