@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractScrollArea,
     QAbstractSpinBox,
+    QApplication,
     QComboBox,
     QLabel,
     QLineEdit,
@@ -164,7 +165,16 @@ def overlapping_siblings(root: QWidget) -> list[str]:
     return problems
 
 
+def settle() -> None:
+    """Let pending layout requests run (a label whose text just changed is resized on the next turn of
+    the event loop, before it is painted)."""
+    for _ in range(3):
+        QApplication.processEvents()
+        QApplication.sendPostedEvents()  # last: it runs no timers, so nothing changes after it
+
+
 def all_problems(root: QWidget) -> list[str]:
+    settle()
     return squeezed_controls(root) + cut_text(root) + outside_parent(root) + overlapping_siblings(root)
 
 
