@@ -109,6 +109,20 @@ def test_without_metrics_the_checkpoint_before_a_collapse_is_kept(tiny_folder: P
     assert info["score"] is None and "mode collapse" in info["reason"]
     load_generator(run.best_checkpoint())  # loads
 
+    # Resumed, the run is still collapsed and warns again: its newer checkpoints hold the collapse, so the
+    # best stays the one from before the first warning, and the artist is told so.
+    again = Trainer(tiny(tiny_folder, steps=18, checkpoint_every=2, keep_checkpoints=1, ema_kimg=0), run.path,
+                    resume=True, live_samples=True)
+    again.sample_seconds = 0.0
+    again.health.min_kimg = 0.0
+    events = list(again.events())
+    again.close()
+    texts = [e.text for e in events if isinstance(e, Message)]
+    assert any("mode collapse" in t for t in texts), texts
+    assert not [e for e in events if isinstance(e, Saved) and e.kind == "best"]
+    assert any("stays the checkpoint of step 6" in t for t in texts), texts
+    assert read_state(run.best_checkpoint())["step"] == 6
+
 
 def _save_like(path: Path, src: Path, change) -> Path:
     """A hand-made safetensors file: a real checkpoint's tensors and metadata, with one thing changed."""

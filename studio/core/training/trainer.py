@@ -590,6 +590,12 @@ class Trainer:
             step = int(_step_of(latest))
             if self._best is not None and self._best.get("step") == step:
                 return []
+            if self._best is not None and str(self._best.get("reason", "")).startswith("last checkpoint before"):
+                # Kept before an earlier warning (perhaps in an earlier session): the checkpoints since may
+                # hold the problem itself, so the best stays, and the artist is told which it is.
+                return [Message("info", f"{self.run.best_path.name} stays the checkpoint of step "
+                                        f"{self._best.get('step')}, kept before the first warning "
+                                        f"({self._best['reason'].split(': ', 1)[-1]}).")]
             info = {"step": step, "score": None, "metric": None, "reason": f"last checkpoint before: {why}",
                     "kept_at_step": self.step_count}
             try:
@@ -599,8 +605,8 @@ class Trainer:
                                            f"{e.strerror or e}.")]
             self._best = info
         return [Saved("best", step, str(self.run.best_path)),
-                Message("info", f"The checkpoint of step {step}, written before this problem, is kept as "
-                                f"{self.run.best_path.name} (it will not be pruned).")]
+                Message("info", f"The checkpoint of step {step}, written before this problem ({why}), is kept "
+                                f"as {self.run.best_path.name} (it will not be pruned).")]
 
     def load(self, ckpt: Checkpoint) -> None:
         """Restore a checkpoint after checking its model description, tensor names, shapes and dtypes."""
