@@ -25,7 +25,7 @@ def _add_train(sub) -> None:
     from studio.core.device import DEVICE_CHOICES
     from studio.core.models import MODEL_NAMES
     from studio.core.training.augment import AUGMENT_MODES
-    from studio.core.training.losses import LOSSES
+    from studio.core.training.losses import ALIASES, LOSS_SPECS, LOSSES
 
     p = sub.add_parser("train", help="train a GAN on an image folder, headless")
     p.add_argument("data", metavar="DATA_DIR", help="folder of images (searched recursively)")
@@ -37,7 +37,8 @@ def _add_train(sub) -> None:
     length.add_argument("--steps", type=int)
     length.add_argument("--kimg", type=float)
     length.add_argument("--minutes", type=float)
-    p.add_argument("--loss", choices=list(LOSSES) + ["bce"], default="logistic")
+    p.add_argument("--loss", choices=[*LOSSES, *ALIASES], default="logistic", metavar="LOSS",
+                   help="; ".join(f"{s.name}: {s.help}" for s in LOSS_SPECS) + " (default: logistic)")
     p.add_argument("--augment", choices=AUGMENT_MODES, default="ada")
     p.add_argument("--classes", action="store_true", help="first-level sub-folders are classes (conditional GAN)")
     p.add_argument("--seed", type=int, default=0)

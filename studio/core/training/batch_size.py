@@ -67,6 +67,7 @@ def trial_step(spec, device: torch.device, loss: str, r1: bool) -> Callable[[int
     from studio.core.models import build_models
     from studio.core.training import losses as L
 
+    spec_loss = L.loss_spec(loss)
     G, D = (m.to(device).to(memory_format=torch.channels_last) for m in build_models(spec))
     opt_g = torch.optim.Adam(G.parameters(), lr=1e-4)
     opt_d = torch.optim.Adam(D.parameters(), lr=1e-4)
@@ -79,7 +80,7 @@ def trial_step(spec, device: torch.device, loss: str, r1: bool) -> Callable[[int
         real = torch.randn(batch, 3, spec.resolution, spec.resolution, device=device)
         with torch.autocast(device.type, dtype=amp, enabled=cuda):
             fake = G(z, c)
-            loss_d = L.d_loss(loss, D(real, c).float(), D(fake.detach(), c).float())
+            loss_d = spec_loss.d_loss(D(real, c).float(), D(fake.detach(), c).float())
         opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         if r1:
@@ -87,7 +88,8 @@ def trial_step(spec, device: torch.device, loss: str, r1: bool) -> Callable[[int
             L.r1_penalty(D, real, c).backward()
         opt_d.step()
         with torch.autocast(device.type, dtype=amp, enabled=cuda):
-            loss_g = L.g_loss(loss, D(fake, c).float())
+            d_real = D(real, c).float().detach() if spec_loss.g_needs_real else None
+            loss_g = spec_loss.g_loss(D(fake, c).float(), d_real)
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()

@@ -11,7 +11,7 @@ from studio.core.data import DataConfig, parse_color
 from studio.core.errors import StudioError
 from studio.core.models import MODEL_NAMES, ModelSpec
 from studio.core.training.augment import AUGMENT_MODES
-from studio.core.training.losses import canonical_loss
+from studio.core.training.losses import canonical_loss, loss_spec
 
 
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
@@ -139,6 +139,10 @@ def resolve(cfg: TrainConfig, dataset_size: int, device_type: str) -> TrainConfi
         else:
             # On a CPU a narrow network is what trains to something visible within minutes.
             cfg.width = (256 if res <= 128 else 512) if gpu else (64 if res <= 64 else 128)
+    loss = loss_spec(cfg.loss)
+    if loss.betas is not None:  # the loss's own betas win over the model's (unless set by hand)
+        cfg.beta1 = loss.betas[0] if cfg.beta1 is None else cfg.beta1
+        cfg.beta2 = loss.betas[1] if cfg.beta2 is None else cfg.beta2
     if cfg.model == "dcgan":
         cfg.lr_g = 2e-4 if cfg.lr_g is None else cfg.lr_g
         cfg.lr_d = 2e-4 if cfg.lr_d is None else cfg.lr_d
@@ -153,9 +157,9 @@ def resolve(cfg: TrainConfig, dataset_size: int, device_type: str) -> TrainConfi
         cfg.beta2 = 0.99 if cfg.beta2 is None else cfg.beta2
         if cfg.r1_gamma is None:
             # StyleGAN2-ADA's heuristic, floored so that tiny resolutions still get a useful penalty.
-            cfg.r1_gamma = max(0.05, 0.0002 * res * res / cfg.batch) if cfg.loss == "logistic" else 0.0
+            cfg.r1_gamma = max(0.05, 0.0002 * res * res / cfg.batch) if loss.r1 == "auto" else 0.0
         cfg.ema_kimg = 10.0 if cfg.ema_kimg is None else cfg.ema_kimg
-    if cfg.loss in ("wgan-gp", "wgan"):
+    if loss.r1 == "never":
         cfg.r1_gamma = 0.0
     if cfg.metrics_every is None:
         # On a CPU an evaluation (Inception-v3 at 299 px) takes minutes and shares the cores with training.
@@ -201,7 +205,7 @@ def progressive_schedule(cfg: TrainConfig):
 
 
 def model_spec(cfg: TrainConfig, num_classes: int) -> ModelSpec:
-    return ModelSpec(cfg.model, cfg.resolution, cfg.z_dim, num_classes, cfg.width, d_norm=cfg.loss != "wgan-gp",
+    return ModelSpec(cfg.model, cfg.resolution, cfg.z_dim, num_classes, cfg.width, d_norm=loss_spec(cfg.loss).d_norm,
                      progressive=cfg.progressive)
 
 

@@ -19,7 +19,7 @@ from studio.core.errors import StudioError
 from studio.core.models import ModelSpec
 from studio.core.run import RunDir
 from studio.core.training.checkpoint import Checkpoint, file_sha256, load_checkpoint, read_state
-from studio.core.training.losses import canonical_loss
+from studio.core.training.losses import LOSS_SPECS, loss_spec
 
 # Layers that only a progressively built network has; a source and a new run may differ in them.
 PROGRESSIVE_PARTS = ("heads.", "from_rgbs.")
@@ -93,7 +93,7 @@ def prepare_config(cfg):
     record = cfg.init_from if cfg.init_from.get("sha256") else source.record()
     # The class count is known only once the new folder is read; the trainer checks it then.
     target = ModelSpec(cfg.model, cfg.resolution, z_dim, source.spec.num_classes, width,
-                       d_norm=canonical_loss(cfg.loss) != "wgan-gp")
+                       d_norm=loss_spec(cfg.loss).d_norm)
     check_compatible(replace(source.spec, progressive=False), target, f"The run '{source.run.name}'")
     return replace(cfg, width=width, z_dim=z_dim, init_from=record)
 
@@ -119,9 +119,11 @@ def check_compatible(source: ModelSpec, target: ModelSpec, name: str) -> None:
                           f"{classes(target.num_classes)}. Use a folder with the same number of class "
                           "sub-folders (or turn classes off on both).")
     if source.d_norm != target.d_norm:
-        raise StudioError(f"{name}'s discriminator was built for "
-                          f"{'another loss than WGAN-GP' if source.d_norm else 'the WGAN-GP loss'}; "
-                          "fine-tune with a loss of the same kind.")
+        fit = ", ".join(s.label for s in LOSS_SPECS if s.d_norm == source.d_norm)
+        unfit = ", ".join(s.label for s in LOSS_SPECS if s.d_norm != source.d_norm)
+        has = "has normalisation layers" if source.d_norm else "has no normalisation layers"
+        raise StudioError(f"{name}'s discriminator {has}, so it cannot continue with this run's loss: fine-tune "
+                          f"with one of {fit} (not {unfit}).")
 
 
 def load_source_weights(ckpt: Checkpoint, expected_sha256: str | None, modules: dict[str, nn.Module],

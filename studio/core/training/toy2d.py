@@ -43,6 +43,9 @@ def grid(side: int = 5, spacing: float = 2.0, std: float = 0.05) -> Mixture:
 
 
 MIXTURES = {"ring": ring, "grid": grid}
+# Adam betas of the toy runs where the loss's spec leaves them to the model (as for the Trainer's models):
+# the 2-D MLPs use (0.5, 0.99), and WGAN-GP its paper's (0, 0.9), with which bench/mode_collapse.py measured it.
+TOY_BETAS = {"wgan-gp": (0.0, 0.9)}
 
 
 @dataclass
@@ -103,42 +106,44 @@ class ToyResult:
                 "seconds": round(self.seconds, 2)}
 
 
-def train_toy(loss: str, mixture: Mixture, steps: int = 2000, batch: int = 256, seed: int = 0,
+def train_toy(loss: str | L.LossSpec, mixture: Mixture, steps: int = 2000, batch: int = 256, seed: int = 0,
               lr: float = 1e-3, r1_gamma: float = 0.0, samples: int = 2500, hidden: int = 128) -> ToyResult:
-    """Train G and D on the mixture with one of the studio's losses; score 2,500 samples of G."""
-    loss = L.canonical_loss(loss)
+    """Train G and D on the mixture with one of the studio's losses (a name or a LossSpec); score 2,500
+    samples of G. The loss's spec decides the optimiser, betas, penalties and clipping, as in the Trainer."""
+    spec = loss if isinstance(loss, L.LossSpec) else L.loss_spec(loss)
     torch.manual_seed(seed)
     g = torch.Generator().manual_seed(seed)
     G, D = PointGenerator(hidden=hidden), PointDiscriminator(hidden=hidden)
-    if loss == "wgan":
-        # Arjovsky et al.: RMSprop with weight clipping (as the Trainer does for this loss).
-        opt_g = torch.optim.RMSprop(G.parameters(), lr=5e-5)
-        opt_d = torch.optim.RMSprop(D.parameters(), lr=5e-5)
+    if spec.optimizer == "rmsprop":
+        opt_g = torch.optim.RMSprop(G.parameters(), lr=spec.lr or lr)
+        opt_d = torch.optim.RMSprop(D.parameters(), lr=spec.lr or lr)
     else:
-        betas = (0.0, 0.9) if loss == "wgan-gp" else (0.5, 0.99)
-        opt_g = torch.optim.Adam(G.parameters(), lr=lr, betas=betas)
-        opt_d = torch.optim.Adam(D.parameters(), lr=lr, betas=betas)
+        betas = spec.betas or TOY_BETAS.get(spec.name, (0.5, 0.99))
+        opt_g = torch.optim.Adam(G.parameters(), lr=spec.lr or lr, betas=betas)
+        opt_d = torch.optim.Adam(D.parameters(), lr=spec.lr or lr, betas=betas)
     t0 = time.perf_counter()
     for step in range(steps):
         real = mixture.sample(batch, g)[:, :, None, None]
         fake = G(torch.randn(batch, G.z_dim, generator=g))
         d_real, d_fake = D(real), D(fake.detach())
-        loss_d = L.d_loss(loss, d_real, d_fake)
-        if loss == "wgan-gp":
-            loss_d = loss_d + 10.0 * L.gradient_penalty(D, real, fake, None, g)
+        loss_d = spec.d_loss(d_real, d_fake)
+        if spec.gp_weight:
+            loss_d = loss_d + spec.gp_weight * L.gradient_penalty(D, real, fake, None, g)
         if r1_gamma > 0 and step % 4 == 0:
             loss_d = loss_d + L.r1_penalty(D, real, None) * (r1_gamma / 2) * 4
+            if spec.r2:
+                loss_d = loss_d + L.r1_penalty(D, fake, None) * (r1_gamma / 2) * 4
         opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         opt_d.step()
-        if loss == "wgan":
+        if spec.clip is not None:
             with torch.no_grad():
                 for p in D.parameters():
-                    p.clamp_(-0.01, 0.01)
-        loss_g = L.g_loss(loss, D(fake))
+                    p.clamp_(-spec.clip, spec.clip)
+        loss_g = spec.g_loss(D(fake), D(real).detach() if spec.g_needs_real else None)
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()
     with torch.no_grad():
         points = G(torch.randn(samples, G.z_dim, generator=g)).flatten(1)
-    return ToyResult(loss, mixture.name, steps, score_modes(points, mixture), time.perf_counter() - t0)
+    return ToyResult(spec.name, mixture.name, steps, score_modes(points, mixture), time.perf_counter() - t0)

@@ -188,14 +188,15 @@ class Trainer:
         self.use_r1 = cfg.r1_gamma > 0
         ratio = cfg.r1_interval / (cfg.r1_interval + 1) if self.use_r1 else 1.0
         fast = {"foreach": True} if dev.type != "cuda" else {"fused": True}
-        if cfg.loss == "wgan":
-            # Arjovsky et al. found momentum-based optimisers unstable with weight clipping.
-            self.opt_g = torch.optim.RMSprop(self.G.parameters(), lr=5e-5)
-            self.opt_d = torch.optim.RMSprop(self.d_trainable, lr=5e-5)
+        self.loss = L.loss_spec(cfg.loss)
+        if self.loss.optimizer == "rmsprop":
+            self.opt_g = torch.optim.RMSprop(self.G.parameters(), lr=self.loss.lr or cfg.lr_g)
+            self.opt_d = torch.optim.RMSprop(self.d_trainable, lr=self.loss.lr or cfg.lr_d)
         else:
-            self.opt_g = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2), **fast)
+            lr_g, lr_d = self.loss.lr or cfg.lr_g, self.loss.lr or cfg.lr_d
+            self.opt_g = torch.optim.Adam(self.G.parameters(), lr=lr_g, betas=(cfg.beta1, cfg.beta2), **fast)
             self.opt_d = torch.optim.Adam(
-                self.d_trainable, lr=cfg.lr_d * ratio, betas=(cfg.beta1**ratio, cfg.beta2**ratio), **fast
+                self.d_trainable, lr=lr_d * ratio, betas=(cfg.beta1**ratio, cfg.beta2**ratio), **fast
             )
         self._base_lr_g = [g["lr"] for g in self.opt_g.param_groups]
         self._base_lr_d = [g["lr"] for g in self.opt_d.param_groups]
@@ -331,7 +332,7 @@ class Trainer:
         GPU out-of-memory the batch is split into `accum` micro-batches whose gradients add up to the
         same effective batch; then each phase makes its own fakes, so no graph is held across chunks.
         """
-        cfg, G, D = self.cfg, self.G, self.D
+        cfg, G, D, loss = self.cfg, self.G, self.D, self.loss
         self._apply_stage()
         G.train()
         D.train()
@@ -345,7 +346,7 @@ class Trainer:
         # Discriminator (its frozen blocks, when fine-tuning with FreezeD, never take gradients).
         self._set_d_trainable(True)
         self.opt_d.zero_grad(set_to_none=True)
-        reals, d_reals, kept = [], [], None
+        reals, fakes, d_reals, kept = [], [], [], None
         for b in sizes:
             w = b / self.local_batch
             real, c_real = self._real_batch(b)
@@ -357,28 +358,35 @@ class Trainer:
             with self._autocast():
                 real_aug = self._aug(real)
                 d_real = D(real_aug, c_real).float()
-                d_fake = D(self._aug(fake.detach()), c_fake).float()
-                loss_d = L.d_loss(cfg.loss, d_real, d_fake)
+                fake_aug = self._aug(fake.detach())
+                d_fake = D(fake_aug, c_fake).float()
+                loss_d = loss.d_loss(d_real, d_fake)
             add("loss_d", loss_d, w)
-            if cfg.loss == "wgan-gp":
+            if loss.gp_weight:
                 gp = L.gradient_penalty(D, real_aug, self._aug(fake.detach()), c_real, self.gen_local)
-                loss_d = loss_d + 10.0 * gp
+                loss_d = loss_d + loss.gp_weight * gp
                 add("gp", gp, w)
             self.scaler_d.scale(loss_d * w).backward()
             reals.append((real_aug.detach(), c_real, w))
+            if loss.r2:
+                fakes.append((fake_aug.detach(), c_fake, w))
             d_reals.append(d_real.detach())
         self.dist.average_grads(D)
         self._opt_step(self.opt_d, self.scaler_d)
-        if cfg.loss == "wgan":
+        if loss.clip is not None:
             with torch.no_grad():
                 for p in self.d_trainable:
-                    p.clamp_(-0.01, 0.01)
+                    p.clamp_(-loss.clip, loss.clip)
         if self.use_r1 and self.step_count % cfg.r1_interval == 0:
             self.opt_d.zero_grad(set_to_none=True)
             for real_aug, c_real, w in reals:
                 r1 = L.r1_penalty(D, real_aug, c_real)
                 self.scaler_d.scale(r1 * (cfg.r1_gamma / 2) * cfg.r1_interval * w).backward()
                 add("r1", r1, w)
+            for fake_aug, c_fake, w in fakes:  # R2: the same zero-centred penalty on fakes
+                r2 = L.r1_penalty(D, fake_aug, c_fake)
+                self.scaler_d.scale(r2 * (cfg.r1_gamma / 2) * cfg.r1_interval * w).backward()
+                add("r2", r2, w)
             self.dist.average_grads(D)
             self._opt_step(self.opt_d, self.scaler_d)
         if self.ada is not None:
@@ -387,7 +395,7 @@ class Trainer:
         # Generator: judged by the updated discriminator.
         self._set_d_trainable(False)
         self.opt_g.zero_grad(set_to_none=True)
-        for b in sizes:
+        for i, b in enumerate(sizes):
             w = b / self.local_batch
             if kept is not None:
                 fake, c_fake = kept
@@ -396,7 +404,12 @@ class Trainer:
                 with self._autocast():
                     fake = self._generate(c_fake, b)
             with self._autocast():
-                loss_g = L.g_loss(cfg.loss, D(self._aug(fake), c_fake).float())
+                d_real = None
+                if loss.g_needs_real:  # relativistic: the updated D's verdict on the same reals
+                    real_aug, c_real, _ = reals[i]
+                    with torch.no_grad():
+                        d_real = D(real_aug, c_real).float()
+                loss_g = loss.g_loss(D(self._aug(fake), c_fake).float(), d_real)
             self.scaler_g.scale(loss_g * w).backward()
             add("loss_g", loss_g, w)
         self.dist.average_grads(G)

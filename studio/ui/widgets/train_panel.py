@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 from superqt import QCollapsible
 
+from studio.core.training.losses import LOSS_SPECS
 from studio.ui.widgets.scroll import ColumnScroll
 from studio.ui.widgets.source_run_box import SourceRunBox
 
@@ -31,8 +32,7 @@ if TYPE_CHECKING:
 
 MODELS = (("Quick (DCGAN)", "dcgan"), ("Style-based (StyleGAN2-like)", "style"))
 RESOLUTIONS = (16, 32, 64, 128, 256, 512, 1024)
-LOSSES = (("Logistic (non-saturating)", "logistic"), ("Hinge", "hinge"), ("WGAN-GP", "wgan-gp"),
-          ("Least squares", "lsgan"), ("WGAN (weight clipping)", "wgan"))
+LOSSES = tuple((spec.label, spec.name) for spec in LOSS_SPECS)
 AUGMENTS = (("Adaptive (ADA)", "ada"), ("Always (DiffAugment)", "diff"), ("None", "none"))
 LENGTH_UNITS = (("minutes", "minutes"), ("kimg (thousand images)", "kimg"), ("steps", "steps"))
 STATES = ("empty", "idle", "loading", "training", "paused", "stopping", "following")
