@@ -98,7 +98,8 @@ def evaluate(args, legs: dict[str, dict]) -> dict[str, dict]:
     from studio.core.data import ImageFolder
     from studio.core.metrics.evaluate import Evaluator, MetricsSettings
     from studio.core.training.config import TrainConfig
-    from studio.core.training.trainer import grid_image, load_generator
+    from studio.core.images import grid_image
+    from studio.core.models.loading import load_generator
 
     first = next(iter(legs.values()))
     cfg = TrainConfig.from_json(first["config"])

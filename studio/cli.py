@@ -22,9 +22,7 @@ def command(name: str):
 
 
 def _add_train(sub) -> None:
-    from studio.core.device import DEVICE_CHOICES
-    from studio.core.models import MODEL_NAMES
-    from studio.core.training.augment import AUGMENT_MODES
+    from studio.core.names import AUGMENT_MODES, DEVICE_CHOICES, MODEL_NAMES, PRECISIONS
     from studio.core.training.losses import ALIASES, LOSS_SPECS, LOSSES
 
     p = sub.add_parser("train", help="train a GAN on an image folder, headless")
@@ -55,7 +53,7 @@ def _add_train(sub) -> None:
     p.add_argument("--checkpoint-minutes", type=float, default=5.0)
     p.add_argument("--snapshot-minutes", type=float, default=1.0)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"), default="auto",
+    p.add_argument("--precision", choices=PRECISIONS, default="auto",
                    help="mixed precision (auto: bf16 on GPUs that have it, else fp16 with loss scaling; fp32 on CPU)")
     p.add_argument("--compile", action="store_true",
                    help="torch.compile the networks (costs minutes of compiling; worth it only for long GPU runs)")
@@ -299,7 +297,8 @@ def cmd_mix(args) -> int:
     from studio.core.explore.latents import parse_seeds
     from studio.core.explore.mixing import layer_range, mix_grid
     from studio.core.explore.render import Recipe, Renderer
-    from studio.core.export import Exporter, upscale
+    from studio.core.export import Exporter
+    from studio.core.images import upscale
 
     folder, name = _out_file(args.out, (".png",))
     renderer = Renderer.open(args.run, pick_device(args.device))
@@ -334,7 +333,8 @@ def cmd_interpolate(args) -> int:
     from studio.core.explore.animate import seed_frames, walk_frames
     from studio.core.explore.latents import parse_seeds
     from studio.core.explore.render import Recipe, Renderer
-    from studio.core.export import ANIMATION_FORMATS, Exporter, upscale
+    from studio.core.export import ANIMATION_FORMATS, Exporter
+    from studio.core.images import upscale
 
     folder, name = _out_file(args.out, ANIMATION_FORMATS)
     seeds = parse_seeds(args.seeds)
@@ -578,7 +578,8 @@ def cmd_atlas(args) -> int:
     from studio.core.errors import StudioError
     from studio.core.explore.atlas import MAX_ATLAS, atlas_poster, build_atlas, check_layout, poster_meta
     from studio.core.explore.features import FeatureSpace, load_discriminator
-    from studio.core.explore.render import MAX_SEED, Renderer
+    from studio.core.explore.recipe import MAX_SEED
+    from studio.core.explore.render import Renderer
     from studio.core.export import Exporter
 
     folder, name = _out_file(args.out, (".png",))
@@ -629,7 +630,7 @@ def cmd_metrics(args) -> int:
     from studio.core.metrics.inception import availability
     from studio.core.run import RunDir
     from studio.core.training.config import TrainConfig
-    from studio.core.training.trainer import checkpoint_for, load_generator
+    from studio.core.models.loading import checkpoint_for, load_generator
 
     ok, why = availability(args.inception)
     if not ok:

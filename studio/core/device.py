@@ -7,8 +7,7 @@ import os
 import torch
 
 from studio.core.errors import StudioError
-
-DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+from studio.core.names import DEVICE_CHOICES
 
 
 def pick_device(name: str = "auto") -> torch.device:

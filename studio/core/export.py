@@ -7,22 +7,20 @@ Reading back: `read_embedded` parses (and bounds) what a PNG says about how it w
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 from PIL import Image, PngImagePlugin, UnidentifiedImageError
 
 from studio.core.errors import StudioError
-
-if TYPE_CHECKING:
-    from studio.core.explore.inpaint import InpaintRecord
-    from studio.core.explore.render import Recipe, Renderer
+from studio.core.explore.inpaint_record import InpaintRecord
+from studio.core.explore.recipe import Recipe
+from studio.core.images import UPSCALES, tile, upscale
 
 ANIMATION_FORMATS = (".gif", ".webp", ".mp4")
 MAX_RECIPE_CHARS = 1 << 20  # one image's recipe: the w of an 18 x 512 model is ~50 kB
@@ -31,27 +29,17 @@ MAX_GRID_CELLS = 4096
 MAX_PNG_BYTES = 1 << 30
 
 
-def upscale(image: np.ndarray, factor: int) -> np.ndarray:
-    """Lanczos upscaling by 1, 2 or 4 (deterministic: the same pixels every time)."""
-    if factor == 1:
-        return image
-    if factor not in (2, 4):
-        raise StudioError("Images can be upscaled x2 or x4.")
-    h, w = image.shape[:2]
-    return np.asarray(Image.fromarray(image).resize((w * factor, h * factor), Image.LANCZOS))
+class Renderer(Protocol):
+    """What saving and regenerating need of explore.render.Renderer (the exporter never imports it)."""
 
+    @property
+    def resolution(self) -> int: ...
 
-def tile(images: Sequence[np.ndarray], cols: int | None = None, gap: int = 2) -> np.ndarray:
-    """Images of equal size (H, W, 3) -> one grid, white gaps between cells."""
-    n = len(images)
-    cols = cols or max(1, math.ceil(math.sqrt(n)))
-    rows = math.ceil(n / cols)
-    h, w = images[0].shape[:2]
-    out = np.full((rows * h + (rows - 1) * gap, cols * w + (cols - 1) * gap, 3), 255, np.uint8)
-    for i, img in enumerate(images):
-        r, c = divmod(i, cols)
-        out[r * (h + gap): r * (h + gap) + h, c * (w + gap): c * (w + gap) + w] = img
-    return out
+    def render(self, recipe: Recipe) -> np.ndarray: ...
+
+    def render_final(self, recipe: Recipe) -> np.ndarray: ...
+
+    def describe(self, recipe: Recipe, embed_w: bool = True) -> dict[str, str]: ...
 
 
 def mp4_available() -> bool:
@@ -280,8 +268,6 @@ def read_embedded(path: str | os.PathLike) -> Embedded:
     text = read_png_text(path)
     if "gan-studio:recipe" not in text and "gan-studio:grid" not in text:
         raise StudioError(f"{Path(path).name} carries no GAN Studio recipe.")
-    from studio.core.explore.render import UPSCALES, Recipe  # after the cheap check: this imports torch
-
     emb = Embedded(
         version=text.get("gan-studio:version", "")[:64], checkpoint=text.get("gan-studio:checkpoint", "")[:4096],
         checkpoint_sha256=text.get("gan-studio:checkpoint-sha256", "")[:64], model=text.get("gan-studio:model", "")[:32],
@@ -289,8 +275,6 @@ def read_embedded(path: str | os.PathLike) -> Embedded:
     if "gan-studio:recipe" in text:
         emb.recipe = Recipe.from_json(_json(text["gan-studio:recipe"], MAX_RECIPE_CHARS, "recipe"))
         if "gan-studio:inpaint" in text:
-            from studio.core.explore.inpaint import InpaintRecord
-
             emb.inpaint = InpaintRecord.from_json(_json(text["gan-studio:inpaint"], MAX_RECIPE_CHARS,
                                                         "inpainting record"))
     else:

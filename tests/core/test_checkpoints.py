@@ -18,7 +18,8 @@ from studio.core.run import RunDir
 from studio.core.training.checkpoint import load_checkpoint, read_state
 from studio.core.training.config import TrainConfig
 from studio.core.training.events import Message, Saved
-from studio.core.training.trainer import Trainer, load_generator
+from studio.core.models.loading import load_generator
+from studio.core.training.trainer import Trainer
 
 
 def tiny(data: Path, **kw) -> TrainConfig:

@@ -18,7 +18,8 @@ from studio.core.models.progressive import fade_up
 from studio.core.training.config import TrainConfig
 from studio.core.training.events import Progress, Samples, Saved
 from studio.core.training.progressive import Schedule, Stage, real_at_stage
-from studio.core.training.trainer import Trainer, load_generator
+from studio.core.models.loading import load_generator
+from studio.core.training.trainer import Trainer
 
 MODELS = ("dcgan", "style")
 

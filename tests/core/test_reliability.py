@@ -24,7 +24,8 @@ from studio.core.training import checkpoint as ckpt_mod
 from studio.core.training.checkpoint import load_checkpoint
 from studio.core.training.config import TrainConfig
 from studio.core.training.events import Finished, Message, Saved
-from studio.core.training.trainer import Trainer, load_generator
+from studio.core.models.loading import load_generator
+from studio.core.training.trainer import Trainer
 
 
 class Payload:

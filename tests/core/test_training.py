@@ -16,7 +16,8 @@ from studio.core.errors import StudioError
 from studio.core.training.config import TrainConfig
 from studio.core.training.events import Finished, Progress, Samples, Saved, Started
 from studio.core.training.losses import LOSSES
-from studio.core.training.trainer import Trainer, load_generator
+from studio.core.models.loading import load_generator
+from studio.core.training.trainer import Trainer
 
 
 def tiny_config(data: Path, **kw) -> TrainConfig:

@@ -10,7 +10,8 @@ from pathlib import Path
 from studio.core.errors import StudioError
 from studio.core.explore.animate import keyframe_frames, walk_frames
 from studio.core.explore.render import Recipe, Renderer
-from studio.core.export import ANIMATION_FORMATS, Exporter, upscale
+from studio.core.export import ANIMATION_FORMATS, Exporter
+from studio.core.images import upscale
 
 KINDS = ("image", "grid", "keyframes", "walk")
 

@@ -19,8 +19,10 @@ import numpy as np
 from PIL import Image
 
 from studio.core.errors import StudioError
-from studio.core.explore.render import MAX_SEED, Recipe, Renderer
-from studio.core.export import MAX_GRID_CELLS, tile
+from studio.core.explore.recipe import MAX_SEED, Recipe
+from studio.core.explore.render import Renderer
+from studio.core.export import MAX_GRID_CELLS
+from studio.core.images import tile
 
 LAYOUTS = ("pca", "tsne", "umap")
 MAX_ATLAS = 3000  # with the grid's slack this stays under the embedded grid's cell cap

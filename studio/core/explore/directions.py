@@ -5,15 +5,27 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 import torch
+import torch.nn as nn
 
 from studio.core.errors import StudioError
 
-if TYPE_CHECKING:
-    from studio.core.explore.render import Renderer
+
+class MapsLatents(Protocol):
+    """What directions need of explore.render.Renderer (which imports this module, so it is not imported here)."""
+
+    G: nn.Module
+
+    @property
+    def checkpoint_sha256(self) -> str: ...
+
+    @property
+    def w_dim(self) -> int: ...
+
+    def z_to_ws(self, z: torch.Tensor, truncation: float = 1.0, class_index: int = 0) -> torch.Tensor: ...
 
 PCA_SEED = 0x5EED  # fixed: the same checkpoint always gives the same directions
 MAX_COMPONENTS = 32
@@ -37,7 +49,7 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get("GAN_STUDIO_CACHE", user_cache_dir("gan-studio"))) / "directions"
 
 
-def compute_directions(renderer: Renderer, samples: int = 4096, components: int = MAX_COMPONENTS) -> Directions:
+def compute_directions(renderer: MapsLatents, samples: int = 4096, components: int = MAX_COMPONENTS) -> Directions:
     """PCA of the w's of `samples` random z's (class 0, no truncation), in float64 on the CPU."""
     z = torch.from_numpy(np.random.RandomState(PCA_SEED).randn(samples, renderer.G.z_dim)).float()
     ws = []
@@ -55,7 +67,7 @@ def compute_directions(renderer: Renderer, samples: int = 4096, components: int 
     return Directions(comps.float(), stdevs.float(), mean.float())
 
 
-def load_or_compute(renderer: Renderer, samples: int = 4096, cache_dir: str | Path | None = None) -> Directions:
+def load_or_compute(renderer: MapsLatents, samples: int = 4096, cache_dir: str | Path | None = None) -> Directions:
     """Directions for this checkpoint, read from `cache_dir/<sha256>-<samples>.npz` when there."""
     folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     path = folder / f"{renderer.checkpoint_sha256}-{samples}.npz"

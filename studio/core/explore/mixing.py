@@ -4,29 +4,47 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 import torch
+import torch.nn as nn
 
 from studio.core.errors import StudioError
+from studio.core.explore.recipe import Recipe
+from studio.core.images import tile
 
-from studio.core.explore.render import Recipe
 
-if TYPE_CHECKING:
-    from studio.core.explore.render import Renderer
+class Renders(Protocol):
+    """What mixing needs of explore.render.Renderer (which imports this module, so it is not imported here)."""
+
+    G: nn.Module
+    state: dict
+
+    @property
+    def is_style(self) -> bool: ...
+
+    @property
+    def num_ws(self) -> int: ...
+
+    @property
+    def resolution(self) -> int: ...
+
+    def ws(self, recipe: Recipe) -> torch.Tensor: ...
+
+    def render(self, recipe: Recipe) -> np.ndarray: ...
 
 GROUPS = ("coarse", "middle", "fine")
 
 
-def require_style(renderer: Renderer) -> None:
+def require_style(renderer: Renders) -> None:
     if not renderer.is_style or not hasattr(renderer.G, "layer_groups"):
         raise StudioError("Style mixing needs the style-based model: this checkpoint is a "
                           f"{renderer.state.get('model', 'different')} model, which has one latent for all "
                           "layers. Train with --model style to mix styles.")
 
 
-def layer_range(text: str, renderer: Renderer) -> range:
+def layer_range(text: str, renderer: Renders) -> range:
     """'coarse' | 'middle' | 'fine' | 'A-B' (inclusive w indices) | 'A' | '' (no layers) -> a range."""
     require_style(renderer)
     text = str(text).strip().lower()
@@ -70,7 +88,7 @@ def mix_recipe(base: Recipe, row_seed: int, col_seed: int, layers: range) -> Rec
                                mix_layers=[layers.start, layers.stop], w=None, w_shape=None)
 
 
-def _source(renderer: Renderer, base: Recipe, src: int | Recipe) -> Recipe:
+def _source(renderer: Renders, base: Recipe, src: int | Recipe) -> Recipe:
     """A grid source: a seed (with the base's truncation) or a whole recipe such as a favourite."""
     if isinstance(src, int):
         return dataclasses.replace(base, seeds=[src], weights=None, mix_seed=None, mix_layers=None, w=None,
@@ -78,7 +96,7 @@ def _source(renderer: Renderer, base: Recipe, src: int | Recipe) -> Recipe:
     return src
 
 
-def mix_cell(renderer: Renderer, base: Recipe, row: int | Recipe, col: int | Recipe, layers: range) -> Recipe:
+def mix_cell(renderer: Renders, base: Recipe, row: int | Recipe, col: int | Recipe, layers: range) -> Recipe:
     """The recipe of one mixed cell: seeds stay seeds (readable recipes); favourites mix by their w."""
     if isinstance(row, int) and isinstance(col, int):
         return mix_recipe(base, row, col, layers)
@@ -88,15 +106,13 @@ def mix_cell(renderer: Renderer, base: Recipe, row: int | Recipe, col: int | Rec
                                              directions=[], direction_layers=None), ws)
 
 
-def mix_grid(renderer: Renderer, rows: list[int | Recipe], cols: list[int | Recipe], layers: range,
+def mix_grid(renderer: Renders, rows: list[int | Recipe], cols: list[int | Recipe], layers: range,
              base: Recipe | None = None, gap: int = 2) -> MixGrid:
     """StyleGAN's style_mixing.py layout: column sources along the top, row sources down the left.
 
     A source is a seed or a recipe (a favourite, a projection); a cell is its row source with the
     column source's w on `layers`.
     """
-    from studio.core.export import tile
-
     require_style(renderer)
     if not rows or not cols:
         raise StudioError("A mixing grid needs at least one row seed and one column seed.")

@@ -5,17 +5,15 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image
 
 from studio.core.errors import StudioError
 from studio.core.explore.features import FeatureSpace, to_float
 from studio.core.explore.render import Recipe, Renderer
-from studio.core.training.trainer import images_to_uint8
+from studio.core.images import images_to_uint8, prepare_target
 
 ProgressFn = Callable[[int, int, float], None]  # (step, steps, loss)
 
@@ -32,37 +30,6 @@ class Projection:
         """A recipe that reproduces the projected image exactly (the w is embedded)."""
         r = base or Recipe(seeds=[])
         return r.with_w(self.ws)
-
-
-def load_picture(path: str | Path, mode: str = "RGB", background: tuple[int, int, int] = (255, 255, 255),
-                 what: str = "picture") -> np.ndarray:
-    """A picture file -> uint8 array in `mode` ("RGB": (H, W, 3); "L": (H, W) grey), transparency laid on
-    `background`, or a StudioError a user understands (`what` names the file's role in it)."""
-    from PIL import UnidentifiedImageError
-
-    path = Path(path).expanduser()
-    try:
-        with Image.open(path) as im:
-            im.load()
-            if im.mode in ("RGBA", "LA", "P"):
-                im = im.convert("RGBA")
-                im = Image.alpha_composite(Image.new("RGBA", im.size, (*background, 255)), im)
-            return np.asarray(im.convert(mode))
-    except FileNotFoundError:
-        raise StudioError(f"{path} does not exist.") from None
-    except (UnidentifiedImageError, Image.DecompressionBombError, ValueError, SyntaxError) as e:
-        raise StudioError(f"{path.name} is not a {what} the studio can read ({e}).") from None
-    except OSError as e:
-        raise StudioError(f"Cannot read {path}: {e.strerror or e}.") from None
-
-
-def prepare_target(image: np.ndarray, resolution: int) -> np.ndarray:
-    """Any RGB(A)/grey uint8 picture -> a centre-cropped square (resolution, resolution, 3)."""
-    img = Image.fromarray(image).convert("RGB")
-    s = min(img.size)
-    left, top = (img.width - s) // 2, (img.height - s) // 2
-    img = img.crop((left, top, left + s, top + s)).resize((resolution, resolution), Image.LANCZOS)
-    return np.asarray(img)
 
 
 def project(renderer: Renderer, target: np.ndarray, steps: int = 300, lr: float = 0.05,

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 import torch.nn as nn
 
 from studio.core.errors import StudioError
-
-MODEL_NAMES = ("dcgan", "style")
+from studio.core.names import MODEL_NAMES
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,6 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-AUGMENT_MODES = ("ada", "diff", "none")
-
 
 def _mask(b: int, p: torch.Tensor, g: torch.Generator, x: torch.Tensor) -> torch.Tensor:
     return (torch.rand(b, 1, 1, 1, device=x.device, generator=g) < p).to(x.dtype)

@@ -16,7 +16,8 @@ from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
 from studio.core.errors import StudioError
-from studio.core.models import MODEL_NAMES, ModelSpec
+from studio.core.models import ModelSpec
+from studio.core.names import MODEL_NAMES
 
 FORMAT = "gan-studio-checkpoint/1"
 PICKLE_SUFFIXES = (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin")

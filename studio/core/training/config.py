@@ -9,12 +9,10 @@ from dataclasses import dataclass, field
 
 from studio.core.data import DataConfig, parse_color
 from studio.core.errors import StudioError
-from studio.core.models import MODEL_NAMES, ModelSpec
-from studio.core.training.augment import AUGMENT_MODES
+from studio.core.models import ModelSpec
+from studio.core.names import AUGMENT_MODES, MODEL_NAMES, PRECISIONS
 from studio.core.training.losses import canonical_loss, loss_spec
 
-
-PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 
 
 @dataclass

@@ -18,14 +18,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn as nn
 from PIL import Image
-from torchvision.utils import make_grid
 
 from studio import __version__
 from studio.core.data import ImageFolder
 from studio.core.device import describe_device, pick_device
 from studio.core.errors import StudioError
+from studio.core.images import grid_image
 from studio.core.models import ModelSpec, build_models
 from studio.core.run import RunDir
 from studio.core.training import losses as L
@@ -53,19 +52,6 @@ from studio.core.training.health import HealthMonitor
 from studio.core.training.events import Event, Finished, Message, Paused, Progress, Quality, Samples, Saved, Started
 
 LENGTH_FIELDS = ("steps", "kimg", "minutes")
-
-
-def images_to_uint8(images: torch.Tensor) -> torch.Tensor:
-    """[-1, 1] float NCHW -> uint8 NCHW, on the same device."""
-    return (images.float() * 127.5 + 128).clamp(0, 255).to(torch.uint8)
-
-
-def grid_image(images: torch.Tensor, nrow: int | None = None, padding: int = 2) -> np.ndarray:
-    """A batch in [-1, 1] -> one uint8 (H, W, 3) grid, made on the device and moved to numpy once."""
-    n = images.shape[0]
-    nrow = nrow or max(1, math.ceil(math.sqrt(n)))
-    grid = make_grid(images_to_uint8(images), nrow=nrow, padding=padding, pad_value=0)
-    return grid.permute(1, 2, 0).contiguous().cpu().numpy()
 
 
 class Trainer:
@@ -1002,42 +988,6 @@ def amp_dtype(precision: str, device: torch.device) -> torch.dtype | None:
     if device.type == "cuda":
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
     return None
-
-
-def load_generator(path: str | Path, device: torch.device | str = "cpu") -> tuple[nn.Module, Checkpoint]:
-    """The frozen EMA generator of a checkpoint, for exploring and exporting (never the live model)."""
-    ckpt = load_checkpoint(Path(path))
-    spec = model_spec_of(Path(path), ckpt.state)
-    G, _ = build_models(spec)
-    check_tensors(Path(path), "G_ema", ckpt.section("G_ema"), G.state_dict())
-    try:
-        G.load_state_dict(ckpt.section("G_ema"))
-    except RuntimeError as e:
-        raise StudioError(f"{Path(path).name} does not match its own model description: {e}") from None
-    stage = ckpt.state.get("progressive")
-    if spec.progressive and isinstance(stage, dict):
-        # A grown run is seen at its stage: the final one (α = 1) once the schedule is done; mid-schedule,
-        # the current stage, enlarged (nearest) to the full size so that every image is one size.
-        try:
-            G.set_stage(int(stage["resolution"]), float(stage["alpha"]))
-        except (KeyError, TypeError, ValueError) as e:
-            raise StudioError(f"{Path(path).name} has an invalid progressive stage ({e}).") from None
-        G.upsample_output = True
-    G = G.to(device).eval().requires_grad_(False)
-    return G, ckpt
-
-
-def checkpoint_for(path: str | Path) -> Path:
-    """A run folder -> its latest checkpoint; a checkpoint file -> itself."""
-    p = Path(path).expanduser()
-    if p.is_dir():
-        latest = RunDir(p).latest_checkpoint()
-        if latest is None:
-            raise StudioError(f"{p} has no checkpoint yet.")
-        return latest
-    if not p.exists():
-        raise StudioError(f"{p} does not exist.")
-    return p
 
 
 def _step_of(path: Path) -> int:

@@ -22,7 +22,8 @@ class ProjectionWorker(StudioThread):
 
     def run(self) -> None:
         from studio.core.explore.features import FeatureSpace, load_discriminator
-        from studio.core.explore.projection import load_picture, project
+        from studio.core.explore.projection import project
+        from studio.core.images import load_picture
         from studio.core.explore.render import Renderer
 
         try:

@@ -1,0 +1,98 @@
+"""Pictures as arrays: generator output to uint8, sample grids, tiling, Lanczos upscaling, reading and
+centre-cropping picture files. Shared by training (snapshots), exploring and exporting.
+
+Torch-free at import (tensors are handled through their own methods), so the exporter and the recipe
+code that use it do not load torch.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from studio.core.errors import StudioError
+
+if TYPE_CHECKING:
+    import torch
+
+UPSCALES = (1, 2, 4)
+
+
+def images_to_uint8(images: torch.Tensor) -> torch.Tensor:
+    """[-1, 1] float NCHW -> uint8 NCHW, on the same device."""
+    return (images.float() * 127.5 + 128).clamp(0, 255).byte()
+
+
+def grid_image(images: torch.Tensor, nrow: int | None = None, padding: int = 2) -> np.ndarray:
+    """A batch in [-1, 1] -> one uint8 (H, W, 3) grid with black gaps (torchvision's make_grid layout),
+    made on the device and moved to numpy once."""
+    u8 = images_to_uint8(images)
+    n, c, h, w = u8.shape
+    if n == 1:
+        grid = u8[0]
+    else:
+        cols = min(nrow or max(1, math.ceil(math.sqrt(n))), n)
+        rows = math.ceil(n / cols)
+        ch, cw = h + padding, w + padding
+        grid = u8.new_zeros((c, rows * ch + padding, cols * cw + padding))
+        for k in range(n):
+            y, x = divmod(k, cols)
+            grid[:, y * ch + padding: y * ch + padding + h, x * cw + padding: x * cw + padding + w] = u8[k]
+    return grid.permute(1, 2, 0).contiguous().cpu().numpy()
+
+
+def tile(images: Sequence[np.ndarray], cols: int | None = None, gap: int = 2) -> np.ndarray:
+    """Images of equal size (H, W, 3) -> one grid, white gaps between cells."""
+    n = len(images)
+    cols = cols or max(1, math.ceil(math.sqrt(n)))
+    rows = math.ceil(n / cols)
+    h, w = images[0].shape[:2]
+    out = np.full((rows * h + (rows - 1) * gap, cols * w + (cols - 1) * gap, 3), 255, np.uint8)
+    for i, img in enumerate(images):
+        r, c = divmod(i, cols)
+        out[r * (h + gap): r * (h + gap) + h, c * (w + gap): c * (w + gap) + w] = img
+    return out
+
+
+def upscale(image: np.ndarray, factor: int) -> np.ndarray:
+    """Lanczos upscaling by 1, 2 or 4 (deterministic: the same pixels every time)."""
+    if factor == 1:
+        return image
+    if factor not in UPSCALES:
+        raise StudioError("Images can be upscaled x2 or x4.")
+    h, w = image.shape[:2]
+    return np.asarray(Image.fromarray(image).resize((w * factor, h * factor), Image.LANCZOS))
+
+
+def load_picture(path: str | Path, mode: str = "RGB", background: tuple[int, int, int] = (255, 255, 255),
+                 what: str = "picture") -> np.ndarray:
+    """A picture file -> uint8 array in `mode` ("RGB": (H, W, 3); "L": (H, W) grey), transparency laid on
+    `background`, or a StudioError a user understands (`what` names the file's role in it)."""
+    path = Path(path).expanduser()
+    try:
+        with Image.open(path) as im:
+            im.load()
+            if im.mode in ("RGBA", "LA", "P"):
+                im = im.convert("RGBA")
+                im = Image.alpha_composite(Image.new("RGBA", im.size, (*background, 255)), im)
+            return np.asarray(im.convert(mode))
+    except FileNotFoundError:
+        raise StudioError(f"{path} does not exist.") from None
+    except (UnidentifiedImageError, Image.DecompressionBombError, ValueError, SyntaxError) as e:
+        raise StudioError(f"{path.name} is not a {what} the studio can read ({e}).") from None
+    except OSError as e:
+        raise StudioError(f"Cannot read {path}: {e.strerror or e}.") from None
+
+
+def prepare_target(image: np.ndarray, resolution: int) -> np.ndarray:
+    """Any RGB(A)/grey uint8 picture -> a centre-cropped square (resolution, resolution, 3)."""
+    img = Image.fromarray(image).convert("RGB")
+    s = min(img.size)
+    left, top = (img.width - s) // 2, (img.height - s) // 2
+    img = img.crop((left, top, left + s, top + s)).resize((resolution, resolution), Image.LANCZOS)
+    return np.asarray(img)

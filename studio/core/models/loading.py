@@ -1,0 +1,50 @@
+"""Opening a trained generator for exploring and exporting: a run folder or checkpoint file -> the frozen
+EMA generator at its stage, checked tensor by tensor against its own model description."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+
+from studio.core.errors import StudioError
+from studio.core.models import build_models
+from studio.core.run import RunDir
+from studio.core.training.checkpoint import Checkpoint, check_tensors, load_checkpoint, model_spec_of
+
+
+def load_generator(path: str | Path, device: torch.device | str = "cpu") -> tuple[nn.Module, Checkpoint]:
+    """The frozen EMA generator of a checkpoint, for exploring and exporting (never the live model)."""
+    ckpt = load_checkpoint(Path(path))
+    spec = model_spec_of(Path(path), ckpt.state)
+    G, _ = build_models(spec)
+    check_tensors(Path(path), "G_ema", ckpt.section("G_ema"), G.state_dict())
+    try:
+        G.load_state_dict(ckpt.section("G_ema"))
+    except RuntimeError as e:
+        raise StudioError(f"{Path(path).name} does not match its own model description: {e}") from None
+    stage = ckpt.state.get("progressive")
+    if spec.progressive and isinstance(stage, dict):
+        # A grown run is seen at its stage: the final one (α = 1) once the schedule is done; mid-schedule,
+        # the current stage, enlarged (nearest) to the full size so that every image is one size.
+        try:
+            G.set_stage(int(stage["resolution"]), float(stage["alpha"]))
+        except (KeyError, TypeError, ValueError) as e:
+            raise StudioError(f"{Path(path).name} has an invalid progressive stage ({e}).") from None
+        G.upsample_output = True
+    G = G.to(device).eval().requires_grad_(False)
+    return G, ckpt
+
+
+def checkpoint_for(path: str | Path) -> Path:
+    """A run folder -> its latest checkpoint; a checkpoint file -> itself."""
+    p = Path(path).expanduser()
+    if p.is_dir():
+        latest = RunDir(p).latest_checkpoint()
+        if latest is None:
+            raise StudioError(f"{p} has no checkpoint yet.")
+        return latest
+    if not p.exists():
+        raise StudioError(f"{p} does not exist.")
+    return p
