@@ -8,6 +8,11 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Tests wait for conditions (a signal, a file, a line of output), never for a time; this bounds each wait so
+# that a hang fails instead of blocking the suite. Generous on purpose: a loaded 2-core machine is slow, and
+# how fast something happens is measured in bench/, not asserted here.
+HANG_GUARD_S = 120
+HANG_GUARD_MS = HANG_GUARD_S * 1000
 # Subprocesses (`python -m studio ...`, benches) import this checkout, whatever the venv's editable
 # install happens to point at (CI clones elsewhere; a later `pip install -e` moves it).
 _ROOT = str(Path(__file__).resolve().parents[1])

@@ -5,22 +5,20 @@ from __future__ import annotations
 
 import errno
 import os
-import time
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QColor, QDropEvent, QImage
 
+from tests.conftest import HANG_GUARD_MS
 from tests.core.test_input_corpus import build_corpus, forged_pngs
 
 
 def test_corpus_through_the_folder_loader(qtbot, window, tmp_path: Path):
     expected = build_corpus(tmp_path / "corpus")
-    t = time.perf_counter()
     window.open_folder(tmp_path / "corpus")
-    qtbot.waitUntil(lambda: window.loader is None and window.dataset is not None, timeout=60_000)
-    took = time.perf_counter() - t
+    qtbot.waitUntil(lambda: window.loader is None and window.dataset is not None, timeout=HANG_GUARD_MS)
     panel = window.dataset_panel
     skipped = {panel.skipped.item(r, 0).text(): panel.skipped.item(r, 1).text()
                for r in range(panel.skipped.rowCount())}
@@ -34,7 +32,6 @@ def test_corpus_through_the_folder_loader(qtbot, window, tmp_path: Path):
     assert panel.skipped_box.isVisible() and panel.skipped_box.title() == f"Skipped files ({len(skipped)})"
     assert not panel.thumbnails.image.isNull()  # the good files are shown
     assert window.state == "idle" and window.train_panel.start_button.isEnabled()
-    assert took < 60, f"the corpus took {took:.1f}s to open"
 
 
 def _drop(widget, path: Path) -> None:
@@ -53,9 +50,7 @@ def test_forged_pngs_dropped_on_the_explore_tab(qtbot, tmp_path: Path):
     tab.message.connect(said.append)
     for name, message in forged_pngs(tmp_path / "forged").items():
         said.clear()
-        t = time.perf_counter()
-        _drop(tab, tmp_path / "forged" / name)
-        assert time.perf_counter() - t < 10, name  # no hang: the drop is handled at once
+        _drop(tab, tmp_path / "forged" / name)  # handled within the drop: the message is there when it returns
         assert said and message in said[0], (name, said)
         assert tab.status.text() == said[0]
     tab.shutdown()
