@@ -65,10 +65,36 @@ def test_never_overwrites(renderer: Renderer, tmp_path: Path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary left
 
 
+def _resample_axis(a: np.ndarray, factor: int, axis: int, kernel, support: float) -> np.ndarray:
+    """An independent separable resampler (numpy, float64): output pixel centres mapped back to the input,
+    kernel weights normalised over the pixels inside the image, rounded to uint8 after each pass."""
+    centres = (np.arange(a.shape[axis] * factor) + 0.5) / factor
+    x = np.arange(a.shape[axis])[None, :] + 0.5 - centres[:, None]
+    w = kernel(x) * (np.abs(x) < support)
+    w /= w.sum(1, keepdims=True)
+    out = np.tensordot(w, np.moveaxis(a.astype(np.float64), axis, 0), axes=(1, 0))
+    return np.clip(np.round(np.moveaxis(out, 0, axis)), 0, 255)
+
+
+def _lanczos3(x):
+    return np.sinc(x) * np.sinc(x / 3)
+
+
+def _bicubic(x, a=-0.5):
+    x = np.abs(x)
+    return np.where(x < 1, ((a + 2) * x - (a + 3)) * x * x + 1, np.where(x < 2, (((x - 5) * x + 8) * x - 4) * a, 0))
+
+
 def test_upscale_is_lanczos_and_deterministic():
     img = np.random.RandomState(0).randint(0, 255, (8, 8, 3), dtype=np.uint8)
-    up = upscale(img, 4)
-    assert up.shape == (32, 32, 3) and np.array_equal(up, upscale(img, 4))
+    for factor in (2, 4):
+        up = upscale(img, factor)
+        assert up.shape == (8 * factor, 8 * factor, 3) and np.array_equal(up, upscale(img, factor))
+        lanczos = _resample_axis(_resample_axis(img, factor, 1, _lanczos3, 3), factor, 0, _lanczos3, 3)
+        bicubic = _resample_axis(_resample_axis(img, factor, 1, _bicubic, 2), factor, 0, _bicubic, 2)
+        assert np.abs(up.astype(int) - lanczos).max() <= 1  # Lanczos-3, to Pillow's fixed-point rounding
+        assert np.abs(up.astype(int) - bicubic).max() > 10  # and not the next-closest filter
+    assert upscale(img, 1) is img
     with pytest.raises(StudioError):
         upscale(img, 3)
 

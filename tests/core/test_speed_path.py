@@ -48,11 +48,27 @@ def test_preferred_maximum_falls_with_resolution():
 
 
 @pytest.mark.parametrize("model", ["dcgan", "style"])
-def test_trial_step_trains_fresh_models_without_touching_anything_else(model):
-    spec = ModelSpec(model, 16, 16, 0, 16)
-    step = trial_step(spec, torch.device("cpu"), "logistic", r1=True)
+def test_trial_step_trains_fresh_models_without_touching_anything_else(tiny_folder: Path, tmp_path: Path, model):
+    cfg = TrainConfig(data=str(tiny_folder), model=model, resolution=16, batch=4, width=16, z_dim=16, grid=4,
+                      device="cpu", steps=1)
+    trainer = Trainer(cfg, tmp_path / "run")  # a trainer whose state the trial must leave alone
+    before = {n: {k: v.clone() for k, v in m.state_dict().items()}
+              for n, m in (("G", trainer.G), ("D", trainer.D), ("G_ema", trainer.G_ema))}
+    rng = (trainer.gen.get_state(), trainer.gen_local.get_state())
+    step = trial_step(trainer.spec, torch.device("cpu"), "logistic", r1=True)
+    G, D = step.models
+    assert all(not any(p is q for q in trainer.G.parameters()) for p in G.parameters())  # fresh models
+    start = [p.detach().clone() for p in (*G.parameters(), *D.parameters())]
     step(4)
     step(8)  # a second size on the same models, as the memory fit does
+    moved = [not torch.equal(a, b) for a, b in zip(start, (*G.parameters(), *D.parameters()), strict=True)]
+    assert sum(moved) > len(moved) // 2, "the trial step did not train its models"
+    for n, m in (("G", trainer.G), ("D", trainer.D), ("G_ema", trainer.G_ema)):
+        for k, v in m.state_dict().items():
+            assert torch.equal(v, before[n][k]), f"the trial changed the trainer's {n}.{k}"
+    assert torch.equal(trainer.gen.get_state(), rng[0]) and torch.equal(trainer.gen_local.get_state(), rng[1])
+    assert all(g["params"][0].grad is None for g in trainer.opt_g.param_groups)
+    trainer.close()
 
 
 def test_cpu_keeps_the_recipe_batch():
@@ -68,23 +84,36 @@ def test_automatic_precision_is_full_on_cpu():
 
 @pytest.mark.parametrize("precision", ["fp16", "bf16"])
 def test_mixed_precision_trains_and_resumes(tiny_folder: Path, tmp_path: Path, precision: str):
+    """Mixed precision trains (finite losses) and a resumed run equals the uninterrupted one, loss scale
+    included (fp16's GradScaler state is in the checkpoint; bf16 needs none)."""
     cfg = TrainConfig(data=str(tiny_folder), model="style", resolution=16, batch=4, width=16, z_dim=16, grid=4,
-                      device="cpu", steps=4, r1_interval=2, precision=precision)
-    trainer = Trainer(cfg, tmp_path / "run")
-    assert trainer.scaler_d.is_enabled() == (precision == "fp16")
-    for _ in range(4):
-        out = trainer.step()
-        assert all(torch.isfinite(v) for v in out.values())
+                      device="cpu", steps=6, r1_interval=2, precision=precision)
+
+    def losses(trainer: Trainer, n: int) -> list[dict[str, float]]:
+        out = [{k: float(v) for k, v in trainer.step().items()} for _ in range(n)]
+        assert all(torch.isfinite(torch.tensor(v)) for d in out for v in d.values()), out
+        return out
+
+    straight = Trainer(cfg, tmp_path / "straight")
+    assert straight.scaler_d.is_enabled() == (precision == "fp16")
+    ref = losses(straight, 6)
+    straight.close()
+
+    trainer = Trainer(TrainConfig(**{**cfg.to_json(), "steps": 4}), tmp_path / "run")
+    got = losses(trainer, 4)
     path = trainer.save_checkpoint()
     scale = trainer.scaler_g.get_scale() if precision == "fp16" else None
     trainer.close()
     state = load_checkpoint(path).state
     assert (state["grad_scale"] is not None) == (precision == "fp16")
-    again = Trainer(TrainConfig(**{**cfg.to_json(), "steps": 6}), tmp_path / "run", resume=True)
+    again = Trainer(cfg, tmp_path / "run", resume=True)
     if precision == "fp16":
         assert again.scaler_g.get_scale() == scale
-    again.step()
+    got += losses(again, 2)
     again.close()
+    assert got == ref
+    for a, b in zip(straight.G_ema.state_dict().values(), again.G_ema.state_dict().values(), strict=True):
+        assert torch.equal(a, b)
 
 
 def test_unknown_precision_is_refused(tiny_folder: Path, tmp_path: Path):

@@ -96,6 +96,7 @@ def trial_step(spec, device: torch.device, loss: str, r1: bool) -> Callable[[int
         opt_g.zero_grad(set_to_none=True)
         opt_d.zero_grad(set_to_none=True)
 
+    step.models = (G, D)  # the trial's own models (tests check that they, and nothing else, train)
     return step
 
 
