@@ -9,6 +9,8 @@ from pathlib import Path
 
 from PIL import Image
 
+from tests.conftest import HANG_GUARD_S
+
 STUDIO = [sys.executable, "-m", "studio"]
 
 
@@ -69,7 +71,12 @@ def test_sigterm_stops_a_headless_run_cleanly_with_a_checkpoint(tmp_path: Path):
     for line in proc.stderr:  # wait until the loop runs
         if line.startswith("training dcgan"):
             break
-    time.sleep(1.0)
+    metrics = tmp_path / "run" / "metrics.jsonl"  # then until it has logged steps: the signal lands mid-run
+    deadline = time.monotonic() + HANG_GUARD_S
+    while not (metrics.exists() and metrics.read_text().strip()) and proc.poll() is None:
+        assert time.monotonic() < deadline, "training never logged a step"
+        time.sleep(0.05)
+    assert proc.poll() is None, proc.stderr.read()
     proc.send_signal(signal.SIGTERM)
     try:
         rest = proc.stderr.read()
