@@ -86,7 +86,7 @@ def test_without_metrics_the_checkpoint_before_a_collapse_is_kept(tiny_folder: P
     run = RunDir(tmp_path / "run")
     trainer = Trainer(tiny(tiny_folder, steps=12, checkpoint_every=2, keep_checkpoints=1, ema_kimg=0),
                       run.path, live_samples=True)
-    trainer.sample_seconds = 0.0  # a preview (and a health check) after every step
+    trainer.sample_seconds = trainer.health_seconds = 0.0  # a preview and a health check after every step
     # A freshly initialised generator is legitimately uniform; the monitor waits (min_kimg) before judging,
     # here until the collapse is made.
     trainer.health.min_kimg = 1e9
@@ -114,7 +114,7 @@ def test_without_metrics_the_checkpoint_before_a_collapse_is_kept(tiny_folder: P
     # best stays the one from before the first warning, and the artist is told so.
     again = Trainer(tiny(tiny_folder, steps=18, checkpoint_every=2, keep_checkpoints=1, ema_kimg=0), run.path,
                     resume=True, live_samples=True)
-    again.sample_seconds = 0.0
+    again.sample_seconds = again.health_seconds = 0.0
     again.health.min_kimg = 0.0
     events = list(again.events())
     again.close()

@@ -13,7 +13,8 @@ from studio.core.models import ModelSpec
 from studio.core.training.batch_size import choose_batch, fit_batch, preferred_max, trial_step
 from studio.core.training.checkpoint import load_checkpoint
 from studio.core.training.config import TrainConfig
-from studio.core.training.trainer import Trainer, amp_dtype
+from studio.core.training.step import amp_dtype
+from studio.core.training.trainer import Trainer
 
 GiB = 2**30
 MiB = 2**20

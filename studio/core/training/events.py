@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
+
+SavedKind = Literal["checkpoint", "snapshot", "best"]  # best: RUN/checkpoints/best.safetensors
+MessageLevel = Literal["info", "warning", "error"]
+FinishReason = Literal["completed", "stopped", "diverged"]
 
 
 @dataclass
@@ -46,14 +51,14 @@ class Samples:
 
 @dataclass
 class Saved:
-    kind: str  # "checkpoint" | "snapshot"
+    kind: SavedKind
     step: int
     path: str
 
 
 @dataclass
 class Message:
-    level: str  # "info" | "warning" | "error"
+    level: MessageLevel
     text: str
 
 
@@ -82,7 +87,7 @@ class Paused:
 
 @dataclass
 class Finished:
-    reason: str  # "completed" | "stopped" | "diverged"
+    reason: FinishReason
     step: int
     kimg: float
     checkpoint: str | None
