@@ -21,7 +21,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-TWEMOJI = ROOT.parent / "shared" / "data" / "twemoji-64"
+if str(ROOT) not in sys.path:  # run as a script
+    sys.path.insert(0, str(ROOT))
+from tests.conftest import TWEMOJI  # noqa: E402  the data folder every other test finds (GAN_STUDIO_TWEMOJI)
 TOOLS = ("Xvfb", "xdotool", "import")
 
 
@@ -89,7 +91,9 @@ def run_session(out: Path, data: Path, seconds: float = 20.0) -> dict:
         _wait(lambda: any(runs.glob("*/metrics.jsonl")), 120, "training to start", app)
         run = next(runs.glob("*/metrics.jsonl")).parent
         result["run"] = str(run)
-        time.sleep(seconds)
+        time.sleep(seconds)  # how long it trains before the screenshot; then at least one step must be logged
+        _wait(lambda: any(line.strip() for line in (run / "metrics.jsonl").read_text().splitlines()),
+              120, "a logged training step", app)
         shot("02-training")
         sh("xdotool", "key", "--clearmodifiers", "ctrl+period")
         _wait(lambda: any((run / "checkpoints").glob("*.safetensors")), 60, "the checkpoint on stop", app)
