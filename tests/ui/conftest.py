@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.exceptions import TimeoutError
 
 from studio.ui.threads import running_threads
+from tests.conftest import HANG_GUARD_MS
 
 
 @pytest.fixture(autouse=True)
@@ -19,7 +20,7 @@ def no_dangling(qapp, qtbot):
     """napari's `_dangling_qthreads` idea: threads and windows must not outlive their test."""
     yield
     try:
-        qtbot.waitUntil(lambda: not running_threads(), timeout=5000)
+        qtbot.waitUntil(lambda: not running_threads(), timeout=HANG_GUARD_MS)
     except (AssertionError, TimeoutError):
         pass  # reported below, with the threads' names
     threads = running_threads()

@@ -12,6 +12,7 @@ from PySide6.QtGui import QImage
 
 from studio.core.explore.render import Recipe, Renderer
 from studio.core.export import read_embedded, regenerate
+from tests.conftest import HANG_GUARD_MS
 from tests.core.test_explore import make_run
 
 
@@ -132,7 +133,7 @@ def test_mixer_cell_reflects_seeds(qtbot, tab):
     m.layers.setCurrentText("coarse")
     with qtbot.waitSignal(tab.worker.mix_ready, timeout=20_000):
         m.request()
-    qtbot.waitUntil(lambda: m.result is not None and m.result.cols == 3, timeout=5000)
+    qtbot.waitUntil(lambda: m.result is not None and m.result.cols == 3, timeout=HANG_GUARD_MS)
     res = m.result
     grid = to_array(m.view.image)
     step = res.cell + res.gap
@@ -165,13 +166,13 @@ def test_export_writes_files_with_metadata(qtbot, tab, tmp_path: Path):
     assert emb.recipe is not None and emb.recipe.upscale == 2 and emb.recipe.w is not None
     r = Renderer.open(tab.checkpoint)
     assert np.array_equal(regenerate(emb, r), np.asarray(__import__("PIL.Image").Image.open(png).convert("RGB")))
-    qtbot.waitUntil(lambda: dlg.worker is None, timeout=5000)
+    qtbot.waitUntil(lambda: dlg.worker is None, timeout=HANG_GUARD_MS)
     dlg.kind.setCurrentIndex(dlg.kind.findData("walk"))
     dlg.frames.setValue(6)
     with qtbot.waitSignal(dlg.exported, timeout=20_000) as sig:
         dlg.export_button.click()
     assert sig.args[0].endswith("piece.gif") and dlg.progress.value() == dlg.progress.maximum()
-    qtbot.waitUntil(lambda: dlg.worker is None, timeout=5000)
+    qtbot.waitUntil(lambda: dlg.worker is None, timeout=HANG_GUARD_MS)
     dlg.close()
 
 
@@ -275,7 +276,7 @@ def test_nearest_training_images_button(qtbot, tab):
     assert tab.nearest_worker is not None
     qtbot.waitUntil(lambda: tab.nearest.list.count() == 8, timeout=30_000)
     assert "discriminator features" in tab.nearest.title.text()
-    qtbot.waitUntil(lambda: tab.nearest_worker is None, timeout=5000)
+    qtbot.waitUntil(lambda: tab.nearest_worker is None, timeout=HANG_GUARD_MS)
     assert list(Path(tab.cache_dir, "nearest").glob("*-nearest-discriminator-*.npy"))
 
 

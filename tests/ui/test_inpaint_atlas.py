@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication
 
 from studio.core.explore.render import Recipe, Renderer
 from studio.core.export import read_embedded
+from tests.conftest import HANG_GUARD_MS
 from tests.core.test_explore import make_run
 
 
@@ -63,7 +64,7 @@ def test_mouse_paints_and_erases_the_mask(qtbot):
     canvas.set_picture(picture)
     canvas.brush = 8  # screen pixels: at 6x zoom, a stroke about 3 picture pixels wide
     assert not canvas.has_hole()
-    with qtbot.waitSignal(canvas.mask_changed, timeout=2000):
+    with qtbot.waitSignal(canvas.mask_changed, timeout=HANG_GUARD_MS):
         drag(qtbot, canvas, [canvas.to_widget(10.5, 20.5), canvas.to_widget(30.5, 20.5), canvas.to_widget(50.5, 20.5)])
     mask = canvas.mask_array()
     assert mask.shape == (64, 64) and set(np.unique(mask)) == {0, 255}  # two-level, no grey rims
@@ -138,7 +139,7 @@ def test_atlas_click_pins_the_seed_on_the_canvas(qtbot, tab):
     view = panel.view
     target = view.mapFromScene(view.cell_centre(117))
     assert view.seed_at(target) == 117
-    with qtbot.waitSignal(view.chosen, timeout=2000) as sig:
+    with qtbot.waitSignal(view.chosen, timeout=HANG_GUARD_MS) as sig:
         qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=target)
     assert sig.args == [117]
     pins = tab.model.state.pins

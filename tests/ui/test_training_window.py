@@ -3,12 +3,12 @@ closing mid-training saves a checkpoint, and a run can be reopened, compared and
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from PySide6.QtGui import QImage
 
 from studio.core.run import RunDir
+from tests.conftest import HANG_GUARD_MS
 from tests.ui.conftest import open_tiny
 
 
@@ -35,10 +35,8 @@ def test_training_updates_curves_and_grid_then_stops_in_time(qtbot, window, tiny
     assert window.state == "training"
     assert "step" in window.progress_panel.bar.format()
 
-    t0 = time.perf_counter()
-    with qtbot.waitSignal(worker.finished, timeout=2000):
+    with qtbot.waitSignal(worker.finished, timeout=HANG_GUARD_MS):  # how fast: bench/, not here
         window.stop_training()
-    assert time.perf_counter() - t0 < 2.0
     assert window.state == "idle"
     run = RunDir(window.project.run)
     assert run.latest_checkpoint() is not None
@@ -52,7 +50,7 @@ def test_pause_stops_steps_and_resume_continues(qtbot, window, tiny_images: Path
     window.start_training()
     worker = window.worker
     qtbot.waitSignal(worker.progress, timeout=30_000).wait()
-    with qtbot.waitSignal(worker.paused, timeout=5000) as blocker:
+    with qtbot.waitSignal(worker.paused, timeout=HANG_GUARD_MS) as blocker:
         window.toggle_pause()  # what Space does
     paused_at = blocker.args[0]
     assert window.state == "paused" and window.train_panel.pause_button.text() == "Resume"
@@ -62,7 +60,7 @@ def test_pause_stops_steps_and_resume_continues(qtbot, window, tiny_images: Path
                           check_params_cb=lambda ev: ev.step > paused_at) as blocker:
         window.toggle_pause()
     assert window.state == "training"
-    with qtbot.waitSignal(worker.finished, timeout=2000):
+    with qtbot.waitSignal(worker.finished, timeout=HANG_GUARD_MS):
         window.stop_training()
 
 
@@ -77,12 +75,9 @@ def test_closing_while_training_asks_then_saves_a_checkpoint(qtbot, make_window,
     window.close()
     assert window.isVisible() and worker.isRunning(), "answering No must keep training"
     window.confirm_stop = lambda: asked.append(True) or True
-    t0 = time.perf_counter()
-    window.close()
-    elapsed = time.perf_counter() - t0
+    window.close()  # returns once the worker has stopped and saved (a hang is the suite timeout's)
     assert len(asked) == 2
     assert not worker.isRunning() and not window.isVisible()
-    assert elapsed < 2.0, f"closing took {elapsed:.2f} s"
     assert worker.finished_event is not None and worker.finished_event.reason == "stopped"
     assert Path(worker.last_checkpoint).exists()
 
@@ -100,7 +95,7 @@ def test_finished_run_reopens_compares_and_resumes(qtbot, make_window, tiny_imag
             pass
     assert blocker.args[0].reason == "completed"
     assert opened.args[0] == blocker.args[0].checkpoint  # the finished run is ready to explore
-    qtbot.waitUntil(lambda: window.worker is None, timeout=5000)
+    qtbot.waitUntil(lambda: window.worker is None, timeout=HANG_GUARD_MS)
     run_path = window.project.run
     assert "finished at step 6" in window.message_bar.text
     assert window.export_samples(tmp_path / "grid.png") and (tmp_path / "grid.png").stat().st_size > 0
@@ -144,7 +139,7 @@ def test_timelapse_scrubbing_and_enlarging(qtbot, window, tiny_images: Path):
     window.start_training()
     worker = window.worker
     qtbot.waitUntil(lambda: len(window.timelapse.frames) >= 2, timeout=30_000)
-    with qtbot.waitSignal(worker.finished, timeout=2000):
+    with qtbot.waitSignal(worker.finished, timeout=HANG_GUARD_MS):
         window.stop_training()
     frames = window.timelapse.frames
     window.timelapse.slider.setValue(0)  # scrub to the first snapshot
