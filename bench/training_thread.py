@@ -1,6 +1,6 @@
 """Benchmarks drive training from a second thread, as `studio train` and the window do: on a loaded
 2-core machine a 2-thread OpenMP team driven from the main thread ran 2.5-5x slower
-(bench/cpu_threads.py --where both; docs/ARCHITECTURE.md, "CPU threads")."""
+(bench/cpu_threads.py --where both; bench/RESULTS.md, "CPU threads")."""
 
 from __future__ import annotations
 

@@ -54,7 +54,7 @@ def available_cores() -> int:
 def training_threads(requested: int = 0, cores: int | None = None) -> int:
     """Intra-op threads for CPU training: `requested` when given, else one per available core.
 
-    Measured here (bench/cpu_threads.py, docs/ARCHITECTURE.md "CPU threads"): see there for why."""
+    Measured here (bench/cpu_threads.py, bench/RESULTS.md "CPU threads"): see there for why."""
     if requested > 0:
         return requested
     return cores or available_cores()
