@@ -3,6 +3,7 @@ panel's report, and readable messages (not crashes) for bad folders."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
+from tests.conftest import HANG_GUARD_MS
 from tests.ui.conftest import open_tiny
 
 
@@ -109,10 +111,17 @@ def test_shortcuts_are_bound(window):
 def test_demo_data_is_written_once_and_opened(qtbot, window):
     window.open_demo()
     folder = window.home / "demo-64"
-    assert len(list(folder.glob("*.png"))) == 512
+    written = {p.name: p.stat().st_mtime_ns for p in folder.glob("*.png")}
+    assert len(written) == 512
     qtbot.waitUntil(lambda: window.dataset is not None, timeout=30_000)
     assert window.dataset_panel.count.text().startswith("512 used")
     assert window.train_panel.resolution.currentData() == 64
+    first = folder / "demo-00000.png"
+    os.utime(first, ns=(1, 1))  # a mark that a rewrite would wipe out
+    written[first.name] = 1
+    window.open_demo()  # a second time: the files are there already and are not written again
+    qtbot.waitUntil(lambda: window.dataset is not None, timeout=30_000)
+    assert {p.name: p.stat().st_mtime_ns for p in folder.glob("*.png")} == written
 
 
 def test_start_flag_trains_once_the_folder_is_read(qtbot, window, tiny_images: Path):
@@ -130,4 +139,4 @@ def test_start_flag_trains_once_the_folder_is_read(qtbot, window, tiny_images: P
     with qtbot.waitSignal(window.worker.finished_training, timeout=30_000) as blocker:
         pass
     assert blocker.args[0].reason == "completed" and blocker.args[0].step == 5
-    qtbot.waitUntil(lambda: window.worker is None, timeout=5000)
+    qtbot.waitUntil(lambda: window.worker is None, timeout=HANG_GUARD_MS)
