@@ -32,7 +32,7 @@ from studio.ui.threads import StudioThread
 from studio.ui.widgets.dataset_panel import DatasetPanel
 from studio.ui.widgets.loss_plot import LossPlot
 from studio.ui.widgets.message_bar import MessageBar
-from studio.ui.widgets.progress_panel import ProgressPanel
+from studio.ui.widgets.progress_panel import ProgressPanel, format_duration
 from studio.ui.widgets.sample_grid import SampleGrid
 from studio.ui.widgets.scroll import PageTabs
 from studio.ui.widgets.snapshot_compare import SnapshotCompare
@@ -577,6 +577,7 @@ class MainWindow(QMainWindow):
         self.compare.set_checkpoints([])
         self.progress_panel.reset()
         self.train_panel.set_resumable(False)
+        self.train_panel.set_blocker("")
         self.train_panel.run_folder.clear()
         self.memory_label.hide()
         if self.speed_worker is not None:
@@ -598,7 +599,11 @@ class MainWindow(QMainWindow):
         if not folder.is_dir():
             self.show_message("error", f"{folder} is not a folder.")
             return
+        previous = self.project
         self._close_current()
+        if previous is not None and previous.data != folder.resolve():
+            self.train_panel.reset_form()  # nothing of the last folder's settings leaks into this one
+            self._suggested_for = None
         self.project = Project(data=folder.resolve())
         self._remember(self.project.data)
         self.setWindowTitle(f"GAN Studio — {folder.name}")
@@ -626,6 +631,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"GAN Studio — run {run.path.name}")
         self.stack.setCurrentWidget(self.split)
         self.tabs.setCurrentIndex(0)
+        self.train_panel.reset_form()
         self.train_panel.set_from_config(cfg)
         self._run_total_steps = _total_steps(cfg)
         self._augment_used = cfg.get("augment", "ada") != "none"
@@ -664,6 +670,7 @@ class MainWindow(QMainWindow):
             self.loader.requestInterruption()
         tp = self.train_panel
         self.dataset = None
+        self.train_panel.set_blocker("")
         self.dataset_panel.set_folder(str(self.project.data))
         loader = DatasetLoader(self.project.data, int(tp.resolution.currentData()), tp.fit.currentData(),
                                tp.background.text().strip() or "#ffffff", tp.classes.isChecked(), self.cache, self)
@@ -709,6 +716,7 @@ class MainWindow(QMainWindow):
             return
         self.loader = None
         self.dataset_panel.set_failed(text)
+        self.train_panel.set_blocker(f"Cannot start. {text}")
         self.show_message("error", text)
 
     # ================================================================== training
@@ -732,6 +740,9 @@ class MainWindow(QMainWindow):
             return
         from studio.core.errors import StudioError
 
+        if self.train_panel.blocked:
+            self.show_message("error", self.train_panel.blocked)
+            return
         resume = self.train_panel.resume_box.isChecked() and self.train_panel.resume_box.isEnabled()
         try:
             cfg = self.train_panel.config(str(self.project.data))
@@ -899,9 +910,15 @@ class MainWindow(QMainWindow):
         last = losses[-1]
         step = int(last.get("step", 0))
         fraction = step / self._run_total_steps if self._run_total_steps else None
-        self.progress_panel.set_progress(step, float(last.get("kimg", 0.0)), None,
-                                         float(last.get("images_per_second", 0.0)), float(last.get("time", 0.0)),
-                                         None, fraction, last.get("resolution"), last.get("alpha"))
+        kimg = float(last.get("kimg", 0.0))
+        if self.state != "following":  # a run nobody trains: where it stopped, never a busy bar
+            ended = "done" if fraction is not None and fraction >= 0.999 else "stopped"
+            self.progress_panel.set_ended(f"{ended} · step {step}", fraction, kimg)
+            self.progress_panel.elapsed.setText(format_duration(float(last.get("time", 0.0))))
+            return
+        self.progress_panel.set_progress(step, kimg, None, float(last.get("images_per_second", 0.0)),
+                                         float(last.get("time", 0.0)), None, fraction, last.get("resolution"),
+                                         last.get("alpha"))
 
     def _on_follow_snapshot(self, step: int, path: str) -> None:
         from studio.core.run import RunDir

@@ -91,7 +91,14 @@ class TrainPanel(QWidget):
         self.resume_box = QCheckBox("Continue from the run's latest checkpoint")
         self.resume_box.setEnabled(False)
         self.resume_box.setToolTip("Resume training where the open run's last checkpoint left it")
-        self.resume_box.toggled.connect(lambda _on: self._update_start_text())
+        self.resume_box.toggled.connect(self._on_resume_toggled)
+        self.resume_note = QLabel("Resuming continues the run as it was set up: only its length and the device "
+                                  "can change.")
+        self.resume_note.setWordWrap(True)
+        self.resume_note.setEnabled(False)
+        self.resume_note.hide()
+        self._run_config: dict | None = None  # the open run's settings, shown (locked) while resuming
+        self._blocker = ""  # why Start cannot be pressed ("" when it can)
 
         length_row = QHBoxLayout()
         length_row.addWidget(self.length, 1)
@@ -236,6 +243,7 @@ class TrainPanel(QWidget):
         bl = QVBoxLayout(body)
         bl.addLayout(form)
         bl.addWidget(self.resume_box)
+        bl.addWidget(self.resume_note)
         self.source_box = SourceRunBox()
         bl.addWidget(self.source_box)
         bl.addWidget(self.advanced)
@@ -252,8 +260,49 @@ class TrainPanel(QWidget):
         lay.addLayout(footer)
         self._settings_widgets = [self.model, self.resolution, self.batch, self.length, self.length_unit, self.seed,
                                   self.device, self.resume_box, adv, self.progressive, self.source_box]
+        # What a resumed run can still change (studio.core.training.trainer: only the length and the device).
+        self._resume_editable = [self.length, self.length_unit, self.device, self.resume_box]
         self._update_metrics_note()
+        self._defaults = self._form_values()
         self.set_state("empty")
+
+    # ------------------------------------------------------------------ form values
+    def _fields(self) -> list[QWidget]:
+        return [w for w in self.findChildren(QWidget)
+                if isinstance(w, (QComboBox, QSpinBox, QDoubleSpinBox, QCheckBox, QLineEdit))
+                and not w.objectName().startswith("qt_") and w is not self.device and w is not self.resume_box]
+
+    def _form_values(self) -> dict[int, object]:
+        values: dict[int, object] = {}
+        for w in self._fields():
+            if isinstance(w, QComboBox):
+                values[id(w)] = w.currentIndex()
+            elif isinstance(w, (QSpinBox, QDoubleSpinBox)):
+                values[id(w)] = w.value()
+            elif isinstance(w, QCheckBox):
+                values[id(w)] = w.isChecked()
+            else:
+                values[id(w)] = w.text()
+        return values
+
+    def reset_form(self) -> None:
+        """Every setting back to its default (the device, a choice of this computer, stays): a new folder
+        does not inherit the last one's batch, width or metrics interval."""
+        for w in self._fields():
+            value = self._defaults.get(id(w))
+            if value is None:
+                continue
+            if isinstance(w, QComboBox):
+                w.setCurrentIndex(int(value))
+            elif isinstance(w, (QSpinBox, QDoubleSpinBox)):
+                w.setValue(value)
+            elif isinstance(w, QCheckBox):
+                w.setChecked(bool(value))
+            else:
+                w.setText(str(value))
+        self.source_box.set_source(None)
+        self.hint.setText("")
+        self._run_config = None
 
     # ------------------------------------------------------------------ defaults
     def set_devices(self, auto_name: str, extra: list[tuple[str, str]]) -> None:
@@ -295,9 +344,28 @@ class TrainPanel(QWidget):
 
     def set_resumable(self, resumable: bool) -> None:
         self._resumable = resumable
-        self.resume_box.setEnabled(resumable and self.state == "idle")
         self.resume_box.setChecked(resumable)
-        self._update_start_text()
+        self.set_state(self.state)
+
+    @property
+    def resuming(self) -> bool:
+        return self._resumable and self.resume_box.isChecked()
+
+    def _on_resume_toggled(self, on: bool) -> None:
+        if on and self._run_config is not None:
+            self.set_from_config(self._run_config)  # what the resume will really train
+        self.set_state(self.state)
+
+    def set_blocker(self, reason: str) -> None:
+        """Why Start cannot be pressed (e.g. the folder has no usable image); '' when it can."""
+        if not reason and self._blocker and self.hint.text() == self._blocker:
+            self.hint.setText("")
+        self._blocker = reason
+        self.set_state(self.state)
+
+    @property
+    def blocked(self) -> str:
+        return self._blocker
 
     def _update_start_text(self) -> None:
         self.start_button.setText("Resume training" if self.resume_box.isChecked() and self._resumable
@@ -351,7 +419,9 @@ class TrainPanel(QWidget):
         self.source_box.set_source(source)
 
     def set_from_config(self, cfg: dict) -> None:
-        """Show an existing run's settings (config.json as a dict)."""
+        """Show an existing run's settings (config.json as a dict); kept to be shown again (locked) when
+        the run is resumed, whatever was changed in the form meanwhile."""
+        self._run_config = dict(cfg)
         _select(self.model, cfg.get("model"))
         _select(self.resolution, cfg.get("resolution"))
         self.batch.setValue(int(cfg.get("batch") or 0))
@@ -366,6 +436,15 @@ class TrainPanel(QWidget):
         every = cfg.get("metrics_every")
         self.metrics_every.setValue(-1 if every is None else float(every))
         self.progressive.setChecked(bool(cfg.get("progressive")))
+        lr = cfg.get("lr_g")
+        self.lr.setValue(float(lr) if lr else 0.0)
+        r1, ema = cfg.get("r1_gamma"), cfg.get("ema_kimg")
+        self.r1.setValue(-1 if r1 is None else float(r1))
+        self.ema.setValue(-1 if ema is None else float(ema))
+        for box, key in ((self.snapshot_minutes, "snapshot_minutes"), (self.checkpoint_minutes, "checkpoint_minutes")):
+            if cfg.get(key):
+                box.setValue(float(cfg[key]))
+        self.inception.setText(str(cfg.get("inception") or ""))
         self.source_box.set_source(None)  # a resumed run continues its own weights
 
     def set_estimate(self, text: str) -> None:
@@ -378,10 +457,15 @@ class TrainPanel(QWidget):
         assert state in STATES, state
         self.state = state
         editable = state == "idle"
+        resuming = self.resuming
         for w in self._settings_widgets:
-            w.setEnabled(editable)
+            w.setEnabled(editable and (not resuming or w in self._resume_editable))
         self.resume_box.setEnabled(editable and self._resumable)
-        self.start_button.setEnabled(state == "idle")
+        self.resume_note.setVisible(resuming)
+        self.start_button.setEnabled(state == "idle" and not self._blocker)
+        self.start_button.setToolTip(self._blocker or "Start training (Ctrl+Return)")
+        if self._blocker:
+            self.hint.setText(self._blocker)
         self.pause_button.setEnabled(state in ("training", "paused"))
         self.pause_button.setText("Resume" if state == "paused" else "Pause")
         self.stop_button.setEnabled(state in ("loading", "training", "paused"))

@@ -1,0 +1,69 @@
+"""State the window shows must be the state it is in: Start is off when it cannot work (and says why),
+a resume shows locked what it cannot change, a stopped run does not look busy, and a new folder does
+not inherit the last one's settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.ui.conftest import open_tiny
+
+
+def test_start_is_off_with_a_reason_on_a_folder_without_images(qtbot, window, tmp_path: Path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    window.open_folder(empty)
+    qtbot.waitUntil(lambda: window.message_bar.level == "error", timeout=20_000)
+    start = window.train_panel.start_button
+    assert not start.isEnabled()
+    assert "No images found" in start.toolTip() and "No images found" in window.train_panel.hint.text()
+    window.start_training()  # what Ctrl+Return does
+    assert window.worker is None and not (window.home / "runs").exists()  # no junk run folder
+
+
+def test_resume_shows_the_runs_settings_locked(qtbot, window, tmp_path: Path):
+    from tests.core.test_explore import make_run
+
+    run = make_run("dcgan", tmp_path / "d")
+    window.open_path(run)
+    tp = window.train_panel
+    assert tp.resume_box.isChecked() and tp.start_button.text() == "Resume training"
+    locked = [tp.model, tp.resolution, tp.batch, tp.seed, tp.progressive, tp.loss, tp.width, tp.run_folder]
+    assert not [w for w in locked if w.isEnabled()], "a resume cannot change these"
+    assert tp.length.isEnabled() and tp.length_unit.isEnabled() and tp.device.isEnabled()
+    assert tp.model.currentData() == "dcgan" and tp.resolution.currentData() == 16 and tp.width.value() == 16
+    assert tp.resume_note.isVisible()
+
+    tp.resume_box.setChecked(False)  # a new run from these settings: everything is editable again
+    assert tp.model.isEnabled() and tp.width.isEnabled()
+    tp.model.setCurrentIndex(tp.model.findData("style"))
+    tp.width.setValue(64)
+    tp.resume_box.setChecked(True)  # resuming again: the form shows what will really train
+    assert tp.model.currentData() == "dcgan" and tp.width.value() == 16 and not tp.model.isEnabled()
+
+
+def test_a_reopened_stopped_run_does_not_look_busy(qtbot, window, tmp_path: Path):
+    from tests.core.test_explore import make_run
+
+    run = make_run("dcgan", tmp_path / "d")
+    window.open_path(run)
+    bar = window.progress_panel.bar
+    assert bar.maximum() > 0, "a busy (animated) bar for a run nobody trains"
+    assert "step 2" in bar.format()
+
+
+def test_a_new_folder_starts_from_default_settings(qtbot, window, tiny_images: Path, tmp_path: Path):
+    from studio.core.demo import write_demo_data
+
+    open_tiny(qtbot, window, tiny_images)
+    tp = window.train_panel
+    tp.batch.setValue(32)
+    tp.width.setValue(64)
+    tp.metrics_every.setValue(0.0)
+    tp.lr.setValue(0.001)
+    other = write_demo_data(tmp_path / "other", count=24, size=16)
+    window.open_folder(other)
+    qtbot.waitUntil(lambda: window.dataset is not None, timeout=20_000)
+    assert tp.batch.text() == "Auto" and tp.width.text() == "Auto" and tp.metrics_every.text() == "Auto"
+    assert tp.lr.text() == "Auto"
+    assert tp.device.currentData() == "cpu"  # a choice of this computer, not of the folder: kept
