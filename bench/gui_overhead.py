@@ -90,7 +90,7 @@ class WindowSession:
                                  probe_devices=False)
         self.window.resize(1600, 1000)
         if args.refresh_ms:
-            self.window._refresh.setInterval(args.refresh_ms)
+            self.window.training.refresh.setInterval(args.refresh_ms)
         self.window.show()
         self.window.open_folder(data)
         while self.window.dataset is None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
-from studio.ui.qimage import tile, to_qimage
+from studio.ui.qimage import balanced_columns, tile, to_qimage
 from studio.ui.threads import StudioThread
 
 THUMBNAILS = 32
@@ -67,12 +67,12 @@ class DatasetLoader(StudioThread):
             cache = dataset_cache_dir(self.cache_root, self.folder) if self.cache_root is not None else None
             folder = ImageFolder(self.folder, config, cache_dir=cache, progress=self._on_progress)
             images = folder.images
-            thumbs = tile(images[:THUMBNAILS], columns=min(16, max(1, len(images[:THUMBNAILS]))))
+            thumbs = tile(images[:THUMBNAILS], columns=balanced_columns(len(images[:THUMBNAILS]), 16))
             from studio.core.training.augment import augment_preview
 
             aug = augment_preview(images[:AUGMENT_PREVIEW], AUGMENT_P, seed=0)
             result = LoadedDataset(folder, folder.report, to_qimage(thumbs),
-                                   to_qimage(tile(aug, columns=min(8, len(aug)))), AUGMENT_P)
+                                   to_qimage(tile(aug, columns=balanced_columns(len(aug), 8))), AUGMENT_P)
         except _Cancelled:
             return
         except StudioError as e:

@@ -18,11 +18,23 @@ def to_qimage(array: np.ndarray) -> QImage:
     return QImage(a.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
 
 
-def tile(images: np.ndarray, columns: int, padding: int = 2, fill: int = 0) -> np.ndarray:
-    """(N, H, W, 3) uint8 -> one (rows*(H+pad)+pad, ...) uint8 mosaic; display layout only."""
+def balanced_columns(n: int, most: int) -> int:
+    """Columns for `n` images, at most `most` a row, with the rows as full as possible (24 images in 16
+    columns would leave 8 empty slots; in 12 columns none)."""
+    rows = max(1, -(-n // most))
+    return max(1, -(-n // rows))
+
+
+def tile(images: np.ndarray, columns: int, padding: int = 2, fill: int = 0, empty: int = 160) -> np.ndarray:
+    """(N, H, W, 3) uint8 -> one (rows*(H+pad)+pad, ...) uint8 mosaic; display layout only. Slots without an
+    image in the last row are a quiet grey, not a block of the padding's colour."""
     n, h, w, c = images.shape
     rows = max(1, -(-n // columns))
     out = np.full((rows * (h + padding) + padding, columns * (w + padding) + padding, c), fill, np.uint8)
+    for i in range(n, rows * columns):
+        r, k = divmod(i, columns)
+        y, x = padding + r * (h + padding), padding + k * (w + padding)
+        out[y:y + h, x:x + w] = empty
     for i in range(n):
         r, k = divmod(i, columns)
         y, x = padding + r * (h + padding), padding + k * (w + padding)

@@ -36,13 +36,13 @@ def test_kid_has_its_own_plot_fed_by_events_and_records(qtbot):
 
 
 def test_window_plots_quality_events_and_follows_quality_records(qtbot, window):
-    window._on_quality(_quality(100, 0.05))
-    window._on_quality(_quality(200, 0.03))
+    window.training.on_quality(_quality(100, 0.05))
+    window.training.on_quality(_quality(200, 0.03))
     window.loss_plot.redraw()
     assert window.loss_plot.kid.n == 2
     assert "KID 30.00" in window.statusBar().currentMessage()
     # A metrics.jsonl batch ending in a quality record (no speed, no time) leaves the progress alone.
-    window._on_records([{"step": 5, "kimg": 0.1, "time": 3.0, "images_per_second": 40.0, "loss_g": 1.0},
+    window.projects.on_records([{"step": 5, "kimg": 0.1, "time": 3.0, "images_per_second": 40.0, "loss_g": 1.0},
                         {"step": 5, "kimg": 0.1, "kid": 0.2}])
     assert window.loss_plot.kid.n == 3
 

@@ -148,7 +148,7 @@ def test_timelapse_scrubbing_and_enlarging(qtbot, window, tiny_images: Path):
     first = QImage(frames[0][1]).convertToFormat(window.grid.image.format())
     assert _bytes(window.grid.image) == _bytes(first)
     window.timelapse.live_button.click()
-    assert window.timelapse.live and window.grid.caption.text() == window.live_caption
+    assert window.timelapse.live and window.grid.caption.text() == window.live.live_caption
 
     window.grid.enlarge()  # what a double-click does
     dialog = window.grid._dialog

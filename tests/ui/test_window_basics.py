@@ -55,9 +55,12 @@ def test_bad_folders_show_a_message_and_the_window_stays_usable(qtbot, window, t
 
     window.open_path(tmp_path / "missing")
     assert "does not exist" in window.message_bar.text
-    (tmp_path / "file.png").write_bytes(b"x")
-    window.open_path(tmp_path / "file.png")
+    (tmp_path / "file.txt").write_bytes(b"x")
+    window.open_path(tmp_path / "file.txt")
     assert "is a file" in window.message_bar.text
+    (tmp_path / "file.png").write_bytes(b"x")  # a PNG opens in Explore when the studio made it
+    window.open_path(tmp_path / "file.png")
+    assert window.message_bar.level == "error" and "file.png carries no GAN Studio recipe" in window.message_bar.text
     bad_run = tmp_path / "bad-run"
     bad_run.mkdir()
     (bad_run / "config.json").write_text("{ not json")
@@ -133,7 +136,7 @@ def test_start_flag_trains_once_the_folder_is_read(qtbot, window, tiny_images: P
     assert args.path == str(tiny_images) and args.start and args.steps == 5
     tiny_settings(window)
     window.autostart, window.autostart_steps = True, args.steps
-    window._suggested_for = tiny_images.resolve()  # keep the tiny settings, as a second open would
+    window.projects.suggested_for = tiny_images.resolve()  # keep the tiny settings, as a second open would
     window.open_path(args.path)
     qtbot.waitUntil(lambda: window.worker is not None, timeout=20_000)
     with qtbot.waitSignal(window.worker.finished_training, timeout=30_000) as blocker:

@@ -67,3 +67,45 @@ def test_a_new_folder_starts_from_default_settings(qtbot, window, tiny_images: P
     assert tp.batch.text() == "Auto" and tp.width.text() == "Auto" and tp.metrics_every.text() == "Auto"
     assert tp.lr.text() == "Auto"
     assert tp.device.currentData() == "cpu"  # a choice of this computer, not of the folder: kept
+
+
+def test_every_state_enables_what_its_table_says(qtbot, window, tiny_images: Path):
+    from studio.ui.app_state import ENABLED, AppState
+
+    open_tiny(qtbot, window, tiny_images)
+    actions = {"start": window.start_action, "pause": window.pause_action, "stop": window.stop_action,
+               "source": window.source_action, "close": window.close_action}
+    tp = window.train_panel
+    for state in AppState:
+        window.set_state(state)
+        for name, action in actions.items():
+            assert action.isEnabled() == (state in ENABLED[name]), f"{name} in the {state} state"
+        assert tp.start_button.isEnabled() == (state == AppState.IDLE), state
+        assert tp.pause_button.isEnabled() == (state in ENABLED["pause"]), state
+        assert tp.stop_button.isEnabled() == (state in ENABLED["stop"]), state
+        assert tp.model.isEnabled() == (state in ENABLED["edit_settings"]), state
+        assert window.state_label.text() == state.text
+    window.set_state(AppState.IDLE)
+    window.close_project()
+    assert window.state == AppState.EMPTY and not window.close_action.isEnabled()  # nothing open to close
+
+
+def test_a_studio_picture_opens_its_recipe_and_a_reopened_run_is_ready_in_explore(qtbot, window, tmp_path: Path):
+    from studio.core.explore.render import Recipe, Renderer
+    from studio.core.export import Exporter
+    from studio.core.run import RunDir
+    from tests.core.test_explore import make_run
+
+    run = make_run("dcgan", tmp_path / "d")
+    tab = window.explore_tab
+    with qtbot.waitSignal(tab.checkpoint_opened, timeout=30_000) as opened:
+        window.open_path(run)  # a run with checkpoints: Explore has its latest, without being asked
+    assert opened.args[0] == str(RunDir(run).latest_checkpoint())
+
+    png = Exporter(tmp_path / "out").save_recipe(Renderer.open(opened.args[0]), Recipe(seeds=[33], truncation=0.5),
+                                                 "artwork.png")
+    window.close_project()
+    window.open_path(png)  # what `studio artwork.png`, File ▸ Open checkpoint or picture… and a drop do
+    assert tab.model.state.w is not None  # the picture's latent is on the canvas
+    assert window.tabs.currentWidget() is tab and window.windowTitle() == "GAN Studio — artwork.png"
+    assert "is a file" not in window.message_bar.text

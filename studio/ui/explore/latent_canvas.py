@@ -11,7 +11,13 @@ from PySide6.QtWidgets import QInputDialog, QMenu, QSizePolicy, QWidget
 from studio.core.explore.canvas import CanvasState
 
 PIN_RADIUS = 9
+GOLDEN_ANGLE = 137.508  # degrees: each new hue lands in the largest gap left by the ones before it
 THUMB = 40  # side of a pin's picture on the canvas
+
+
+def pin_colour(index: int) -> QColor:
+    """The colour of the pin at `index`: fixed for good, so adding a pin never recolours the others."""
+    return QColor.fromHsv(int(index * GOLDEN_ANGLE) % 360, 160, 230)
 
 
 class LatentCanvas(QWidget):
@@ -84,8 +90,7 @@ class LatentCanvas(QWidget):
             p.drawLine(QPointF(a.x() + a.width() * i / 4, a.y()), QPointF(a.x() + a.width() * i / 4, a.bottom()))
             p.drawLine(QPointF(a.x(), a.y() + a.height() * i / 4), QPointF(a.right(), a.y() + a.height() * i / 4))
         cursor = self.to_widget(*self.state.cursor)
-        hue_step = 360 / max(1, len(self.state.pins))
-        colours = [QColor.fromHsv(int(i * hue_step) % 360, 160, 230) for i in range(len(self.state.pins))]
+        colours = [pin_colour(i) for i in range(len(self.state.pins))]
         for pin, colour in zip(self.state.pins, colours, strict=True):  # lines first, under every picture
             p.setPen(QPen(colour.darker(150), 1))
             p.drawLine(cursor, self.to_widget(pin.x, pin.y))

@@ -228,9 +228,35 @@ class ExploreTab(QWidget):
         self.render()
 
     def _browse(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Open a run folder")
-        if path:
-            self.open_checkpoint(path)
+        """A checkpoint, a studio picture (its recipe) or a run's config.json (the run's latest checkpoint)."""
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open a checkpoint, a run or a studio picture", "",
+            "Checkpoints, studio pictures, runs (*.safetensors *.png config.json);;All files (*)")
+        if not path:
+            return
+        p = Path(path)
+        if p.suffix.lower() == ".png":
+            self.open_picture(path)
+        else:
+            self.open_checkpoint(str(p.parent if p.name == "config.json" else p))
+
+    def open_picture(self, path: str) -> bool:
+        """A PNG exported by the studio: its checkpoint (unless one is open) and its recipe on the canvas."""
+        from studio.core.export import read_embedded
+
+        try:
+            emb = read_embedded(path)
+        except StudioError as e:
+            self._say(str(e))
+            return False
+        if emb.recipe is None:
+            self._say("That PNG is a grid; open a single image to reopen its recipe.")
+            return False
+        if emb.checkpoint and emb.checkpoint != self.checkpoint and (
+                self.checkpoint is None or Path(emb.checkpoint).exists()):
+            self.open_checkpoint(emb.checkpoint)  # the picture's own model, where it still is
+        self.use_recipe(emb.recipe)
+        return True
 
     def _opened(self, info) -> None:
         self.info = info
@@ -594,20 +620,7 @@ class ExploreTab(QWidget):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        from studio.core.export import read_embedded
-
-        path = event.mimeData().urls()[0].toLocalFile()
-        try:
-            emb = read_embedded(path)
-        except StudioError as e:
-            self._say(str(e))
-            return
-        if emb.recipe is None:
-            self._say("That PNG is a grid; drop a single image to reopen its recipe.")
-            return
-        if self.checkpoint is None and emb.checkpoint:
-            self.open_checkpoint(emb.checkpoint)
-        self.use_recipe(emb.recipe)
+        self.open_picture(event.mimeData().urls()[0].toLocalFile())
 
     def _say(self, text: str) -> None:
         self.status.setText(text)

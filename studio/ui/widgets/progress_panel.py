@@ -69,6 +69,24 @@ class ProgressPanel(QWidget):
         self.bar.setValue(int(1000 * fraction) if fraction is not None else 0)
         self.bar.setFormat(text)
 
+    def _not_busy(self) -> None:
+        if self.bar.maximum() == 0:  # an animated bar says "working": not while paused
+            self.bar.setRange(0, 1000)
+            self.bar.setValue(0)
+
+    def set_pausing(self) -> None:
+        """Pause asked: the loop stops after its current step (a slow step takes seconds)."""
+        self._not_busy()
+        self.bar.setFormat("pausing after this step…")
+        self.speed.setText("—")
+        self.eta.setText("—")
+
+    def set_paused(self, step: int) -> None:
+        self._not_busy()
+        self.bar.setFormat(f"paused at step {step}")
+        self.speed.setText("—")  # nothing is trained while paused: no rate, no ETA
+        self.eta.setText("—")
+
     def set_ended(self, text: str, fraction: float | None, kimg: float | None = None) -> None:
         """Training ended: keep the totals, drop the rate and the ETA, which no longer apply."""
         self.set_text(text, fraction)

