@@ -5,6 +5,7 @@ geometry alone (offscreen is enough). Each function returns a list of problems i
 - every visible widget lies inside its parent, and outside scroll areas inside the window;
 - no two visible sibling widgets overlap;
 - no label's text is wider than the label (cut text: "step 36" for "step 360");
+- no slider too short to set;
 - the window asks for no more than the size it was given.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from itertools import combinations
 
-from PySide6.QtCore import QRect
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -115,6 +116,19 @@ def squeezed_controls(root: QWidget) -> list[str]:
     return problems
 
 
+MIN_SLIDER = 60  # px: shorter, a slider cannot be set (a 35 px ψ slider jumped 0.05 a pixel)
+
+
+def short_sliders(root: QWidget) -> list[str]:
+    problems = []
+    for w in _visible_widgets(root):
+        if isinstance(w, QSlider):
+            length = w.width() if w.orientation() == Qt.Orientation.Horizontal else w.height()
+            if length < MIN_SLIDER:
+                problems.append(f"{name(w)} is {length} px long, too short to set (< {MIN_SLIDER})")
+    return problems
+
+
 def cut_text(root: QWidget) -> list[str]:
     problems = []
     for w in _visible_widgets(root):
@@ -175,7 +189,8 @@ def settle() -> None:
 
 def all_problems(root: QWidget) -> list[str]:
     settle()
-    return squeezed_controls(root) + cut_text(root) + outside_parent(root) + overlapping_siblings(root)
+    return (squeezed_controls(root) + short_sliders(root) + cut_text(root) + outside_parent(root)
+            + overlapping_siblings(root))
 
 
 def _r(r: QRect) -> str:

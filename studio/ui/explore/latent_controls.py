@@ -26,6 +26,7 @@ class LatentControls(QWidget):
         add.clicked.connect(lambda: self.add_pin.emit(self.seed.value()))
         self.truncation = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=150, value=100)
         self.truncation.setToolTip("Truncation ψ: lower is closer to the average image (safer, less varied)")
+        self.truncation.setMinimumWidth(120)  # 1.5 units over 150 px: a pixel is 0.01 of ψ
         self.truncation_label = QLabel("ψ 1.00")
         self.truncation.valueChanged.connect(self._psi)
         self.truncation.sliderReleased.connect(lambda: self.truncation_committed.emit(self.psi()))
@@ -33,6 +34,7 @@ class LatentControls(QWidget):
         self.play.toggled.connect(self._play)
         self.speed = QSlider(Qt.Orientation.Horizontal, minimum=1, maximum=60, value=6)
         self.speed.setToolTip("Walk speed (loops per minute)")
+        self.speed.setMinimumWidth(80)
         self.speed.valueChanged.connect(lambda v: self.speed_changed.emit(float(v)))
         self.undo_button = QPushButton("Undo", toolTip="Undo the last change to the canvas or the settings (Ctrl+Z)")
         self.redo_button = QPushButton("Redo", toolTip="Redo what was undone")

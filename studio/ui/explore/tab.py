@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from superqt.utils import qdebounced
+
 from studio.core.errors import StudioError
 from studio.core.explore.canvas import CanvasModel, Favourites
 from studio.core.explore.render import Recipe
@@ -209,6 +211,7 @@ class ExploreTab(QWidget):
         self.favourite_strip.chosen.connect(self.use_recipe)
         QShortcut(QKeySequence.StandardKey.Undo, self, self.undo)
         QShortcut(QKeySequence.StandardKey.Redo, self, self.redo)
+        self._slider_rest = qdebounced(self._slider_rested, 700, parent=self)
         self._thumb_timer = QTimer(self)
         self._thumb_timer.setSingleShot(True)
         self._thumb_timer.setInterval(200)
@@ -304,8 +307,8 @@ class ExploreTab(QWidget):
         self.current_recipe = recipe
         self.view.set_image(image)
         self.status.setText(f"{image.width()} px · rendered in {self.worker.render_seconds * 1000:.0f} ms")
-        if not self._dragging and not self.walk_timer.isActive():
-            self.history.add(image, recipe)
+        if not self._dragging and not self._editing and not self.walk_timer.isActive():
+            self.history.add(image, recipe)  # a slider session adds its end only (_slider_done)
         self._last_image = image
 
     def _thumbs_ready(self, token: int, images: list, recipes: tuple) -> None:
@@ -393,10 +396,19 @@ class ExploreTab(QWidget):
         self.canvas.set_state(self.model.state)
         self._show_history()
         self.render()
+        self._slider_rest()  # keys have no release: a pause ends their session
+
+    def _slider_rested(self) -> None:
+        if self._editing and QApplication.mouseButtons() == Qt.MouseButton.NoButton:
+            self._slider_done()
 
     def _slider_done(self) -> None:
+        if not self._editing:
+            return
         self._editing = False
         self._request_pin_thumbs()
+        if self._shown >= self._latest and self.current_recipe is not None and hasattr(self, "_last_image"):
+            self.history.add(self._last_image, self.current_recipe)  # else the pending image adds itself
 
     def undo(self) -> None:
         if self.model.undo():

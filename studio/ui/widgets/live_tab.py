@@ -31,19 +31,19 @@ class LiveTab(QWidget):
         self.timelapse.live_selected.connect(self.show_live)
         self.loss_plot = LossPlot()
         self.progress_panel = ProgressPanel()
-        samples = QWidget()
-        sl = QVBoxLayout(samples)
-        sl.setContentsMargins(0, 0, 0, 0)
-        sl.addWidget(self.grid, 1)
-        sl.addWidget(self.timelapse)
+        # The samples are what the artist watches: they get the larger share, the curves the rest; the
+        # timelapse runs under both, so that its slider is long enough to scrub.
         self.split = QSplitter(Qt.Orientation.Horizontal)
-        self.split.addWidget(samples)
+        self.split.addWidget(self.grid)
         self.split.addWidget(self.loss_plot)
-        self.split.setStretchFactor(0, 1)
-        self.split.setStretchFactor(1, 1)
+        self.split.setStretchFactor(0, 3)
+        self.split.setStretchFactor(1, 2)
+        self.split.setSizes([600, 400])
         self.split.setChildrenCollapsible(False)
         lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.split, 1)
+        lay.addWidget(self.timelapse)
         lay.addWidget(self.progress_panel)
 
     def set_live(self, image: QImage, caption: str) -> None:

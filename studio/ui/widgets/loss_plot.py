@@ -136,6 +136,7 @@ class LossPlot(QWidget):
         self.smooth_slider.setRange(0, 99)
         self.smooth_slider.setValue(int(self.smoothing * 100))
         self.smooth_slider.setToolTip("Exponential moving average of the plotted losses (0: raw values)")
+        self.smooth_slider.setMinimumWidth(80)
         self.smooth_slider.valueChanged.connect(self._on_smoothing)
         self.smooth_label = QLabel()
         self.raw_box = QCheckBox("show raw")

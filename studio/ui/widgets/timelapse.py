@@ -19,6 +19,7 @@ class Timelapse(QWidget):
         self.slider.setRange(0, 0)
         self.slider.setEnabled(False)
         self.slider.setToolTip("Scrub through the snapshots saved so far")
+        self.slider.setMinimumWidth(120)  # long enough to find one snapshot among dozens
         self.slider.valueChanged.connect(self._on_value)
         self.label = QLabel("no snapshots yet")
         self.label.setMinimumWidth(150)
