@@ -35,8 +35,15 @@ system-deps:
 run: $(STAMP) system-deps
 	$(BIN)/studio $(if $(DATA),$(DATA),--demo)
 
+# The real-window session (tests/e2e) runs when Xvfb, xdotool and ImageMagick are installed; as root
+# (CI) they are installed when missing.
+E2E_TOOLS := xvfb xdotool imagemagick libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1
 test: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+	@if ! command -v Xvfb >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && apt-get install -y -qq $(E2E_TOOLS) >/dev/null || echo "Could not install Xvfb: the e2e session is skipped."; \
+	fi
+	QT_QPA_PLATFORM=offscreen GAN_STUDIO_E2E=$$(command -v Xvfb >/dev/null && command -v xdotool >/dev/null && echo 1) \
+		$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The sdist and the wheel (dist/), as PyPI would get them; `pip install dist/gan_studio-*.whl`.
 dist: $(STAMP)

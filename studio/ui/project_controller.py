@@ -209,6 +209,7 @@ class ProjectController(QObject):
             self.follower.poll()  # show what the run has so far, once
             w.set_state(AppState.IDLE)
             tp.set_resumable(run.latest_checkpoint() is not None)
+            self._say_if_interrupted(run)
         latest = run.latest_checkpoint()
         if latest is not None:
             w.explore_checkpoint(str(latest), switch=False)  # ready in Explore, as a finished run is
@@ -216,6 +217,22 @@ class ProjectController(QObject):
             self.load_dataset()
         elif data is not None:
             w.dataset_panel.set_failed(f"The run's image folder {data} is not there any more.")
+
+    def _say_if_interrupted(self, run) -> None:
+        """A run killed between checkpoints logged steps that no checkpoint holds: say what is kept and lost."""
+        records = [r for r in run.read_metrics()[0] if "kid" not in r]
+        logged = int(records[-1].get("step", 0)) if records else 0
+        checkpoints = run.checkpoints()
+        saved = checkpoints[-1][0] if checkpoints else 0
+        if logged <= saved:
+            return  # stopped or finished normally: the last checkpoint is the last step
+        if checkpoints:
+            self.w.show_message("warning", f"This run was interrupted at step {logged}; resuming continues from "
+                                           f"step {saved}, its last checkpoint (the {logged - saved} steps after it "
+                                           "are lost).")
+        else:
+            self.w.show_message("warning", f"This run was interrupted at step {logged}, before its first checkpoint: "
+                                           "nothing can be resumed, and Start begins a new run from step 0.")
 
     def update_resumable(self) -> None:
         if self.project is not None and self.project.run is not None:

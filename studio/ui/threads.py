@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import weakref
 
+import shiboken6
+
 from PySide6.QtCore import QObject, QThread
 
 _LIVE: weakref.WeakSet[QThread] = weakref.WeakSet()
@@ -18,4 +20,5 @@ class StudioThread(QThread):
 
 
 def running_threads() -> list[QThread]:
-    return [t for t in list(_LIVE) if t.isRunning()]
+    # A finished thread may be deleted (deleteLater) before Python lets go of its wrapper: skip those.
+    return [t for t in list(_LIVE) if shiboken6.isValid(t) and t.isRunning()]

@@ -203,3 +203,18 @@ def test_a_nan_state_is_never_written_as_a_checkpoint(tiny_folder: Path, tmp_pat
     assert isinstance(ev, Message) and "NaN/Inf" in ev.text and "last good checkpoint is kept" in ev.text
     assert [s for s, _ in trainer.run.checkpoints()] == [1]
     trainer.close()
+
+
+def test_the_first_checkpoint_comes_with_the_first_snapshot(tiny_folder: Path, tmp_path: Path):
+    """A crash in the first minutes must not lose them all: the session's first checkpoint is written as
+    soon as its first snapshot is, not `checkpoint_minutes` later."""
+    trainer = Trainer(tiny(tiny_folder, steps=40, checkpoint_every=0, checkpoint_minutes=60,
+                           snapshot_minutes=1e-6), tmp_path / "run")
+    kinds = []
+    for ev in trainer.events():
+        if isinstance(ev, Saved):
+            kinds.append((ev.kind, ev.step))
+            if ev.kind == "checkpoint":
+                trainer.stop()
+    trainer.close()
+    assert kinds[0][0] == "snapshot" and kinds[1] == ("checkpoint", kinds[0][1]), kinds

@@ -1,8 +1,9 @@
 """End-to-end: the real `studio` app under Xvfb, driven with xdotool like a person would: it opens
 ../shared/data/twemoji-64, starts training with Ctrl+Return, trains a few steps, shows the snapshot
-comparison, stops with Ctrl+. and quits with Ctrl+Q; screenshots are taken along the way.
+comparison and the explorer, stops with Ctrl+. and quits with Ctrl+Q; a screenshot of each step is saved
+(for a person to look at), and the window's size is checked against the screen at each step.
 
-    python tests/e2e/xvfb_session.py --out /tmp/shots [--data DIR] [--seconds 20]
+    python tests/e2e/xvfb_session.py --out /tmp/shots [--data DIR] [--seconds 20] [--screen 1024x700]
 
 Needs Xvfb, xdotool and ImageMagick's `import` (Debian: xvfb xdotool imagemagick libxcb-cursor0
 libxcb-icccm4 libxcb-keysyms1). Settings and runs go to a temporary home, never the user's.
@@ -49,20 +50,21 @@ def _free_display() -> int:
     raise RuntimeError("no free X display number")
 
 
-def run_session(out: Path, data: Path, seconds: float = 20.0) -> dict:
-    """Drive one session; returns what was observed (paths of screenshots, run folder, steps)."""
+def run_session(out: Path, data: Path, seconds: float = 20.0, screen: str = "1600x1000") -> dict:
+    """Drive one session on a screen of `screen` pixels; returns what was observed (paths of screenshots,
+    run folder, steps, and `geometry`: the window's size at each screenshot)."""
     out.mkdir(parents=True, exist_ok=True)
     home = Path(tempfile.mkdtemp(prefix="studio-e2e-"))
     n = _free_display()
     display = f":{n}"
-    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", f"{screen}x24", "-nolisten", "tcp"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     env = dict(os.environ, DISPLAY=display, XDG_DATA_HOME=str(home / "data"), XDG_CACHE_HOME=str(home / "cache"),
                XDG_CONFIG_HOME=str(home / "config"), GAN_STUDIO_TIMING="1")
     env.pop("QT_QPA_PLATFORM", None)
     log = open(out / "app.log", "w")
     app = None
-    result: dict = {"screenshots": []}
+    result: dict = {"screenshots": [], "geometry": {}, "screen": tuple(int(v) for v in screen.split("x"))}
 
     def sh(*cmd: str) -> str:
         return subprocess.run(cmd, env=env, check=True, capture_output=True, text=True, timeout=30).stdout
@@ -71,6 +73,10 @@ def run_session(out: Path, data: Path, seconds: float = 20.0) -> dict:
         path = out / f"{name}.png"
         sh("import", "-window", "root", str(path))
         result["screenshots"].append(str(path))
+        window = sh("xdotool", "search", "--name", "^GAN Studio").split()[0]
+        geometry = sh("xdotool", "getwindowgeometry", "--shell", window)
+        values = dict(line.split("=", 1) for line in geometry.split())
+        result["geometry"][name] = (int(values["X"]), int(values["Y"]), int(values["WIDTH"]), int(values["HEIGHT"]))
 
     try:
         _wait(lambda: Path(f"/tmp/.X11-unix/X{n}").exists(), 10, "Xvfb")
@@ -102,6 +108,12 @@ def run_session(out: Path, data: Path, seconds: float = 20.0) -> dict:
         sh("xdotool", "key", "--clearmodifiers", "ctrl+3")
         time.sleep(6.0)
         shot("04-snapshots")
+        sh("xdotool", "key", "--clearmodifiers", "ctrl+4")
+        time.sleep(8.0)
+        shot("05-explore")
+        sh("xdotool", "key", "--clearmodifiers", "ctrl+1")
+        time.sleep(1.0)
+        shot("06-live")
         records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines() if line.strip()]
         result["steps"] = records[-1]["step"] if records else 0
         result["checkpoints"] = sorted(p.name for p in (run / "checkpoints").glob("*.safetensors"))
@@ -125,11 +137,12 @@ def main() -> int:
     p.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "studio-shots")
     p.add_argument("--data", type=Path, default=TWEMOJI)
     p.add_argument("--seconds", type=float, default=20.0, help="how long to let it train before the screenshot")
+    p.add_argument("--screen", default="1600x1000", help="the virtual screen's size, WIDTHxHEIGHT")
     args = p.parse_args()
     if missing_tools():
         print(f"missing: {', '.join(missing_tools())}", file=sys.stderr)
         return 2
-    result = run_session(args.out, args.data, args.seconds)
+    result = run_session(args.out, args.data, args.seconds, args.screen)
     print(json.dumps({k: v for k, v in result.items() if k != "log"}, indent=1))
     print(result["log"], file=sys.stderr)
     return 0 if result.get("exit_code") == 0 and result.get("steps", 0) > 0 else 1

@@ -109,3 +109,16 @@ def test_a_studio_picture_opens_its_recipe_and_a_reopened_run_is_ready_in_explor
     assert tab.model.state.w is not None  # the picture's latent is on the canvas
     assert window.tabs.currentWidget() is tab and window.windowTitle() == "GAN Studio — artwork.png"
     assert "is a file" not in window.message_bar.text
+
+
+def test_reopening_an_interrupted_run_says_what_was_kept_and_lost(qtbot, window, tmp_path: Path):
+    import json
+
+    from tests.core.test_explore import make_run
+
+    run = make_run("dcgan", tmp_path / "d")  # its last checkpoint is at step 2
+    with open(run / "metrics.jsonl", "a") as f:  # then it trained on, and was killed before a checkpoint
+        f.write(json.dumps({"step": 9, "kimg": 0.04, "time": 5.0, "images_per_second": 7.0, "loss_g": 1.0}) + "\n")
+    window.open_path(run)
+    assert window.message_bar.level == "warning"
+    assert "interrupted at step 9; resuming continues from step 2" in window.message_bar.text

@@ -98,6 +98,9 @@ class Loop:
         self._ips = 0.0
         self._metrics_failed = False
         self.checkpoint_path: Path | None = None
+        # The session's first checkpoint comes with its first snapshot (a minute in, by default), not
+        # checkpoint_minutes later: a kill in the first minutes then loses only those since.
+        self._first_checkpoint_due = False
 
     # ------------------------------------------------------------------ the tasks
     def tasks(self) -> list[Periodic]:
@@ -112,7 +115,8 @@ class Loop:
             Periodic("pending", 0.0, self._pending),
             Periodic("quality", 0.0, self._quality),
             Periodic("checkpoint", cfg.checkpoint_minutes * 60, self._checkpoint, last=0.0,
-                     also=lambda: cfg.checkpoint_every > 0 and self.state.step % cfg.checkpoint_every == 0),
+                     also=lambda: self._first_checkpoint_due or (
+                         cfg.checkpoint_every > 0 and self.state.step % cfg.checkpoint_every == 0)),
         ]
         return tasks
 
@@ -199,6 +203,8 @@ class Loop:
 
     def _snapshot(self) -> Generator[Event, None, str | None]:
         yield self.keeper.try_save("snapshot", self.grid())
+        if self.checkpoint_path is None:
+            self._first_checkpoint_due = True
         return None
 
     def _pending(self) -> Generator[Event, None, str | None]:
@@ -211,6 +217,7 @@ class Loop:
         return None
 
     def _checkpoint(self) -> Generator[Event, None, str | None]:
+        self._first_checkpoint_due = False  # tried once; a failed save is not retried every step
         ev = self.keeper.try_save("checkpoint")
         self.checkpoint_path = Path(ev.path) if isinstance(ev, Saved) else self.checkpoint_path
         yield ev
