@@ -57,7 +57,7 @@ def test_layout_in_every_state_and_tab(qtbot, window, tiny_images: Path):
     worker = window.worker
     qtbot.waitSignal(worker.samples, timeout=30_000).wait()
     qtbot.waitUntil(lambda: window.state == "training", timeout=10_000)
-    window._refresh_views()
+    window.training.refresh_views()
     _check_every_tab(qtbot, window, "training")
     with qtbot.waitSignal(worker.paused, timeout=10_000):
         window.pause_training()
