@@ -102,7 +102,7 @@ class TrainPanel(QWidget):
         self.background, self.mirror, self.lr, self.r1, self.ema = adv.background, adv.mirror, adv.lr, adv.r1, adv.ema
         self.width, self.metrics_every, self.inception = adv.width, adv.metrics_every, adv.inception
         self.snapshot_minutes, self.checkpoint_minutes = adv.snapshot_minutes, adv.checkpoint_minutes
-        self.run_folder = adv.run_folder
+        self.run_folder, self.metrics_note = adv.run_folder, adv.metrics_note
         self.advanced = QCollapsible("Advanced", expandedIcon="▼", collapsedIcon="▶")  # ▶ folded, ▼ open
         self.advanced.addWidget(adv)
         self.advanced.toggleButton().setToolTip("Show or hide the less common settings")
