@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -30,12 +29,15 @@ def test_soak_reduced(tmp_path: Path):
     print(r.stdout)
     assert res["trained_to_the_end"] and res["progress_updates"] > 10 and res["grids"] > 5
     assert res["rss_growth_mb"] <= 50, res["rss_samples"]
-    # Generous on a shared 2-core machine: the bound catches a blocked GUI thread, not scheduler noise.
-    assert res["worst_stall_ms"] < 1500, res
-    assert res["redraw_ms_median"] < 200
+    # The fitted RSS slope after warm-up, held to the same 50 MB over the span it was fitted on: a steady
+    # leak fails here even when the last sample happens to fall low. ~30 s cannot resolve small leaks (a
+    # 50 MB allowance is ~1.7 MB/s here); bench/soak.py's 30-minute run is where those are measured.
+    span_h = (res["rss_samples"][-1][0] - res["warmup_seconds"]) / 3600
+    assert res["rss_slope_mb_per_hour"] * span_h <= 50, (res["rss_slope_mb_per_hour"], res["rss_samples"])
+    # UI stalls and redraw times are timings: bench/soak.py reports them (worst_stall_ms, redraw_ms_median).
 
 
-def test_curves_stay_bounded_and_fast_for_any_run_length(qtbot):
+def test_curves_stay_bounded_for_any_run_length(qtbot):
     from studio.ui.widgets.loss_plot import LossPlot, Series
 
     plot = LossPlot()
@@ -51,7 +53,7 @@ def test_curves_stay_bounded_and_fast_for_any_run_length(qtbot):
     x, y = s.view(False)
     assert np.all(np.diff(x) > 0) and x[0] < 4 and x[-1] > n - 5  # the whole run, in order, at one resolution
     assert abs(float(y.mean()) - 1.0) < 0.01  # averaging keeps the level
-    t = time.perf_counter()
-    plot.redraw()
+    plot.redraw()  # must complete on the bounded store (how long it takes: bench/soak.py's redraw_ms_median)
     plot.view.repaint()
-    assert (time.perf_counter() - t) < 1.0
+    drawn_x, _ = plot._curves["loss_g"].getData()
+    assert drawn_x is not None and len(drawn_x) <= Series.max_points
