@@ -161,18 +161,25 @@ class ExploreTab(QWidget):
         lay = QVBoxLayout(self)
         lay.addLayout(header)
         lay.addWidget(split, 1)
-        lay.addWidget(QLabel("History"))
-        lay.addWidget(self.history)
+        # History, favourites and the nearest training images share one strip under the canvas (one at a
+        # time), so that the canvas keeps its room on a small screen.
+        favourites = QWidget()
+        fl = QVBoxLayout(favourites)
+        fl.setContentsMargins(0, 0, 0, 0)
         fav_row = QHBoxLayout()
-        fav_row.addWidget(QLabel("Favourites (the keyframe timeline, in order)"))
+        fav_row.addWidget(QLabel("The keyframe timeline, in order"))
         self.play_favourites = QPushButton("▶ Play loop", checkable=True,
                                            toolTip="Play the favourites as a looping animation (export it with Export…)")
         self.play_favourites.toggled.connect(self._play_favourites)
         fav_row.addWidget(self.play_favourites)
         fav_row.addStretch(1)
-        lay.addLayout(fav_row)
-        lay.addWidget(self.favourite_strip)
-        lay.addWidget(self.nearest)
+        fl.addLayout(fav_row)
+        fl.addWidget(self.favourite_strip)
+        self.strips = QTabWidget()
+        self.strips.addTab(self.history, "History")
+        self.strips.addTab(favourites, "Favourites")
+        self.strips.addTab(self.nearest, "Nearest training images")
+        lay.addWidget(self.strips)
         self.setAcceptDrops(True)
 
         self.canvas.drag_started.connect(self._drag_started)
@@ -487,6 +494,7 @@ class ExploreTab(QWidget):
         if self.nearest_worker is not None or self.checkpoint is None:
             return
         self.nearest.searching()
+        self.strips.setCurrentWidget(self.nearest)
         nearest_cache = str(Path(self.cache_dir) / "nearest") if self.cache_dir is not None else None
         self.nearest_worker = NearestWorker(self.checkpoint, self.current_recipe, nearest_cache, parent=self)
         self.nearest_worker.done.connect(self.nearest.show_result)
