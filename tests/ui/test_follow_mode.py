@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from studio.core.run import RunDir
+from tests.conftest import HANG_GUARD_MS
 
 
 def test_window_follows_a_run_written_by_studio_train(qtbot, window, tiny_images: Path, tmp_path: Path):
@@ -22,21 +23,23 @@ def test_window_follows_a_run_written_by_studio_train(qtbot, window, tiny_images
     try:
         run = RunDir(run_path)
         qtbot.waitUntil(lambda: run.exists() and run.is_being_written() and run.metrics_path.exists()
-                        or proc.poll() is not None, timeout=60_000)
+                        or proc.poll() is not None, timeout=HANG_GUARD_MS)
         assert proc.poll() is None, (tmp_path / "train.log").read_text()
         window.open_path(run_path)
         assert window.state == "following"
         assert "following it live" in window.message_bar.text
         assert not window.train_panel.start_button.isEnabled()
         seen = window.loss_plot.point_count("loss_g")
-        qtbot.waitUntil(lambda: window.loss_plot.point_count("loss_g") >= seen + 2, timeout=30_000)
-        qtbot.waitUntil(lambda: not window.grid.image.isNull() and len(window.timelapse.frames) >= 2, timeout=30_000)
+        qtbot.waitUntil(lambda: window.loss_plot.point_count("loss_g") >= seen + 2, timeout=HANG_GUARD_MS)
+        qtbot.waitUntil(lambda: not window.grid.image.isNull() and len(window.timelapse.frames) >= 2, timeout=HANG_GUARD_MS)
         assert window.progress_panel.kimg.text() != "—" and window.progress_panel.speed.text() != "—"
     finally:
         proc.terminate()  # SIGTERM: the trainer stops after its step and saves a checkpoint
         proc.wait(timeout=60)
         log.close()
-    qtbot.waitUntil(lambda: window.state == "idle", timeout=10_000)
+    qtbot.waitUntil(lambda: window.state == "idle", timeout=HANG_GUARD_MS)
     assert "has finished" in window.message_bar.text
     assert window.train_panel.resume_box.isChecked()
-    assert window.compare.checkpoints or run.latest_checkpoint() is not None
+    latest = run.latest_checkpoint()  # written by the stopped trainer; the follower's last read finds it
+    assert latest is not None, (tmp_path / "train.log").read_text()
+    assert latest.name in [Path(path).name for _, path in window.compare.checkpoints], window.compare.checkpoints
