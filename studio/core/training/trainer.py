@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -65,7 +66,9 @@ class Trainer:
         live_samples: bool = False,
         load_progress: Callable[[int, int], None] | None = None,
         dist: DistContext | None = None,
+        clock: Callable[[], float] = time.perf_counter,
     ) -> None:
+        self.clock = clock  # what the run's `minutes` count (benches: the training thread's CPU time)
         self.dist = dist or DistContext()
         self.run = RunDir(run_dir)
         self.live_samples = live_samples
@@ -282,7 +285,7 @@ class Trainer:
                       self.sync_every)
         loop = Loop(self.cfg, self.run, self.dist, self.device, self.state, self.gan, lambda: self.step(),
                     self.keeper, self.recovery, self.quality, self.health, self.preview_images, self.sample_grid,
-                    rates, self.live_samples, self._pause, self._stop)
+                    rates, self.live_samples, self._pause, self._stop, self.clock)
         yield from loop.events()
 
     def train(self, on_event: Callable[[Event], None] | None = None) -> Finished:
