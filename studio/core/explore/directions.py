@@ -54,7 +54,7 @@ def compute_directions(renderer: MapsLatents, samples: int = 4096, components: i
     z = torch.from_numpy(np.random.RandomState(PCA_SEED).randn(samples, renderer.G.z_dim)).float()
     ws = []
     for chunk in z.split(512):
-        ws.append(renderer.z_to_ws(chunk)[:, 0].double().cpu())
+        ws.append(renderer.z_to_ws(chunk)[:, 0].cpu().double())
     w = torch.cat(ws)
     mean = w.mean(0)
     _, s, vh = torch.linalg.svd(w - mean, full_matrices=False)

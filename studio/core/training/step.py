@@ -190,7 +190,8 @@ class GanStep:
     def aug(self, x: torch.Tensor) -> torch.Tensor:
         if self.cfg.augment == "none":
             return x
-        return augment(x, self.augment_p, self.nets.gen_local)
+        # The translation's gather leaves a permuted (non-contiguous) tensor; BatchNorm on MPS mishandles those.
+        return augment(x, self.augment_p, self.nets.gen_local).contiguous(memory_format=self.memory_format)
 
     def autocast(self):
         return torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None)
