@@ -26,6 +26,7 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's studio, not an installed one
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "twemoji-64"
 REPO = Path(__file__).resolve().parents[1]
 
@@ -183,6 +184,8 @@ def main() -> None:
     p.add_argument("--nice", type=int, default=0, help="niceness of the legs (negative: before other work; root)")
     p.add_argument("--sequential", action="store_true", help="one leg after the other instead of at once")
     p.add_argument("--no-pin", action="store_true", help="do not pin legs to cores")
+    p.add_argument("--cache", help="folder for decoded images and real features (default: inside --out)")
+    p.add_argument("--score-only", action="store_true", help="score the legs already trained in --out")
     p.add_argument("--train-leg", help=argparse.SUPPRESS)
     p.add_argument("--leg-out", help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -209,7 +212,11 @@ def main() -> None:
     if args.only:
         legs = {k: v for k, v in legs.items() if k in args.only.split(",")}
     t0 = time.perf_counter()
-    trained = run_legs(args, legs)
+    if args.score_only:
+        trained = {d.name: json.loads((d / "bench-leg.json").read_text())
+                   for d in sorted(Path(args.out).iterdir()) if (d / "bench-leg.json").is_file()}
+    else:
+        trained = run_legs(args, legs)
     print(f"training done in {time.perf_counter() - t0:.0f} s; evaluating", file=sys.stderr)
     results = evaluate(args, trained)
     summary = {"data": args.data, "resolution": args.resolution, "minutes": args.minutes, "threads": args.threads,

@@ -66,10 +66,10 @@ def recipe_overrides(recipe: str, data: Path, resolution: int) -> dict:
     if recipe == "default":
         return {}  # `studio train` with no other flag: TrainConfig's defaults, resolved for the folder
     if recipe == "window":
-        from studio.core.data import ImageFolder  # noqa: F401  (the suggestion reads the folder the same way)
-        from studio.core.training.suggest import suggest_for_folder
+        from studio.core.training.suggest import suggest
 
-        s = suggest_for_folder(data, "cpu")
+        count = sum(1 for p in data.rglob("*") if p.suffix.lower() in {".png", ".jpg", ".jpeg", ".webp"})
+        s = suggest(count, resolution, gpu=False)
         return {"model": s.model, "augment": s.augment, "mirror": s.mirror}
     if recipe == "style":
         return {"model": "style"}

@@ -17,7 +17,9 @@ def _add_train(sub) -> None:
     p = sub.add_parser("train", help="train a GAN on an image folder, headless")
     p.add_argument("data", metavar="DATA_DIR", help="folder of images (searched recursively)")
     p.add_argument("--out", required=True, metavar="RUN_DIR", help="run folder for checkpoints, snapshots, metrics")
-    p.add_argument("--model", choices=MODEL_NAMES, default=None, help="default: style (with --init-from: the source's)")
+    p.add_argument("--model", choices=(*MODEL_NAMES, "auto"), default=None,
+                   help="default: auto — the Quick DCGAN on a CPU, the style model on a GPU (with --init-from: the "
+                        "source's)")
     p.add_argument("--resolution", type=int, default=None, help="default: 64 (with --init-from: the source's)")
     p.add_argument("--batch", type=int, default=0, help="0: automatic")
     length = p.add_mutually_exclusive_group()
@@ -26,14 +28,18 @@ def _add_train(sub) -> None:
     length.add_argument("--minutes", type=float)
     p.add_argument("--loss", choices=[*LOSSES, *ALIASES], default="logistic", metavar="LOSS",
                    help="; ".join(f"{s.name}: {s.help}" for s in LOSS_SPECS) + " (default: logistic)")
-    p.add_argument("--augment", choices=AUGMENT_MODES, default="ada")
+    p.add_argument("--augment", choices=(*AUGMENT_MODES, "auto"), default="auto",
+                   help="auto (default): DiffAugment on a CPU or under 200 images, ADA on a GPU")
     p.add_argument("--classes", action="store_true", help="first-level sub-folders are classes (conditional GAN)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
     p.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR from its latest checkpoint")
     p.add_argument("--fit", choices=("crop", "pad"), default="crop")
     p.add_argument("--background", default="#ffffff", help="colour behind transparent pixels (default white)")
-    p.add_argument("--no-mirror", action="store_true", help="no horizontal-flip augmentation")
+    p.add_argument("--mirror", action="store_true",
+                   help="also train on left-right mirrored images (off by default: wrong for text, logos, anything "
+                        "with a handedness)")
+    p.add_argument("--no-mirror", action="store_true", help="no mirrored images (the default; kept for old scripts)")
     p.add_argument("--ema-kimg", type=float, help="EMA half-life in kimg (0: no EMA)")
     p.add_argument("--r1-gamma", type=float)
     p.add_argument("--lr", type=float, help="learning rate of both networks")
@@ -90,11 +96,11 @@ def cmd_train(args) -> int:
         source = find_source(args.init_from)  # its model and size are the defaults of the new run
     cfg = TrainConfig(
         data=str(Path(args.data).expanduser().resolve()),
-        model=args.model or (source.spec.name if source else "style"),
+        model=args.model or (source.spec.name if source else "auto"),
         resolution=args.resolution or (source.spec.resolution if source else 64),
         batch=args.batch, steps=args.steps, kimg=args.kimg, minutes=args.minutes, loss=args.loss,
         augment=args.augment, classes=args.classes, seed=args.seed, device=args.device, fit=args.fit,
-        background=args.background, mirror=not args.no_mirror, ema_kimg=args.ema_kimg, r1_gamma=args.r1_gamma,
+        background=args.background, mirror=args.mirror and not args.no_mirror, ema_kimg=args.ema_kimg, r1_gamma=args.r1_gamma,
         lr_g=args.lr, lr_d=args.lr, width=args.width, checkpoint_every=args.checkpoint_every,
         checkpoint_minutes=args.checkpoint_minutes, snapshot_minutes=args.snapshot_minutes,
         progressive=args.progressive, progressive_start=args.progressive_start, progressive_kimg=args.progressive_kimg,

@@ -1,12 +1,9 @@
-"""What to expect before pressing Start: time to a first usable sample and to the end of the run,
-from a measured training speed (studio.core.speed_probe) and the run's length.
+"""What to expect before pressing Start: time to recognisable samples and to the end of the run, from a
+measured training speed (studio.core.speed_probe, or the run's own images/s once it trains) and the run's length.
 
-"Usable" means the grid shows the folder's colours and shapes as whole objects on its background,
-not noise or texture. Observed here on twemoji-64 at 32 px (style model, CPU recipe, batch 32,
-snapshots every ~7 kimg): noise and speckle up to ~14 kimg, texture blobs at ~27 kimg, solid centred
-shapes from ~40 kimg, recognisable emoji-like shapes by ~130 kimg. Higher resolutions need more images
-to reach the same stage (ProGAN/StyleGAN train each doubling for a similar image count), so the figure
-scales with the resolution. It is a rule of thumb and the sentence says so ("about").
+"Recognisable" is a number, not a look: the image count at which the recipe's samples score a KID at or
+below a textbook DCGAN's after ten minutes on the same folder (core.training.suggest.RECOGNISABLE_KIMG,
+measured by bench/quality_matrix.py; the figures and their spread are in bench/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -14,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from studio.core.training.config import TrainConfig
+from studio.core.training.suggest import recognisable_kimg
 
-FIRST_USABLE_KIMG_AT_32 = 40.0
 
-
-def first_usable_kimg(resolution: int) -> float:
-    return FIRST_USABLE_KIMG_AT_32 * max(1.0, resolution / 32)
+def first_usable_kimg(resolution: int, model: str = "style") -> float:
+    """kimg to recognisable samples for this model and resolution (measured; see the module docstring)."""
+    return recognisable_kimg(model, resolution)
 
 
 @dataclass(frozen=True)
@@ -34,7 +31,7 @@ class RunEstimate:
 def estimate_run(cfg: TrainConfig, images_per_second: float, batch: int) -> RunEstimate:
     """`batch` is the batch the run will use (the resolved one, for runs given in steps)."""
     ips = max(images_per_second, 1e-6)
-    first = first_usable_kimg(cfg.resolution)
+    first = first_usable_kimg(cfg.resolution, cfg.model)
     if cfg.minutes is not None:
         total_s = cfg.minutes * 60
         total_k = ips * total_s / 1000
@@ -60,7 +57,7 @@ def duration(seconds: float) -> str:
 
 def describe(est: RunEstimate) -> str:
     """One or two sentences for the training panel."""
-    text = (f"About {est.images_per_second:,.0f} images/s here: first usable samples after about "
+    text = (f"About {est.images_per_second:,.0f} images/s here: recognisable samples after about "
             f"{duration(est.first_usable_seconds)} (~{est.first_usable_kimg:.0f} kimg)")
     if est.total_seconds is not None and est.total_kimg is not None:
         text += f"; this run: about {duration(est.total_seconds)}, {est.total_kimg:,.0f} kimg"

@@ -39,8 +39,9 @@ class AdvancedSettings(QWidget):
         self.background = QLineEdit("#ffffff")
         self.background.setToolTip("The colour behind transparent pixels: #rrggbb, white or black")
         self.mirror = QCheckBox("Mirror images left–right")
-        self.mirror.setChecked(True)
-        self.mirror.setToolTip("Also train on left–right mirrored copies (doubles a small folder; off for text or asymmetric subjects)")
+        self.mirror.setChecked(False)
+        self.mirror.setToolTip("Also train on left–right mirrored copies: doubles a small folder, but teaches mirror "
+                               "images — leave off for text, logos or anything with a handedness")
         self.lr = QDoubleSpinBox()
         self.lr.setDecimals(5)
         self.lr.setRange(0, 1)

@@ -185,20 +185,19 @@ class TrainPanel(QWidget):
         select(self.device, current)
 
     def suggest_defaults(self, dataset_size: int, median_side: int, gpu: bool) -> None:
-        """Sensible settings for this folder and device; the user can change any of them."""
-        cap = 512 if gpu else 128
-        res = 16
-        while res * 2 <= min(max(median_side, 16), cap):
-            res *= 2
-        select(self.resolution, res)
-        select(self.model, "style" if gpu else "dcgan")
-        select(self.augment, "diff" if dataset_size < 200 else "ada")
+        """The studio's suggestion for this folder and device (core.training.suggest); the user can change any."""
+        from studio.core.speed_probe import cached_speed
+        from studio.core.training.suggest import suggest
+
+        device = "auto" if gpu else "cpu"
+        s = suggest(dataset_size, median_side, gpu, speed=lambda model, res: cached_speed(model, res, device))
+        select(self.resolution, s.resolution)
+        select(self.model, s.model)
+        select(self.augment, s.augment)
+        self.mirror.setChecked(s.mirror)
         select(self.length_unit, "minutes")
-        self.length.setValue(60 if gpu else 10)
-        self.hint.setText(
-            f"Suggested for {dataset_size} images on {'a GPU' if gpu else 'the CPU'}: "
-            f"{'Style-based' if gpu else 'Quick'} model at {res} px."
-        )
+        self.length.setValue(int(s.minutes))
+        self.hint.setText(s.reason)
 
     @property
     def metrics_available(self) -> bool:

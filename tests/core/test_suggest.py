@@ -1,0 +1,49 @@
+"""The studio's suggestion and the recipe's automatic settings: what `studio train` and the window start with."""
+
+from __future__ import annotations
+
+from studio.core.training.config import TrainConfig, resolve
+from studio.core.training.estimate import describe, estimate_run
+from studio.core.training.suggest import recognisable_kimg, suggest
+
+
+def test_suggestion_never_exceeds_what_the_device_trains_in_its_time():
+    for speeds in ({16: 600.0, 32: 200.0, 64: 60.0, 128: 15.0}, {16: 150.0, 32: 40.0, 64: 10.0, 128: 2.0},
+                   {16: 2000.0, 32: 900.0, 64: 400.0, 128: 90.0}):
+        s = suggest(4000, 512, gpu=False, speed=lambda model, res, t=speeds: t.get(res))
+        ips = speeds[s.resolution]
+        minutes = recognisable_kimg(s.model, s.resolution) * 1000 / ips / 60
+        assert abs(s.recognisable_minutes - minutes) < 1e-9
+        bigger = s.resolution * 2
+        if bigger in speeds and s.recognisable_minutes <= s.minutes:
+            # the next resolution up would not have been recognisable within the suggested minutes
+            assert recognisable_kimg(s.model, bigger) * 1000 / speeds[bigger] / 60 > s.minutes
+    slow = suggest(4000, 512, gpu=False, speed=lambda model, res: {16: 150.0, 32: 40.0, 64: 10.0, 128: 2.0}[res])
+    fast = suggest(4000, 512, gpu=False, speed=lambda model, res: {16: 2000.0, 32: 900.0, 64: 400.0, 128: 90.0}[res])
+    assert slow.resolution < fast.resolution
+    assert "recognisable samples after about" in slow.reason
+
+
+def test_suggestion_follows_the_folder():
+    small = suggest(150, 40, gpu=False)
+    assert small.resolution <= 32 and small.augment == "diff"
+    assert not small.mirror  # never mirrored unasked: the folder cannot tell whether it has a handedness
+    gpu = suggest(5000, 1024, gpu=True)
+    assert gpu.model == "style" and gpu.resolution >= 128 and gpu.augment == "ada"
+
+
+def test_resolve_cpu_recipe():
+    cpu = resolve(TrainConfig(data="x", resolution=32), 4000, "cpu")
+    assert (cpu.model, cpu.augment, cpu.mirror, cpu.width) == ("style", "diff", False, 32)
+    gpu = resolve(TrainConfig(data="x", resolution=32), 4000, "cuda")
+    assert gpu.augment == "ada" and gpu.width == 256
+    assert resolve(TrainConfig(data="x", resolution=32), 100, "cuda").augment == "diff"
+    # set by hand: kept
+    assert resolve(TrainConfig(data="x", resolution=32, augment="ada", mirror=True), 4000, "cpu").augment == "ada"
+
+
+def test_estimate_uses_the_measured_recognisable_point():
+    cfg = TrainConfig(data="x", model="style", resolution=32, minutes=10)
+    est = estimate_run(cfg, 100.0, 32)
+    assert est.first_usable_kimg == recognisable_kimg("style", 32)
+    assert "recognisable samples after about" in describe(est)
