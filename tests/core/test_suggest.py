@@ -33,13 +33,28 @@ def test_suggestion_follows_the_folder():
 
 
 def test_resolve_cpu_recipe():
-    cpu = resolve(TrainConfig(data="x", resolution=32), 4000, "cpu")
-    assert (cpu.model, cpu.augment, cpu.mirror, cpu.width) == ("style", "diff", False, 32)
-    gpu = resolve(TrainConfig(data="x", resolution=32), 4000, "cuda")
-    assert gpu.augment == "ada" and gpu.width == 256
+    cpu = resolve(TrainConfig(data="x", model="auto", resolution=32), 4000, "cpu")
+    assert (cpu.model, cpu.augment, cpu.mirror, cpu.width) == ("dcgan", "diff", False, 32)
+    style = resolve(TrainConfig(data="x", model="style", resolution=32), 4000, "cpu")
+    assert (style.augment, style.width) == ("diff", 32)
+    gpu = resolve(TrainConfig(data="x", model="auto", resolution=32), 4000, "cuda")
+    assert (gpu.model, gpu.augment, gpu.width) == ("style", "ada", 256)
     assert resolve(TrainConfig(data="x", resolution=32), 100, "cuda").augment == "diff"
     # set by hand: kept
     assert resolve(TrainConfig(data="x", resolution=32, augment="ada", mirror=True), 4000, "cpu").augment == "ada"
+
+
+def test_studio_train_defaults_to_the_device_recipe(tiny_folder, tmp_path):
+    """`studio train FOLDER` with no recipe flag trains the CPU recipe (written to the run's config.json)."""
+    import json
+    import subprocess
+    import sys
+
+    run = tmp_path / "run"
+    subprocess.run([sys.executable, "-m", "studio", "train", str(tiny_folder), "--out", str(run), "--resolution", "16",
+                    "--steps", "2", "--device", "cpu", "--quiet"], check=True, capture_output=True, timeout=300)
+    cfg = json.loads((run / "config.json").read_text())
+    assert (cfg["model"], cfg["augment"], cfg["mirror"], cfg["width"]) == ("dcgan", "diff", False, 32)
 
 
 def test_estimate_uses_the_measured_recognisable_point():

@@ -12,14 +12,14 @@ from studio.core.errors import StudioError
 from studio.core.models import ModelSpec
 from studio.core.names import AUGMENT_MODES, MODEL_NAMES, PRECISIONS
 from studio.core.training.losses import canonical_loss, loss_spec
+from studio.core.training.suggest import SMALL_FOLDER
 
 
-SMALL_FOLDER = 200  # images; below this, full-strength augmentation from the first step on any device
 
 @dataclass
 class TrainConfig:
     data: str = ""
-    model: str = "style"
+    model: str = "style"  # or "auto" (what `studio train` passes): the Quick DCGAN on a CPU, style on a GPU
     resolution: int = 64
     batch: int = 0  # 0: chosen from resolution and device
     steps: int | None = None
@@ -78,7 +78,7 @@ class TrainConfig:
 
     def validate(self) -> None:
         self.data_config().validate()
-        if self.model not in MODEL_NAMES:
+        if self.model not in (*MODEL_NAMES, "auto"):
             raise StudioError(f"Unknown model '{self.model}': choose one of {', '.join(MODEL_NAMES)}.")
         if self.augment not in (*AUGMENT_MODES, "auto"):
             raise StudioError(f"Unknown augmentation '{self.augment}': choose one of {', '.join(AUGMENT_MODES)}.")
@@ -130,6 +130,11 @@ def resolve(cfg: TrainConfig, dataset_size: int, device_type: str) -> TrainConfi
     cfg.validate()
     res = cfg.resolution
     gpu = device_type in ("cuda", "mps")
+    if cfg.model == "auto":
+        # Measured side by side with the textbook on two folders (bench/RESULTS.md, "Recipes"): on a CPU the
+        # narrow DCGAN trains ~3x the images of the narrow style model per minute and kept its variety where
+        # the style model collapsed to one shape; on a GPU the style model (mixing, noise, directions).
+        cfg.model = "style" if gpu else "dcgan"
     if cfg.batch == 0:
         cfg.batch = (64 if res <= 64 else 32 if res <= 256 else 16) if gpu else (32 if res <= 64 else 16 if res <= 128 else 8)
     if cfg.augment == "auto":
@@ -140,10 +145,11 @@ def resolve(cfg: TrainConfig, dataset_size: int, device_type: str) -> TrainConfi
         cfg.z_dim = 100 if cfg.model == "dcgan" else (256 if res <= 64 or not gpu else 512)
     if cfg.width == 0:
         if cfg.model == "dcgan":
-            cfg.width = 64
+            # On a CPU width 32 trains ~2.5x the images per second of width 64 and scored better in the same minutes.
+            cfg.width = 64 if gpu or res > 64 else 32
         else:
             # On a CPU a narrow network is what trains to something visible within minutes.
-            # Width 32 trains 2.5x the images per CPU-second of width 64 and scored better in the same minutes.
+            # Width 32 trains 2.5x the images per CPU-second of width 64.
             cfg.width = (256 if res <= 128 else 512) if gpu else (32 if res <= 64 else 64)
     loss = loss_spec(cfg.loss)
     if loss.betas is not None:  # the loss's own betas win over the model's (unless set by hand)

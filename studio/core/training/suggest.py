@@ -74,7 +74,7 @@ def suggest(dataset_size: int, median_side: int, gpu: bool,
     fits = [r for r in candidates if minutes_to_recognisable(r) <= minutes]
     res = max(fits) if fits else min(candidates)
     t = minutes_to_recognisable(res)
-    augment = "diff" if dataset_size < SMALL_FOLDER else "ada"
+    augment = "ada" if gpu and dataset_size >= SMALL_FOLDER else "diff"  # as config.resolve's "auto"
     reason = (f"Suggested for {dataset_size} images on {'a GPU' if gpu else 'the CPU'}: "
               f"{'Style-based' if model == 'style' else 'Quick'} model at {res} px, {minutes:g} minutes — "
               f"recognisable samples after about {max(1, round(t))} min here")
