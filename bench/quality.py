@@ -85,8 +85,8 @@ def run_legs(args, legs: dict[str, dict]) -> dict[str, dict]:
         def start(c=core, pin=pin, nice=nice):
             if pin:
                 os.sched_setaffinity(0, c)
-            if nice:
-                os.nice(nice)  # negative (root only): the legs before other work on a shared machine
+            if nice:  # negative (root only): the legs before other work on a shared machine
+                os.setpriority(os.PRIO_PROCESS, 0, nice)
 
         p = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=start)
         procs.append((name, p, log))
@@ -211,6 +211,8 @@ def main() -> None:
         legs[name] = json.loads(overrides or "{}")
     if args.only:
         legs = {k: v for k, v in legs.items() if k in args.only.split(",")}
+    if args.nice:  # scoring too: at the legs' priority, or it starves behind them
+        os.setpriority(os.PRIO_PROCESS, 0, args.nice)
     t0 = time.perf_counter()
     if args.score_only:
         trained = {d.name: json.loads((d / "bench-leg.json").read_text())

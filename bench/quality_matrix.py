@@ -175,6 +175,8 @@ def main() -> None:
     p.add_argument("--show", action="store_true", help="print the table gathered so far and exit")
     args = p.parse_args()
     if args.rescore:
+        if args.nice:
+            os.setpriority(os.PRIO_PROCESS, 0, args.nice)
         row = score_pair(args.rescore, args)
         print(json.dumps({k: row[k] for k in ("cell", "recipe", "repeat", "ratio")}))
         return
@@ -186,6 +188,8 @@ def main() -> None:
     ok, why = availability(None)
     if not ok:
         raise SystemExit(why)
+    if args.nice:  # the scoring at the legs' priority, or it starves behind later pairs' legs
+        os.setpriority(os.PRIO_PROCESS, 0, args.nice)
     recipes = [args.recipes] if "=" in args.recipes else args.recipes.split(",")
     for repeat in range(args.first_repeat, args.first_repeat + args.repeats):
         for cell in args.cell:
