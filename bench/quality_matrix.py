@@ -64,7 +64,7 @@ def recipe_overrides(recipe: str, data: Path, resolution: int) -> dict:
     if "=" in recipe:
         return json.loads(recipe.partition("=")[2])
     if recipe == "default":
-        return {}  # `studio train` with no other flag: TrainConfig's defaults, resolved for the folder
+        return {"model": "auto"}  # `studio train` with no other flag: the device's recipe, resolved for the folder
     if recipe == "window":
         from studio.core.training.suggest import suggest
 
