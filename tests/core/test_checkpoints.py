@@ -94,7 +94,7 @@ def test_without_metrics_the_checkpoint_before_a_collapse_is_kept(tiny_folder: P
     for ev in trainer.events():
         events.append(ev)
         if isinstance(ev, Saved) and ev.kind == "checkpoint" and ev.step == 6:
-            trainer.health.min_kimg = 0.0
+            trainer.health.min_kimg = trainer.health.warmup_kimg = 0.0
             with torch.no_grad():
                 last = [m for m in trainer.G.modules() if isinstance(m, torch.nn.ConvTranspose2d)][-1]
                 last.weight.zero_()

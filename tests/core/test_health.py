@@ -25,10 +25,14 @@ def test_monitor_warns_once_and_rearms():
     m = HealthMonitor(real)
     collapsed = real[:1].repeat(16, 1, 1, 1)
     assert m.check_samples(collapsed, kimg=0.5) is None  # too early to judge
+    assert m.check_samples(collapsed, kimg=8) is None  # a starting run's uniform samples: still warming up
+    assert m.check_samples(real, kimg=4) is None  # varied once: from now on a drop is a collapse
     assert "mode collapse" in m.check_samples(collapsed, kimg=5)
     assert m.check_samples(collapsed, kimg=6) is None  # said once
     assert m.check_samples(real, kimg=7) is None  # recovered
     assert m.check_samples(collapsed, kimg=8) is not None  # and warned again
+    late = HealthMonitor(real)  # never varied, but past the warm-up: judged all the same
+    assert "mode collapse" in late.check_samples(collapsed, kimg=late.warmup_kimg)
     assert m.check_augment(1.0, 0.0) is None
     assert m.check_augment(1.0, 30.0) is None
     assert "overfitting" in m.check_augment(1.0, 61.0)
@@ -39,7 +43,7 @@ def test_trainer_reports_collapse(tiny_folder: Path, tmp_path: Path):
     cfg = TrainConfig(data=str(tiny_folder), model="dcgan", resolution=16, batch=4, width=16, z_dim=16, grid=8,
                       device="cpu", steps=3)
     t = Trainer(cfg, tmp_path / "run", live_samples=True)
-    t.health.min_kimg = 0.0
+    t.health.min_kimg = t.health.warmup_kimg = 0.0
     with torch.no_grad():  # a generator that ignores z: every sample is the same image
         t.G.net[0].weight.zero_()
         t.G_ema.net[0].weight.zero_()

@@ -151,7 +151,8 @@ def test_mode_collapse_warning_is_visible_in_the_window(qtbot, window, tiny_imag
     window.start_training()
     worker = window.worker
     qtbot.waitUntil(lambda: worker._trainer is not None, timeout=30_000)
-    worker._trainer.health.min_kimg = 0.0  # a float read by the training thread between steps
+    health = worker._trainer.health  # floats read by the training thread between steps
+    health.min_kimg = health.warmup_kimg = 0.0
     qtbot.waitUntil(lambda: "mode collapse" in window.message_bar.text, timeout=30_000)
     assert window.message_bar.level == "warning" and window.message_bar.isVisible()
     window.stop_training()

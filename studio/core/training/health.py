@@ -19,15 +19,22 @@ def diversity(images: torch.Tensor) -> float:
 
 
 class HealthMonitor:
-    collapse_ratio = 0.25  # fake diversity below this share of the real images' raises the warning
-    recover_ratio = 0.4
+    # Measured on real runs (bench/RESULTS.md, "Health"): style models collapsed to one outline in other colours
+    # scored 0.40-0.50 of the images' diversity, healthy runs 0.94-1.4 and early noise 0.6 (the old 0.25
+    # missed every real collapse).
+    collapse_ratio = 0.55  # fake diversity below this share of the real images' raises the warning
+    recover_ratio = 0.75  # and at or above it the samples count as varied (re-arms, ends the warm-up)
     min_kimg = 2.0  # a freshly initialised generator is legitimately uniform
+    # Until the samples have once been varied, a starting run's uniform blobs are not a collapse: judged only
+    # from here on.
+    warmup_kimg = 20.0
     p_pinned = 0.95
     pinned_seconds = 60.0
 
     def __init__(self, real_images: torch.Tensor) -> None:
         self.real_diversity = max(diversity(real_images), 1e-6)
         self._collapsed = False
+        self._was_varied = False
         self._pinned_since: float | None = None
         self._overfit_warned = False
 
@@ -35,13 +42,17 @@ class HealthMonitor:
         if kimg < self.min_kimg:
             return None
         ratio = diversity(images) / self.real_diversity
+        if ratio >= self.recover_ratio:
+            self._was_varied = True
+            self._collapsed = False
+            return None
+        if not self._was_varied and kimg < self.warmup_kimg:
+            return None
         if not self._collapsed and ratio < self.collapse_ratio:
             self._collapsed = True
             return (f"Possible mode collapse: the preview samples are much less varied than your images "
                     f"({ratio:.0%} of their diversity). Try more augmentation, a lower learning rate or "
                     f"resuming from an earlier checkpoint.")
-        if self._collapsed and ratio > self.recover_ratio:
-            self._collapsed = False
         return None
 
     def check_augment(self, p: float, seconds: float) -> str | None:
