@@ -115,7 +115,7 @@ def test_without_metrics_the_checkpoint_before_a_collapse_is_kept(tiny_folder: P
     again = Trainer(tiny(tiny_folder, steps=18, checkpoint_every=2, keep_checkpoints=1, ema_kimg=0), run.path,
                     resume=True, live_samples=True)
     again.sample_seconds = again.health_seconds = 0.0
-    again.health.min_kimg = 0.0
+    again.health.min_kimg = again.health.warmup_kimg = 0.0
     events = list(again.events())
     again.close()
     texts = [e.text for e in events if isinstance(e, Message)]
