@@ -17,7 +17,8 @@ from studio.core.models import ModelSpec
 from studio.core.training.batch_size import MARGIN, choose_batch, cuda_peak, preferred_max, trial_step
 from studio.core.training.config import TrainConfig
 from studio.core.training.events import Message
-from studio.core.training.trainer import Trainer, amp_dtype
+from studio.core.training.step import amp_dtype
+from studio.core.training.trainer import Trainer
 
 NO_CUDA = "no CUDA device here (torch.cuda.is_available() is False)"
 pytestmark = [pytest.mark.cuda, pytest.mark.skipif(not torch.cuda.is_available(), reason=NO_CUDA)]
@@ -53,10 +54,10 @@ def test_trainer_picks_its_batch_on_cuda(tiny_folder: Path, tmp_path: Path):
 
 def test_channels_last_on_cuda(tiny_folder: Path, tmp_path: Path):
     trainer = Trainer(cuda_config(tiny_folder), tmp_path / "run")
-    assert trainer.memory_format == torch.channels_last
+    assert trainer.gan.memory_format == torch.channels_last
     convs = [p for m in (trainer.G, trainer.D) for p in m.parameters() if p.dim() == 4 and p.shape[-1] > 1]
     assert convs and all(p.is_contiguous(memory_format=torch.channels_last) for p in convs)
-    real, _ = trainer._real_batch(trainer.local_batch)
+    real, _ = trainer._real_batch(trainer.gan.local_batch)
     assert real.is_cuda and real.is_contiguous(memory_format=torch.channels_last)
     out = trainer.step()
     assert all(torch.isfinite(v) for v in out.values())
