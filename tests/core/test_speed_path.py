@@ -136,8 +136,9 @@ def test_estimate_from_speed_and_length():
     cfg = TrainConfig(data="x", resolution=32, minutes=20)
     est = estimate_run(cfg, 100.0, 32)
     assert est.total_seconds == 1200 and est.total_kimg == 120
-    assert est.first_usable_kimg == first_usable_kimg(32) and est.first_usable_seconds == 400
-    assert "about 7 min" in describe(est) and "this run: about 20 min, 120 kimg" in describe(est)
+    first = first_usable_kimg(32, cfg.model)  # the measured table (core.training.suggest)
+    assert est.first_usable_kimg == first and est.first_usable_seconds == first * 1000 / 100
+    assert f"about {round(first * 10 / 60)} min" in describe(est) and "this run: about 20 min, 120 kimg" in describe(est)
     short = estimate_run(TrainConfig(data="x", resolution=64, steps=100), 50.0, 16)
     assert short.total_kimg == 1.6 and short.total_seconds == 32
     assert "too short" in describe(short)
