@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-from PIL import Image, PngImagePlugin, UnidentifiedImageError
+from PIL import Image, PngImagePlugin
 
 from studio.core.errors import StudioError
 from studio.core.explore.inpaint_record import InpaintRecord
 from studio.core.explore.recipe import Recipe
-from studio.core.images import UPSCALES, tile, upscale
+from studio.core.images import UPSCALES, open_picture, tile, upscale
 
 ANIMATION_FORMATS = (".gif", ".webp", ".mp4")
 MAX_RECIPE_CHARS = 1 << 20  # one image's recipe: the w of an 18 x 512 model is ~50 kB
@@ -248,19 +248,10 @@ def _json(text: str, cap: int, what: str):
 def read_png_text(path: str | os.PathLike) -> dict[str, str]:
     """The text chunks before the image data, without decoding pixels (bounded by Pillow's text caps)."""
     path = Path(path).expanduser()
-    try:
-        if path.stat().st_size > MAX_PNG_BYTES:
-            raise StudioError(f"{path.name} is larger than 1 GiB; not reading it.")
-        with Image.open(path) as im:
-            if im.format != "PNG":
-                raise StudioError(f"{path.name} is a {im.format} file; recipes are read from PNGs.")
-            return {str(k): v for k, v in im.info.items() if isinstance(v, str)}
-    except FileNotFoundError:
-        raise StudioError(f"{path} does not exist.") from None
-    except (UnidentifiedImageError, Image.DecompressionBombError, ValueError, SyntaxError) as e:
-        raise StudioError(f"{path.name} cannot be read as a PNG ({e}).") from None
-    except OSError as e:
-        raise StudioError(f"Cannot read {path}: {e.strerror or e}.") from None
+    with open_picture(path, "cannot be read as a PNG", max_bytes=MAX_PNG_BYTES) as im:
+        if im.format != "PNG":
+            raise StudioError(f"{path.name} is a {im.format} file; recipes are read from PNGs.")
+        return {str(k): v for k, v in im.info.items() if isinstance(v, str)}
 
 
 def read_embedded(path: str | os.PathLike) -> Embedded:

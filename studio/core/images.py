@@ -8,7 +8,8 @@ code that use it do not load torch.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -69,24 +70,36 @@ def upscale(image: np.ndarray, factor: int) -> np.ndarray:
     return np.asarray(Image.fromarray(image).resize((w * factor, h * factor), Image.LANCZOS))
 
 
+@contextmanager
+def open_picture(path: Path, cannot_read: str, max_bytes: int | None = None) -> Iterator[Image.Image]:
+    """Pillow's Image.open with its failures as StudioErrors a user understands: a missing file, a file
+    that is not a picture (`cannot_read`, e.g. "is not a picture the studio can read", ends the sentence
+    before the reason), a decompression bomb, a file over `max_bytes`, an unreadable disk. Errors raised
+    in the `with` body (say, by `im.load()`) are translated too; a StudioError passes through."""
+    try:
+        if max_bytes is not None and path.stat().st_size > max_bytes:
+            raise StudioError(f"{path.name} is larger than {max_bytes / 2**30:g} GiB; not reading it.")
+        with Image.open(path) as im:
+            yield im
+    except FileNotFoundError:
+        raise StudioError(f"{path} does not exist.") from None
+    except (UnidentifiedImageError, Image.DecompressionBombError, ValueError, SyntaxError) as e:
+        raise StudioError(f"{path.name} {cannot_read} ({e}).") from None
+    except OSError as e:
+        raise StudioError(f"Cannot read {path}: {e.strerror or e}.") from None
+
+
 def load_picture(path: str | Path, mode: str = "RGB", background: tuple[int, int, int] = (255, 255, 255),
                  what: str = "picture") -> np.ndarray:
     """A picture file -> uint8 array in `mode` ("RGB": (H, W, 3); "L": (H, W) grey), transparency laid on
     `background`, or a StudioError a user understands (`what` names the file's role in it)."""
     path = Path(path).expanduser()
-    try:
-        with Image.open(path) as im:
-            im.load()
-            if im.mode in ("RGBA", "LA", "P"):
-                im = im.convert("RGBA")
-                im = Image.alpha_composite(Image.new("RGBA", im.size, (*background, 255)), im)
-            return np.asarray(im.convert(mode))
-    except FileNotFoundError:
-        raise StudioError(f"{path} does not exist.") from None
-    except (UnidentifiedImageError, Image.DecompressionBombError, ValueError, SyntaxError) as e:
-        raise StudioError(f"{path.name} is not a {what} the studio can read ({e}).") from None
-    except OSError as e:
-        raise StudioError(f"Cannot read {path}: {e.strerror or e}.") from None
+    with open_picture(path, f"is not a {what} the studio can read") as im:
+        im.load()
+        if im.mode in ("RGBA", "LA", "P"):
+            im = im.convert("RGBA")
+            im = Image.alpha_composite(Image.new("RGBA", im.size, (*background, 255)), im)
+        return np.asarray(im.convert(mode))
 
 
 def prepare_target(image: np.ndarray, resolution: int) -> np.ndarray:
