@@ -139,7 +139,7 @@ def measure_speed(model: str, resolution: int, device: torch.device | str, batch
     with tempfile.TemporaryDirectory(prefix="gan-studio-probe-") as tmp:
         data = write_demo_data(Path(tmp) / "images", count=PROBE_IMAGES, size=resolution)
         cfg = TrainConfig(data=str(data), model=model, resolution=resolution, batch=batch or 0,
-                          device=str(device), augment="ada", snapshot_minutes=600, checkpoint_minutes=600)
+                          device=str(device), snapshot_minutes=600, checkpoint_minutes=600)
         trainer = Trainer(cfg, Path(tmp) / "run", device=device)
         try:
             for _ in range(WARMUP_STEPS):
@@ -171,6 +171,20 @@ def probe_speed(model: str, resolution: int, device: torch.device | str, batch: 
     record = measure_speed(model, resolution, device, batch, seconds, cancel)
     _write_cache(folder or cache_dir(), _key(record.device, model, resolution, batch), record)
     return record.images_per_second
+
+
+def remember_run_speed(model: str, resolution: int, device: torch.device | str, images_per_second: float,
+                       seconds: float, batch: int | None = None, folder: Path | None = None) -> None:
+    """A real run's own speed replaces the probe's figure for the same settings on this device (batch None:
+    the automatic batch), so the next estimate starts from what training really did here rather than from
+    a few seconds of steps measured while other work (e.g. reading the folder) shared the machine."""
+    if images_per_second <= 0 or seconds <= 0:
+        return
+    device = pick_device(device) if isinstance(device, str) else device
+    label = device_label(device)
+    record = SpeedRecord(label, torch.__version__, model, resolution, batch or 0, images_per_second, seconds,
+                         time.time())
+    _write_cache(folder or cache_dir(), _key(label, model, resolution, batch), record)
 
 
 def kimg_in_minutes(images_per_second: float, minutes: float) -> float:

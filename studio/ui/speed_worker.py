@@ -19,8 +19,9 @@ class SpeedWorker(StudioThread):
     failed = Signal(str)
 
     def __init__(self, model: str, resolution: int, device: str = "auto", seconds: float = 1.5,
-                 cache: Path | None = None, parent: QObject | None = None) -> None:
+                 cache: Path | None = None, parent: QObject | None = None, batch: int | None = None) -> None:
         super().__init__(parent)
+        self.batch = batch  # None: the recipe's automatic batch
         self.model = model
         self.resolution = resolution
         self.device = device
@@ -35,12 +36,12 @@ class SpeedWorker(StudioThread):
 
         try:
             label = device_label(self.device)
-            record = cached_record(self.model, self.resolution, self.device, folder=self.cache)
+            record = cached_record(self.model, self.resolution, self.device, self.batch, folder=self.cache)
             if record is not None:
                 ips, self.from_cache = record.images_per_second, True
             else:
                 self.measuring.emit("this CPU" if label.startswith("CPU") else label)
-                ips = probe_speed(self.model, self.resolution, self.device, seconds=self.seconds,
+                ips = probe_speed(self.model, self.resolution, self.device, self.batch, seconds=self.seconds,
                                   cancel=self.isInterruptionRequested, folder=self.cache)
                 self.from_cache = False
         except InterruptedError:

@@ -16,6 +16,7 @@ from studio.ui.app_state import AppState
 from studio.ui.worker import TrainWorker
 
 REFRESH_MS = 330  # curves and progress redraw at most 3 Hz, however fast events arrive
+STEADY_SECONDS = 60.0  # training time after which a run's images/s is worth remembering for the next estimate
 
 
 class TrainingController(QObject):
@@ -26,6 +27,8 @@ class TrainingController(QObject):
         self.w = window
         self.worker: TrainWorker | None = None
         self._pending_progress = None
+        self._first_progress = self._last_progress = None  # this session's: its speed is remembered at the end
+        self._run = None  # (model, resolution) of the run in training, as resolved: from Started
         self._tray: QSystemTrayIcon | None = None
         self.refresh = QTimer(self)
         self.refresh.setInterval(REFRESH_MS)
@@ -82,6 +85,8 @@ class TrainingController(QObject):
             w.compare.set_checkpoints([])
             w.projects.stop_following()
         w.live.augment_used = cfg.augment != "none"
+        self._run = self._first_progress = self._last_progress = None
+        self._device, self._batch = cfg.device, cfg.batch or None
         w.message_bar.hide()
         worker = TrainWorker(cfg, run_dir, resume=resume, dataset=dataset, parent=w)
         worker.loading.connect(w.progress_panel.set_loading)
@@ -130,6 +135,7 @@ class TrainingController(QObject):
         if w.state == AppState.LOADING:
             w.set_state(AppState.PAUSED if self.worker is not None and self.worker.is_paused else AppState.TRAINING)
         w.device_label.setText(f"Device: {ev.device}")
+        self._run = (ev.model, ev.resolution) if ev.model else None
         w.live.total_steps = ev.total_steps
         if w.project is not None and w.project.run is not None:
             w.window_settings.remember(w.project.run)
@@ -151,8 +157,14 @@ class TrainingController(QObject):
         ev, self._pending_progress = self._pending_progress, None
         if ev is None or w.state not in (AppState.TRAINING, AppState.STOPPING):
             return  # paused: the bar says where, not the rate of the step before
+        self._last_progress = ev
+        self._first_progress = self._first_progress or ev
         w.progress_panel.set_progress(ev.step, ev.kimg, ev.total_kimg, ev.images_per_second, ev.elapsed, ev.eta,
                                       ev.fraction, ev.resolution, ev.alpha)
+        if self._run is not None:
+            from studio.core.training.estimate import recognisable_progress
+
+            w.progress_panel.set_recognisable(recognisable_progress(*self._run, ev.kimg, ev.images_per_second))
         if ev.gpu_memory_mb is not None:
             w.memory_label.setText(f"GPU memory: {ev.gpu_memory_mb:,.0f} MB")
             w.memory_label.show()
@@ -185,8 +197,23 @@ class TrainingController(QObject):
         else:
             w.progress_panel.set_ended(f"{how} · step {ev.step}", max(0, w.progress_panel.bar.value()) / 1000, ev.kimg)
         self._notify("GAN Studio", text)
+        self._remember_speed()
         if ev.checkpoint and w.explore_tab is not None and w.explore_on_finish:
             w.explore_checkpoint(ev.checkpoint, switch=False)
+
+    def _remember_speed(self) -> None:
+        """The next estimate for these settings starts from this run's own speed, once it trained long
+        enough for its images/s to be steady; the probe's few seconds before Start were only a guess."""
+        first, last, run = self._first_progress, self._last_progress, self._run
+        if first is None or last is None or run is None or last.resolution is not None:
+            return  # progressive runs change speed with every stage: no single figure to remember
+        seconds = last.elapsed - first.elapsed  # training time only: pauses do not count
+        if seconds < STEADY_SECONDS:
+            return
+        from studio.core.speed_probe import remember_run_speed
+
+        ips = (last.kimg - first.kimg) * 1000 / seconds
+        remember_run_speed(*run, self._device, ips, seconds, self._batch, folder=self.w.estimator.cache)
 
     def _on_thread_finished(self) -> None:
         w = self.w

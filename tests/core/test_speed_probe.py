@@ -55,3 +55,17 @@ def test_damaged_cache_is_measured_again(tmp_path: Path):
 
 def test_kimg_in_minutes():
     assert kimg_in_minutes(100.0, 10) == pytest.approx(60.0)
+
+
+def test_a_runs_own_speed_replaces_the_probes(tmp_path: Path):
+    from studio.core.speed_probe import remember_run_speed
+
+    probe_speed("dcgan", 16, "cpu", seconds=0.05, folder=tmp_path)
+    remember_run_speed("dcgan", 16, "cpu", 123.0, 75.0, folder=tmp_path)
+    record = cached_record("dcgan", 16, "cpu", folder=tmp_path)
+    assert record.images_per_second == 123.0 and record.seconds == 75.0
+    remember_run_speed("dcgan", 16, "cpu", 0.0, 75.0, folder=tmp_path)  # nothing measured: nothing replaced
+    assert cached_speed("dcgan", 16, "cpu", folder=tmp_path) == 123.0
+    remember_run_speed("dcgan", 16, "cpu", 50.0, 10.0, batch=8, folder=tmp_path)  # a chosen batch is its own key
+    assert cached_speed("dcgan", 16, "cpu", folder=tmp_path) == 123.0
+    assert cached_speed("dcgan", 16, "cpu", batch=8, folder=tmp_path) == 50.0

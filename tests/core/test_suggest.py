@@ -62,3 +62,14 @@ def test_estimate_uses_the_measured_recognisable_point():
     est = estimate_run(cfg, 100.0, 32)
     assert est.first_usable_kimg == recognisable_kimg("style", 32)
     assert "recognisable samples after about" in describe(est)
+
+
+def test_recognisable_point_counts_down_at_the_runs_speed():
+    from studio.core.training.estimate import recognisable_progress
+
+    target = recognisable_kimg("dcgan", 32)
+    # Half-way at 100 images/s: the other half takes target/2 * 10 s.
+    half = recognisable_progress("dcgan", 32, target / 2, 100.0)
+    assert half == f"in about {round(target / 2 * 10 / 60)} min (~{target:.0f} kimg)"
+    assert recognisable_progress("dcgan", 32, target, 100.0) == f"reached (~{target:.0f} kimg)"
+    assert recognisable_progress("dcgan", 32, 0.0, 0.0) == f"at ~{target:.0f} kimg"  # no speed yet: no time

@@ -191,3 +191,34 @@ def test_estimate_before_start_follows_the_form(qtbot, window, tiny_images: Path
     assert not tp.estimate.isVisible()  # the progress bar's ETA takes over
     with qtbot.waitSignal(window.worker.finished, timeout=30_000):
         window.stop_training()
+
+
+def test_training_says_when_samples_become_recognisable_and_remembers_its_speed(qtbot, window, tiny_images: Path,
+                                                                                monkeypatch):
+    # While it trains, the panel counts down to the measured "recognisable" point at the run's own speed; when
+    # it ends, that speed (not the probe's few seconds) is what the next estimate for these settings uses.
+    from studio.core.speed_probe import cached_record
+    from studio.core.training.suggest import recognisable_kimg
+    from studio.ui import training_controller
+
+    monkeypatch.setattr(training_controller, "STEADY_SECONDS", 0.5)  # the tiny run trains for seconds, not minutes
+    open_tiny(qtbot, window, tiny_images)
+    tp = window.train_panel
+    tp.model.setCurrentIndex(tp.model.findData("dcgan"))
+    tp.resolution.setCurrentIndex(tp.resolution.findData(16))
+    batch = tp.batch.value() or None  # the form's batch (the tiny folder's is small): its own measurement
+    assert cached_record("dcgan", 16, "cpu", batch, folder=window.estimator.cache) is None
+    window.start_training()
+    panel = window.progress_panel
+    target = f"~{recognisable_kimg('dcgan', 16):.0f} kimg"
+    qtbot.waitUntil(lambda: panel.recognisable.text().startswith("in about") and target in panel.recognisable.text(),
+                    timeout=60_000)
+    qtbot.waitUntil(lambda: panel.elapsed.text() not in ("—", "0:00", "0:01"), timeout=60_000)  # 1.5 s and more
+    with qtbot.waitSignal(window.worker.finished, timeout=HANG_GUARD_MS):
+        window.stop_training()
+    record = cached_record("dcgan", 16, "cpu", batch, folder=window.estimator.cache)
+    assert record is not None, "the run's speed was not remembered"
+    assert record.seconds >= 0.5 and record.images_per_second > 0
+    window.estimates = True  # the estimate comes back for the next run, from the remembered speed
+    tp.length.setValue(tp.length.value() + 1)
+    qtbot.waitUntil(lambda: f"About {record.images_per_second:,.0f} images/s" in tp.estimate.text(), timeout=30_000)

@@ -66,6 +66,17 @@ def describe(est: RunEstimate) -> str:
     return text + "."
 
 
+def recognisable_progress(model: str, resolution: int, kimg: float, images_per_second: float) -> str:
+    """While a run trains: when its samples should become recognisable, at the run's own measured speed
+    (not the probe's few seconds before Start), or that it is past that point."""
+    target = first_usable_kimg(resolution, model)
+    if kimg >= target:
+        return f"reached (~{target:.0f} kimg)"
+    if images_per_second <= 0:
+        return f"at ~{target:.0f} kimg"
+    return f"in about {duration((target - kimg) * 1000 / images_per_second)} (~{target:.0f} kimg)"
+
+
 def describe_for(cfg: TrainConfig, dataset_size: int, device_type: str, images_per_second: float) -> str:
     """The sentence for a form's settings: resolves the automatic batch as the run will."""
     from studio.core.training.config import resolve

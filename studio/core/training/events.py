@@ -22,6 +22,8 @@ class Started:
     batch: int
     resumed_from: str | None = None
     batch_note: str = ""  # how the batch was chosen, for the user ("the largest that fits in 9.8 GiB free")
+    model: str = ""  # the resolved model ("auto" decided) and resolution: what the estimate's figures are for
+    resolution: int = 0
 
 
 @dataclass

@@ -266,7 +266,7 @@ class Trainer:
     def _opening(self) -> Iterator[Event]:
         cfg = self.cfg
         yield Started(describe_device(self.device), total_steps(cfg), cfg.minutes, self.step_count,
-                      len(self.dataset), self.batch, self.resumed_from, self.batch_reason)
+                      len(self.dataset), self.batch, self.resumed_from, self.batch_reason, cfg.model, cfg.resolution)
         if self.schedule is not None:
             yield Message("info", self.schedule.describe())
         if cfg.init_from and self.resumed_from is None and self.step_count == 0:

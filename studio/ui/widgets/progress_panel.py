@@ -36,6 +36,10 @@ class ProgressPanel(QWidget):
         self.speed = QLabel("—")
         self.elapsed = QLabel("—")
         self.eta = QLabel("—")
+        # When the samples should become recognisable, at the run's own speed (core.training.estimate).
+        self.recognisable = QLabel("—")
+        self.recognisable.setToolTip("The point where this recipe's samples, measured on real folders, score as well "
+                                     "as a textbook GAN's after ten minutes; the time left is at this run's speed.")
         lay = QGridLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.bar, 0, 0, 1, 8)
@@ -46,6 +50,10 @@ class ProgressPanel(QWidget):
             title.setEnabled(False)  # dimmed caption, readable in light and dark palettes
             lay.addWidget(title, 1, col * 2)
             lay.addWidget(label, 1, col * 2 + 1)
+        title = QLabel("recognisable:")
+        title.setEnabled(False)
+        lay.addWidget(title, 2, 0)
+        lay.addWidget(self.recognisable, 2, 1, 1, 7)
         lay.setColumnStretch(7, 1)
 
     def set_progress(self, step: int, kimg: float, total_kimg: float | None, images_per_second: float,
@@ -63,6 +71,9 @@ class ProgressPanel(QWidget):
         self.speed.setText(f"{images_per_second:.0f}")
         self.elapsed.setText(format_duration(elapsed))
         self.eta.setText(format_duration(eta))
+
+    def set_recognisable(self, text: str) -> None:
+        self.recognisable.setText(text or "—")
 
     def set_text(self, text: str, fraction: float | None = None) -> None:
         self.bar.setRange(0, 1000)
@@ -102,5 +113,5 @@ class ProgressPanel(QWidget):
 
     def reset(self) -> None:
         self.set_text("ready")
-        for label in (self.kimg, self.speed, self.elapsed, self.eta):
+        for label in (self.kimg, self.speed, self.elapsed, self.eta, self.recognisable):
             label.setText("—")
