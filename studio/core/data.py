@@ -196,10 +196,20 @@ def decode_image(data: bytes, config: DataConfig) -> tuple[np.ndarray, tuple[int
 
 def _decode(data: bytes, config: DataConfig) -> tuple[np.ndarray, tuple[int, int]]:
     try:
+        # Whether a file is a bomb is decided from its size below, not by turning Pillow's warning into an
+        # error: catch_warnings swaps the process's filter list and files are decoded in a thread pool, so
+        # another thread leaving its catch_warnings could restore the list without the "error" filter in
+        # the middle of this one (a 90-megapixel file was then decoded and used). The filter here only keeps
+        # Pillow's warning quiet; a race on it can at worst print that warning.
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             img = Image.open(io.BytesIO(data))
+        with img:
             w, h = img.size
+            pillow_limit = Image.MAX_IMAGE_PIXELS
+            if pillow_limit is not None and w * h > pillow_limit:
+                raise ImageError(f"refused as a decompression bomb ({w}×{h} pixels, more than the "
+                                 f"{pillow_limit} Pillow allows)")
             if w * h > MAX_PIXELS:
                 raise ImageError(f"too large ({w}×{h} pixels; the limit is {MAX_PIXELS // 1_000_000} megapixels)")
             if img.format == "JPEG":

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import io
 import json
+import linecache
 import os
 import re
 import shutil
 import subprocess
 import sys
+import threading
 import warnings
 from pathlib import Path
 
@@ -17,10 +19,12 @@ import numpy as np
 import pytest
 from PIL import Image, PngImagePlugin
 
+from studio.core import data
 from studio.core.data import MAX_FILE_BYTES, MAX_PIXELS, DataConfig, ImageError, ImageFolder, decode_image
 from studio.core.errors import StudioError
 from studio.core.explore.recipe import MAX_SEEDS
 from studio.core.export import MAX_GRID_CELLS, MAX_GRID_CHARS, MAX_RECIPE_CHARS
+from tests.conftest import HANG_GUARD_S
 
 
 def _save(img: Image.Image, fmt: str, **kw) -> bytes:
@@ -140,6 +144,48 @@ def test_the_pixel_limit_holds_when_pillows_is_lifted(monkeypatch):
         decode_image(data, DataConfig(16))
 
 
+def test_a_bomb_is_refused_whatever_another_thread_does_to_the_warning_filters():
+    """The cause of the corpus test's old flake: files are decoded in a thread pool, and
+    `warnings.catch_warnings` swaps the process's filter list. A thread that entered its catch_warnings
+    earlier and leaves it while this one is between its own `simplefilter` and `Image.open` restores a
+    list without the filter; when the refusal rested on Pillow's warning becoming an error, the
+    90-megapixel file was then decoded and used. Here that interleaving is forced, with real threads and
+    the real warnings module: a tracer holds the decoding thread at its `Image.open` line until the other
+    thread has left its catch_warnings."""
+    d = _save(Image.new("1", (10000, 9000)), "PNG")  # past Pillow's warning limit, under the studio's cap
+    assert Image.MAX_IMAGE_PIXELS < 10000 * 9000 < MAX_PIXELS
+    entered, leave, left = threading.Event(), threading.Event(), threading.Event()
+
+    def other_decoder() -> None:  # stands for another worker of the pool
+        with warnings.catch_warnings():
+            entered.set()
+            leave.wait(HANG_GUARD_S)
+        left.set()
+
+    def tracer(frame, event, arg):
+        if frame.f_code is data._decode.__code__:
+            def line(frame, event, arg):
+                if event == "line" and "Image.open(" in linecache.getline(frame.f_code.co_filename, frame.f_lineno):
+                    leave.set()
+                    left.wait(HANG_GUARD_S)
+                return line
+            return line
+        return None
+
+    t = threading.Thread(target=other_decoder)
+    t.start()
+    assert entered.wait(HANG_GUARD_S)
+    sys.settrace(tracer)
+    try:
+        with pytest.raises(ImageError, match="refused as a decompression bomb"):
+            decode_image(d, DataConfig(16))
+    finally:
+        sys.settrace(None)
+        leave.set()
+        t.join(HANG_GUARD_S)
+    assert left.is_set(), "the other thread never left its catch_warnings: the interleaving was not forced"
+
+
 def _without_root_override() -> list[str]:
     """As root, run without the capabilities that ignore file permissions (so chmod 000 means unreadable)."""
     if os.geteuid() != 0:
@@ -149,7 +195,6 @@ def _without_root_override() -> list[str]:
     return ["setpriv", "--bounding-set", "-dac_override,-dac_read_search,-fowner", "--"]
 
 
-@pytest.mark.xfail(strict=False, reason="failed once in the session's last full run (the bomb PNG's reason), passed alone; left to the next session, see the closing note")
 def test_corpus_trains_from_cli(tmp_path: Path):
     expected = build_corpus(tmp_path / "corpus")
     expected["unreadable.png"] = "cannot read (Permission denied)"
