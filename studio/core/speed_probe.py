@@ -129,27 +129,34 @@ def measure_speed(model: str, resolution: int, device: torch.device | str, batch
                   seconds: float = 1.5, cancel: Callable[[], bool] | None = None) -> SpeedRecord:
     """Train for about `seconds` (after a short warm-up) and return the measurement; caches nothing.
 
-    `cancel` is polled between steps; when it returns True, InterruptedError is raised."""
+    `cancel` is polled before and between all steps, warm-up included; when it returns True,
+    InterruptedError is raised (a folder opened during the warm-up no longer waits for it)."""
     from studio.core.demo import write_demo_data
     from studio.core.training.config import TrainConfig
     from studio.core.training.trainer import Trainer
 
     device = pick_device(device) if isinstance(device, str) else device
     label = device_label(device)
+
+    def check() -> None:
+        if cancel is not None and cancel():
+            raise InterruptedError("speed probe cancelled")
+
     with tempfile.TemporaryDirectory(prefix="gan-studio-probe-") as tmp:
         data = write_demo_data(Path(tmp) / "images", count=PROBE_IMAGES, size=resolution)
         cfg = TrainConfig(data=str(data), model=model, resolution=resolution, batch=batch or 0,
                           device=str(device), snapshot_minutes=600, checkpoint_minutes=600)
+        check()  # before building the networks and reading the images, the longest part on a CPU
         trainer = Trainer(cfg, Path(tmp) / "run", device=device)
         try:
             for _ in range(WARMUP_STEPS):
+                check()
                 trainer.step()
             _sync(device)
             steps = 0
             t0 = time.perf_counter()
             while True:
-                if cancel is not None and cancel():
-                    raise InterruptedError("speed probe cancelled")
+                check()
                 trainer.step()
                 steps += 1
                 if steps % 2 == 0 or device.type == "cpu":
