@@ -131,13 +131,15 @@ def evaluate(args, legs: dict[str, dict]) -> dict[str, dict]:
         name, leg = item
         mine = Evaluator(data.images, settings, cache_dir=cache)
         mine.real()  # from the cache the first call wrote
-        G, _ = load_generator(leg["checkpoint"])
+        G, ckpt = load_generator(leg["checkpoint"])
+        if getattr(args, "raw", False):  # the trained generator itself instead of its moving average
+            G.load_state_dict(ckpt.section("G"))
         s, seconds = mine.evaluate(G, progress=_printer(f"{name} fakes"))
         z = torch.from_numpy(np.random.RandomState(0).randn(64, G.z_dim)).float()
         with torch.no_grad():
             grid = grid_image(G.synthesis(G.mapping(z, None), noise_mode="const"), nrow=8)
         grid = np.kron(grid, np.ones((2, 2, 1), np.uint8))  # 2× nearest: 32 px cells are tiny on screen
-        path = shots / f"quality-{args.tag}{name}.png"
+        path = shots / f"quality-{args.tag}{name}{'-raw' if getattr(args, 'raw', False) else ''}.png"
         Image.fromarray(grid).save(path)
         return name, {**s.to_json(), "eval_seconds": round(seconds, 1), "kimg": round(leg["kimg"], 2),
                       "steps": leg["step"], "train_seconds": round(leg["seconds"], 1), "grid": str(path),
@@ -186,6 +188,7 @@ def main() -> None:
     p.add_argument("--no-pin", action="store_true", help="do not pin legs to cores")
     p.add_argument("--cache", help="folder for decoded images and real features (default: inside --out)")
     p.add_argument("--score-only", action="store_true", help="score the legs already trained in --out")
+    p.add_argument("--raw", action="store_true", help="score the trained generators instead of their moving averages")
     p.add_argument("--train-leg", help=argparse.SUPPRESS)
     p.add_argument("--leg-out", help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -227,7 +230,8 @@ def main() -> None:
     if "textbook" in results:
         base = results["textbook"]["kid"]
         summary["kid_ratio_vs_textbook"] = {k: round(r["kid"] / base, 3) for k, r in results.items() if base > 0}
-    Path(args.out, "results.json").write_text(json.dumps(summary, indent=1))
+    results_file = Path(args.out, "results-raw.json" if args.raw else "results.json")
+    results_file.write_text(json.dumps(summary, indent=1))
     print(f"\n{'leg':12} {'kimg':>7} {'KID×10³':>14} {'FID':>7} {'prec':>5} {'rec':>5} {'dens':>5} {'cov':>5}  grid")
     for name, r in results.items():
         print(f"{name:12} {r['kimg']:7.1f} {r['kid'] * 1e3:7.2f} ± {r['kid_std'] * 1e3:5.2f} {r['fid']:7.1f} "
@@ -235,7 +239,7 @@ def main() -> None:
     for name, ratio in summary.get("kid_ratio_vs_textbook", {}).items():
         if name != "textbook":
             print(f"KID ratio {name} / textbook: {ratio:.3f} (target <= 0.5)")
-    print(f"results: {Path(args.out, 'results.json')}")
+    print(f"results: {results_file}")
 
 
 if __name__ == "__main__":
