@@ -77,7 +77,7 @@ def run_legs(args, legs: dict[str, dict]) -> dict[str, dict]:
                "--resolution", str(args.resolution), "--minutes", str(args.minutes), "--threads", str(args.threads),
                "--budget", getattr(args, "budget", "wall"), args.data]
         env = {**os.environ, "OMP_NUM_THREADS": str(args.threads), "PYTHONPATH": str(REPO)}
-        core = {i % ncpu}
+        core = {(i + getattr(args, "core_offset", 0)) % ncpu}
         log = open(Path(args.out) / f"{name}.log", "w")
         pin = hasattr(os, "sched_setaffinity") and not args.no_pin
         nice = getattr(args, "nice", 0)

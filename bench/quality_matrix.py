@@ -77,6 +77,8 @@ def recipe_overrides(recipe: str, data: Path, resolution: int) -> dict:
         return {"model": "dcgan"}
     if recipe == "old-style":
         return dict(OLD_STYLE, r1_gamma=max(0.05, 0.0002 * resolution * resolution / 32))
+    if recipe == "quick-diff":  # the CPU default of the first sitting: DiffAugment, the DCGAN paper's 2e-4
+        return {"model": "dcgan", "augment": "diff", "lr_g": 2e-4, "lr_d": 2e-4}
     if recipe == "old-window":
         return dict(OLD_WINDOW)
     if recipe == "textbook":

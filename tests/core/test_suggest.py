@@ -34,9 +34,11 @@ def test_suggestion_follows_the_folder():
 
 def test_resolve_cpu_recipe():
     cpu = resolve(TrainConfig(data="x", model="auto", resolution=32), 4000, "cpu")
-    assert (cpu.model, cpu.augment, cpu.mirror, cpu.width) == ("dcgan", "diff", False, 32)
+    assert (cpu.model, cpu.augment, cpu.mirror, cpu.width) == ("dcgan", "none", False, 32)
+    assert (cpu.lr_g, cpu.lr_d, cpu.beta1) == (1e-3, 1e-3, 0.5)
+    assert resolve(TrainConfig(data="x", model="auto", resolution=32), 100, "cpu").augment == "diff"  # small folder
     style = resolve(TrainConfig(data="x", model="style", resolution=32), 4000, "cpu")
-    assert (style.augment, style.width) == ("diff", 32)
+    assert style.width == 32
     gpu = resolve(TrainConfig(data="x", model="auto", resolution=32), 4000, "cuda")
     assert (gpu.model, gpu.augment, gpu.width) == ("style", "ada", 256)
     assert resolve(TrainConfig(data="x", resolution=32), 100, "cuda").augment == "diff"

@@ -108,7 +108,7 @@ def test_run_folder_contents_and_events(tiny_folder: Path, tmp_path: Path):
     trainer.train(events.append)
     run = trainer.run
     saved = json.loads(run.config_path.read_text())
-    assert saved["batch"] == 4 and saved["lr_g"] == 2e-4
+    assert saved["batch"] == 4 and saved["lr_g"] == 1e-3  # the resolved recipe is what config.json keeps
     assert [s for s, _ in run.checkpoints()] == [4]  # keep_checkpoints=1 removed step 2
     assert run.checkpoints()[0][1].with_suffix(".json").exists()
     assert run.snapshots() and Image.open(run.snapshots()[-1][1]).size[0] > 16

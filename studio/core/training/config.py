@@ -12,7 +12,7 @@ from studio.core.errors import StudioError
 from studio.core.models import ModelSpec
 from studio.core.names import AUGMENT_MODES, MODEL_NAMES, PRECISIONS
 from studio.core.training.losses import canonical_loss, loss_spec
-from studio.core.training.suggest import SMALL_FOLDER
+from studio.core.training.suggest import auto_augment
 
 
 
@@ -26,7 +26,7 @@ class TrainConfig:
     kimg: float | None = None
     minutes: float | None = None
     loss: str = "logistic"
-    augment: str = "auto"  # auto: DiffAugment on a CPU or under 200 images, ADA on a GPU (resolve)
+    augment: str = "auto"  # auto: DiffAugment under 200 images; else ADA on a GPU, none on a CPU (suggest.auto_augment)
     classes: bool = False
     seed: int = 0
     device: str = "auto"
@@ -138,9 +138,7 @@ def resolve(cfg: TrainConfig, dataset_size: int, device_type: str) -> TrainConfi
     if cfg.batch == 0:
         cfg.batch = (64 if res <= 64 else 32 if res <= 256 else 16) if gpu else (32 if res <= 64 else 16 if res <= 128 else 8)
     if cfg.augment == "auto":
-        # Short CPU runs gain most from full-strength DiffAugment from the first step; ADA's p needs tens of
-        # kimg to rise (bench/RESULTS.md, "Recipes").
-        cfg.augment = "ada" if gpu and dataset_size >= SMALL_FOLDER else "diff"
+        cfg.augment = auto_augment(dataset_size, gpu)
     if cfg.z_dim == 0:
         cfg.z_dim = 100 if cfg.model == "dcgan" else (256 if res <= 64 or not gpu else 512)
     if cfg.width == 0:
@@ -156,8 +154,10 @@ def resolve(cfg: TrainConfig, dataset_size: int, device_type: str) -> TrainConfi
         cfg.beta1 = loss.betas[0] if cfg.beta1 is None else cfg.beta1
         cfg.beta2 = loss.betas[1] if cfg.beta2 is None else cfg.beta2
     if cfg.model == "dcgan":
-        cfg.lr_g = 2e-4 if cfg.lr_g is None else cfg.lr_g
-        cfg.lr_d = 2e-4 if cfg.lr_d is None else cfg.lr_d
+        # 1e-3, five times the DCGAN paper's 2e-4: in the minutes of a CPU run it more than halved KID on
+        # twemoji and openmoji (bench/RESULTS.md, "Recipes, screening"); 2e-4 is `--lr-g 2e-4 --lr-d 2e-4`.
+        cfg.lr_g = 1e-3 if cfg.lr_g is None else cfg.lr_g
+        cfg.lr_d = 1e-3 if cfg.lr_d is None else cfg.lr_d
         cfg.beta1 = 0.5 if cfg.beta1 is None else cfg.beta1
         cfg.beta2 = 0.999 if cfg.beta2 is None else cfg.beta2
         cfg.r1_gamma = 0.0 if cfg.r1_gamma is None else cfg.r1_gamma

@@ -28,6 +28,18 @@ CPU_MINUTES, GPU_MINUTES = 10.0, 60.0
 SMALL_FOLDER = 200  # below this, augmentation at full strength from the first step (DiffAugment)
 
 
+def auto_augment(dataset_size: int, gpu: bool) -> str:
+    """The augmentation `augment="auto"` resolves to. Under SMALL_FOLDER images a discriminator memorises
+    the folder within minutes: DiffAugment at full strength from the first step. Larger folders: on a GPU,
+    ADA (p rises only once the discriminator overfits, as long runs need); on a CPU, none: in the minutes a
+    CPU run lasts the discriminator does not overfit a folder of hundreds of images, and every augmentation
+    measured slowed the generator down (bench/RESULTS.md, "Recipes, screening": KID 0.173 vs 0.225 on
+    twemoji, 0.209 vs 0.215 on openmoji, 0.170 vs 0.193 on the 512-image demo set at 4 CPU-minutes)."""
+    if dataset_size < SMALL_FOLDER:
+        return "diff"
+    return "ada" if gpu else "none"
+
+
 @dataclass(frozen=True)
 class Suggestion:
     model: str  # "dcgan" (the Quick model) or "style"
@@ -74,7 +86,7 @@ def suggest(dataset_size: int, median_side: int, gpu: bool,
     fits = [r for r in candidates if minutes_to_recognisable(r) <= minutes]
     res = max(fits) if fits else min(candidates)
     t = minutes_to_recognisable(res)
-    augment = "ada" if gpu and dataset_size >= SMALL_FOLDER else "diff"  # as config.resolve's "auto"
+    augment = auto_augment(dataset_size, gpu)  # as config.resolve's "auto"
     reason = (f"Suggested for {dataset_size} images on {'a GPU' if gpu else 'the CPU'}: "
               f"{'Style-based' if model == 'style' else 'Quick'} model at {res} px, {minutes:g} minutes — "
               f"recognisable samples after about {max(1, round(t))} min here")
