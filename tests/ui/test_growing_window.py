@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 import json
 from pathlib import Path
 
@@ -19,7 +17,6 @@ def _source_run(folder: Path, run: Path) -> Path:
     return run
 
 
-@pytest.mark.xfail(strict=False, reason="failed in the session's last full run (the source stays set after clearing, line 54) after the window's reshape; left to the next session, see the closing note")
 def test_start_from_an_existing_run(qtbot, window, tiny_images: Path, tmp_path: Path):
     source = _source_run(tiny_images, tmp_path / "old-run")
     open_tiny(qtbot, window, tiny_images)  # DCGAN at 16 px, width 16
@@ -52,7 +49,11 @@ def test_start_from_an_existing_run(qtbot, window, tiny_images: Path, tmp_path: 
     cfg = json.loads((window.project.run / "config.json").read_text())
     assert cfg["freeze_d"] == 2 and cfg["init_from"]["run"] == str(source.resolve())
 
-    # Clearing the source goes back to training from scratch.
+    # The finished run is resumable, and a resume continues its own weights: the source is locked with the
+    # rest of the recipe. Unticking the resume unlocks it, and clearing it goes back to training from scratch.
+    assert tp.resuming and not box.clear_button.isEnabled()
+    tp.resume_box.setChecked(False)
+    assert box.clear_button.isEnabled()
     box.clear_button.click()
     assert box.source is None and tp.config("x").init_from is None and tp.config("x").freeze_d == 0
 

@@ -3,8 +3,6 @@ closing mid-training saves a checkpoint, and a run can be reopened, compared and
 
 from __future__ import annotations
 
-import pytest
-
 from pathlib import Path
 
 from PySide6.QtGui import QImage
@@ -84,7 +82,6 @@ def test_closing_while_training_asks_then_saves_a_checkpoint(qtbot, make_window,
     assert Path(worker.last_checkpoint).exists()
 
 
-@pytest.mark.xfail(strict=False, reason="failed in the session's last full runs (the resumed run's finished signal never came within 30 s) after the window's reshape; left to the next session, see the closing note")
 def test_finished_run_reopens_compares_and_resumes(qtbot, make_window, tiny_images: Path, tmp_path: Path):
     window = make_window()
     open_tiny(qtbot, window, tiny_images)
@@ -121,7 +118,9 @@ def test_finished_run_reopens_compares_and_resumes(qtbot, make_window, tiny_imag
                     timeout=20_000)
     qtbot.waitUntil(lambda: not again.compare.worker.isRunning(), timeout=10_000)
 
-    again.train_panel.length.setValue(4)
+    # The form shows the run's own length (6 steps), not the new window's default unit (minutes).
+    assert again.train_panel.length_unit.currentData() == "steps" and again.train_panel.length.value() == 6
+    again.train_panel.length.setValue(8)  # two more steps
     again.start_training()
     resumed = again.worker
     with qtbot.waitSignal(resumed.started_training, timeout=30_000) as blocker:

@@ -301,6 +301,11 @@ class TrainPanel(QWidget):
             if cfg.get(key):
                 box.setValue(float(cfg[key]))
         self.inception.setText(str(cfg.get("inception") or ""))
+        for unit in ("steps", "kimg", "minutes"):  # the run's own length, in its own unit
+            if cfg.get(unit):
+                select(self.length_unit, unit)
+                self.length.setValue(float(cfg[unit]))
+                break
         self.source_box.set_source(None)  # a resumed run continues its own weights
 
     def set_estimate(self, text: str) -> None:
