@@ -123,14 +123,17 @@ def test_finished_run_reopens_compares_and_resumes(qtbot, make_window, tiny_imag
     again.train_panel.length.setValue(8)  # two more steps
     again.start_training()
     resumed = again.worker
-    with qtbot.waitSignal(resumed.started_training, timeout=30_000) as blocker:
+    with qtbot.waitSignal(resumed.started_training, timeout=HANG_GUARD_MS) as blocker:
         pass
     assert blocker.args[0].resumed_from is not None and blocker.args[0].step == 6
-    with qtbot.waitSignal(resumed.finished, timeout=30_000):
+    with qtbot.waitSignal(resumed.finished, timeout=HANG_GUARD_MS):
         pass
+    assert resumed.finished_event.step == 8 and resumed.finished_event.reason == "completed"
 
-    checkpoint = RunDir(run_path).latest_checkpoint()  # `studio CHECKPOINT` opens it in the explorer
-    with qtbot.waitSignal(again.explore_tab.checkpoint_opened, timeout=30_000) as opened:
+    # `studio CHECKPOINT` opens it in the explorer (after the principal directions of the finished run, which
+    # the explorer may still be computing: one job at a time, so a hang guard, not a speed, bounds the wait).
+    checkpoint = RunDir(run_path).latest_checkpoint()
+    with qtbot.waitSignal(again.explore_tab.checkpoint_opened, timeout=HANG_GUARD_MS) as opened:
         again.open_path(checkpoint)
     assert opened.args[0] == str(checkpoint) and again.tabs.currentWidget() is again.explore_tab
 
