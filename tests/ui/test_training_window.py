@@ -90,8 +90,8 @@ def test_finished_run_reopens_compares_and_resumes(qtbot, make_window, tiny_imag
     worker = window.worker
     explore = window.explore_tab
     assert explore is not None and window.tabs.indexOf(explore) >= 0
-    with qtbot.waitSignal(explore.checkpoint_opened, timeout=60_000) as opened:
-        with qtbot.waitSignal(worker.finished_training, timeout=30_000) as blocker:
+    with qtbot.waitSignal(explore.checkpoint_opened, timeout=2 * HANG_GUARD_MS) as opened:
+        with qtbot.waitSignal(worker.finished_training, timeout=HANG_GUARD_MS) as blocker:
             pass
     assert blocker.args[0].reason == "completed"
     assert opened.args[0] == blocker.args[0].checkpoint  # the finished run is ready to explore
@@ -115,8 +115,8 @@ def test_finished_run_reopens_compares_and_resumes(qtbot, make_window, tiny_imag
     again.compare.seeds.setText("0-3")
     again.compare.compare()
     qtbot.waitUntil(lambda: not again.compare.views[0].image.isNull() and not again.compare.views[1].image.isNull(),
-                    timeout=20_000)
-    qtbot.waitUntil(lambda: not again.compare.worker.isRunning(), timeout=10_000)
+                    timeout=HANG_GUARD_MS)
+    qtbot.waitUntil(lambda: not again.compare.worker.isRunning(), timeout=HANG_GUARD_MS)
 
     # The form shows the run's own length (6 steps), not the new window's default unit (minutes).
     assert again.train_panel.length_unit.currentData() == "steps" and again.train_panel.length.value() == 6
