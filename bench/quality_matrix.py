@@ -73,6 +73,8 @@ def recipe_overrides(recipe: str, data: Path, resolution: int) -> dict:
         return {"model": s.model, "augment": s.augment, "mirror": s.mirror}
     if recipe == "style":
         return {"model": "style"}
+    if recipe == "style-diff":  # the style recipe of the first sitting (DiffAugment on a CPU)
+        return {"model": "style", "augment": "diff"}
     if recipe == "quick":
         return {"model": "dcgan"}
     if recipe == "old-style":
