@@ -27,15 +27,17 @@ def test_monitor_warns_once_and_rearms():
     assert m.check_samples(collapsed, kimg=0.5) is None  # too early to judge
     assert m.check_samples(collapsed, kimg=8) is None  # a starting run's uniform samples: still warming up
     assert m.check_samples(real, kimg=4) is None  # varied once: from now on a drop is a collapse
-    assert "mode collapse" in m.check_samples(collapsed, kimg=5)
+    warning = m.check_samples(collapsed, kimg=5)
+    assert warning.kind == "mode collapse" and "much less varied than your images" in warning.text
     assert m.check_samples(collapsed, kimg=6) is None  # said once
     assert m.check_samples(real, kimg=7) is None  # recovered
     assert m.check_samples(collapsed, kimg=8) is not None  # and warned again
     late = HealthMonitor(real)  # never varied, but past the warm-up: judged all the same
-    assert "mode collapse" in late.check_samples(collapsed, kimg=late.warmup_kimg)
+    assert late.check_samples(collapsed, kimg=late.warmup_kimg).kind == "mode collapse"
     assert m.check_augment(1.0, 0.0) is None
     assert m.check_augment(1.0, 30.0) is None
-    assert "overfitting" in m.check_augment(1.0, 61.0)
+    warning = m.check_augment(1.0, 61.0)
+    assert warning.kind == "discriminator overfitting" and "maximum augmentation" in warning.text
     assert m.check_augment(1.0, 120.0) is None
 
 

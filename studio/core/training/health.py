@@ -4,6 +4,9 @@ again only after the run has recovered in between."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Literal
+
 import torch
 import torch.nn.functional as F
 
@@ -16,6 +19,18 @@ def diversity(images: torch.Tensor) -> float:
     d = torch.cdist(small, small)
     n = d.shape[0]
     return float(d.sum() / (n * (n - 1)))
+
+
+HealthKind = Literal["mode collapse", "discriminator overfitting"]
+
+
+@dataclass(frozen=True)
+class HealthWarning:
+    """One warning about the run: `kind` names the problem (the best checkpoint's reason says which came
+    first), `text` tells the artist what it means and what to try."""
+
+    kind: HealthKind
+    text: str
 
 
 class HealthMonitor:
@@ -38,7 +53,7 @@ class HealthMonitor:
         self._pinned_since: float | None = None
         self._overfit_warned = False
 
-    def check_samples(self, images: torch.Tensor, kimg: float) -> str | None:
+    def check_samples(self, images: torch.Tensor, kimg: float) -> HealthWarning | None:
         if kimg < self.min_kimg:
             return None
         ratio = diversity(images) / self.real_diversity
@@ -50,12 +65,13 @@ class HealthMonitor:
             return None
         if not self._collapsed and ratio < self.collapse_ratio:
             self._collapsed = True
-            return (f"Possible mode collapse: the preview samples are much less varied than your images "
-                    f"({ratio:.0%} of their diversity). Try more augmentation, a lower learning rate or "
-                    f"resuming from an earlier checkpoint.")
+            return HealthWarning("mode collapse", (
+                f"Possible mode collapse: the preview samples are much less varied than your images "
+                f"({ratio:.0%} of their diversity). Try more augmentation, a lower learning rate or "
+                f"resuming from an earlier checkpoint."))
         return None
 
-    def check_augment(self, p: float, seconds: float) -> str | None:
+    def check_augment(self, p: float, seconds: float) -> HealthWarning | None:
         if p < self.p_pinned:
             self._pinned_since = None
             self._overfit_warned = False
@@ -64,6 +80,7 @@ class HealthMonitor:
             self._pinned_since = seconds
         if not self._overfit_warned and seconds - self._pinned_since >= self.pinned_seconds:
             self._overfit_warned = True
-            return ("The discriminator is overfitting even at maximum augmentation: the folder is small for "
-                    "this model. Add images, lower the resolution, or pick the best snapshot so far.")
+            return HealthWarning("discriminator overfitting", (
+                "The discriminator is overfitting even at maximum augmentation: the folder is small for "
+                "this model. Add images, lower the resolution, or pick the best snapshot so far."))
         return None

@@ -22,7 +22,7 @@ from studio.core.run import RunDir
 from studio.core.training.config import TrainConfig, total_steps
 from studio.core.training.distributed import DistContext
 from studio.core.training.events import Event, Finished, Message, Paused, Progress, Samples, Saved
-from studio.core.training.health import HealthMonitor
+from studio.core.training.health import HealthMonitor, HealthWarning
 from studio.core.training.keeper import Keeper
 from studio.core.training.quality import QualityTask
 from studio.core.training.recovery import Recovery
@@ -198,11 +198,11 @@ class Loop:
         yield from self._warn(self.health.check_samples(self.previews(), self.state.kimg))
         return None
 
-    def _warn(self, warning: str | None) -> Iterator[Event]:
+    def _warn(self, warning: HealthWarning | None) -> Iterator[Event]:
         """A health warning, then the last checkpoint before it kept as the best."""
-        if warning:
-            yield Message("warning", warning)
-            yield from self.keeper.keep_before_trouble(warning.split(":")[0].lower())
+        if warning is not None:
+            yield Message("warning", warning.text)
+            yield from self.keeper.keep_before_trouble(warning.kind)
 
     def _snapshot(self) -> Generator[Event, None, str | None]:
         yield self.keeper.try_save("snapshot", self.grid())
