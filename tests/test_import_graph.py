@@ -134,7 +134,7 @@ EXPLORE_LAYERS = [
     ["studio.core.export"],
     ["studio.core.explore.inpaint_record"],
     ["studio.core.explore.latents", "studio.core.explore.recipe"],
-    ["studio.core.images"],
+    ["studio.core.images", "studio.core.export_formats"],
 ]
 
 
@@ -169,7 +169,8 @@ def test_layers():
 
 # Modules that are read where torch must not be loaded: `studio --help`, the exporter's PNG reading.
 TORCH_FREE = ["studio.cli", "studio.core.names", "studio.core.training.losses", "studio.core.images",
-              "studio.core.explore.recipe", "studio.core.explore.inpaint_record", "studio.core.export"]
+              "studio.core.explore.recipe", "studio.core.explore.inpaint_record", "studio.core.export",
+              "studio.core.export_formats"]
 
 CODE = """
 import sys

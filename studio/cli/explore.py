@@ -101,10 +101,11 @@ def cmd_interpolate(args) -> int:
     from studio.core.explore.animate import seed_frames, walk_frames
     from studio.core.explore.latents import parse_seeds
     from studio.core.explore.render import Recipe, Renderer
-    from studio.core.export import ANIMATION_FORMATS, Exporter
+    from studio.core.export import Exporter
+    from studio.core.export_formats import ANIMATIONS
     from studio.core.images import upscale
 
-    folder, name = out_file(args.out, ANIMATION_FORMATS)
+    folder, name = out_file(args.out, tuple(ANIMATIONS))
     seeds = parse_seeds(args.seeds)
     renderer = Renderer.open(args.run, pick_device(args.device))
     recipe = Recipe(seeds=seeds, truncation=args.truncation)

@@ -18,11 +18,11 @@ import numpy as np
 from PIL import Image, PngImagePlugin
 
 from studio.core.errors import StudioError
+from studio.core.export_formats import ANIMATIONS, AnimationOptions
 from studio.core.explore.inpaint_record import InpaintRecord
 from studio.core.explore.recipe import Recipe
 from studio.core.images import UPSCALES, open_picture, tile, upscale
 
-ANIMATION_FORMATS = (".gif", ".webp", ".mp4")
 MAX_RECIPE_CHARS = 1 << 20  # one image's recipe: the w of an 18 x 512 model is ~50 kB
 MAX_GRID_CHARS = 8 << 20
 MAX_GRID_CELLS = 4096
@@ -40,14 +40,6 @@ class Renderer(Protocol):
     def render_final(self, recipe: Recipe) -> np.ndarray: ...
 
     def describe(self, recipe: Recipe, embed_w: bool = True) -> dict[str, str]: ...
-
-
-def mp4_available() -> bool:
-    try:
-        import imageio_ffmpeg  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 _PARTIAL = re.compile(r"^\..+\.(\d+)\.partial(\.[A-Za-z0-9]+)?$")
@@ -158,47 +150,20 @@ class Exporter:
 
     def save_animation(self, frames: Iterable[np.ndarray], name: str, fps: float = 24.0, loop: bool = True,
                        comment: str | None = None) -> Path:
-        """GIF or WebP (Pillow), MP4 (only with the optional imageio-ffmpeg); format from the suffix."""
+        """Frames in the format the name's suffix asks for (export_formats.ANIMATIONS: GIF, WebP, MP4)."""
         suffix = Path(name).suffix.lower()
-        if suffix not in ANIMATION_FORMATS:
-            raise StudioError(f"Animations are saved as {', '.join(ANIMATION_FORMATS)}; '{suffix}' is not one.")
+        fmt = ANIMATIONS.get(suffix)
+        if fmt is None:
+            raise StudioError(f"Animations are saved as {', '.join(ANIMATIONS)}; '{suffix}' is not one.")
         if not 0 < fps <= 120:
             raise StudioError("Frames per second must be between 0 and 120.")
-        if suffix == ".mp4" and not mp4_available():
-            raise StudioError("MP4 needs the optional imageio-ffmpeg package (pip install 'gan-studio[video]'); "
-                              "GIF and WebP work without it.")
+        if not fmt.available():
+            raise StudioError(fmt.missing)
         frames = list(frames)
         if not frames:
             raise StudioError("An animation needs at least one frame.")
-        duration = max(1, round(1000 / fps))
-
-        def write(p: Path) -> None:
-            if suffix == ".mp4":
-                import imageio_ffmpeg
-
-                h, w = frames[0].shape[:2]
-                # H.264 needs even sizes; yuv420p for players everywhere.
-                writer = imageio_ffmpeg.write_frames(str(p), (w, h), fps=fps, codec="libx264",
-                                                     pix_fmt_out="yuv420p", macro_block_size=2,
-                                                     output_params=["-f", "mp4"])
-                writer.send(None)
-                for f in frames:
-                    writer.send(np.ascontiguousarray(f))
-                writer.close()
-                return
-            pil = [Image.fromarray(f) for f in frames]
-            kw: dict = {"save_all": True, "append_images": pil[1:], "duration": duration}
-            if loop:
-                kw["loop"] = 0
-            if suffix == ".gif":
-                kw["disposal"] = 2
-                if comment:
-                    kw["comment"] = comment.encode("utf-8")[:60_000]
-                pil[0].save(p, format="GIF", **kw)
-            else:
-                pil[0].save(p, format="WEBP", lossless=False, quality=90, method=4, **kw)
-
-        return self._write_new(name, write)
+        opts = AnimationOptions(fps, loop, comment)
+        return self._write_new(name, lambda p: fmt.write(p, frames, opts))
 
 
 @dataclass

@@ -13,7 +13,8 @@ from studio.core.errors import StudioError
 from studio.core.explore.animate import keyframe_frames, seed_frames, walk_frames
 from studio.core.explore.mixing import layer_range, mix_grid
 from studio.core.explore.render import Recipe, Renderer
-from studio.core.export import Exporter, mp4_available, read_embedded, regenerate, upscale
+from studio.core.export import Exporter, read_embedded, regenerate, upscale
+from studio.core.export_formats import ANIMATIONS, ExportFormat, mp4_available
 from tests.core.test_explore import make_run
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # tests/core/conftest.py
@@ -120,6 +121,23 @@ def test_animations(renderer: Renderer, tmp_path: Path):
             ex.save_animation(frames, "walk.mp4")
     with pytest.raises(StudioError):
         ex.save_animation(frames, "walk.avi")
+
+
+def test_a_new_animation_format_is_one_registry_entry(renderer: Renderer, tmp_path: Path, monkeypatch):
+    """The exporter and the request check read the registry: an entry is all a new format needs."""
+    from studio.core.explore.artwork import ArtworkRequest
+
+    def write_tiff(path: Path, frames, opts) -> None:
+        pil = [Image.fromarray(f) for f in frames]
+        pil[0].save(path, format="TIFF", save_all=True, append_images=pil[1:])
+
+    with pytest.raises(StudioError, match="'.tif' is not one"):
+        Exporter(tmp_path).save_animation([renderer.render(Recipe(seeds=[1]))], "walk.tif")
+    monkeypatch.setitem(ANIMATIONS, ".tif", ExportFormat(".tif", "TIFF", write_tiff))
+    frames = list(walk_frames(renderer, 3, 4))
+    with Image.open(Exporter(tmp_path).save_animation(frames, "walk.tif")) as im:
+        assert im.format == "TIFF" and im.n_frames == 4
+    ArtworkRequest("walk", str(tmp_path), "w", fmt=".tif").validate()  # the request accepts it too
 
 
 def _png_with(tmp_path: Path, chunks: dict[str, str]) -> Path:

@@ -10,7 +10,8 @@ from pathlib import Path
 from studio.core.errors import StudioError
 from studio.core.explore.animate import keyframe_frames, walk_frames
 from studio.core.explore.render import Recipe, Renderer
-from studio.core.export import ANIMATION_FORMATS, Exporter
+from studio.core.export import Exporter
+from studio.core.export_formats import ANIMATIONS
 from studio.core.images import upscale
 
 KINDS = ("image", "grid", "keyframes", "walk")
@@ -37,8 +38,8 @@ class ArtworkRequest:
         if self.kind not in KINDS:
             raise StudioError(f"Unknown export '{self.kind}'.")
         animated = self.kind in ("keyframes", "walk")
-        if animated and self.fmt not in ANIMATION_FORMATS:
-            raise StudioError("Animations are saved as GIF, WebP or MP4.")
+        if animated and self.fmt not in ANIMATIONS:
+            raise StudioError(f"Animations are saved as {', '.join(f.label for f in ANIMATIONS.values())}.")
         if not animated and self.fmt != ".png":
             raise StudioError("Images and grids are saved as PNG (with their recipe).")
         if self.scale not in (1, 2, 4):

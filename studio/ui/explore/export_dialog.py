@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from studio.core.errors import StudioError
 from studio.core.explore.artwork import ArtworkRequest, Cancelled
-from studio.core.export import mp4_available
+from studio.core.export_formats import available_animations
 from studio.ui.threads import StudioThread
 
 KIND_LABELS = {"image": "Current image (PNG)", "grid": "Favourites as a grid (PNG)",
@@ -120,10 +120,8 @@ class ExportDialog(QDialog):
         animated = kind in ("keyframes", "walk")
         self.fmt.clear()
         if animated:
-            self.fmt.addItem("GIF", ".gif")
-            self.fmt.addItem("WebP", ".webp")
-            if mp4_available():
-                self.fmt.addItem("MP4", ".mp4")
+            for fmt in available_animations():
+                self.fmt.addItem(fmt.label, fmt.suffix)
         else:
             self.fmt.addItem("PNG (recipe embedded)", ".png")
         self.frames.setEnabled(animated)
