@@ -2,7 +2,7 @@
 
     RUN/config.json          TrainConfig (resolved)
     RUN/dataset.json         the import report (skipped files and reasons)
-    RUN/metrics.jsonl        one JSON record per log interval
+    RUN/metrics.jsonl        one JSON row per log interval (events.LossRow) or quality evaluation (events.Quality)
     RUN/checkpoints/step-00001234.safetensors (+ .json sidecar)   the last K (TrainConfig.keep_checkpoints)
     RUN/checkpoints/best.safetensors (+ best.json: step, score, why)  never pruned
     RUN/snapshots/step-00001234.png   fixed-seed sample grids: the timelapse
@@ -20,6 +20,7 @@ from pathlib import Path
 
 from studio.core.errors import StudioError
 from studio.core.training.checkpoint import write_atomic
+from studio.core.training.events import LossRow, Quality, read_row
 
 _STEP = re.compile(r"^step-(\d+)\.(safetensors|png)$")
 
@@ -116,11 +117,11 @@ class RunDir:
                         pass
         return removed
 
-    def append_metrics(self, record: dict) -> None:
+    def append_metrics(self, record: LossRow | Quality) -> None:
         with open(self.metrics_path, "a", encoding="utf-8") as f:
-            f.write(json.dumps(record) + "\n")
+            f.write(json.dumps(record.to_row()) + "\n")
 
-    def read_metrics(self, offset: int = 0) -> tuple[list[dict], int]:
+    def read_metrics(self, offset: int = 0) -> tuple[list[LossRow | Quality], int]:
         """Records appended since byte `offset` (only whole lines), and the new offset: for follow mode."""
         try:
             with open(self.metrics_path, "rb") as f:
@@ -132,9 +133,11 @@ class RunDir:
         records = []
         for line in data[:end].splitlines():
             try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError:
+                record = read_row(json.loads(line))
+            except (json.JSONDecodeError, ValueError, OverflowError):
                 continue  # a line torn by a kill is skipped, not fatal
+            if record is not None:
+                records.append(record)
         return records, offset + end
 
     # --- one writer at a time ---------------------------------------------------------------

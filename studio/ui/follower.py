@@ -11,7 +11,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 class RunFollower(QObject):
     """Emits new metrics records and new snapshots of a run; `ended` once its writer has let go."""
 
-    records = Signal(list)  # list[dict] from metrics.jsonl
+    records = Signal(list)  # list[LossRow | Quality] from metrics.jsonl
     snapshot = Signal(int, str)  # step, path of the newest snapshot
     checkpoints_changed = Signal()
     ended = Signal()

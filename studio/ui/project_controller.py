@@ -12,6 +12,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QFileDialog
 from superqt.utils import qdebounced
 
+from studio.core.training.events import LossRow, Quality
 from studio.ui.app_state import AppState
 from studio.ui.dataset_loader import DatasetLoader, LoadedDataset
 from studio.ui.follower import RunFollower
@@ -220,8 +221,8 @@ class ProjectController(QObject):
 
     def _say_if_interrupted(self, run) -> None:
         """A run killed between checkpoints logged steps that no checkpoint holds: say what is kept and lost."""
-        records = [r for r in run.read_metrics()[0] if "kid" not in r]
-        logged = int(records[-1].get("step", 0)) if records else 0
+        records = [r for r in run.read_metrics()[0] if isinstance(r, LossRow)]
+        logged = records[-1].step if records else 0
         checkpoints = run.checkpoints()
         saved = checkpoints[-1][0] if checkpoints else 0
         if logged <= saved:
@@ -306,24 +307,22 @@ class ProjectController(QObject):
         self.w.show_message("error", text)
 
     # ------------------------------------------------------------------ a run on disk
-    def on_records(self, records: list) -> None:
+    def on_records(self, records: list[LossRow | Quality]) -> None:
         w = self.w
         w.loss_plot.add_records(records)
-        losses = [r for r in records if "kid" not in r]  # quality records carry no speed or time
+        losses = [r for r in records if isinstance(r, LossRow)]  # quality records carry no speed or time
         if not losses:
             return
         last = losses[-1]
-        step = int(last.get("step", 0))
+        step = last.step
         fraction = step / w.live.total_steps if w.live.total_steps else None
-        kimg = float(last.get("kimg", 0.0))
         if w.state != AppState.FOLLOWING:  # a run nobody trains: where it stopped, never a busy bar
             ended = "done" if fraction is not None and fraction >= 0.999 else "stopped"
-            w.progress_panel.set_ended(f"{ended} · step {step}", fraction, kimg)
-            w.progress_panel.elapsed.setText(format_duration(float(last.get("time", 0.0))))
+            w.progress_panel.set_ended(f"{ended} · step {step}", fraction, last.kimg)
+            w.progress_panel.elapsed.setText(format_duration(last.time))
             return
-        w.progress_panel.set_progress(step, kimg, None, float(last.get("images_per_second", 0.0)),
-                                      float(last.get("time", 0.0)), None, fraction, last.get("resolution"),
-                                      last.get("alpha"))
+        w.progress_panel.set_progress(step, last.kimg, None, last.images_per_second, last.time, None, fraction,
+                                      last.resolution, last.alpha)
 
     def _on_follow_snapshot(self, step: int, path: str) -> None:
         from studio.core.run import RunDir

@@ -237,7 +237,7 @@ def _sigkill_trials(data: Path, tmp_path: Path, trials: int, seed: int) -> list[
         for s_, p in cps:
             load_checkpoint(p)
         metrics, _ = run.read_metrics()  # a line torn by the kill is skipped
-        done = max([r["step"] for r in metrics] + [0])
+        done = max([r.step for r in metrics] + [0])
         assert done - step <= 3, f"trial {trial}: {done - step} steps lost (checkpoint every 3)"
         last_step = step
         leftovers = [p.name for p in run.checkpoints_dir.iterdir() if ".tmp" in p.name]
@@ -377,7 +377,7 @@ def test_unwritable_checkpoint_folder_real_permissions(tiny_folder: Path, tmp_pa
     for name in kept:
         assert load_checkpoint(run.checkpoints_dir / name).step == int(name[5:13])
     metrics, _ = run.read_metrics()
-    assert max(r["step"] for r in metrics) > max(int(n[5:13]) for n in kept)  # training went on
+    assert max(r.step for r in metrics) > max(int(n[5:13]) for n in kept)  # training went on
     # Writable again: the run resumes, and any temporary a refused rename left behind is cleaned up.
     r = subprocess.run(_train_cmd(tiny_folder, run.path, "--resume", "--steps", "1"), capture_output=True,
                        text=True, timeout=180)

@@ -113,7 +113,7 @@ def test_run_folder_contents_and_events(tiny_folder: Path, tmp_path: Path):
     assert run.checkpoints()[0][1].with_suffix(".json").exists()
     assert run.snapshots() and Image.open(run.snapshots()[-1][1]).size[0] > 16
     records, _ = run.read_metrics()
-    assert records and records[-1]["step"] == 4 and "loss_g" in records[-1]
+    assert records and records[-1].step == 4 and "loss_g" in records[-1].losses
     grids = [e for e in events if isinstance(e, Samples)]
     assert grids and grids[0].image.dtype == np.uint8 and grids[0].image.ndim == 3
     assert isinstance(events[-1], Finished)
@@ -172,3 +172,22 @@ def test_dataset_size_independent_of_cache(tiny_folder: Path, tmp_path: Path):
     t = Trainer(tiny_config(tiny_folder, model="dcgan"), tmp_path / "run", dataset=folder)
     assert t.images.shape == (24, 3, 16, 16) and t.images.dtype == torch.uint8
     t.close()
+
+
+def test_metrics_rows_are_records_that_keep_every_loss_term(tmp_path: Path):
+    """RUN/metrics.jsonl is written and read as LossRow / Quality records; a loss term nobody listed (a new
+    LossSpec's) survives the round trip; a line torn by a kill and a row that is not ours are skipped."""
+    from studio.core.run import RunDir
+    from studio.core.training.events import LossRow, Quality
+
+    run = RunDir(tmp_path / "run")
+    run.create()
+    row = LossRow(3, 0.125, 2.5, 50.25, 0.5, {"loss_g": 1.0, "loss_d": 0.5, "rel_pair": 0.25}, 32, 0.5)
+    q = Quality(3, 0.125, 0.01, 0.001, 120.0, 0.5, 0.25, 0.75, 0.5, 500, 2000, 61.5)
+    run.append_metrics(row)
+    run.append_metrics(q)
+    with open(run.metrics_path, "a") as f:
+        f.write('["not", "a", "row"]\n{"step": 9, "loss_g"')
+    records, offset = run.read_metrics()
+    assert records == [row, q]
+    assert offset < run.metrics_path.stat().st_size  # the torn line is read again once it is whole

@@ -34,7 +34,7 @@ def test_two_processes_train_write_once_and_resume_on_one(tiny_folder: Path, tmp
     assert "rank 1 of 2: completed at step 4" in r.stderr
     # Only rank 0 wrote: one checkpoint per save, one metrics stream, no stray files from rank 1.
     assert [s for s, _ in RunDir(run).checkpoints()] == [4]
-    steps = [rec["step"] for rec in RunDir(run).read_metrics()[0]]
+    steps = [rec.step for rec in RunDir(run).read_metrics()[0]]
     assert steps == sorted(set(steps))
     assert not (run / ".lock").exists()
     ckpt = load_checkpoint(RunDir(run).latest_checkpoint())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from studio.core.training.events import Quality
+from studio.core.training.events import LossRow, Quality, read_row
 
 
 def _quality(step: int, kid: float) -> Quality:
@@ -19,17 +19,20 @@ def test_kid_has_its_own_plot_fed_by_events_and_records(qtbot):
     plot = LossPlot()
     qtbot.addWidget(plot)
     plot.show()
-    plot.add_records([{"step": s, "kimg": s / 100, "loss_g": 1.0, "loss_d": 0.5, "augment_p": 0.0}
-                      for s in range(1, 50)])
+    plot.add_records([LossRow(s, s / 100, 0.0, 0.0, 0.0, {"loss_g": 1.0, "loss_d": 0.5}) for s in range(1, 50)])
     assert plot.quality_plot is None  # no evaluation yet: no empty KID axis
-    plot.add_records([{"step": 20, "kimg": 0.6, "kid": 0.080, "fid": 150.0, "density": 0.5, "coverage": 0.2},
-                      {"step": 50, "kimg": 1.6, "loss_g": 1.1, "loss_d": 0.4}])
+    plot.add_records([read_row({"step": 20, "kimg": 0.6, "kid": 0.080, "fid": 150.0, "density": 0.5,
+                                "coverage": 0.2}),
+                      read_row({"step": 50, "kimg": 1.6, "loss_g": 1.1, "loss_d": 0.4})])
     plot.add_quality(40, 0.040, 110.0, 0.7, 0.35)
     plot.redraw()
     assert plot.quality_plot is not None
     x, y = plot._kid_curve.getData()
     assert list(x) == [20, 40] and list(y) == [80.0, 40.0]  # KID × 10³
     assert plot.point_count("loss_g") == 50  # the quality record added no loss point
+    # A loss term the plot has no colour for (a new LossSpec's) is followed as it is shown live.
+    plot.add_records([read_row({"step": 51, "kimg": 1.7, "loss_g": 1.0, "rel_pair": 0.3})])
+    assert plot.point_count("rel_pair") == 1
     assert "KID 40.00" in plot.quality_text() and "coverage 0.35" in plot.quality_text()
     plot.clear()
     assert plot.quality_plot is None and plot.kid.n == 0
@@ -42,8 +45,9 @@ def test_window_plots_quality_events_and_follows_quality_records(qtbot, window):
     assert window.loss_plot.kid.n == 2
     assert "KID 30.00" in window.statusBar().currentMessage()
     # A metrics.jsonl batch ending in a quality record (no speed, no time) leaves the progress alone.
-    window.projects.on_records([{"step": 5, "kimg": 0.1, "time": 3.0, "images_per_second": 40.0, "loss_g": 1.0},
-                        {"step": 5, "kimg": 0.1, "kid": 0.2}])
+    window.projects.on_records([read_row({"step": 5, "kimg": 0.1, "time": 3.0, "images_per_second": 40.0,
+                                          "loss_g": 1.0}),
+                                read_row({"step": 5, "kimg": 0.1, "kid": 0.2})])
     assert window.loss_plot.kid.n == 3
 
 

@@ -21,7 +21,7 @@ import torch
 from studio.core.run import RunDir
 from studio.core.training.config import TrainConfig, total_steps
 from studio.core.training.distributed import DistContext
-from studio.core.training.events import Event, Finished, Message, Paused, Progress, Samples, Saved
+from studio.core.training.events import Event, Finished, LossRow, Message, Paused, Progress, Samples, Saved
 from studio.core.training.health import HealthMonitor, HealthWarning
 from studio.core.training.keeper import Keeper
 from studio.core.training.quality import QualityTask
@@ -173,14 +173,13 @@ class Loop:
         if not self._log:
             return None
         state = self.state
-        rec = {"step": state.step, "kimg": round(state.kimg, 4), "time": round(state.train_seconds, 3),
-               "images_per_second": round(self._ips, 2), "augment_p": round(float(self.gan.augment_p), 4)}
-        if self.gan.schedule is not None:
-            rec.update(resolution=state.stage.resolution, alpha=round(state.stage.alpha, 4))
-        rec.update({k: sum(v) / len(v) for k, v in self._log.items()})
+        growing = self.gan.schedule is not None
+        row = LossRow(state.step, state.kimg, state.train_seconds, self._ips, float(self.gan.augment_p),
+                      {k: sum(v) / len(v) for k, v in self._log.items()},
+                      state.stage.resolution if growing else None, state.stage.alpha if growing else None)
         self._log.clear()
         try:
-            self.run.append_metrics(rec)
+            self.run.append_metrics(row)
         except OSError as e:
             if not self._metrics_failed:  # once: a full disk must not flood the messages
                 yield Message("warning", f"Could not write the metrics log in {self.run.path}: "

@@ -68,15 +68,13 @@ class QualityTask:
                 self.close()
                 return
             q = r.scores
-            rec = {"step": r.step, "kimg": round(r.kimg, 4), "kid": q.kid, "kid_std": q.kid_std, "fid": q.fid,
-                   "precision": q.precision, "recall": q.recall, "density": q.density, "coverage": q.coverage,
-                   "fake_count": q.fake_count, "metrics_seconds": round(r.seconds, 1)}
+            quality = Quality(r.step, r.kimg, q.kid, q.kid_std, q.fid, q.precision, q.recall, q.density,
+                              q.coverage, q.fake_count, q.real_count, r.seconds)
             try:
-                self.run.append_metrics(rec)
+                self.run.append_metrics(quality)
             except OSError:
                 pass  # the loss records report a failing disk once already
-            yield Quality(r.step, r.kimg, q.kid, q.kid_std, q.fid, q.precision, q.recall, q.density, q.coverage,
-                          q.fake_count, q.real_count, r.seconds)
+            yield quality
             try:
                 self.keeper.report_quality(r.step, q.kid)  # keeps the best checkpoint by KID
             except ValueError:

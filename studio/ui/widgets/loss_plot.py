@@ -12,6 +12,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
+from studio.core.training.events import LossRow, Quality
+
 # Loss keys the core reports, their legend names and colours (colour-blind-safe Okabe–Ito).
 CURVES = {
     "loss_g": ("G loss", "#E69F00"),
@@ -214,15 +216,14 @@ class LossPlot(QWidget):
             parts.append(f"density {q['density']:.2f} · coverage {q['coverage']:.2f}")
         return f"step {int(q['step'])}: " + " · ".join(parts)
 
-    def add_records(self, records: list[dict]) -> None:
-        """Records of a run's metrics.jsonl (follow mode, or a finished run being opened)."""
+    def add_records(self, records: list[LossRow | Quality]) -> None:
+        """Records of a run's metrics.jsonl (follow mode, or a finished run being opened): every loss term
+        in them, as live."""
         for r in records:
-            if r.get("kid") is not None:  # a quality evaluation, not a loss record
-                self.add_quality(float(r.get("step", 0)), float(r["kid"]), r.get("fid"), r.get("density"),
-                                 r.get("coverage"))
-                continue
-            losses = {k: float(r[k]) for k in CURVES if k in r and r[k] is not None}
-            self.add_point(float(r.get("step", 0)), losses, r.get("augment_p"))
+            if isinstance(r, Quality):
+                self.add_quality(float(r.step), r.kid, r.fid, r.density, r.coverage)
+            else:
+                self.add_point(float(r.step), r.losses, r.augment_p)
         self.redraw()
 
     def clear(self) -> None:
