@@ -62,8 +62,7 @@ def cmd_metrics(args) -> int:
     scores, seconds = evaluator.evaluate(G, progress)
     for bar in bars.values():
         bar.close()
-    step = int(meta.state.get("step", 0))
-    kimg = float(meta.state.get("kimg", 0.0))
+    step, kimg = meta.state.step, meta.state.kimg
     if args.json:
         print(json.dumps({"checkpoint": str(ckpt), "step": step, "kimg": kimg, **scores.to_json(),
                           "seconds": round(seconds, 1)}, indent=1))

@@ -51,10 +51,10 @@ def _checkpoint_info(target: Path, as_json: bool) -> int:
 
     def describe(path: Path) -> dict:
         st = read_state(path)
-        d = {"path": str(path), "step": st.get("step"), "kimg": st.get("kimg"), "model": st.get("model"),
-             "resolution": st.get("resolution"), "studio_version": st.get("studio_version")}
+        d = {"path": str(path), "step": st.step, "kimg": st.kimg, "model": st.model, "resolution": st.resolution,
+             "studio_version": st.studio_version}
         info = RunDir(path.parent.parent).read_best() if path.name == "best.safetensors" else None
-        if info and isinstance(info.get("best"), dict) and info["best"].get("step") == st.get("step"):
+        if info and isinstance(info.get("best"), dict) and info["best"].get("step") == st.step:
             d["best"] = info["best"]
         return d
 

@@ -43,7 +43,7 @@ def test_best_checkpoint_by_score_survives_pruning_and_resume(tiny_folder: Path,
     assert [e.step for e in events if isinstance(e, Saved) and e.kind == "best"] == [2, 4]
     assert [s for s, _ in run.checkpoints()] == [10]  # last K = 1 ...
     best = run.best_checkpoint()
-    assert best is not None and read_state(best)["step"] == 4  # ... and the best, although step 4 was pruned
+    assert best is not None and read_state(best).step == 4  # ... and the best, although step 4 was pruned
     info = run.read_best()
     assert info["best"]["score"] == 0.30 and info["best"]["metric"] == "KID" and info["step"] == 4
     assert not [p for p in run.checkpoints_dir.iterdir() if ".tmp" in p.name]
@@ -66,7 +66,7 @@ def test_best_checkpoint_by_score_survives_pruning_and_resume(tiny_folder: Path,
         if isinstance(ev, Saved) and ev.kind == "checkpoint" and ev.step == 14:
             assert again.report_quality(14, 0.10)
     again.close()
-    assert read_state(run.best_checkpoint())["step"] == 14 and run.read_best()["best"]["score"] == 0.10
+    assert read_state(run.best_checkpoint()).step == 14 and run.read_best()["best"]["score"] == 0.10
 
 
 def test_report_quality_of_the_current_step_writes_it(tiny_folder: Path, tmp_path: Path):
@@ -105,7 +105,7 @@ def test_without_metrics_the_checkpoint_before_a_collapse_is_kept(tiny_folder: P
     kept = [e.step for e in events if isinstance(e, Saved) and e.kind == "best"]
     assert kept == [6]
     assert [s for s, _ in run.checkpoints()] == [12]
-    assert read_state(run.best_checkpoint())["step"] == 6
+    assert read_state(run.best_checkpoint()).step == 6
     info = run.read_best()["best"]
     assert info["score"] is None and "mode collapse" in info["reason"]
     load_generator(run.best_checkpoint())  # loads
@@ -122,7 +122,7 @@ def test_without_metrics_the_checkpoint_before_a_collapse_is_kept(tiny_folder: P
     assert any("mode collapse" in t for t in texts), texts
     assert not [e for e in events if isinstance(e, Saved) and e.kind == "best"]
     assert any("stays the checkpoint of step 6" in t for t in texts), texts
-    assert read_state(run.best_checkpoint())["step"] == 6
+    assert read_state(run.best_checkpoint()).step == 6
 
 
 def _save_like(path: Path, src: Path, change) -> Path:

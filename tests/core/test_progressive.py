@@ -192,7 +192,7 @@ def test_progressive_resume_continues_at_the_same_stage(tiny_folder: Path, tmp_p
     assert stage.resolution == 16 and 0 < stage.alpha < 1
     path = first.save_checkpoint()
     first.close()
-    saved = json.loads(json.dumps(load_generator(path)[1].state["progressive"]))
+    saved = json.loads(json.dumps(load_generator(path)[1].state.progressive))
     assert saved == {"resolution": 16, "alpha": stage.alpha}
     second = Trainer(dataclasses.replace(cfg, steps=None, kimg=1.0), tmp_path / "b", resume=True)
     assert second.cfg.progressive_kimg == 0.012  # a new length does not move the schedule
@@ -211,7 +211,7 @@ def test_explore_sees_the_current_stage_upsampled(tiny_folder: Path, tmp_path: P
     trainer = Trainer(cfg, tmp_path / "run")
     fin = trainer.train()
     G, ckpt = load_generator(fin.checkpoint)
-    assert ckpt.state["progressive"] == {"resolution": 8, "alpha": 1.0}
+    assert ckpt.state.progressive == {"resolution": 8, "alpha": 1.0}
     assert (G.stage_res, G.alpha) == (8, 1.0)
     z = torch.randn(2, 16)
     with torch.no_grad():
@@ -229,7 +229,7 @@ def test_explore_sees_the_current_stage_upsampled(tiny_folder: Path, tmp_path: P
 def test_finished_progressive_run_explores_at_full_stage(tiny_folder: Path, tmp_path: Path):
     fin = Trainer(tiny_config(tiny_folder, model="style", steps=12), tmp_path / "run").train()
     G, ckpt = load_generator(fin.checkpoint)
-    assert ckpt.state["progressive"] == {"resolution": 32, "alpha": 1.0}
+    assert ckpt.state.progressive == {"resolution": 32, "alpha": 1.0}
     assert G.at_full_stage
     with torch.no_grad():
         assert G(torch.randn(1, 16)).shape == (1, 3, 32, 32)
@@ -245,4 +245,4 @@ def test_minutes_runs_grow_by_training_time(tiny_folder: Path, tmp_path: Path):
     fin = trainer.train(events.append)
     resolutions = [e.resolution for e in events if isinstance(e, Progress)]
     assert resolutions == sorted(resolutions) and resolutions[-1] == 32
-    assert load_generator(fin.checkpoint)[1].state["progressive"] == {"resolution": 32, "alpha": 1.0}
+    assert load_generator(fin.checkpoint)[1].state.progressive == {"resolution": 32, "alpha": 1.0}

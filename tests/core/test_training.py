@@ -153,7 +153,7 @@ def test_conditional_training(tmp_path: Path):
         cfg = tiny_config(tmp_path / "data", model=model, classes=True)
         fin = Trainer(cfg, tmp_path / f"run-{model}").train()
         G, ckpt = load_generator(fin.checkpoint)
-        assert G.num_classes == 2 and ckpt.state["class_names"] == ["blue", "red"]
+        assert G.num_classes == 2 and ckpt.state.class_names == ["blue", "red"]
         out = G(torch.randn(2, G.z_dim), torch.tensor([0, 1]))
         assert out.shape == (2, 3, 16, 16)
 

@@ -38,7 +38,7 @@ def test_two_processes_train_write_once_and_resume_on_one(tiny_folder: Path, tmp
     assert steps == sorted(set(steps))
     assert not (run / ".lock").exists()
     ckpt = load_checkpoint(RunDir(run).latest_checkpoint())
-    assert ckpt.state["nimg"] == 32  # 4 steps x global batch 8
+    assert ckpt.state.nimg == 32  # 4 steps x global batch 8
     # Resume on one process with the same global batch.
     r = subprocess.run([sys.executable, "-m", "studio", "train", str(tiny_folder), "--out", str(run),
                         "--steps", "6", "--resume", "--quiet"], capture_output=True, text=True, timeout=300)

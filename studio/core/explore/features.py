@@ -13,7 +13,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from studio.core.errors import StudioError
-from studio.core.models import ModelSpec, build_models
+from studio.core.models import build_models
 from studio.core.training.checkpoint import load_checkpoint
 
 FEATURE_KINDS = ("auto", "discriminator", "pixels")
@@ -26,7 +26,7 @@ def load_discriminator(checkpoint: str | Path, device: torch.device | str = "cpu
     if not tensors:
         return None
     try:
-        _, D = build_models(ModelSpec(**ckpt.state["spec"]))
+        _, D = build_models(ckpt.state.spec)
         D.load_state_dict(tensors)
     except (KeyError, TypeError, RuntimeError):
         return None

@@ -13,13 +13,14 @@ import torch.nn as nn
 from studio.core.errors import StudioError
 from studio.core.explore.recipe import Recipe
 from studio.core.images import tile
+from studio.core.training.checkpoint_state import CheckpointState
 
 
 class Renders(Protocol):
     """What mixing needs of explore.render.Renderer (which imports this module, so it is not imported here)."""
 
     G: nn.Module
-    state: dict
+    state: CheckpointState
 
     @property
     def is_style(self) -> bool: ...
@@ -40,7 +41,7 @@ GROUPS = ("coarse", "middle", "fine")
 def require_style(renderer: Renders) -> None:
     if not renderer.is_style or not hasattr(renderer.G, "layer_groups"):
         raise StudioError("Style mixing needs the style-based model: this checkpoint is a "
-                          f"{renderer.state.get('model', 'different')} model, which has one latent for all "
+                          f"{renderer.state.model} model, which has one latent for all "
                           "layers. Train with --model style to mix styles.")
 
 

@@ -31,7 +31,7 @@ def training_images(checkpoint: str | Path) -> np.ndarray:
     checkpoint = Path(checkpoint)
     state = read_state(checkpoint)
     try:
-        cfg = TrainConfig.from_json(state["config"])
+        cfg = TrainConfig.from_json(state.config)
     except (KeyError, TypeError) as e:
         raise StudioError(f"{checkpoint.name} does not say which images it was trained on ({e}).") from None
     run = RunDir(checkpoint.parent.parent) if checkpoint.parent.name == "checkpoints" else None

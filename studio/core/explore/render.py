@@ -21,6 +21,7 @@ from studio.core.explore.recipe import Recipe, decode_w_array
 from studio.core.images import images_to_uint8, upscale
 from studio.core.models.loading import checkpoint_for, load_generator
 from studio.core.training.checkpoint import file_sha256
+from studio.core.training.checkpoint_state import CheckpointState
 
 
 def decode_w(text: str, shape: list[int]) -> torch.Tensor:
@@ -34,7 +35,7 @@ class Renderer:
     Thread-safe: one lock serialises renders (per-layer noise switches touch the snapshot briefly).
     """
 
-    def __init__(self, generator: nn.Module, checkpoint: Path, state: dict, device: torch.device,
+    def __init__(self, generator: nn.Module, checkpoint: Path, state: CheckpointState, device: torch.device,
                  cache_dir: str | Path | None = None) -> None:
         self.G, self.checkpoint, self.state, self.device = generator, Path(checkpoint), state, device
         self._sha: str | None = None
@@ -58,7 +59,7 @@ class Renderer:
 
     @property
     def is_style(self) -> bool:
-        return self.state.get("model") == "style"
+        return self.state.model == "style"
 
     @property
     def num_ws(self) -> int:
@@ -181,7 +182,7 @@ class Renderer:
             "gan-studio:version": __version__,
             "gan-studio:checkpoint": str(self.checkpoint),
             "gan-studio:checkpoint-sha256": self.checkpoint_sha256,
-            "gan-studio:model": str(self.state.get("model", "")),
+            "gan-studio:model": self.state.model,
             "gan-studio:recipe": json.dumps(recipe.to_json()),
         }
 
@@ -197,6 +198,6 @@ class Renderer:
             "gan-studio:version": __version__,
             "gan-studio:checkpoint": str(self.checkpoint),
             "gan-studio:checkpoint-sha256": self.checkpoint_sha256,
-            "gan-studio:model": str(self.state.get("model", "")),
+            "gan-studio:model": self.state.model,
             "gan-studio:grid": json.dumps(grid),
         }

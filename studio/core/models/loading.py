@@ -11,20 +11,20 @@ import torch.nn as nn
 from studio.core.errors import StudioError
 from studio.core.models import build_models
 from studio.core.run import RunDir
-from studio.core.training.checkpoint import Checkpoint, check_tensors, load_checkpoint, model_spec_of
+from studio.core.training.checkpoint import Checkpoint, check_tensors, load_checkpoint
 
 
 def load_generator(path: str | Path, device: torch.device | str = "cpu") -> tuple[nn.Module, Checkpoint]:
     """The frozen EMA generator of a checkpoint, for exploring and exporting (never the live model)."""
     ckpt = load_checkpoint(Path(path))
-    spec = model_spec_of(Path(path), ckpt.state)
+    spec = ckpt.state.spec
     G, _ = build_models(spec)
     check_tensors(Path(path), "G_ema", ckpt.section("G_ema"), G.state_dict())
     try:
         G.load_state_dict(ckpt.section("G_ema"))
     except RuntimeError as e:
         raise StudioError(f"{Path(path).name} does not match its own model description: {e}") from None
-    stage = ckpt.state.get("progressive")
+    stage = ckpt.state.progressive
     if spec.progressive and isinstance(stage, dict):
         # A grown run is seen at its stage: the final one (α = 1) once the schedule is done; mid-schedule,
         # the current stage, enlarged (nearest) to the full size so that every image is one size.

@@ -7,7 +7,7 @@ import hashlib
 import json
 import os
 import shutil
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -16,8 +16,7 @@ from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
 from studio.core.errors import StudioError
-from studio.core.models import ModelSpec
-from studio.core.names import MODEL_NAMES
+from studio.core.training.checkpoint_state import CheckpointState
 
 FORMAT = "gan-studio-checkpoint/1"
 PICKLE_SUFFIXES = (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin")
@@ -25,11 +24,11 @@ PICKLE_SUFFIXES = (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin")
 
 @dataclass
 class Checkpoint:
-    """A loaded checkpoint: named tensors and the JSON state (config, step, optimiser groups...)."""
+    """A loaded checkpoint: named tensors and the JSON state (model, config, step, optimiser groups...)."""
 
     path: Path
     tensors: dict[str, torch.Tensor]
-    state: dict
+    state: CheckpointState
 
     def section(self, prefix: str) -> dict[str, torch.Tensor]:
         p = prefix + "."
@@ -37,7 +36,7 @@ class Checkpoint:
 
     @property
     def step(self) -> int:
-        return int(self.state.get("step", 0))
+        return self.state.step
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -85,10 +84,10 @@ def unflatten_optimizer(tensors: dict[str, torch.Tensor], groups: list) -> dict:
     return {"state": state, "param_groups": groups}
 
 
-def save_checkpoint(path: Path, tensors: dict[str, torch.Tensor], state: dict,
+def save_checkpoint(path: Path, tensors: dict[str, torch.Tensor], state: CheckpointState,
                     sidecar_extra: dict | None = None) -> Path:
     clean = {k: v.detach().to("cpu").contiguous() for k, v in tensors.items()}
-    meta = dict(state, format=FORMAT)
+    meta = dict(state.to_json(), format=FORMAT)
     data = st_save(clean, metadata={"studio": json.dumps(meta)})
     write_atomic(path, data)
     sidecar = {k: meta[k] for k in ("format", "step", "kimg", "model", "resolution") if k in meta}
@@ -123,33 +122,6 @@ def copy_atomic(src: Path, dst: Path) -> None:
         raise
 
 
-# Bounds on a model description read from a file: a checkpoint from elsewhere must not make us build
-# (and allocate) an absurd network before its tensors are even compared.
-SPEC_LIMITS = {"resolution": (16, 1024), "z_dim": (1, 4096), "width": (1, 4096), "num_classes": (0, 10_000)}
-
-
-def model_spec_of(path: Path, state: dict) -> ModelSpec:
-    """The checkpoint's model description, validated; StudioError if it is missing or out of range."""
-    raw = state.get("spec")
-    names = {f.name for f in fields(ModelSpec)}
-    if not isinstance(raw, dict) or set(raw) - names:
-        raise StudioError(f"{Path(path).name} has no valid model description.")
-    if raw.get("name") not in MODEL_NAMES:
-        raise StudioError(f"{Path(path).name} describes an unknown model ({str(raw.get('name'))[:40]!r}).")
-    for key, (lo, hi) in SPEC_LIMITS.items():
-        v = raw.get(key, lo)
-        if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
-            raise StudioError(f"{Path(path).name} has an invalid model description: {key} = {str(v)[:40]} "
-                              f"(expected a whole number from {lo} to {hi}).")
-    res = raw.get("resolution", 64)
-    if res & (res - 1):
-        raise StudioError(f"{Path(path).name} has an invalid model description: resolution {res} "
-                          "is not a power of two.")
-    if not isinstance(raw.get("d_norm", True), bool):
-        raise StudioError(f"{Path(path).name} has an invalid model description: d_norm must be true or false.")
-    return ModelSpec(**raw)
-
-
 def check_tensors(path: Path, what: str, given: dict[str, torch.Tensor], expected: dict[str, torch.Tensor]) -> None:
     """Refuse a section whose names, shapes or dtypes differ from the model's (load_state_dict would
     silently cast dtypes, and a half-matching file would give a broken model)."""
@@ -172,7 +144,7 @@ def check_tensors(path: Path, what: str, given: dict[str, torch.Tensor], expecte
             raise StudioError(f"{name} is damaged: {what}.{k} holds infinite or undefined numbers.")
 
 
-def read_state(path: Path) -> dict:
+def read_state(path: Path) -> CheckpointState:
     """Only the JSON state of a checkpoint (cheap: no tensors are read)."""
     _refuse_pickles(path)
     try:
@@ -183,14 +155,14 @@ def read_state(path: Path) -> dict:
     return _parse_meta(path, meta)
 
 
-def _parse_meta(path: Path, meta: dict) -> dict:
+def _parse_meta(path: Path, meta: dict) -> CheckpointState:
     try:
         state = json.loads(meta["studio"])
-    except (KeyError, json.JSONDecodeError, TypeError):
+    except (KeyError, json.JSONDecodeError, TypeError, RecursionError):
         raise StudioError(f"{path.name} is a safetensors file but not a GAN Studio checkpoint.") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise StudioError(f"{path.name} was written by an unknown version of GAN Studio.")
-    return state
+    return CheckpointState.from_json(state, path)
 
 
 def _refuse_pickles(path: Path) -> None:

@@ -65,13 +65,9 @@ def find_source(path: str | Path) -> SourceRun:
     else:
         raise StudioError(f"{p} does not exist.")
     state = read_state(ckpt)
-    try:
-        spec = ModelSpec(**state["spec"])
-    except (KeyError, TypeError) as e:
-        raise StudioError(f"{ckpt.name} has no valid model description ({e}).") from None
     run = ckpt.parent.parent if ckpt.parent.name == "checkpoints" else ckpt.parent
-    return SourceRun(run, ckpt, _sha256(ckpt), int(state.get("step", 0)), float(state.get("kimg", 0.0)), spec,
-                     tuple(state.get("class_names") or ()), state.get("progressive"))
+    return SourceRun(run, ckpt, _sha256(ckpt), state.step, state.kimg, state.spec, tuple(state.class_names),
+                     state.progressive)
 
 
 def _sha256(ckpt: Path) -> str:
@@ -137,7 +133,7 @@ def load_source_weights(ckpt: Checkpoint, expected_sha256: str | None, modules: 
         if actual != expected_sha256:
             raise StudioError(f"{ckpt.path.name} has changed since it was chosen to start from (its SHA-256 "
                               "differs). Choose the run again.")
-    source = ModelSpec(**ckpt.state["spec"])
+    source = ckpt.state.spec
     check_compatible(replace(source, progressive=False), replace(target, progressive=False), ckpt.path.name)
     for name, module in modules.items():
         tensors = ckpt.section(name)

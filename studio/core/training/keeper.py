@@ -130,7 +130,7 @@ class Keeper:
         sidecar = self.run.read_best() or {}
         info = sidecar.get("best") if isinstance(sidecar.get("best"), dict) else {}
         try:
-            step = int(read_state(best).get("step", -1))
+            step = read_state(best).step
         except StudioError:
             return
         if info.get("step") != step:

@@ -10,40 +10,33 @@ import torch
 
 from studio import __version__
 from studio.core.errors import StudioError
-from studio.core.training.checkpoint import (
-    Checkpoint,
-    check_tensors,
-    flatten_optimizer,
-    model_spec_of,
-    unflatten_optimizer,
-)
+from studio.core.training.checkpoint import Checkpoint, check_tensors, flatten_optimizer, unflatten_optimizer
+from studio.core.training.checkpoint_state import CheckpointState
 from studio.core.training.config import TrainConfig
 from studio.core.training.state import Networks, TrainState
 
 
 def state_json(nets: Networks, state: TrainState, cfg: TrainConfig, class_names: list[str],
-               growing: bool) -> dict:
-    """The checkpoint's JSON header: what the run is and where it stands."""
-    return {
-        "studio_version": __version__,
-        "model": nets.spec.name,
-        "resolution": nets.spec.resolution,
-        "spec": dataclasses.asdict(nets.spec),
-        "config": cfg.to_json(),
-        "class_names": class_names,
-        "step": state.step,
-        "nimg": state.nimg,
-        "kimg": state.kimg,
-        "train_seconds": state.train_seconds,
-        "ada": nets.ada.state() if nets.ada is not None else None,
-        "progressive": state.stage.to_json() if growing else None,
-        "grad_scale": ({"d": nets.scaler_d.state_dict(), "g": nets.scaler_g.state_dict()}
-                       if nets.scaler_d.is_enabled() else None),
-    }
+               growing: bool) -> CheckpointState:
+    """The checkpoint's header: what the run is and where it stands."""
+    return CheckpointState(
+        spec=nets.spec,
+        config=cfg.to_json(),
+        step=state.step,
+        nimg=state.nimg,
+        kimg=state.kimg,
+        train_seconds=state.train_seconds,
+        class_names=list(class_names),
+        studio_version=__version__,
+        ada=nets.ada.state() if nets.ada is not None else None,
+        progressive=state.stage.to_json() if growing else None,
+        grad_scale=({"d": nets.scaler_d.state_dict(), "g": nets.scaler_g.state_dict()}
+                    if nets.scaler_d.is_enabled() else None),
+    )
 
 
 def checkpoint_contents(nets: Networks, state: TrainState, cfg: TrainConfig, class_names: list[str],
-                        growing: bool) -> tuple[dict[str, torch.Tensor], dict]:
+                        growing: bool) -> tuple[dict[str, torch.Tensor], CheckpointState]:
     """(tensors, header) of the full training state; G_ema is synced first when there is no EMA."""
     nets.sync_without_ema()
     tensors: dict[str, torch.Tensor] = {}
@@ -55,8 +48,8 @@ def checkpoint_contents(nets: Networks, state: TrainState, cfg: TrainConfig, cla
     tensors.update(od)
     tensors["rng.trainer"] = nets.gen.get_state()
     tensors["rng.local"] = nets.gen_local.get_state()
-    header = state_json(nets, state, cfg, class_names, growing)
-    header["opt_g_groups"], header["opt_d_groups"] = groups_g, groups_d
+    header = dataclasses.replace(state_json(nets, state, cfg, class_names, growing),
+                                 opt_g_groups=groups_g, opt_d_groups=groups_d)
     return tensors, header
 
 
@@ -64,7 +57,7 @@ def restore(ckpt: Checkpoint, nets: Networks, state: TrainState, cfg: TrainConfi
             distributed: bool) -> None:
     """Restore a checkpoint after checking its model description, tensor names, shapes and dtypes.
     The caller puts the networks at the restored position's progressive stage."""
-    spec = model_spec_of(ckpt.path, ckpt.state)
+    spec = ckpt.state.spec  # checked when the file was read
     if spec != nets.spec:
         raise StudioError(
             f"{ckpt.path.name} was trained as {spec.name} at {spec.resolution} px with "
@@ -78,28 +71,25 @@ def restore(ckpt: Checkpoint, nets: Networks, state: TrainState, cfg: TrainConfi
     for key in ("rng.trainer",):
         if key not in ckpt.tensors or ckpt.tensors[key].dtype != torch.uint8:
             raise StudioError(f"{ckpt.path.name} has no valid random-generator state; it cannot be resumed.")
-    for key in ("step", "nimg"):
-        if not isinstance(ckpt.state.get(key), int) or ckpt.state[key] < 0:
-            raise StudioError(f"{ckpt.path.name} has no valid training position ({key}).")
     try:
         nets.G.load_state_dict(ckpt.section("G"))
         nets.D.load_state_dict(ckpt.section("D"))
         nets.G_ema.load_state_dict(ckpt.section("G_ema"))
-        nets.opt_g.load_state_dict(unflatten_optimizer(ckpt.section("opt_g"), ckpt.state["opt_g_groups"]))
-        nets.opt_d.load_state_dict(unflatten_optimizer(ckpt.section("opt_d"), ckpt.state["opt_d_groups"]))
+        nets.opt_g.load_state_dict(unflatten_optimizer(ckpt.section("opt_g"), ckpt.state.opt_g_groups))
+        nets.opt_d.load_state_dict(unflatten_optimizer(ckpt.section("opt_d"), ckpt.state.opt_d_groups))
     except (RuntimeError, KeyError, ValueError, TypeError) as e:
         raise StudioError(f"{ckpt.path.name} does not match this model: {e}") from None
     nets.gen.set_state(ckpt.tensors["rng.trainer"])
     if "rng.local" in ckpt.tensors and not distributed:
         nets.gen_local.set_state(ckpt.tensors["rng.local"])
     else:  # another process layout: fresh per-rank streams, still reproducible
-        nets.gen_local.manual_seed(cfg.seed + 1_000_003 * (rank + 1) + int(ckpt.state["step"]))
-    state.step = int(ckpt.state["step"])
-    state.nimg = int(ckpt.state["nimg"])
-    state.train_seconds = float(ckpt.state.get("train_seconds", 0.0))
-    if nets.ada is not None and ckpt.state.get("ada"):
-        nets.ada.load_state(ckpt.state["ada"])
-    scales = ckpt.state.get("grad_scale")
+        nets.gen_local.manual_seed(cfg.seed + 1_000_003 * (rank + 1) + ckpt.state.step)
+    state.step = ckpt.state.step
+    state.nimg = ckpt.state.nimg
+    state.train_seconds = ckpt.state.train_seconds
+    if nets.ada is not None and ckpt.state.ada:
+        nets.ada.load_state(ckpt.state.ada)
+    scales = ckpt.state.grad_scale
     if nets.scaler_d.is_enabled() and isinstance(scales, dict):
         try:
             nets.scaler_d.load_state_dict(scales["d"])
@@ -110,7 +100,7 @@ def restore(ckpt: Checkpoint, nets: Networks, state: TrainState, cfg: TrainConfi
 
 def check_optimizer(ckpt: Checkpoint, name: str, params: list[torch.Tensor]) -> None:
     """The optimiser state must belong to these parameters: index in range, moments shaped like them."""
-    groups = ckpt.state.get(f"{name}_groups")
+    groups = getattr(ckpt.state, f"{name}_groups")
     if not isinstance(groups, list) or not groups:
         raise StudioError(f"{ckpt.path.name} has no valid optimiser settings ({name}); it cannot be resumed.")
     for key, t in ckpt.section(name).items():

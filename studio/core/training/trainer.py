@@ -40,7 +40,7 @@ from studio.core.training.loop import Loop, Rates
 from studio.core.training.progressive import Stage
 from studio.core.training.quality import QualityTask
 from studio.core.training.recovery import Recovery
-from studio.core.training.serialise import restore, state_json
+from studio.core.training.serialise import restore
 from studio.core.training.state import Networks, TrainState
 from studio.core.training.step import GanStep, build_networks
 
@@ -245,9 +245,6 @@ class Trainer:
 
     def _try_save(self, kind: str, image: np.ndarray | None = None) -> Event:
         return self.keeper.try_save(kind, image)
-
-    def state_json(self) -> dict:
-        return state_json(self.nets, self.state, self.cfg, self.dataset.class_names, self.schedule is not None)
 
     def weights_finite(self) -> bool:
         return self.nets.weights_finite()

@@ -163,8 +163,8 @@ class RenderWorker(StudioThread):
             r = Renderer.open(job.path, job.device, cache_dir=self.cache_dir)
             self.renderer = r
             groups = {k: (v.start, v.stop) for k, v in r.G.layer_groups().items()} if r.is_style else {}
-            self.opened.emit(Opened(str(r.checkpoint), str(r.state.get("model", "")), r.resolution, r.num_ws,
-                                    int(r.state.get("step", 0)), groups, len(r.noise_layers)))
+            self.opened.emit(Opened(str(r.checkpoint), r.state.model, r.resolution, r.num_ws, r.state.step, groups,
+                                    len(r.noise_layers)))
         elif isinstance(job, ImageJob):
             r = self._need()
             t0 = time.perf_counter()
