@@ -49,3 +49,29 @@ def test_the_loss_choices_come_from_the_registry():
     sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     loss = next(a for a in sub.choices["train"]._actions if "--loss" in a.option_strings)
     assert list(loss.choices) == [*LOSSES, *ALIASES] and "bce" in loss.choices
+
+
+def test_train_flags_come_from_the_config_fields():
+    """Each TrainConfig field with an option is a `studio train` flag of its name, type and default, and
+    the parsed command line gives back the config's own defaults (no hand-kept mapping to drift)."""
+    import dataclasses
+
+    from studio.cli.train import _config
+    from studio.core.training.config import TrainConfig, options
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    train = {a.dest: a for a in sub.choices["train"]._actions}
+    assert len(options()) >= 20
+    for f, opt in options():
+        action = train[f.name]
+        assert action.option_strings == ["--" + f.name.replace("_", "-")]
+        assert action.default == f.default and action.help == opt.help
+    args = build_parser().parse_args(["train", "images", "--out", "run"])
+    parsed = _config(args, None)
+    untouched = dataclasses.replace(TrainConfig(), data=parsed.data, model="auto")
+    assert parsed == untouched
+    args = build_parser().parse_args(["train", "images", "--out", "run", "--ema-kimg", "2", "--freeze-d", "1",
+                                      "--compile", "--loss", "hinge", "--metrics-samples", "50"])
+    parsed = _config(args, None)
+    assert (parsed.ema_kimg, parsed.freeze_d, parsed.compile, parsed.loss, parsed.metrics_samples) == (
+        2.0, 1, True, "hinge", 50)

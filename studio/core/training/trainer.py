@@ -29,7 +29,7 @@ from studio.core.models import ModelSpec
 from studio.core.run import RunDir
 from studio.core.training.batch_size import choose_batch, trial_step
 from studio.core.training.checkpoint import Checkpoint, load_checkpoint
-from studio.core.training.config import TrainConfig, model_spec, progressive_schedule, resolve, total_steps
+from studio.core.training.config import TrainConfig, progressive_schedule, resolve, total_steps
 from studio.core.training.distributed import DistContext
 from studio.core.training.events import Event, Finished, Message, Started
 from studio.core.training.finetune import load_source, load_source_weights
@@ -37,6 +37,7 @@ from studio.core.training.finetune import prepare_config as prepare_finetune
 from studio.core.training.health import HealthMonitor
 from studio.core.training.keeper import Keeper
 from studio.core.training.loop import Loop, Rates
+from studio.core.training.losses import loss_spec
 from studio.core.training.progressive import Stage
 from studio.core.training.quality import QualityTask
 from studio.core.training.recovery import Recovery
@@ -45,6 +46,12 @@ from studio.core.training.state import Networks, TrainState
 from studio.core.training.step import GanStep, build_networks
 
 LENGTH_FIELDS = ("steps", "kimg", "minutes")
+
+
+def model_spec(cfg: TrainConfig, num_classes: int) -> ModelSpec:
+    """The networks a resolved config asks for."""
+    return ModelSpec(cfg.model, cfg.resolution, cfg.z_dim, num_classes, cfg.width, d_norm=loss_spec(cfg.loss).d_norm,
+                     progressive=cfg.progressive)
 
 
 class Trainer:
