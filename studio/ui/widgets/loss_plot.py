@@ -220,8 +220,9 @@ class LossPlot(QWidget):
         """Records of a run's metrics.jsonl (follow mode, or a finished run being opened): every loss term
         in them, as live."""
         for r in records:
-            if isinstance(r, Quality):
-                self.add_quality(float(r.step), r.kid, r.fid, r.density, r.coverage)
+            if isinstance(r, Quality):  # a score an older row lacks is NaN: not shown
+                known = [None if math.isnan(x) else x for x in (r.fid, r.density, r.coverage)]
+                self.add_quality(float(r.step), r.kid, *known)
             else:
                 self.add_point(float(r.step), r.losses, r.augment_p)
         self.redraw()
