@@ -47,6 +47,7 @@ def main() -> None:
     p.add_argument("--core", type=int, default=0, help="the core the leg is pinned to")
     p.add_argument("--nice", type=int, default=-10)
     p.add_argument("--out", default=str(CACHE / "recognisable"))
+    p.add_argument("--score-only", type=Path, help="score the checkpoints of a run this script trained before")
     args = p.parse_args()
     threshold = args.threshold or textbook_kid(args.folder, args.resolution, TABLE)
     if threshold is None:
@@ -56,8 +57,8 @@ def main() -> None:
     batch = overrides.get("batch") or 32  # the CPU recipe's automatic batch at <= 64 px
     overrides.update(checkpoint_every=max(1, round(args.every * 1000 / batch)), keep_checkpoints=1000)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    out = Path(args.out) / f"{stamp}-{args.folder}-{args.resolution}-{args.recipe.partition('=')[0]}"
-    out.mkdir(parents=True)
+    out = args.score_only or Path(args.out) / f"{stamp}-{args.folder}-{args.resolution}-{args.recipe.partition('=')[0]}"
+    out.mkdir(parents=True, exist_ok=bool(args.score_only))
     ns = argparse.Namespace(data=str(data), out=str(out), resolution=args.resolution, minutes=args.minutes,
                             threads=1, sequential=False, no_pin=False, budget="cpu", nice=args.nice,
                             core_offset=args.core, eval_threads=1, real=args.real, fake=args.fake, inception=None,
@@ -65,15 +66,23 @@ def main() -> None:
     import os
 
     os.setpriority(os.PRIO_PROCESS, 0, args.nice)
-    trained = quality.run_legs(ns, {"leg": overrides})["leg"]
+    if args.score_only:
+        trained = json.loads((out / "leg" / "bench-leg.json").read_text())
+    else:
+        trained = quality.run_legs(ns, {"leg": overrides})["leg"]
     from studio.core.run import RunDir
 
     legs = {}
     for step, path in RunDir(out / "leg").checkpoints():
         kimg = step * trained["config"]["batch"] / 1000
         legs[f"{kimg:06.1f}"] = {**trained, "checkpoint": str(path), "kimg": kimg, "step": step}
-    scored = quality.evaluate(ns, legs)
-    rows = sorted((float(k), r["kid"], r["fid"]) for k, r in scored.items())
+    # In order, two checkpoints at a time (one per core), until one is at or below the threshold.
+    rows, names = [], list(legs)
+    for i in range(0, len(names), 2):
+        scored = quality.evaluate(ns, {k: legs[k] for k in names[i:i + 2]})
+        rows += sorted((float(k), r["kid"], r["fid"]) for k, r in scored.items())
+        if any(kid <= threshold for _, kid, _ in rows):
+            break
     reached = next((k for k, kid, _ in rows if kid <= threshold), None)
     ips = trained["kimg"] * 1000 / trained["seconds"]
     result = {"folder": args.folder, "resolution": args.resolution, "recipe": args.recipe, "threshold": threshold,
