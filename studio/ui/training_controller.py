@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from studio.ui.app_state import AppState
 from studio.ui.worker import TrainWorker
+from studio.ui.widgets.progress_panel import thousands
 
 REFRESH_MS = 330  # curves and progress redraw at most 3 Hz, however fast events arrive
 STEADY_SECONDS = 60.0  # training time after which a run's images/s is worth remembering for the next estimate
@@ -145,7 +146,7 @@ class TrainingController(QObject):
 
     def on_quality(self, ev) -> None:
         self.w.loss_plot.add_quality(ev.step, ev.kid, ev.fid, ev.density, ev.coverage)
-        self.w.statusBar().showMessage(f"Quality at {ev.kimg:.1f} kimg: " + self.w.loss_plot.quality_text(), 8000)
+        self.w.statusBar().showMessage(f"Quality at {thousands(ev.kimg)} images: " + self.w.loss_plot.quality_text(), 8000)
 
     def _on_progress(self, ev) -> None:
         self.w.loss_plot.add_point(ev.step, ev.losses, ev.augment_p if self.w.live.augment_used else None)
@@ -170,7 +171,7 @@ class TrainingController(QObject):
             w.memory_label.show()
 
     def _on_samples(self, image: QImage, step: int, kimg: float) -> None:
-        self.w.live.set_live(image, f"step {step} · {kimg:.2f} kimg")
+        self.w.live.set_live(image, f"step {step} · {thousands(kimg)} images")
         self.w.export_action.setEnabled(True)
 
     def _on_saved(self, kind: str, step: int, path: str) -> None:
@@ -190,7 +191,7 @@ class TrainingController(QObject):
         self._pending_progress = None
         how = {"completed": "finished", "stopped": "stopped",
                "diverged": "stopped because the losses diverged"}.get(ev.reason, ev.reason)
-        text = f"Training {how} at step {ev.step} ({ev.kimg:.2f} kimg). Checkpoint saved: {ev.checkpoint}"
+        text = f"Training {how} at step {ev.step} ({thousands(ev.kimg)} images). Checkpoint saved: {ev.checkpoint}"
         w.show_message("warning" if ev.reason == "diverged" else "info", text)
         if ev.reason == "completed":
             w.progress_panel.set_ended(f"done · step {ev.step}", 1.0, ev.kimg)

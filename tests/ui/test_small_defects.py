@@ -1,9 +1,11 @@
 """Small things an artist noticed: pins keep their colours, a short folder's thumbnail strip has no black
-block, and "Advanced" points the way it will open."""
+block, "Advanced" points the way it will open, the loss legend keeps one order, and no control speaks
+jargon it does not explain."""
 
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import numpy as np
 from PySide6.QtGui import QColor
@@ -48,3 +50,41 @@ def test_advanced_points_the_way_it_opens(qtbot):
     shown = panel.advanced.collapsedIcon().pixmap(16).toImage()
     assert shown == panel.advanced._convert_string_to_icon("▶").pixmap(16).toImage()  # not "▲"
     assert CanvasState().pins  # (the canvas starts with pins, which the first test relies on)
+
+
+def test_the_loss_legend_keeps_one_order(qtbot):
+    from studio.ui.widgets.loss_plot import LossPlot
+
+    names = []
+    for first in ({"r1": 0.1, "loss_d": 0.5, "loss_g": 1.0}, {"loss_g": 1.0, "loss_d": 0.5, "r1": 0.1}):
+        plot = LossPlot()
+        qtbot.addWidget(plot)
+        plot.add_point(1, {"loss_d": first["loss_d"]})  # the D loss arrives alone first
+        plot.add_point(2, first)
+        names.append([label.text for _, label in plot.legend.items])
+    assert names[0] == names[1] == ["G loss", "D loss", "R1"]
+
+
+JARGON = re.compile(r"\bPC \d|\bof w\b|\bw \d|γ|\bkimg\b|\bPCA\b|^#\d")
+
+
+def test_no_control_speaks_unexplained_jargon(qtbot, window):
+    """Every caption, button, choice and unit in the window and the Explore tab, in words (the tooltips may
+    name the technical term after explaining it)."""
+    from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox, QLabel, QTabWidget, QWidget
+
+    window.train_panel.advanced.expand(animate=False)
+    texts = []
+    for w in window.findChildren(QWidget):
+        if isinstance(w, (QLabel, QAbstractButton)):
+            texts.append(w.text())
+        elif isinstance(w, QComboBox):
+            texts += [w.itemText(i) for i in range(w.count())]
+        elif isinstance(w, QAbstractSpinBox):
+            texts += [w.prefix(), w.suffix(), w.specialValueText()] if hasattr(w, "suffix") else []
+        elif isinstance(w, QTabWidget):
+            texts += [w.tabText(i) for i in range(w.count())]
+    window.explore_tab.mixer.set_model({"coarse": (0, 4), "middle": (4, 8), "fine": (8, 12)}, 12)
+    texts.append(window.explore_tab.mixer.info.text())
+    found = sorted({t for t in texts if JARGON.search(t) and "thousand images shown" not in t})
+    assert not found, f"jargon on screen: {found}"

@@ -232,9 +232,11 @@ class AtlasPanel(QWidget):
         self.count = QSpinBox(minimum=2, maximum=3000, value=1000, toolTip="How many seeds the atlas shows")
         self.first = QSpinBox(maximum=2**31 - 1, toolTip="The first seed; the atlas shows the seeds after it")
         self.first.setPrefix("from seed ")
-        self.layout_box = QComboBox(toolTip="How to lay the images out: PCA of w always; t-SNE/UMAP of image "
-                                            "features when scikit-learn / umap-learn are installed")
-        names = {"pca": "PCA of w", "tsne": "t-SNE of features", "umap": "UMAP of features"}
+        self.layout_box = QComboBox(toolTip="How to place the images: by their latents (what the model drew "
+                                            "them from, a principal-component map: always there), or by how they "
+                                            "look (image features, laid out by t-SNE or UMAP when scikit-learn / "
+                                            "umap-learn are installed)")
+        names = {"pca": "by latent", "tsne": "by look (t-SNE)", "umap": "by look (UMAP)"}
         for k in layouts:
             self.layout_box.addItem(names.get(k, k), k)
         self.build = QPushButton("Build atlas", toolTip="Render the seeds (off the window's thread) and lay "
@@ -252,10 +254,16 @@ class AtlasPanel(QWidget):
         self.fit_button.clicked.connect(self.view.fit)
         self.view.chosen.connect(self.pin_requested)
         self.view.menu_requested.connect(self._menu)
+        count_label = QLabel("Images")
+        count_label.setToolTip(self.count.toolTip())
+        count_label.setBuddy(self.count)
         row = QHBoxLayout()
+        row.addWidget(count_label)
         row.addWidget(self.count)
-        row.addWidget(self.first)
-        row.addWidget(self.layout_box)
+        row.addWidget(self.first, 1)
+        layout_row = QHBoxLayout()
+        layout_row.addWidget(QLabel("Placed"))
+        layout_row.addWidget(self.layout_box, 1)
         row2 = QHBoxLayout()
         row2.addWidget(self.build)
         row2.addWidget(self.cancel)
@@ -263,6 +271,7 @@ class AtlasPanel(QWidget):
         row2.addWidget(self.progress, 1)
         lay = QVBoxLayout(self)
         lay.addLayout(row)
+        lay.addLayout(layout_row)
         lay.addLayout(row2)
         lay.addWidget(self.view, 1)
         lay.addWidget(self.info)

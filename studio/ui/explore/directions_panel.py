@@ -1,4 +1,5 @@
-"""Sliders along the top principal directions of w, and the layer range they act on."""
+"""Sliders along the main ways the pictures vary (the top principal directions of the latents w), and the
+layers they act on."""
 
 from __future__ import annotations
 
@@ -7,6 +8,10 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QPush
 
 SLIDERS = 8
 STEPS = 10  # slider units per standard deviation
+
+
+def ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
 class DirectionsPanel(QWidget):
@@ -24,7 +29,8 @@ class DirectionsPanel(QWidget):
         self.labels: list[QLabel] = []
         for k in range(SLIDERS):
             s = QSlider(Qt.Orientation.Horizontal, minimum=-5 * STEPS, maximum=5 * STEPS, value=0)
-            s.setToolTip(f"Principal direction {k}: how far, in standard deviations")
+            s.setToolTip(f"The {ordinal(k + 1)} main way the pictures vary (principal direction {k} of the "
+                         "latents): how far to move along it, in standard deviations")
             lab = QLabel("0.0")
             lab.setMinimumWidth(32)
             s.valueChanged.connect(lambda v, lab=lab: (lab.setText(f"{v / STEPS:+.1f}"), self._emit(False)))
@@ -32,7 +38,7 @@ class DirectionsPanel(QWidget):
             row = QHBoxLayout()
             row.addWidget(s, 1)
             row.addWidget(lab)
-            form.addRow(f"PC {k}", row)
+            form.addRow(f"{k + 1}", row)
             self.sliders.append(s)
             self.labels.append(lab)
         reset = QPushButton("Reset", toolTip="Set every direction back to 0")
@@ -43,6 +49,9 @@ class DirectionsPanel(QWidget):
         top.addWidget(reset)
         lay = QVBoxLayout(self)
         lay.addLayout(top)
+        intro = QLabel(f"The {SLIDERS} main ways the pictures vary, strongest first:")
+        intro.setWordWrap(True)
+        lay.addWidget(intro)
         lay.addLayout(form)
         lay.addStretch(1)
 

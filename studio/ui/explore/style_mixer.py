@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
@@ -54,7 +54,7 @@ class StyleMixer(QWidget):
         self.layers.clear()
         for name, (a, b) in groups.items():
             self.layers.addItem(name)
-            self.layers.setItemData(self.layers.count() - 1, f"w {a}-{b - 1}")
+            self.layers.setItemData(self.layers.count() - 1, f"layers {a}-{b - 1}", Qt.ItemDataRole.ToolTipRole)
         self.layers.blockSignals(False)
         if not groups:
             self.view.set_image(QImage())
@@ -62,7 +62,9 @@ class StyleMixer(QWidget):
                                      "has one latent for all layers.")
             self.info.setText("")
         else:
-            self.info.setText(f"{num_ws} layers of w: coarse, middle, fine, or type a range such as 0-3.")
+            self.info.setText(f"Each row picture takes the column picture's style on some of the generator's {num_ws} "
+                              "layers: coarse (pose, shape), middle (features), fine (colour, texture), or "
+                              "a range such as 0-3.")
 
     def request(self) -> None:
         if not self.enabled_for_model:
@@ -96,6 +98,9 @@ class StyleMixer(QWidget):
     def show_grid(self, image: QImage, result) -> None:
         self.result = result
         self.view.set_image(image)
+        # Which seed is which: the grid itself carries no labels.
+        self.info.setText(f"Top to bottom: {self.rows.text().strip()}. Left to right: {self.cols.text().strip()} "
+                          f"(they give their {self.layers.currentText()} style). Click a cell to use it.")
 
     def _clicked(self, fx: float, fy: float) -> None:
         if self.result is None or self.view.image.isNull():

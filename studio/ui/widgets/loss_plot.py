@@ -23,6 +23,12 @@ CURVES = {
 }
 
 
+def legend_rank(key: str) -> tuple[int, str]:
+    """The place of a curve in the legend: the CURVES order, then any other key by name."""
+    keys = list(CURVES)
+    return (keys.index(key), "") if key in CURVES else (len(keys), key)
+
+
 class Series:
     """A growing (x, y) series in preallocated arrays, with an incrementally kept EMA-smoothed copy.
 
@@ -164,7 +170,7 @@ class LossPlot(QWidget):
 
     # ------------------------------------------------------------------ data in
     def add_point(self, step: float, losses: dict[str, float], augment_p: float | None = None) -> None:
-        for key, value in losses.items():
+        for key, value in sorted(losses.items(), key=lambda kv: legend_rank(kv[0])):
             s = self.series.get(key)
             if s is None:
                 s = self.series[key] = Series()
@@ -259,6 +265,10 @@ class LossPlot(QWidget):
         raw_colour.setAlpha(70)
         self._raw_curves[key] = self.losses.plot(pen=pg.mkPen(raw_colour, width=1))
         self._curves[key] = self.losses.plot(pen=pg.mkPen(colour, width=2), name=name)
+        # The legend in one fixed order (G, D, penalties), whatever order the curves first arrived in.
+        self.legend.clear()
+        for k in sorted(self._curves, key=legend_rank):
+            self.legend.addItem(self._curves[k], CURVES.get(k, (k, ""))[0])
 
     def redraw(self) -> None:
         smoothed = self.smoothing > 0

@@ -1,4 +1,4 @@
-"""Training progress: a bar, and kimg, images per second, elapsed time and ETA in words."""
+"""Training progress: a bar, and the images shown so far, images per second, elapsed time and ETA in words."""
 
 from __future__ import annotations
 
@@ -23,6 +23,11 @@ def format_duration(seconds: float | None) -> str:
     return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
 
 
+def thousands(kimg: float) -> str:
+    """A count of images given in thousands (the core's kimg), as people write it: "1.28k", "250k"."""
+    return f"{kimg:.2f}k" if kimg < 100 else f"{kimg:,.0f}k"
+
+
 class ProgressPanel(QWidget):
     """Shows the newest Progress event; runs without a fixed length show a running bar."""
 
@@ -44,7 +49,7 @@ class ProgressPanel(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.bar, 0, 0, 1, 8)
         for col, (name, label) in enumerate(
-            (("kimg", self.kimg), ("images/s", self.speed), ("elapsed", self.elapsed), ("ETA", self.eta))
+            (("images", self.kimg), ("images/s", self.speed), ("elapsed", self.elapsed), ("ETA", self.eta))
         ):
             title = QLabel(name + ":")
             title.setEnabled(False)  # dimmed caption, readable in light and dark palettes
@@ -55,6 +60,8 @@ class ProgressPanel(QWidget):
         lay.addWidget(title, 2, 0)
         lay.addWidget(self.recognisable, 2, 1, 1, 7)
         lay.setColumnStretch(7, 1)
+        self.kimg.setToolTip("Images shown to the discriminator so far, in thousands (k); training lengths "
+                             "in 'thousand images' (kimg) count these")
 
     def set_progress(self, step: int, kimg: float, total_kimg: float | None, images_per_second: float,
                      elapsed: float, eta: float | None, fraction: float | None, resolution: int | None = None,
@@ -67,7 +74,7 @@ class ProgressPanel(QWidget):
             self.bar.setValue(int(round(1000 * min(1.0, fraction or 0.0))))
             text = f"step {step}" + (f" · {100 * fraction:.0f}%" if fraction is not None else "")
             self.bar.setFormat(text + (f" · {stage}" if stage else ""))
-        self.kimg.setText(f"{kimg:.2f}" + (f" / {total_kimg:.2f}" if total_kimg else ""))
+        self.kimg.setText(thousands(kimg) + (f" / {thousands(total_kimg)}" if total_kimg else ""))
         self.speed.setText(f"{images_per_second:.0f}")
         self.elapsed.setText(format_duration(elapsed))
         self.eta.setText(format_duration(eta))
@@ -102,7 +109,7 @@ class ProgressPanel(QWidget):
         """Training ended: keep the totals, drop the rate and the ETA, which no longer apply."""
         self.set_text(text, fraction)
         if kimg is not None:
-            self.kimg.setText(f"{kimg:.2f}")
+            self.kimg.setText(thousands(kimg))
         self.speed.setText("—")
         self.eta.setText("—")
 

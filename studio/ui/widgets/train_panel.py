@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 MODELS = (("Quick (DCGAN)", "dcgan"), ("Style-based (StyleGAN2-like)", "style"))
 RESOLUTIONS = (16, 32, 64, 128, 256, 512, 1024)
-LENGTH_UNITS = (("minutes", "minutes"), ("kimg (thousand images)", "kimg"), ("steps", "steps"))
+LENGTH_UNITS = (("minutes", "minutes"), ("thousand images", "kimg"), ("steps", "steps"))
 STATES = ("empty", "idle", "loading", "training", "paused", "stopping", "following")
 
 
@@ -60,7 +60,8 @@ class TrainPanel(QWidget):
         self.length.setValue(10)
         self.length.setToolTip("How long to train, in the unit on the right. You can stop earlier or resume later")
         self.length_unit = combo(LENGTH_UNITS)
-        self.length_unit.setToolTip("Minutes of training, thousands of images shown to the discriminator (kimg), or steps")
+        self.length_unit.setToolTip("Minutes of training, thousands of images shown to the discriminator (kimg), or "
+                                    "steps (one step: one batch)")
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setToolTip("Starting point of the random numbers: the same seed and settings give the same run")
