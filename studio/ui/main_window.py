@@ -12,7 +12,6 @@ from PySide6.QtCore import QSettings, QSize, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
-    QFileDialog,
     QMainWindow,
     QMessageBox,
     QWidget,
@@ -22,12 +21,12 @@ from studio.ui.app_state import AppState, enabled
 from studio.ui.device_probe import DeviceProbe
 from studio.ui.estimate_controller import EstimateController
 from studio.ui.project_controller import PICTURE_SUFFIXES, Project, ProjectController
-from studio.ui.sample_export import save_grid
+from studio.ui.sample_export import choose_and_export, export_grid
 from studio.ui.threads import StudioThread
 from studio.ui.training_controller import TrainingController
 from studio.ui.window_layout import build_layout
 from studio.ui.window_menus import build_menus
-from studio.ui.window_settings import WindowSettings, fit_to_screen
+from studio.ui.window_settings import EXPORT_KEY, WindowSettings, default_export_folder, fit_to_screen
 
 MIN_SIZE = QSize(760, 520)  # fits a 1024 × 700 screen (and an 800 × 600 one) with a title bar and a panel
 STOP_WAIT_MS = 30_000
@@ -139,6 +138,8 @@ class MainWindow(QMainWindow):
         self.explore_tab = ExploreTab(cache_dir=str(self.cache / "explore"))
         self.tabs.addTab(self.explore_tab, "Explore")
         self.explore_tab.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.explore_tab.export_folder = self.export_folder()
+        self.explore_tab.export_folder_changed.connect(self.set_export_folder)
         self.compare.set_explore_available(True)
         a = QAction("E&xplore", self)
         a.setShortcut(QKeySequence("Ctrl+4"))
@@ -316,30 +317,19 @@ class MainWindow(QMainWindow):
 
     # ================================================================== export
     def export_dialog(self) -> None:
-        if self.grid.image.isNull():
-            self.show_message("info", "There are no samples to export yet.")
-            return
-        start = self.project.run if self.project is not None and self.project.run is not None else Path.home()
-        folder = self.window_settings.folder("export_dir", start)
-        # No "replace?" question: exports never overwrite, an existing name gets a number (export_samples).
-        path, _ = QFileDialog.getSaveFileName(self, "Export samples", str(Path(folder) / "samples.png"),
-                                              "PNG image (*.png)", options=QFileDialog.Option.DontConfirmOverwrite)
-        if path:
-            self.window_settings.set_folder("export_dir", Path(path).parent)
-            self.export_samples(Path(path))
+        choose_and_export(self)
 
     def export_samples(self, path: Path) -> bool:
-        """The shown grid as a PNG, never overwriting (studio.ui.sample_export); a full or unwritable disk is
-        a message."""
-        from studio.core.errors import StudioError
+        return export_grid(self, path)
 
-        try:
-            saved = save_grid(self.grid.image, path)
-        except StudioError as e:
-            self.show_message("error", str(e))
-            return False
-        self.statusBar().showMessage(f"Saved {saved}", 5000)
-        return True
+    def export_folder(self) -> str:
+        return self.window_settings.folder(EXPORT_KEY, Path(default_export_folder()))
+
+    def set_export_folder(self, folder: str) -> None:
+        """One export folder for every export (the sample grid, Explore's, a repaired picture)."""
+        self.window_settings.set_folder(EXPORT_KEY, Path(folder))
+        if self.explore_tab is not None:
+            self.explore_tab.export_folder = str(folder)
 
     # ================================================================== drag and drop, closing
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name

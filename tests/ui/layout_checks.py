@@ -6,6 +6,7 @@ geometry alone (offscreen is enough). Each function returns a list of problems i
 - no two visible sibling widgets overlap;
 - no label's text is wider than the label (cut text: "step 36" for "step 360");
 - no slider too short to set;
+- no tab page that scrolls sideways (its right-hand controls hidden until one scrolls);
 - the window asks for no more than the size it was given.
 """
 
@@ -179,6 +180,20 @@ def overlapping_siblings(root: QWidget) -> list[str]:
     return problems
 
 
+def sideways_pages(root: QWidget) -> list[str]:
+    """Tab pages wider than their room: the window's pages scroll rather than grow the window, but a page
+    that needs sideways scrolling hides its right-hand side (Explore needed 1,068 px at 1024 × 700)."""
+    from studio.ui.widgets.scroll import PageScroll
+
+    problems = []
+    for w in _visible_widgets(root):
+        if isinstance(w, PageScroll) and w.horizontalScrollBar().maximum() > 0:
+            page = w.widget()
+            problems.append(f"{name(page)} needs {page.minimumSizeHint().width()} px of width but has "
+                            f"{w.viewport().width()}: it scrolls sideways")
+    return problems
+
+
 def settle() -> None:
     """Let pending layout requests run (a label whose text just changed is resized on the next turn of
     the event loop, before it is painted)."""
@@ -190,7 +205,7 @@ def settle() -> None:
 def all_problems(root: QWidget) -> list[str]:
     settle()
     return (squeezed_controls(root) + short_sliders(root) + cut_text(root) + outside_parent(root)
-            + overlapping_siblings(root))
+            + overlapping_siblings(root) + sideways_pages(root))
 
 
 def _r(r: QRect) -> str:

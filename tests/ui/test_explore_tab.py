@@ -10,6 +10,7 @@ import torch
 from PySide6.QtCore import QObject, QPoint, Qt, Slot
 from PySide6.QtGui import QImage
 
+from studio.core.explore.canvas import CanvasState
 from studio.core.explore.render import Recipe, Renderer
 from studio.core.export import read_embedded, regenerate
 from tests.conftest import HANG_GUARD_MS
@@ -45,6 +46,7 @@ def tab(qtbot, run_dir: Path, tmp_path: Path):
     yield t
     t.shutdown()
     t.close()
+    (run_dir / "canvas.json").unlink(missing_ok=True)  # the next test starts from the default canvas
 
 
 def settle(qtbot, tab) -> np.ndarray:
@@ -173,6 +175,9 @@ def test_export_writes_files_with_metadata(qtbot, tab, tmp_path: Path):
         dlg.export_button.click()
     assert sig.args[0].endswith("piece.gif") and dlg.progress.value() == dlg.progress.maximum()
     qtbot.waitUntil(lambda: dlg.worker is None, timeout=HANG_GUARD_MS)
+    # "Show in folder" opens where the file went, and the next export starts there (the window keeps it).
+    assert dlg.show_button.isEnabled() and dlg.saved.parent == tmp_path / "out"
+    assert tab.export_folder == str(tmp_path / "out")
     dlg.close()
 
 
@@ -307,3 +312,52 @@ def test_pins_show_their_pictures(qtbot, tab):
     tab.controls.truncation.setValue(50)  # as the arrow keys do: no slider release
     qtbot.waitUntil(lambda: 77 in tab.canvas.thumbs, timeout=20_000)
     assert np.array_equal(to_array(tab.canvas.thumbs[77]), r.render(Recipe(seeds=[77], truncation=0.5)))
+
+
+def test_a_reopened_run_brings_back_its_pins_and_truncation(qtbot, tab, run_dir: Path, tmp_path: Path):
+    from studio.ui.explore.tab import ExploreTab
+
+    tab.model.add_pin(77, 0.1, 0.9)
+    tab._edit()
+    tab.controls.truncation.setValue(70)  # what a drag or the arrow keys do
+    tab.shutdown()  # closing writes what is pending
+    saved = tab.model.state
+    assert (run_dir / "canvas.json").exists()
+
+    again = ExploreTab(cache_dir=str(tmp_path / "cache2"))
+    qtbot.addWidget(again)
+    with qtbot.waitSignal(again.checkpoint_opened, timeout=20_000):
+        again.open_checkpoint(str(run_dir))
+    state = again.model.state
+    assert state.pins == saved.pins and state.cursor == saved.cursor and state.truncation == 0.7
+    assert again.controls.psi() == 0.7 and again.canvas.state.pins == saved.pins
+    assert not again.model.can_undo()  # a fresh history for the reopened canvas
+    qtbot.waitUntil(lambda: again._shown >= again._latest and not again.view.image.isNull(), timeout=20_000)
+    assert 77 in again.current_recipe.seeds
+    again.shutdown()
+
+    (run_dir / "canvas.json").write_text("{not json")  # a damaged file: said, and the default canvas kept
+    third = ExploreTab(cache_dir=str(tmp_path / "cache3"))
+    qtbot.addWidget(third)
+    said: list[str] = []
+    third.message.connect(said.append)
+    with qtbot.waitSignal(third.checkpoint_opened, timeout=20_000):
+        third.open_checkpoint(str(run_dir))
+    assert any("cannot be read" in m for m in said) and third.model.state.pins == CanvasState().pins
+    third.shutdown()
+
+
+def test_a_narrow_tab_puts_the_canvas_among_the_tools(qtbot, tab):
+    """Three columns where they fit; on a narrow page the canvas becomes the first tool tab, and the page
+    asks for no more width than that arrangement needs (it never scrolls sideways)."""
+    column = tab.columns.canvas
+    tab.side_tabs.setCurrentWidget(tab.directions)
+    tab.resize(tab.columns.wide_width() - 100, 760)
+    qtbot.waitUntil(lambda: not tab.columns.wide, timeout=2000)
+    assert tab.side_tabs.indexOf(column) == 0 and tab.side_tabs.currentWidget() is tab.directions
+    assert tab.minimumSizeHint().width() <= tab.width()
+    tab.side_tabs.setCurrentWidget(column)
+    assert tab.canvas.isVisible() and tab.view.isVisible()
+    tab.resize(tab.columns.wide_width() + 40, 800)
+    qtbot.waitUntil(lambda: tab.columns.wide, timeout=2000)
+    assert tab.side_tabs.indexOf(column) == -1 and tab.canvas.isVisible() and tab.columns.indexOf(column) == 0

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QRect
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QTabWidget
 
 from studio.core.run import RunDir
 from tests.ui import layout_checks
@@ -40,6 +40,12 @@ def _check_every_tab(qtbot, window, state: str) -> None:
             assert (window.width(), window.height()) == (width, height), "changing the tab resized the window"
             where = f"{state}, {width}×{height}" + (f", {window.tabs.tabText(i)} tab" if i is not None else "")
             problems += [f"[{where}] {p}" for p in layout_checks.all_problems(window)]
+            holder = QTabWidget.currentWidget(window.tabs) if i is not None else None
+            # The instrument fits whole, even at 1024 × 700 (a message banner may take the room of its strip).
+            if holder is not None and window.tabs.widget(i) is window.explore_tab and \
+                    not window.message_bar.isVisible() and holder.verticalScrollBar().maximum() > 0:
+                problems.append(f"[{where}] Explore needs {window.explore_tab.minimumSizeHint().height()} px "
+                                f"of height but has {holder.viewport().height()}: it scrolls")
             if i is not None:  # Start / Pause / Stop are never scrolled away
                 for button in (window.train_panel.start_button, window.train_panel.pause_button,
                                window.train_panel.stop_button):

@@ -99,6 +99,8 @@ def test_finished_run_reopens_compares_and_resumes(qtbot, make_window, tiny_imag
     run_path = window.project.run
     assert "finished at step 6" in window.message_bar.text
     assert window.export_samples(tmp_path / "grid.png") and (tmp_path / "grid.png").stat().st_size > 0
+    # One export folder: Ctrl+E's grid and Explore's export both start where the last export went.
+    assert window.export_folder() == str(tmp_path) and window.explore_tab.export_folder == str(tmp_path)
     window.close()
 
     again = make_window()

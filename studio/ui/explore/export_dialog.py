@@ -6,7 +6,8 @@ import sys
 import traceback
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -104,6 +105,11 @@ class ExportDialog(QDialog):
         self.export_button = self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
         self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
         self.export_button.clicked.connect(self.start)
+        self.show_button = self.buttons.addButton("Show in folder", QDialogButtonBox.ButtonRole.ActionRole)
+        self.show_button.setToolTip("Open the folder of the file just saved")
+        self.show_button.setEnabled(False)
+        self.show_button.clicked.connect(self.show_in_folder)
+        self.saved: Path | None = None
         self.close_button.clicked.connect(self.reject)
         self.export_button.setToolTip("Write the file; you can keep exploring while it renders")
         self.close_button.setToolTip("Close this window")
@@ -160,7 +166,14 @@ class ExportDialog(QDialog):
     def _done(self, path: str) -> None:
         self.progress.setValue(self.progress.maximum())
         self.status.setText(f"Saved {path}")
+        self.saved = Path(path)
+        self.show_button.setEnabled(True)
         self.exported.emit(path)
+
+    def show_in_folder(self) -> None:
+        """The system's file manager on the folder of the last file saved."""
+        if self.saved is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.saved.parent)))
 
     def _failed(self, text: str) -> None:
         self.status.setText(text)
@@ -182,8 +195,3 @@ class ExportDialog(QDialog):
         self.cancel_export()
         super().done(result)
 
-
-def default_export_folder(checkpoint: str) -> str:
-    p = Path(checkpoint)
-    run = p.parent.parent if p.parent.name == "checkpoints" else p.parent
-    return str(run / "exports")

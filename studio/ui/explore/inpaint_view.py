@@ -45,7 +45,7 @@ class MaskCanvas(QWidget):
         self.brush = 12  # radius in screen pixels, so the brush feels the same at every zoom
         self._last: QPointF | None = None
         self._value = 255
-        self.setMinimumSize(200, 200)
+        self.setMinimumSize(150, 150)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setToolTip("Paint over the part to repair (left button); erase with the right button. "
                         "The dimmed border lies outside the square the model sees.")
@@ -199,9 +199,9 @@ class InpaintPanel(QWidget):
         self.progress = QProgressBar(toolTip="Optimisation steps done")
         self.progress.setVisible(False)
         self.canvas = MaskCanvas()
-        self.before = ImageView(placeholder="Before", min_side=96)
+        self.before = ImageView(placeholder="Before", min_side=80)
         self.before.setToolTip("The picture as the model sees it (its resolution)")
-        self.after = ImageView(placeholder="After", min_side=96)
+        self.after = ImageView(placeholder="After", min_side=80)
         self.after.setToolTip("The repaired picture: the fill blended into the untouched pixels")
         self.save = QPushButton("Save…", toolTip="Save the repaired picture as a PNG (recipe, source SHA-256 "
                                                  "and mask embedded; never overwrites)")
@@ -224,14 +224,15 @@ class InpaintPanel(QWidget):
         row1.addWidget(QLabel("Brush"))
         row1.addWidget(self.brush, 1)
         row1.addWidget(self.clear)
+        # Short rows: the panel fits the tool column of a 1024 × 700 window (tests/ui/test_layout.py).
         row2 = QHBoxLayout()
+        row2.addWidget(self.seed, 1)
         row2.addWidget(self.steps)
-        row2.addWidget(self.seed)
-        row2.addWidget(self.feather)
         row3 = QHBoxLayout()
+        row3.addWidget(self.feather)
         row3.addWidget(self.fill)
         row3.addWidget(self.cancel)
-        row3.addWidget(self.progress, 1)
+        row3.addStretch(1)
         results = QGridLayout()
         results.addWidget(QLabel("Before"), 0, 0)
         results.addWidget(QLabel("After"), 0, 1)
@@ -240,8 +241,10 @@ class InpaintPanel(QWidget):
         row4 = QHBoxLayout()
         row4.addWidget(self.save)
         row4.addWidget(self.use)
-        row4.addStretch(1)
+        row4.addWidget(self.progress, 1)
         lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.setSpacing(4)
         lay.addLayout(row1)
         lay.addWidget(self.canvas, 3)
         lay.addLayout(row2)

@@ -25,7 +25,8 @@ class LatentControls(QWidget):
         add = QPushButton("Add pin", toolTip="Put this seed on the canvas")
         add.clicked.connect(lambda: self.add_pin.emit(self.seed.value()))
         self.truncation = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=150, value=100)
-        self.truncation.setToolTip("Truncation ψ: lower is closer to the average image (safer, less varied)")
+        self.truncation.setToolTip("Truncation ψ: lower pulls every image towards the average one (cleaner, "
+                                   "less varied); 1 is the model as trained")
         self.truncation.setMinimumWidth(120)  # 1.5 units over 150 px: a pixel is 0.01 of ψ
         self.truncation_label = QLabel("ψ 1.00")
         self.truncation.valueChanged.connect(self._psi)
@@ -45,7 +46,8 @@ class LatentControls(QWidget):
         near = QPushButton("Nearest training images", toolTip="Does the model copy? Show the closest training images")
         near.clicked.connect(self.nearest)
 
-        # Four short rows rather than three long ones: the canvas column stays narrow enough for a small screen.
+        # Five short rows rather than three long ones: the canvas column stays narrow enough for a small screen
+        # (studio/ui/explore/tab_layout.py puts it among the tool tabs when even that is too wide).
         row0 = QHBoxLayout()
         row0.addWidget(QLabel("Truncation"))
         row0.addWidget(self.truncation, 1)
@@ -53,26 +55,27 @@ class LatentControls(QWidget):
         row1 = QHBoxLayout()
         row1.addWidget(self.seed, 1)
         row1.addWidget(add)
-        row1.addWidget(self.undo_button)
-        row1.addWidget(self.redo_button)
         row2 = QHBoxLayout()
         row2.addWidget(self.play)
         row2.addWidget(QLabel("speed"))
         row2.addWidget(self.speed, 1)
-        proj = QPushButton("Project a picture…", toolTip="Find the latent that best reproduces your own picture")
+        proj = QPushButton("Project a picture…", toolTip="Find the point of the canvas's space (the latent) that "
+                                                         "best reproduces your own picture, and put it on the canvas")
         proj.clicked.connect(self.project)
         self.project_button = proj
         row3 = QHBoxLayout()
+        row3.addWidget(self.undo_button)
+        row3.addWidget(self.redo_button)
         row3.addWidget(fav)
-        row3.addWidget(near)
-        row3.addWidget(proj)
         row3.addStretch(1)
+        row4 = QHBoxLayout()
+        row4.addWidget(near)
+        row4.addWidget(proj)
+        row4.addStretch(1)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addLayout(row0)
-        lay.addLayout(row1)
-        lay.addLayout(row2)
-        lay.addLayout(row3)
+        for row in (row0, row1, row2, row3, row4):
+            lay.addLayout(row)
 
     def psi(self) -> float:
         return self.truncation.value() / 100

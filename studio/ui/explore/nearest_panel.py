@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon, QPixmap
-from PySide6.QtWidgets import QLabel, QListView, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QListView, QListWidget, QListWidgetItem, QWidget
 
 
 class NearestPanel(QWidget):
@@ -17,8 +17,10 @@ class NearestPanel(QWidget):
         self.list.setFlow(QListView.Flow.LeftToRight)
         self.list.setWrapping(False)
         self.list.setIconSize(QSize(56, 56))
-        self.list.setFixedHeight(100)
-        lay = QVBoxLayout(self)
+        self.list.setFixedHeight(90)  # as high as the history strip: the strip under the canvas keeps its height
+        self.title.setMinimumWidth(160)
+        self.title.setMaximumWidth(240)
+        lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.title)
         lay.addWidget(self.list)
@@ -32,8 +34,9 @@ class NearestPanel(QWidget):
         self.list.clear()
         for image, dist, index in result.matches:
             icon = QIcon(QPixmap.fromImage(image.scaled(self.list.iconSize(), Qt.AspectRatioMode.KeepAspectRatio)))
-            item = QListWidgetItem(icon, f"#{index}  {dist:.3f}")
-            item.setToolTip(f"training image {index}, distance {dist:.4f} ({result.kind} features)")
+            item = QListWidgetItem(icon, f"{dist:.2f} away")
+            item.setToolTip(f"Training image no. {index + 1} (in the folder's sorted order); distance {dist:.4f} "
+                            f"in {result.kind} features: 0 is the same picture")
             self.list.addItem(item)
         near = result.matches[0][1] if result.matches else 1.0
         verdict = ("nearly identical to a training image — the model may be copying" if near < 0.02

@@ -12,38 +12,16 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QApplication,
-    QFileDialog,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QSplitter,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
 
 from superqt.utils import qdebounced
 
 from studio.core.errors import StudioError
-from studio.core.explore.canvas import CanvasModel, Favourites
+from studio.core.explore.canvas import CanvasModel, CanvasState, Favourites
 from studio.core.explore.render import Recipe
-from studio.ui.explore.atlas_view import AtlasPanel
-from studio.ui.explore.atlas_worker import AtlasWorker
-from studio.ui.explore.directions_panel import DirectionsPanel
-from studio.ui.explore.export_dialog import ExportDialog, default_export_folder
-from studio.ui.explore.history_strip import ThumbnailStrip
-from studio.ui.widgets.image_view import ImageView
-from studio.ui.explore.inpaint_view import InpaintPanel
-from studio.ui.explore.inpaint_worker import InpaintWorker
-from studio.ui.explore.latent_canvas import LatentCanvas
-from studio.ui.explore.latent_controls import LatentControls
-from studio.ui.explore.nearest_panel import NearestPanel
-from studio.ui.explore.noise_panel import NoisePanel
+from studio.ui.explore.canvas_memory import load_canvas, save_canvas
+from studio.ui.explore.export_dialog import ExportDialog
 from studio.ui.explore.none_guard import make_none_immortal
-from studio.ui.explore.nearest_worker import NearestWorker
-from studio.ui.explore.projection_worker import ProjectionWorker
 from studio.ui.explore.render_worker import (
     DirectionsJob,
     ImageJob,
@@ -51,18 +29,19 @@ from studio.ui.explore.render_worker import (
     OpenJob,
     PinThumbsJob,
     RenderWorker,
-    ThumbsJob,
 )
-from studio.ui.explore.style_mixer import StyleMixer
+from studio.ui.explore.tab_layout import build_explore_layout
+from studio.ui.explore.tool_runs import ToolRuns
+from studio.ui.explore.walk import WALK_INTERVAL_MS, WalkAndFavourites
+from studio.ui.window_settings import default_export_folder
 
-WALK_INTERVAL_MS = 33
 
-
-class ExploreTab(QWidget):
+class ExploreTab(ToolRuns, WalkAndFavourites, QWidget):
     """The artist's instrument: a latent canvas, directions, a style mixer and export."""
 
     image_shown = Signal(int)  # token of the image now on screen
     checkpoint_opened = Signal(str)
+    export_folder_changed = Signal(str)  # the folder of a file just exported: the next export starts there
     message = Signal(str)
 
     def __init__(self, parent: QWidget | None = None, cache_dir: str | None = None,
@@ -92,94 +71,13 @@ class ExploreTab(QWidget):
         self._synced_once = False
         self._history_shown = (False, False)
         self._export: ExportDialog | None = None
-        self.projection: ProjectionWorker | None = None
-        self.nearest_worker: NearestWorker | None = None
-        self.atlas_worker: AtlasWorker | None = None
-        self.inpaint_worker: InpaintWorker | None = None
         self.cache_dir = cache_dir
+        self.export_folder = default_export_folder()  # the window gives the remembered one
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
 
-        self.source = QLabel("No checkpoint open.")
-        self.source.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        open_button = QPushButton("Open run or checkpoint…")
-        open_button.setToolTip("Explore a run folder (its latest checkpoint) or a .safetensors checkpoint")
-        open_button.clicked.connect(self._browse)
-        self.export_button = QPushButton("Export…")
-        self.export_button.setToolTip("Save this image, a grid or a looping animation (PNG, GIF, WebP, MP4)")
-        self.export_button.clicked.connect(self.show_export)
-        self.export_button.setEnabled(False)
-        header = QHBoxLayout()
-        header.addWidget(self.source, 1)
-        header.addWidget(open_button)
-        header.addWidget(self.export_button)
-
-        self.canvas = LatentCanvas()
-        self.controls = LatentControls()
-        self.view = ImageView(placeholder="Open a run folder or checkpoint to explore what it learned.", min_side=256)
-        self.view.shown.connect(lambda: self.image_shown.emit(self._shown))
-        self.status = QLabel("")
-        self.status.setWordWrap(True)
-        self.history = ThumbnailStrip()
-        self.history.setToolTip("History: the images you visited; click one to go back to it")
-        self.favourite_strip = ThumbnailStrip(limit=1000)
-        self.favourite_strip.setToolTip("Favourites, saved with the run; click one to put it on the canvas")
-        self.nearest = NearestPanel()
-        self.directions = DirectionsPanel()
-        self.mixer = StyleMixer()
-        side = QTabWidget()
-        side.addTab(self.directions, "Directions")
-        side.addTab(self.mixer, "Style mixer")
-        self.noise = NoisePanel()
-        side.addTab(self.noise, "Noise")
-        from studio.core.explore.atlas import available_layouts
-
-        self.atlas = AtlasPanel(available_layouts())
-        side.addTab(self.atlas, "Atlas")
-        self.inpaint = InpaintPanel()
-        side.addTab(self.inpaint, "Inpaint")
-        self.side_tabs = side
-
-        left = QWidget()
-        ll = QVBoxLayout(left)
-        ll.setContentsMargins(0, 0, 0, 0)
-        ll.addWidget(self.canvas, 1)
-        ll.addWidget(self.controls)
-        centre = QWidget()
-        cl = QVBoxLayout(centre)
-        cl.setContentsMargins(0, 0, 0, 0)
-        cl.addWidget(self.view, 1)
-        cl.addWidget(self.status)
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(left)
-        split.addWidget(centre)
-        split.addWidget(side)
-        split.setStretchFactor(0, 2)
-        split.setStretchFactor(1, 3)
-        split.setStretchFactor(2, 2)
-        lay = QVBoxLayout(self)
-        lay.addLayout(header)
-        lay.addWidget(split, 1)
-        # History, favourites and the nearest training images share one strip under the canvas (one at a
-        # time), so that the canvas keeps its room on a small screen.
-        favourites = QWidget()
-        fl = QVBoxLayout(favourites)
-        fl.setContentsMargins(0, 0, 0, 0)
-        fav_row = QHBoxLayout()
-        fav_row.addWidget(QLabel("The keyframe timeline, in order"))
-        self.play_favourites = QPushButton("▶ Play loop", checkable=True,
-                                           toolTip="Play the favourites as a looping animation (export it with Export…)")
-        self.play_favourites.toggled.connect(self._play_favourites)
-        fav_row.addWidget(self.play_favourites)
-        fav_row.addStretch(1)
-        fl.addLayout(fav_row)
-        fl.addWidget(self.favourite_strip)
-        self.strips = QTabWidget()
-        self.strips.addTab(self.history, "History")
-        self.strips.addTab(favourites, "Favourites")
-        self.strips.addTab(self.nearest, "Nearest training images")
-        lay.addWidget(self.strips)
+        build_explore_layout(self)
         self.setAcceptDrops(True)
 
         self.canvas.drag_started.connect(self._drag_started)
@@ -219,6 +117,8 @@ class ExploreTab(QWidget):
         QShortcut(QKeySequence.StandardKey.Undo, self, self.undo)
         QShortcut(QKeySequence.StandardKey.Redo, self, self.redo)
         self._slider_rest = qdebounced(self._slider_rested, 700, parent=self)
+        self._canvas_run: Path | None = None  # where the canvas is remembered (a run folder)
+        self._remember_canvas = qdebounced(self._save_canvas, 800, parent=self)
         self._thumb_timer = QTimer(self)
         self._thumb_timer.setSingleShot(True)
         self._thumb_timer.setInterval(200)
@@ -280,22 +180,38 @@ class ExploreTab(QWidget):
         if self.model.state.noise_layers is not None and len(self.model.state.noise_layers) != info.noise_layers:
             self.model.update(record=False, noise_layers=None)  # switches of another model do not apply
             self._sync()
-        self.favourite_strip.clear()
-        self.favourites = None
-        if run is not None:
-            try:
-                self.favourites = Favourites.load(run)
-            except StudioError as e:
-                self._say(str(e))
+        self._open_canvas(run)
         self.canvas.thumbs.clear()
         self._request_pin_thumbs()
         self.worker.submit(DirectionsJob())
         if info.groups:
             self.mixer.request()
-        self.mixer.favourites = [f.recipe for f in self.favourites.items] if self.favourites is not None else []
-        if self.favourites is not None and self.favourites.items:
-            self.worker.submit(ThumbsJob(tuple(f.recipe for f in self.favourites.items)))
+        self.open_favourites(run)
         self.checkpoint_opened.emit(info.checkpoint)
+
+    def _open_canvas(self, run: Path | None) -> None:
+        """The canvas the artist left in `run` (pins, cursor, truncation); other checkpoints keep this one."""
+        self._remember_canvas.flush()  # the last run's canvas goes into the last run
+        self._canvas_run = run
+        if run is None:
+            return
+        try:
+            saved = load_canvas(run)
+        except StudioError as e:
+            self._say(str(e))
+            return
+        now = self.model.state
+        if saved is not None and (saved.pins, saved.cursor, saved.truncation) != (now.pins, now.cursor, now.truncation):
+            self.model = CanvasModel(dataclasses.replace(
+                CanvasState(), pins=saved.pins, cursor=saved.cursor, truncation=saved.truncation))
+            self._edit()
+
+    def _save_canvas(self) -> None:
+        if self._canvas_run is not None:
+            try:
+                save_canvas(self._canvas_run, self.model.state)
+            except StudioError as e:
+                self._say(str(e))
 
     # ---- rendering
     def render(self) -> int:
@@ -317,13 +233,6 @@ class ExploreTab(QWidget):
         if not self._dragging and not self._editing and not self.walk_timer.isActive():
             self.history.add(image, recipe)  # a slider session adds its end only (_slider_done)
         self._last_image = image
-
-    def _thumbs_ready(self, token: int, images: list, recipes: tuple) -> None:
-        if self.favourites is None:
-            return
-        names = {id(f.recipe): f.name for f in self.favourites.items}
-        for image, recipe in zip(images, recipes, strict=True):
-            self.favourite_strip.add(image, recipe, names.get(id(recipe), ""))
 
     def _pin_thumbs_ready(self, token: int, thumbs: dict, truncation: float) -> None:
         if truncation == self.model.state.truncation:
@@ -362,6 +271,7 @@ class ExploreTab(QWidget):
             self.noise.set_values(s.noise_mode, s.noise_seed, s.noise_layers)
         self._show_history(force=first)
         self._synced_once = True
+        self._remember_canvas()
 
     def _show_history(self, force: bool = False) -> None:
         history = (self.model.can_undo(), self.model.can_redo())
@@ -403,6 +313,7 @@ class ExploreTab(QWidget):
         self.canvas.set_state(self.model.state)
         self._show_history()
         self.render()
+        self._remember_canvas()
         self._slider_rest()  # keys have no release: a pause ends their session
 
     def _slider_rested(self) -> None:
@@ -434,204 +345,20 @@ class ExploreTab(QWidget):
         except StudioError as e:
             self._say(str(e))
 
-    # ---- walk, favourites, nearest, export
-    def _play(self, on: bool) -> None:
-        self._loop_favourites = False
-        if on:
-            self.play_favourites.setChecked(False)
-            self.walk_timer.start()
-        elif not self.play_favourites.isChecked():
-            self.walk_timer.stop()
-            self.render()
-
-    def _play_favourites(self, on: bool) -> None:
-        if on and (self.favourites is None or not self.favourites.items):
-            self._say("Add favourites first (♥): the loop plays through them in order.")
-            self.play_favourites.setChecked(False)
-            return
-        if on:
-            self.controls.play.setChecked(False)
-            self._loop_favourites = True
-            self._walk_phase = 0.0
-            self.walk_timer.start()
-        else:
-            self._loop_favourites = False
-            if not self.controls.play.isChecked():
-                self.walk_timer.stop()
-                self.render()
-
-    def _walk_tick(self) -> None:
-        self._walk_phase = (self._walk_phase + WALK_INTERVAL_MS / 1000 * self._walk_speed / 60) % 1.0
-        if self._loop_favourites and self.favourites is not None and self.favourites.items:
-            keys = tuple(f.recipe for f in self.favourites.items)
-            self._latest = self.worker.submit(ImageJob(Recipe(), keyframes=(keys, self._walk_phase)))
-            return
-        try:
-            recipe = self.model.state.recipe()
-        except StudioError:
-            recipe = Recipe()
-        self._latest = self.worker.submit(ImageJob(recipe, walk=(self.controls.seed.value(), self._walk_phase)))
-
-    def add_favourite(self) -> None:
-        if self.current_recipe is None:
-            self._say("Nothing to keep yet.")
-            return
-        if self.favourites is None:
-            self._say("Favourites are saved in a run folder; this checkpoint is not inside one.")
-            return
-        try:
-            fav = self.favourites.add(f"favourite {len(self.favourites.items) + 1}", self.current_recipe)
-        except StudioError as e:
-            self._say(str(e))
-            return
-        self.favourite_strip.add(self._last_image, fav.recipe, fav.name)
-        self.mixer.favourites = [f.recipe for f in self.favourites.items]
-        self._say(f"Kept as {fav.name}.")
-
-    def check_nearest(self) -> None:
-        if self.current_recipe is None:
-            return
-        if self.nearest_worker is not None or self.checkpoint is None:
-            return
-        self.nearest.searching()
-        self.strips.setCurrentWidget(self.nearest)
-        nearest_cache = str(Path(self.cache_dir) / "nearest") if self.cache_dir is not None else None
-        self.nearest_worker = NearestWorker(self.checkpoint, self.current_recipe, nearest_cache, parent=self)
-        self.nearest_worker.done.connect(self.nearest.show_result)
-        self.nearest_worker.failed.connect(self._say)
-        self.nearest_worker.finished.connect(lambda: setattr(self, "nearest_worker", None))
-        self.nearest_worker.start()
-
-    def _choose_picture(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Project a picture", "",
-                                              "Pictures (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.tif *.tiff)")
-        if path:
-            self.project_picture(path)
-
-    def project_picture(self, path: str, steps: int = 300) -> None:
-        """Find the latent of a picture (in a worker) and put it on the canvas when done."""
-        if self.checkpoint is None:
-            self._say("Open a checkpoint first.")
-            return
-        if self.projection is not None:
-            self._say("A projection is already running.")
-            return
-        self.projection = ProjectionWorker(self.checkpoint, path, steps, self)
-        self.projection.progress.connect(lambda i, n, loss: self.status.setText(
-            f"Projecting {Path(path).name}: step {i}/{n}, loss {loss:.4f}"))
-        self.projection.done.connect(lambda r: (self.use_recipe(r), self._say(f"Projected {Path(path).name}.")))
-        self.projection.failed.connect(self._say)
-        self.projection.finished.connect(self._projection_finished)
-        self.controls.project_button.setEnabled(False)
-        self.projection.start()
-
-    def _projection_finished(self) -> None:
-        self.projection = None
-        self.controls.project_button.setEnabled(True)
-
-    # ---- atlas
-    def build_atlas(self, seeds: list[int], layout: str = "pca") -> None:
-        """Render `seeds` and lay them out by similarity, in a worker; the canvas stays live meanwhile."""
-        if self.checkpoint is None:
-            self._say("Open a checkpoint first.")
-            return
-        if self.atlas_worker is not None:
-            self._say("An atlas is already being built.")
-            return
-        self.atlas_worker = AtlasWorker(self.checkpoint, list(seeds), self.model.state.truncation, layout, self)
-        self.atlas_worker.progress.connect(self.atlas.show_progress)
-        self.atlas_worker.done.connect(self.atlas.show_atlas)
-        self.atlas_worker.failed.connect(self._say)
-        self.atlas_worker.finished.connect(self._atlas_finished)
-        self.atlas.set_busy(True)
-        self.atlas_worker.start()
-
-    def cancel_atlas(self) -> None:
-        if self.atlas_worker is not None:
-            self.atlas_worker.requestInterruption()
-
-    def _atlas_finished(self) -> None:
-        self.atlas_worker = None
-        self.atlas.set_busy(False)
-
-    def pin_seed(self, seed: int) -> None:
-        """A pin for `seed` on the canvas, with the cursor on it (so its image shows); one undo step."""
-        x, y = random.uniform(0.1, 0.9), random.uniform(0.1, 0.9)
-        self.model.add_pin(seed, x, y)
-        self.model.move_cursor(x, y, record=False)
-        self._edit()
-        self._say(f"Seed {seed} pinned on the canvas.")
-
-    def _seed_to_mixer(self, seed: int, role: str) -> None:
-        field = self.mixer.rows if role == "rows" else self.mixer.cols
-        text = field.text().strip().rstrip(",")
-        field.setText(f"{text},{seed}" if text else str(seed))
-        self.mixer.request()
-        self._say(f"Seed {seed} added to the style mixer's {'rows' if role == 'rows' else 'columns'}.")
-
-    # ---- inpainting
-    def start_inpainting(self, picture: str, mask, settings) -> None:
-        if self.checkpoint is None:
-            self._say("Open a checkpoint first.")
-            return
-        if self.inpaint_worker is not None:
-            self._say("Inpainting is already running.")
-            return
-        self.inpaint_worker = InpaintWorker(self.checkpoint, picture, mask, settings, self)
-        self.inpaint_worker.progress.connect(self.inpaint.show_progress)
-        self.inpaint_worker.done.connect(self.inpaint.show_outcome)
-        self.inpaint_worker.failed.connect(lambda text: (self.inpaint.status.setText(text), self._say(text)))
-        self.inpaint_worker.finished.connect(self._inpainting_finished)
-        self.inpaint.set_busy(True)
-        self.inpaint_worker.start()
-
-    def cancel_inpainting(self) -> None:
-        if self.inpaint_worker is not None:
-            self.inpaint_worker.requestInterruption()
-
-    def _inpainting_finished(self) -> None:
-        self.inpaint_worker = None
-        self.inpaint.set_busy(False)
-
-    def _use_inpainting(self) -> None:
-        if self.inpaint.outcome is not None:
-            self.use_recipe(self.inpaint.outcome.recipe)  # the fill's whole image, as the generator makes it
-
-    def _choose_inpaint_file(self) -> None:
-        if self.inpaint.outcome is None or self.checkpoint is None:
-            return
-        stem = Path(self.inpaint.picture_path or "picture").stem
-        start = str(Path(default_export_folder(self.checkpoint)) / f"{stem}-repaired.png")
-        path, _ = QFileDialog.getSaveFileName(self, "Save the repaired picture", start, "PNG (*.png)")
-        if path:
-            self.save_inpainting(str(Path(path).parent), Path(path).name)
-
-    def save_inpainting(self, folder: str, name: str = "repaired.png") -> Path | None:
-        """Save the repaired picture with its recipe and inpainting record; an existing file gets a number."""
-        from studio.core.export import Exporter
-
-        outcome = self.inpaint.outcome
-        if outcome is None:
-            self._say("Nothing repaired yet.")
-            return None
-        if not name.lower().endswith(".png"):
-            name += ".png"
-        try:
-            path = Exporter(folder).save_png(outcome.composite, name, outcome.meta)
-        except StudioError as e:
-            self._say(str(e))
-            return None
-        self._say(f"Saved {path}")
-        return path
-
+    # ---- export
     def show_export(self) -> None:
         if self.checkpoint is None:
             return
         favs = [f.recipe for f in self.favourites.items] if self.favourites is not None else []
         self._export = ExportDialog(self.checkpoint, self.current_recipe, favs,
-                                    default_export_folder(self.checkpoint), self.controls.seed.value(), self)
-        self._export.exported.connect(lambda p: self._say(f"Saved {p}"))
+                                    self.export_folder, self.controls.seed.value(), self)
+        self._export.exported.connect(self._exported)
         self._export.show()
+
+    def _exported(self, path: str) -> None:
+        self._say(f"Saved {path}")
+        self.export_folder = str(Path(path).parent)
+        self.export_folder_changed.emit(self.export_folder)
 
     # ---- drag and drop of an exported PNG: reopen its recipe
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
@@ -648,17 +375,10 @@ class ExploreTab(QWidget):
 
     # ---- lifetime
     def shutdown(self) -> None:
-        """Stop the walk, any export and the render thread (the main window calls this when it closes)."""
+        """Stop the walk, the tools, any export and the render thread (the main window calls this when it closes)."""
         self.walk_timer.stop()
-        if self.projection is not None:
-            self.projection.requestInterruption()
-            self.projection.wait()
-        if self.nearest_worker is not None:
-            self.nearest_worker.wait()  # indexing is not interruptible; it is bounded by the training set
-        for worker in (self.atlas_worker, self.inpaint_worker):
-            if worker is not None:
-                worker.requestInterruption()  # both check it between images / steps
-                worker.wait()
+        self._remember_canvas.flush()
+        self.stop_tools()
         if self._export is not None:
             self._export.cancel_export()
         if self.worker.isRunning():
