@@ -25,9 +25,12 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QProgressBar,
+    QScrollArea,
     QSizePolicy,
+    QStackedWidget,
     QSlider,
     QTabBar,
+    QTabWidget,
     QWidget,
 )
 
@@ -183,11 +186,11 @@ def overlapping_siblings(root: QWidget) -> list[str]:
 def sideways_pages(root: QWidget) -> list[str]:
     """Tab pages wider than their room: the window's pages scroll rather than grow the window, but a page
     that needs sideways scrolling hides its right-hand side (Explore needed 1,068 px at 1024 × 700)."""
-    from studio.ui.widgets.scroll import PageScroll
-
     problems = []
     for w in _visible_widgets(root):
-        if isinstance(w, PageScroll) and w.horizontalScrollBar().maximum() > 0:
+        holder = w.parentWidget()  # a tab page lies in its QTabWidget's QStackedWidget
+        page = isinstance(holder, QStackedWidget) and isinstance(holder.parentWidget(), QTabWidget)
+        if page and isinstance(w, QScrollArea) and w.horizontalScrollBar().maximum() > 0:
             page = w.widget()
             problems.append(f"{name(page)} needs {page.minimumSizeHint().width()} px of width but has "
                             f"{w.viewport().width()}: it scrolls sideways")

@@ -41,6 +41,8 @@ class DatasetPanel(QScrollArea):
         self.sizes = _value_label()
         self.duplicates = _value_label()
         self.classes = _value_label()
+        for label in (self.count, self.sizes, self.duplicates, self.classes):
+            label.setWordWrap(True)  # long sentences wrap: the page never scrolls sideways at 1024 × 700
         self.loading = QProgressBar()
         self.loading.hide()
         form = QFormLayout()
