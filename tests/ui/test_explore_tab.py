@@ -344,7 +344,10 @@ def test_a_reopened_run_brings_back_its_pins_and_truncation(qtbot, tab, run_dir:
     with qtbot.waitSignal(third.checkpoint_opened, timeout=20_000):
         third.open_checkpoint(str(run_dir))
     assert any("cannot be read" in m for m in said) and third.model.state.pins == CanvasState().pins
+    third.model.add_pin(5, 0.5, 0.5)
+    third._edit()
     third.shutdown()
+    assert (run_dir / "canvas.json").read_text() == "{not json"  # kept as it was, not written over
 
 
 def test_a_narrow_tab_puts_the_canvas_among_the_tools(qtbot, tab):

@@ -199,6 +199,7 @@ class ExploreTab(ToolRuns, WalkAndFavourites, QWidget):
             saved = load_canvas(run)
         except StudioError as e:
             self._say(str(e))
+            self._canvas_run = None  # the damaged file stays as it is: nothing is written over it
             return
         now = self.model.state
         if saved is not None and (saved.pins, saved.cursor, saved.truncation) != (now.pins, now.cursor, now.truncation):
