@@ -24,8 +24,11 @@ def format_duration(seconds: float | None) -> str:
 
 
 def thousands(kimg: float) -> str:
-    """A count of images given in thousands (the core's kimg), as people write it: "1.28k", "250k"."""
-    return f"{kimg:.2f}k" if kimg < 100 else f"{kimg:,.0f}k"
+    """A count of images given in thousands (the core's kimg), as people write it: "64", "9,984", "12.3k",
+    "250k"."""
+    if kimg < 10:
+        return f"{kimg * 1000:,.0f}"
+    return f"{kimg:.1f}k" if kimg < 100 else f"{kimg:,.0f}k"
 
 
 class ProgressPanel(QWidget):
@@ -60,8 +63,8 @@ class ProgressPanel(QWidget):
         lay.addWidget(title, 2, 0)
         lay.addWidget(self.recognisable, 2, 1, 1, 7)
         lay.setColumnStretch(7, 1)
-        self.kimg.setToolTip("Images shown to the discriminator so far, in thousands (k); training lengths "
-                             "in 'thousand images' (kimg) count these")
+        self.kimg.setToolTip("Images shown to the discriminator so far (k: thousands) and, for a length in steps "
+                             "or images, in all; training lengths in 'thousand images' (kimg) count these")
 
     def set_progress(self, step: int, kimg: float, total_kimg: float | None, images_per_second: float,
                      elapsed: float, eta: float | None, fraction: float | None, resolution: int | None = None,
