@@ -40,9 +40,9 @@ def tab(qtbot, run_dir: Path, tmp_path: Path):
     t.resize(1200, 800)
     t.show()
     qtbot.waitExposed(t)
-    with qtbot.waitSignal(t.checkpoint_opened, timeout=20_000):
+    with qtbot.waitSignal(t.checkpoint_opened, timeout=HANG_GUARD_MS):
         t.open_checkpoint(str(run_dir))
-    qtbot.waitUntil(lambda: t._shown >= t._latest and not t.view.image.isNull(), timeout=20_000)
+    qtbot.waitUntil(lambda: t._shown >= t._latest and not t.view.image.isNull(), timeout=HANG_GUARD_MS)
     yield t
     t.shutdown()
     t.close()
@@ -50,7 +50,7 @@ def tab(qtbot, run_dir: Path, tmp_path: Path):
 
 
 def settle(qtbot, tab) -> np.ndarray:
-    qtbot.waitUntil(lambda: tab._shown >= tab._latest, timeout=20_000)
+    qtbot.waitUntil(lambda: tab._shown >= tab._latest, timeout=HANG_GUARD_MS)
     return to_array(tab.view.image)
 
 
@@ -97,7 +97,7 @@ def test_requests_coalesce_latest_wins(qtbot, tab):
         tab.render()
     last = tab._latest
     # The tab's slot and the collector's are two queued calls: wait for both.
-    qtbot.waitUntil(lambda: tab._shown == last and last in seen, timeout=20_000)
+    qtbot.waitUntil(lambda: tab._shown == last and last in seen, timeout=HANG_GUARD_MS)
     assert seen[-1] == last and len(seen) < 40, (seen, last)  # stale requests dropped, the newest shown
     assert tab.model.state.cursor == (39 / 40, 0.5)
 
@@ -133,7 +133,7 @@ def test_mixer_cell_reflects_seeds(qtbot, tab):
     m.rows.setText("1,2")
     m.cols.setText("10,11")
     m.layers.setCurrentText("coarse")
-    with qtbot.waitSignal(tab.worker.mix_ready, timeout=20_000):
+    with qtbot.waitSignal(tab.worker.mix_ready, timeout=HANG_GUARD_MS):
         m.request()
     qtbot.waitUntil(lambda: m.result is not None and m.result.cols == 3, timeout=HANG_GUARD_MS)
     res = m.result
@@ -160,7 +160,7 @@ def test_export_writes_files_with_metadata(qtbot, tab, tmp_path: Path):
     dlg.folder.setText(str(tmp_path / "out"))
     dlg.name.setText("piece")
     dlg.scale.setCurrentIndex(dlg.scale.findData(2))
-    with qtbot.waitSignal(dlg.exported, timeout=20_000) as sig:
+    with qtbot.waitSignal(dlg.exported, timeout=HANG_GUARD_MS) as sig:
         dlg.export_button.click()
     png = Path(sig.args[0])
     assert png.name == "piece.png"
@@ -171,7 +171,7 @@ def test_export_writes_files_with_metadata(qtbot, tab, tmp_path: Path):
     qtbot.waitUntil(lambda: dlg.worker is None, timeout=HANG_GUARD_MS)
     dlg.kind.setCurrentIndex(dlg.kind.findData("walk"))
     dlg.frames.setValue(6)
-    with qtbot.waitSignal(dlg.exported, timeout=20_000) as sig:
+    with qtbot.waitSignal(dlg.exported, timeout=HANG_GUARD_MS) as sig:
         dlg.export_button.click()
     assert sig.args[0].endswith("piece.gif") and dlg.progress.value() == dlg.progress.maximum()
     qtbot.waitUntil(lambda: dlg.worker is None, timeout=HANG_GUARD_MS)
@@ -200,7 +200,7 @@ def test_project_a_picture_onto_the_canvas(qtbot, tab, tmp_path: Path):
     tab.message.connect(said.append)
     tab.project_picture(str(tmp_path / "mine.png"), steps=20)
     assert tab.projection is not None and not tab.controls.project_button.isEnabled()
-    qtbot.waitUntil(lambda: tab.projection is None, timeout=30_000)
+    qtbot.waitUntil(lambda: tab.projection is None, timeout=HANG_GUARD_MS)
     assert "Projected mine.png." in said, said
     state = tab.model.state
     assert state.w is not None
@@ -213,7 +213,7 @@ def test_walk_and_favourites_loop_play(qtbot, tab):
     tab.controls.speed.setValue(60)
     tab.controls.play.setChecked(True)
     first = tab._shown
-    qtbot.waitUntil(lambda: tab._shown > first + 2, timeout=20_000)  # frames keep coming
+    qtbot.waitUntil(lambda: tab._shown > first + 2, timeout=HANG_GUARD_MS)  # frames keep coming
     tab.controls.play.setChecked(False)
     assert not tab.walk_timer.isActive()
     for seed in (1, 2):
@@ -223,7 +223,7 @@ def test_walk_and_favourites_loop_play(qtbot, tab):
         tab.add_favourite()
     tab.play_favourites.setChecked(True)
     start = tab._shown
-    qtbot.waitUntil(lambda: tab._shown > start + 2, timeout=20_000)
+    qtbot.waitUntil(lambda: tab._shown > start + 2, timeout=HANG_GUARD_MS)
     assert tab.current_recipe.w is not None and tab.current_recipe.seeds == []
     tab.play_favourites.setChecked(False)
     assert not tab.walk_timer.isActive()
@@ -241,7 +241,7 @@ def test_favourites_in_the_mixer(qtbot, tab):
     m.cols.setText("3")
     m.layers.setCurrentText("fine")
     # 1 row x 1 column + headers = 4 cells (the grid requested on opening may still be arriving)
-    with qtbot.waitSignal(tab.worker.mix_ready, timeout=20_000,
+    with qtbot.waitSignal(tab.worker.mix_ready, timeout=HANG_GUARD_MS,
                           check_params_cb=lambda token, image, res: len(res.cells) == 4) as sig:
         m.request()
     res = sig.args[2]
@@ -279,7 +279,7 @@ def test_drop_an_exported_png_reopens_its_recipe(qtbot, tab, tmp_path: Path):
 def test_nearest_training_images_button(qtbot, tab):
     tab.check_nearest()
     assert tab.nearest_worker is not None
-    qtbot.waitUntil(lambda: tab.nearest.list.count() == 8, timeout=30_000)
+    qtbot.waitUntil(lambda: tab.nearest.list.count() == 8, timeout=HANG_GUARD_MS)
     assert "discriminator features" in tab.nearest.title.text()
     qtbot.waitUntil(lambda: tab.nearest_worker is None, timeout=HANG_GUARD_MS)
     assert list(Path(tab.cache_dir, "nearest").glob("*-nearest-discriminator-*.npy"))
@@ -290,27 +290,27 @@ def test_bad_checkpoint_is_a_message_and_dcgan_disables_mixing(qtbot, tmp_path: 
 
     t = ExploreTab(cache_dir=str(tmp_path / "cache"))
     qtbot.addWidget(t)
-    with qtbot.waitSignal(t.message, timeout=20_000, check_params_cb=lambda m: "does not exist" in m):
+    with qtbot.waitSignal(t.message, timeout=HANG_GUARD_MS, check_params_cb=lambda m: "does not exist" in m):
         t.open_checkpoint(str(tmp_path / "nowhere"))
     run = make_run("dcgan", tmp_path / "d")
-    with qtbot.waitSignal(t.checkpoint_opened, timeout=20_000):
+    with qtbot.waitSignal(t.checkpoint_opened, timeout=HANG_GUARD_MS):
         t.open_checkpoint(str(run))
     assert not t.mixer.enabled_for_model and "needs the style-based model" in t.mixer.view.placeholder
     assert not t.noise.isEnabled()
-    qtbot.waitUntil(lambda: t._shown >= t._latest and not t.view.image.isNull(), timeout=20_000)
+    qtbot.waitUntil(lambda: t._shown >= t._latest and not t.view.image.isNull(), timeout=HANG_GUARD_MS)
     t.shutdown()
 
 
 def test_pins_show_their_pictures(qtbot, tab):
-    qtbot.waitUntil(lambda: set(tab.canvas.thumbs) == {p.seed for p in tab.model.state.pins}, timeout=20_000)
+    qtbot.waitUntil(lambda: set(tab.canvas.thumbs) == {p.seed for p in tab.model.state.pins}, timeout=HANG_GUARD_MS)
     r = Renderer.open(tab.checkpoint)
     seed = tab.model.state.pins[0].seed
     assert np.array_equal(to_array(tab.canvas.thumbs[seed]), r.render(Recipe(seeds=[seed])))
     tab.model.add_pin(77, 0.9, 0.1)
     tab._edit()
-    qtbot.waitUntil(lambda: 77 in tab.canvas.thumbs, timeout=20_000)
+    qtbot.waitUntil(lambda: 77 in tab.canvas.thumbs, timeout=HANG_GUARD_MS)
     tab.controls.truncation.setValue(50)  # as the arrow keys do: no slider release
-    qtbot.waitUntil(lambda: 77 in tab.canvas.thumbs, timeout=20_000)
+    qtbot.waitUntil(lambda: 77 in tab.canvas.thumbs, timeout=HANG_GUARD_MS)
     assert np.array_equal(to_array(tab.canvas.thumbs[77]), r.render(Recipe(seeds=[77], truncation=0.5)))
 
 
@@ -326,13 +326,13 @@ def test_a_reopened_run_brings_back_its_pins_and_truncation(qtbot, tab, run_dir:
 
     again = ExploreTab(cache_dir=str(tmp_path / "cache2"))
     qtbot.addWidget(again)
-    with qtbot.waitSignal(again.checkpoint_opened, timeout=20_000):
+    with qtbot.waitSignal(again.checkpoint_opened, timeout=HANG_GUARD_MS):
         again.open_checkpoint(str(run_dir))
     state = again.model.state
     assert state.pins == saved.pins and state.cursor == saved.cursor and state.truncation == 0.7
     assert again.controls.psi() == 0.7 and again.canvas.state.pins == saved.pins
     assert not again.model.can_undo()  # a fresh history for the reopened canvas
-    qtbot.waitUntil(lambda: again._shown >= again._latest and not again.view.image.isNull(), timeout=20_000)
+    qtbot.waitUntil(lambda: again._shown >= again._latest and not again.view.image.isNull(), timeout=HANG_GUARD_MS)
     assert 77 in again.current_recipe.seeds
     again.shutdown()
 
@@ -341,7 +341,7 @@ def test_a_reopened_run_brings_back_its_pins_and_truncation(qtbot, tab, run_dir:
     qtbot.addWidget(third)
     said: list[str] = []
     third.message.connect(said.append)
-    with qtbot.waitSignal(third.checkpoint_opened, timeout=20_000):
+    with qtbot.waitSignal(third.checkpoint_opened, timeout=HANG_GUARD_MS):
         third.open_checkpoint(str(run_dir))
     assert any("cannot be read" in m for m in said) and third.model.state.pins == CanvasState().pins
     third.model.add_pin(5, 0.5, 0.5)
@@ -356,11 +356,11 @@ def test_a_narrow_tab_puts_the_canvas_among_the_tools(qtbot, tab):
     column = tab.columns.canvas
     tab.side_tabs.setCurrentWidget(tab.directions)
     tab.resize(tab.columns.wide_width() - 100, 760)
-    qtbot.waitUntil(lambda: not tab.columns.wide, timeout=2000)
+    qtbot.waitUntil(lambda: not tab.columns.wide, timeout=HANG_GUARD_MS)
     assert tab.side_tabs.indexOf(column) == 0 and tab.side_tabs.currentWidget() is tab.directions
     assert tab.minimumSizeHint().width() <= tab.width()
     tab.side_tabs.setCurrentWidget(column)
     assert tab.canvas.isVisible() and tab.view.isVisible()
     tab.resize(tab.columns.wide_width() + 40, 800)
-    qtbot.waitUntil(lambda: tab.columns.wide, timeout=2000)
+    qtbot.waitUntil(lambda: tab.columns.wide, timeout=HANG_GUARD_MS)
     assert tab.side_tabs.indexOf(column) == -1 and tab.canvas.isVisible() and tab.columns.indexOf(column) == 0

@@ -12,6 +12,7 @@ from PySide6.QtCore import QRect
 from PySide6.QtWidgets import QApplication, QTabWidget
 
 from studio.core.run import RunDir
+from tests.conftest import HANG_GUARD_MS
 from tests.ui import layout_checks
 from tests.ui.conftest import open_tiny
 
@@ -61,14 +62,14 @@ def test_layout_in_every_state_and_tab(qtbot, window, tiny_images: Path):
     _check_every_tab(qtbot, window, "folder read")
     window.start_training()
     worker = window.worker
-    qtbot.waitSignal(worker.samples, timeout=30_000).wait()
-    qtbot.waitUntil(lambda: window.state == "training", timeout=10_000)
+    qtbot.waitSignal(worker.samples, timeout=HANG_GUARD_MS).wait()
+    qtbot.waitUntil(lambda: window.state == "training", timeout=HANG_GUARD_MS)
     window.training.refresh_views()
     _check_every_tab(qtbot, window, "training")
-    with qtbot.waitSignal(worker.paused, timeout=10_000):
+    with qtbot.waitSignal(worker.paused, timeout=HANG_GUARD_MS):
         window.pause_training()
     _check_every_tab(qtbot, window, "paused")
-    with qtbot.waitSignal(worker.finished, timeout=30_000):
+    with qtbot.waitSignal(worker.finished, timeout=HANG_GUARD_MS):
         window.stop_training()
     window.show_message("warning", LONG)
     _check_every_tab(qtbot, window, "stopped, with a banner")
@@ -79,9 +80,9 @@ def test_layout_of_explore_with_a_checkpoint(qtbot, window, tmp_path: Path, mode
     from tests.core.test_explore import make_run
 
     run = make_run(model, tmp_path / model)
-    with qtbot.waitSignal(window.explore_tab.checkpoint_opened, timeout=30_000):
+    with qtbot.waitSignal(window.explore_tab.checkpoint_opened, timeout=HANG_GUARD_MS):
         window.explore_checkpoint(str(RunDir(run).latest_checkpoint()))
-    qtbot.waitUntil(lambda: not window.explore_tab.view.image.isNull(), timeout=30_000)
+    qtbot.waitUntil(lambda: not window.explore_tab.view.image.isNull(), timeout=HANG_GUARD_MS)
     _check_every_tab(qtbot, window, f"Explore with a {model} checkpoint")
 
 
@@ -106,5 +107,5 @@ def test_restored_geometry_is_kept_on_the_screen(qtbot, make_window):
     first.setGeometry(screen.x() + 300, screen.y() + 200, screen.width() + 900, screen.height() + 700)
     first.close()  # saves the oversize geometry, as an older version did
     again = make_window()
-    qtbot.waitUntil(lambda: screen.contains(again.frameGeometry()), timeout=3000)
+    qtbot.waitUntil(lambda: screen.contains(again.frameGeometry()), timeout=HANG_GUARD_MS)
     assert again.width() >= again.minimumWidth() and again.height() >= again.minimumHeight()
