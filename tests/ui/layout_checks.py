@@ -4,7 +4,8 @@ geometry alone (offscreen is enough). Each function returns a list of problems i
 - every visible control is at least as large as its minimum (a squeezed control overlaps or is cut);
 - every visible widget lies inside its parent, and outside scroll areas inside the window;
 - no two visible sibling widgets overlap;
-- no label's text is wider than the label (cut text: "step 36" for "step 360");
+- no label's text is wider than the label (cut text: "step 36" for "step 360"), and no wrapping label is
+  lower than its wrapped text ("7 exact" for "7 exact duplicate(s) — they weigh more in training");
 - no slider too short to set;
 - no tab page that scrolls sideways (its right-hand controls hidden until one scrolls);
 - the window asks for no more than the size it was given.
@@ -138,7 +139,11 @@ def cut_text(root: QWidget) -> list[str]:
     for w in _visible_widgets(root):
         if _in_item_view(w):
             continue
-        if isinstance(w, QLabel) and not w.wordWrap() and w.text() and "<" not in w.text():
+        if isinstance(w, QLabel) and w.wordWrap() and w.text():
+            need_h = w.heightForWidth(w.width())  # a wrapping label needs this height at its width
+            if need_h > w.height() + 1:
+                problems.append(f"{name(w)} needs {need_h} px of height for its wrapped text but has {w.height()}")
+        elif isinstance(w, QLabel) and not w.wordWrap() and w.text() and "<" not in w.text():
             need = max(w.fontMetrics().horizontalAdvance(line) for line in w.text().splitlines() or [""])
             room = w.contentsRect().width() - 2 * w.margin() - w.indent() if w.indent() > 0 else \
                 w.contentsRect().width() - 2 * w.margin()

@@ -46,7 +46,7 @@ class DatasetPanel(QScrollArea):
         self.loading = QProgressBar()
         self.loading.hide()
         form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)  # the sentences use the width
         form.addRow("Folder", self.path)
         form.addRow("Images", self.count)
         form.addRow("Sizes", self.sizes)
