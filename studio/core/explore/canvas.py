@@ -180,12 +180,20 @@ class Favourites:
             raise StudioError("A favourite keeps its latent: embed the w first (Renderer.describe does).")
         f = Favourite(name, recipe)
         self.items.append(f)
-        self.save()
+        try:
+            self.save()
+        except StudioError:
+            self.items.pop()  # what is listed stays what is on disk
+            raise
         return f
 
     def remove(self, index: int) -> None:
-        del self.items[index]
-        self.save()
+        f = self.items.pop(index)
+        try:
+            self.save()
+        except StudioError:
+            self.items.insert(index, f)
+            raise
 
     def save(self) -> None:
         from studio.core.training.checkpoint import write_atomic
@@ -195,4 +203,5 @@ class Favourites:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(self.path, json.dumps(data, indent=1).encode("utf-8"))
         except OSError as e:
-            raise StudioError(f"Cannot save favourites to {self.path}: {e.strerror or e}.") from None
+            raise StudioError(f"Cannot save favourites to {self.path}: {e.strerror or e}. The favourites "
+                              "saved before are intact.") from None

@@ -39,30 +39,74 @@ class Checkpoint:
         return self.state.step
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write bytes so that `path` is either the old file or the complete new one, never a torn one."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+def _temporary(path: Path) -> Path:
+    # RunDir.remove_stale_temporaries recognises this name (a leading dot and ".tmp").
+    return path.with_name(f".{path.name}.tmp-{os.getpid()}")
+
+
+def _write_temporary(path: Path, data: bytes | Path) -> Path:
+    """The complete new content of `path` in its temporary, on the disk (fsync): bytes, or a finished
+    file hard-linked (free, and safe: files here are never modified in place, only replaced) or copied."""
+    tmp = _temporary(path)
+    tmp.unlink(missing_ok=True)
     try:
+        if isinstance(data, Path):
+            try:
+                os.link(data, tmp)
+                return tmp
+            except FileNotFoundError:
+                raise
+            except OSError:  # no hard links here (or another device): copy; its own errors are the real ones
+                with open(data, "rb") as f_in, open(tmp, "wb") as f_out:
+                    shutil.copyfileobj(f_in, f_out, 1 << 20)
+                    f_out.flush()
+                    os.fsync(f_out.fileno())
+                return tmp
         with open(tmp, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        return tmp
     except BaseException:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
+        tmp.unlink(missing_ok=True)
         raise
+
+
+def _fsync_dir(folder: Path) -> None:
     try:
-        dfd = os.open(path.parent, os.O_RDONLY)
+        dfd = os.open(folder, os.O_RDONLY)
         try:
             os.fsync(dfd)
         finally:
             os.close(dfd)
     except OSError:
         pass  # some filesystems cannot fsync a directory; the rename itself is still atomic
+
+
+def replace_atomic(files: list[tuple[Path, bytes | Path]]) -> None:
+    """Replace each path by its new content so that a failure loses nothing.
+
+    Every new file is written completely to its temporary before any name changes: a full disk or an
+    unwritable folder (which fail while writing) leaves all the old files as they were. Then the
+    temporaries are renamed in order, which needs no space. A kill between two renames leaves the first
+    file new and the next old: a checkpoint's readers compare its step with its sidecar's for that reason."""
+    temporaries: list[Path] = []
+    try:
+        for path, data in files:
+            temporaries.append(_write_temporary(Path(path), data))
+        for (path, _), tmp in zip(files, temporaries, strict=True):
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp in temporaries:
+            tmp.unlink(missing_ok=True)
+        raise
+    for folder in {Path(p).parent for p, _ in files}:
+        _fsync_dir(folder)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write bytes so that `path` is either the old file or the complete new one, never a torn one."""
+    replace_atomic([(Path(path), data)])
 
 
 def flatten_optimizer(opt: torch.optim.Optimizer, prefix: str) -> tuple[dict[str, torch.Tensor], list]:
@@ -89,37 +133,14 @@ def save_checkpoint(path: Path, tensors: dict[str, torch.Tensor], state: Checkpo
     clean = {k: v.detach().to("cpu").contiguous() for k, v in tensors.items()}
     meta = dict(state.to_json(), format=FORMAT)
     data = st_save(clean, metadata={"studio": json.dumps(meta)})
-    write_atomic(path, data)
     sidecar = {k: meta[k] for k in ("format", "step", "kimg", "model", "resolution") if k in meta}
     sidecar["sha256"] = hashlib.sha256(data).hexdigest()
     sidecar["bytes"] = len(data)
     sidecar.update(sidecar_extra or {})
-    write_atomic(path.with_suffix(".json"), json.dumps(sidecar, indent=1).encode())
+    # Both written before either is renamed: a full disk leaves the old pair (e.g. best.safetensors and
+    # best.json) as it was, not a new checkpoint beside the old one's sidecar.
+    replace_atomic([(path, data), (path.with_suffix(".json"), json.dumps(sidecar, indent=1).encode())])
     return path
-
-
-def copy_atomic(src: Path, dst: Path) -> None:
-    """Make `dst` a complete copy of the finished file `src`, atomically (the old `dst` or the new one).
-
-    A hard link costs nothing and is safe because checkpoints are never modified in place (every write
-    is a new file renamed over the name); where links are not supported, the bytes are copied."""
-    src, dst = Path(src), Path(dst)
-    tmp = dst.with_name(f".{dst.name}.tmp-{os.getpid()}")
-    tmp.unlink(missing_ok=True)
-    try:
-        try:
-            os.link(src, tmp)
-        except FileNotFoundError:
-            raise
-        except OSError:  # no hard links here (or another device): copy; its own errors are the real ones
-            with open(src, "rb") as f_in, open(tmp, "wb") as f_out:
-                shutil.copyfileobj(f_in, f_out, 1 << 20)
-                f_out.flush()
-                os.fsync(f_out.fileno())
-        os.replace(tmp, dst)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def check_tensors(path: Path, what: str, given: dict[str, torch.Tensor], expected: dict[str, torch.Tensor]) -> None:

@@ -15,7 +15,7 @@ from PIL import Image
 
 from studio.core.errors import StudioError
 from studio.core.run import RunDir
-from studio.core.training.checkpoint import copy_atomic, read_state, save_checkpoint, write_atomic
+from studio.core.training.checkpoint import read_state, replace_atomic, save_checkpoint
 from studio.core.training.config import TrainConfig
 from studio.core.training.events import Event, Message, Saved
 from studio.core.training.serialise import checkpoint_contents
@@ -113,13 +113,15 @@ class Keeper:
         return True
 
     def _copy_best(self, src: Path, info: dict) -> None:
-        copy_atomic(src, self.run.best_path)
+        """best.safetensors and best.json replaced together (checkpoint.replace_atomic): on a full disk both
+        stay the previous best's."""
         try:
             sidecar = json.loads(src.with_suffix(".json").read_text())
         except (OSError, json.JSONDecodeError):
             sidecar = {}
         sidecar["best"] = info
-        write_atomic(self.run.best_path.with_suffix(".json"), json.dumps(sidecar, indent=1).encode())
+        best = self.run.best_path
+        replace_atomic([(best, src), (best.with_suffix(".json"), json.dumps(sidecar, indent=1).encode())])
 
     def load_known_best(self) -> None:
         """On resume: best.json, trusted only if it describes the best.safetensors that is there."""
