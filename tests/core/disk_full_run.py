@@ -19,8 +19,16 @@ def digest(p: Path) -> str:
     return hashlib.sha256(p.read_bytes()).hexdigest()
 
 
+def can_unshare() -> bool:
+    """Whether this machine lets a process make its own mount namespace (`unshare -rm`) for a real tmpfs."""
+    try:
+        return subprocess.run(["unshare", "-rm", "true"], capture_output=True, timeout=20).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
 def fill(folder: Path) -> None:
-    """Write until the disk says no more (ENOSPC)."""
+    """Write until the disk says no more (ENOSPC), to the last byte."""
     with open(folder / "filler", "wb") as f:
         block = b"\0" * (1 << 16)
         try:
@@ -29,7 +37,17 @@ def fill(folder: Path) -> None:
                 f.flush()
         except OSError:
             pass
-    (folder / "filler2").touch()  # may itself fail; the inode table of a tmpfs is rarely the limit
+    try:  # the last partial block, a byte at a time
+        with open(folder / "filler", "ab") as f:
+            while True:
+                f.write(b"\0")
+                f.flush()
+    except OSError:
+        pass
+    try:
+        (folder / "filler2").touch()  # the inode table of a tmpfs is rarely the limit
+    except OSError:
+        pass
 
 
 def _loads(p: Path) -> bool:

@@ -22,28 +22,11 @@ import sys
 import time
 from pathlib import Path
 
+from disk_full_run import fill  # beside this file (the script's folder is on sys.path)
+
 
 def digest(p: Path) -> str | None:
     return hashlib.sha256(p.read_bytes()).hexdigest() if p.exists() else None
-
-
-def fill(folder: Path) -> None:
-    """Write until the disk says no more (ENOSPC)."""
-    with open(folder / "filler", "wb") as f:
-        block = b"\0" * (1 << 16)
-        try:
-            while True:
-                f.write(block)
-                f.flush()
-        except OSError:
-            pass
-    try:  # the last partial page, a byte at a time
-        with open(folder / "filler", "ab") as f:
-            while True:
-                f.write(b"\0")
-                f.flush()
-    except OSError:
-        pass
 
 
 def trainer(data: Path, run: Path):

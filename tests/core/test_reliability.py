@@ -26,6 +26,7 @@ from studio.core.training.config import TrainConfig
 from studio.core.training.events import Finished, Message, Saved
 from studio.core.models.loading import load_generator
 from studio.core.training.trainer import Trainer
+from tests.core.disk_full_run import can_unshare
 
 
 class Payload:
@@ -304,13 +305,6 @@ def test_out_of_memory_halves_the_chunk_and_keeps_the_batch(tiny_folder: Path, t
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _can_unshare() -> bool:
-    try:
-        return subprocess.run(["unshare", "-rm", "true"], capture_output=True, timeout=20).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-
-
 def _unprivileged() -> list[str]:
     """A command prefix under which permissions are enforced: as root, drop the capabilities that let root
     write anywhere (so a chmod'ed folder really is unwritable); as a user, nothing is needed."""
@@ -332,7 +326,7 @@ def small_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base / "run"
 
 
-@pytest.mark.skipif(not _can_unshare(), reason="needs `unshare -rm` (user + mount namespaces) for a real tmpfs")
+@pytest.mark.skipif(not can_unshare(), reason="needs `unshare -rm` (user + mount namespaces) for a real tmpfs")
 def test_a_really_full_disk_during_training_and_export(tiny_folder: Path, small_run: Path, tmp_path: Path):
     """A real disk (a 24 MB tmpfs in a private mount namespace) fills up after the first checkpoint."""
     driver = Path(__file__).with_name("disk_full_run.py")

@@ -19,19 +19,13 @@ from studio.core.explore.canvas import Favourites
 from studio.core.run import RunDir
 from studio.core.training.checkpoint import load_checkpoint
 from tests.conftest import HANG_GUARD_S
+from tests.core.disk_full_run import can_unshare
 
 DRIVER = Path(__file__).with_name("replace_under_failure.py")
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _can_unshare() -> bool:
-    try:
-        return subprocess.run(["unshare", "-rm", "true"], capture_output=True, timeout=20).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-
-
-@pytest.mark.skipif(not _can_unshare(), reason="needs `unshare -rm` (user + mount namespaces) for a real tmpfs")
+@pytest.mark.skipif(not can_unshare(), reason="needs `unshare -rm` (user + mount namespaces) for a real tmpfs")
 def test_a_full_disk_while_replacing_the_best_and_the_favourites(tiny_folder: Path, tmp_path: Path):
     r = subprocess.run(["unshare", "-rm", sys.executable, str(DRIVER), "full", str(tiny_folder), str(tmp_path / "mnt")],
                        capture_output=True, text=True, timeout=HANG_GUARD_S * 8, cwd=REPO)
