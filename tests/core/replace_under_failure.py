@@ -42,11 +42,11 @@ def trainer(data: Path, run: Path):
 
 
 def favourite_recipe(n: int):
-    import numpy as np
+    import torch
 
     from studio.core.explore.recipe import Recipe, encode_w
 
-    text, shape = encode_w(np.full((1, 4), n, np.float32))
+    text, shape = encode_w(torch.full((1, 4), float(n)))
     return Recipe(seeds=[n], w=text, w_shape=shape)
 
 
