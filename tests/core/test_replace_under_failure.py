@@ -25,6 +25,7 @@ DRIVER = Path(__file__).with_name("replace_under_failure.py")
 REPO = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not can_unshare(), reason="needs `unshare -rm` (user + mount namespaces) for a real tmpfs")
 def test_a_full_disk_while_replacing_the_best_and_the_favourites(tiny_folder: Path, tmp_path: Path):
     r = subprocess.run(["unshare", "-rm", sys.executable, str(DRIVER), "full", str(tiny_folder), str(tmp_path / "mnt")],
@@ -47,6 +48,7 @@ def test_a_full_disk_while_replacing_the_best_and_the_favourites(tiny_folder: Pa
     assert out["favourites_listed"] == out["favourites_on_disk"] == ["first"]
 
 
+@pytest.mark.slow
 def test_sigkill_while_replacing_the_best_and_the_favourites(tiny_folder: Path, tmp_path: Path):
     """Kills in each window of a replacement: while the new files are written, between the checkpoint's
     rename and its sidecar's, and while favourites.json is written. After each: best.safetensors is a whole
