@@ -78,7 +78,7 @@ class ProgressPanel(QWidget):
             text = f"step {step}" + (f" · {100 * fraction:.0f}%" if fraction is not None else "")
             self.bar.setFormat(text + (f" · {stage}" if stage else ""))
         self.kimg.setText(thousands(kimg) + (f" / {thousands(total_kimg)}" if total_kimg else ""))
-        self.speed.setText(f"{images_per_second:.0f}")
+        self.speed.setText(f"{images_per_second:.1f}" if images_per_second < 10 else f"{images_per_second:.0f}")
         self.elapsed.setText(format_duration(elapsed))
         self.eta.setText(format_duration(eta))
 
