@@ -131,7 +131,7 @@ class ExploreTab(ToolRuns, WalkAndFavourites, QWidget):
     # ---- opening
     def open_checkpoint(self, path: str) -> None:
         """Open a run folder (its latest checkpoint) or a .safetensors checkpoint; renders off the GUI thread."""
-        self.source.setText(f"Opening {path}…")
+        self.source.set_full_text(f"Opening {path}…")
         if not self.worker.isRunning():
             self.worker.start()
         self.worker.submit(OpenJob(str(path)))
@@ -172,7 +172,7 @@ class ExploreTab(ToolRuns, WalkAndFavourites, QWidget):
         self.info = info
         self.checkpoint = info.checkpoint
         run = Path(info.checkpoint).parent.parent if Path(info.checkpoint).parent.name == "checkpoints" else None
-        self.source.setText(f"{info.checkpoint}  ·  {info.model} · {info.resolution} px · step {info.step}")
+        self.source.set_full_text(f"{info.checkpoint}  ·  {info.model} · {info.resolution} px · step {info.step}")
         self.export_button.setEnabled(True)
         self.directions.set_model(info.num_ws, info.groups)
         self.mixer.set_model(info.groups, info.num_ws)

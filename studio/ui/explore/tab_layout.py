@@ -16,12 +16,13 @@ from studio.ui.explore.latent_controls import LatentControls
 from studio.ui.explore.nearest_panel import NearestPanel
 from studio.ui.explore.noise_panel import NoisePanel
 from studio.ui.explore.style_mixer import StyleMixer
+from studio.ui.widgets.elided_label import ElidedLabel
 from studio.ui.widgets.image_view import ImageView
 
 
 def build_explore_layout(tab: QWidget) -> None:
     """The widgets of the ExploreTab `tab` (studio/ui/explore/tab.py), each an attribute of it, laid out."""
-    tab.source = QLabel("No checkpoint open.")
+    tab.source = ElidedLabel("No checkpoint open.")  # a long path never widens the page
     tab.source.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     open_button = QPushButton("Open run or checkpoint…")
     open_button.setToolTip("Explore a run folder (its latest checkpoint) or a .safetensors checkpoint")
