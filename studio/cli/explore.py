@@ -39,10 +39,10 @@ def cmd_generate(args) -> int:
         path = exporter.save_png(img, f"seed{seed:04d}.png", renderer.describe(recipe))
         print(path)
     if args.grid:
-        import math
+        from studio.core.images import grid_columns
 
         cells = [Recipe(seeds=[s], truncation=args.truncation, class_index=args.class_index) for s in seeds]
-        cols = max(1, math.ceil(math.sqrt(len(images))))
+        cols = grid_columns(len(images), *renderer.size)  # laid out for the shape
         print(exporter.save_grid(images, "grid.png", renderer.describe_grid(cells, cols), cols=cols))
     return 0
 

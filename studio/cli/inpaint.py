@@ -43,7 +43,7 @@ def cmd_inpaint(args) -> int:
     source = load_source(args.image)
     mask = load_mask(args.mask)
     renderer = Renderer.open(args.run, pick_device(args.device))
-    hole = prepare_mask(mask, source.image.shape, renderer.resolution)
+    hole = prepare_mask(mask, source.image.shape, renderer.size)
     feats = FeatureSpace(load_discriminator(renderer.checkpoint, renderer.device), "auto", renderer.device)
     bar = tqdm(total=settings.steps, unit="step", file=sys.stderr, leave=False)
 

@@ -30,6 +30,8 @@ def cmd_info(args) -> int:
         return 0
     print(f"made by GAN Studio {emb.version} from {emb.checkpoint} ({emb.model})")
     print(f"checkpoint sha256 {emb.checkpoint_sha256}")
+    if emb.canvas:
+        print(f"shape {emb.canvas.replace('x', '×')} px")
     recipes = [emb.recipe] if emb.recipe is not None else [c for c in emb.grid.cells if c is not None]
     if emb.grid is not None:
         print(f"{emb.grid.kind}: {len(emb.grid.cells)} cells, {emb.grid.cols} per row, upscale x{emb.grid.upscale}")
@@ -53,13 +55,16 @@ def _checkpoint_info(target: Path, as_json: bool) -> int:
         st = read_state(path)
         d = {"path": str(path), "step": st.step, "kimg": st.kimg, "model": st.model, "resolution": st.resolution,
              "studio_version": st.studio_version}
+        if st.spec.canvas.width != st.spec.canvas.height:
+            d["canvas"] = [st.spec.canvas.width, st.spec.canvas.height]  # width, height: a non-square run
         info = RunDir(path.parent.parent).read_best() if path.name == "best.safetensors" else None
         if info and isinstance(info.get("best"), dict) and info["best"].get("step") == st.step:
             d["best"] = info["best"]
         return d
 
     def line(label: str, d: dict) -> str:
-        text = f"{label}step {d['step']} ({d['kimg']} kimg), {d['model']} at {d['resolution']} px: {d['path']}"
+        size = f"{d['canvas'][0]}×{d['canvas'][1]}" if d.get("canvas") else d["resolution"]
+        text = f"{label}step {d['step']} ({d['kimg']} kimg), {d['model']} at {size} px: {d['path']}"
         b = d.get("best")
         if b:
             text += (f"  [{b['metric']} {b['score']:.4g}]" if b.get("score") is not None

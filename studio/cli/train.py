@@ -23,7 +23,11 @@ def _add_train(sub) -> None:
     p.add_argument("--model", choices=(*MODEL_NAMES, "auto"), default=None,
                    help="default: auto — the Quick DCGAN on a CPU, the style model on a GPU (with --init-from: the "
                         "source's)")
-    p.add_argument("--resolution", type=int, default=None, help="default: 64 (with --init-from: the source's)")
+    p.add_argument("--resolution", type=int, default=None,
+                   help="the long side in px (default: 64; with --init-from: the source's)")
+    p.add_argument("--aspect", default=None, metavar="W:H",
+                   help="the pictures' shape: 1:1 (default; with --init-from: the source's), 3:2, 2:3, 4:3, 3:4, "
+                        "16:9 or 9:16 — the nearest shape the networks make, named on the first line")
     length = p.add_mutually_exclusive_group()
     length.add_argument("--steps", type=int)
     length.add_argument("--kimg", type=float)
@@ -59,7 +63,8 @@ def _config(args, source):
     return TrainConfig(
         data=str(Path(args.data).expanduser().resolve()),
         model=args.model or (source.spec.name if source else "auto"),
-        resolution=args.resolution or (source.spec.resolution if source else 64),
+        resolution=args.resolution or (source.spec.canvas.long_side if source else 64),
+        aspect=args.aspect or (source.spec.canvas.aspect if source else "1:1"),
         steps=args.steps, kimg=args.kimg, minutes=args.minutes, mirror=args.mirror and not args.no_mirror,
         lr_g=args.lr, lr_d=args.lr, init_from=source.record() if source else None,
         **{f.name: getattr(args, f.name) for f, _ in options()},
@@ -86,6 +91,8 @@ def cmd_train(args) -> int:
     cfg = _config(args, source)
     if not args.resume and cfg.steps is None and cfg.kimg is None and cfg.minutes is None:
         cfg.minutes = 60.0
+    if not args.resume and cfg.aspect != "1:1" and dist.is_main:
+        print(_shape_line(cfg), file=sys.stderr)
     loading = None if args.quiet else tqdm(desc="reading images", unit="img", leave=False, file=sys.stderr)
 
     def load_progress(done: int, total: int) -> None:
@@ -112,6 +119,14 @@ def cmd_train(args) -> int:
         return 0
     finally:
         shutdown()
+
+
+def _shape_line(cfg) -> str:
+    """The first line of a non-square run: the shape the networks make for the asked aspect and size."""
+    shape = cfg.canvas()
+    doublings = (shape.scale // 4).bit_length() - 1
+    return (f"shape {shape.describe()}: the nearest to {cfg.aspect} at {cfg.resolution} px the networks make "
+            f"(a {shape.block_w}×{shape.block_h} block doubled {doublings} times)")
 
 
 def _train_in_thread(trainer, on_event):
@@ -167,7 +182,9 @@ def _progress_printer(trainer, quiet: bool):
         nonlocal bar
         if isinstance(ev, Started) and main:
             batch = ev.batch_note if ev.batch_note.startswith("batch") else f"batch {ev.batch}"
-            print(f"training {trainer.cfg.model} at {trainer.cfg.resolution} px, {batch}, on {ev.device}"
+            shape = trainer.spec.canvas
+            size = f"{shape.width} px" if shape.is_square else shape.describe()
+            print(f"training {trainer.cfg.model} at {size}, {batch}, on {ev.device}"
                   + (f" x {trainer.dist.world} processes" if trainer.dist.active else "")
                   + (f", resumed from {Path(ev.resumed_from).name}" if ev.resumed_from else ""), file=sys.stderr)
             if not quiet:

@@ -1,4 +1,4 @@
-"""The image folder an artist trains on: scan, validate, decode once, square-fit, cache as uint8.
+"""The image folder an artist trains on: scan, validate, decode once, fit to the run's shape, cache as uint8.
 
 Nothing here ever writes into the user's folder; the only files written go to the cache folder
 the caller names (normally inside the run directory).
@@ -23,10 +23,10 @@ import numpy as np
 from PIL import Image, ImageFile, ImageOps
 
 from studio.core.errors import StudioError
+from studio.core.shape import FIT_MODES, MAX_SCALE, MIN_SCALE, CanvasShape, canvas_shape, fit_picture
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
-FIT_MODES = ("crop", "pad")
-MIN_RESOLUTION, MAX_RESOLUTION = 16, 1024
+MIN_RESOLUTION, MAX_RESOLUTION = MIN_SCALE, MAX_SCALE
 # A file larger than this is refused before it is read: no artwork needs 256 MB of bytes.
 MAX_FILE_BYTES = 256 * 1024 * 1024
 # Pillow's own bomb guard warns at this many pixels; we refuse instead of warning.
@@ -44,18 +44,18 @@ class ImageError(Exception):
 class DataConfig:
     """How images become training samples."""
 
-    resolution: int = 64
-    fit: str = "crop"  # "crop": centre-crop to a square; "pad": fit inside and pad with background
+    resolution: int = 64  # the long side (a square's side)
+    fit: str = "crop"  # "crop": centre-crop to the shape; "pad": fit inside and pad with background
     background: tuple[int, int, int] = (255, 255, 255)
     classes: bool = False  # first-level sub-folders are classes
+    aspect: str = "1:1"  # width:height; the picture is the nearest shape the networks make (core/shape.py)
+
+    @property
+    def shape(self) -> CanvasShape:
+        return canvas_shape(self.aspect, self.resolution)
 
     def validate(self) -> None:
-        r = self.resolution
-        if r < MIN_RESOLUTION or r > MAX_RESOLUTION or r & (r - 1):
-            raise StudioError(
-                f"Resolution {r} is not supported: choose a power of two from "
-                f"{MIN_RESOLUTION} to {MAX_RESOLUTION} (16, 32, 64, 128, 256, 512 or 1024)."
-            )
+        self.shape  # noqa: B018 (raises a StudioError naming the problem)
         if self.fit not in FIT_MODES:
             raise StudioError(f"Unknown fit '{self.fit}': choose 'crop' or 'pad'.")
 
@@ -145,21 +145,6 @@ def _to_rgb(img: Image.Image, background: tuple[int, int, int]) -> Image.Image:
     return img.convert("RGB")
 
 
-def _square(img: Image.Image, resolution: int, fit: str, background: tuple[int, int, int]) -> Image.Image:
-    w, h = img.size
-    if fit == "crop":
-        side = min(w, h)
-        left, top = (w - side) // 2, (h - side) // 2
-        img = img.crop((left, top, left + side, top + side))
-        return img.resize((resolution, resolution), Image.Resampling.LANCZOS, reducing_gap=3.0)
-    scale = resolution / max(w, h)
-    nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
-    img = img.resize((nw, nh), Image.Resampling.LANCZOS, reducing_gap=3.0)
-    canvas = Image.new("RGB", (resolution, resolution), background)
-    canvas.paste(img, ((resolution - nw) // 2, (resolution - nh) // 2))
-    return canvas
-
-
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PNG_TEXT_CHUNKS = (b"tEXt", b"zTXt", b"iTXt")
 
@@ -182,7 +167,7 @@ def _without_png_text(data: bytes) -> bytes | None:
 
 
 def decode_image(data: bytes, config: DataConfig) -> tuple[np.ndarray, tuple[int, int]]:
-    """Bytes of one image file -> (H, W, 3) uint8 at the configured resolution, plus the original size."""
+    """Bytes of one image file -> (H, W, 3) uint8 in the configured shape, plus the original size."""
     try:
         return _decode(data, config)
     except ImageError as e:
@@ -195,6 +180,7 @@ def decode_image(data: bytes, config: DataConfig) -> tuple[np.ndarray, tuple[int
 
 
 def _decode(data: bytes, config: DataConfig) -> tuple[np.ndarray, tuple[int, int]]:
+    shape = config.shape
     try:
         # Whether a file is a bomb is decided from its size below, not by turning Pillow's warning into an
         # error: catch_warnings swaps the process's filter list and files are decoded in a thread pool, so
@@ -214,12 +200,12 @@ def _decode(data: bytes, config: DataConfig) -> tuple[np.ndarray, tuple[int, int
                 raise ImageError(f"too large ({w}×{h} pixels; the limit is {MAX_PIXELS // 1_000_000} megapixels)")
             if img.format == "JPEG":
                 # Let libjpeg decode at a reduced scale: much faster for big photos, same result after resize.
-                img.draft(img.mode, (config.resolution * 2, config.resolution * 2))
+                img.draft(img.mode, (shape.width * 2, shape.height * 2))
             img.seek(0)  # first frame of animations
             img.load()
             img = ImageOps.exif_transpose(img)
             rgb = _to_rgb(img, config.background)
-            out = _square(rgb, config.resolution, config.fit, config.background)
+            out = fit_picture(rgb, shape.width, shape.height, config.fit, config.background)
             return np.asarray(out, dtype=np.uint8).copy(), (w, h)
     except ImageError:
         raise
@@ -299,7 +285,10 @@ def _read_file(path: Path) -> bytes:
 
 def _cache_key(files: list[Path], labels: list[int], config: DataConfig) -> str:
     h = hashlib.sha1()
-    h.update(json.dumps(asdict(config), sort_keys=True).encode())
+    fields = asdict(config)
+    if fields["aspect"] == "1:1":
+        del fields["aspect"]  # square caches keep the key they had before shapes existed
+    h.update(json.dumps(fields, sort_keys=True).encode())
     for f, label in zip(files, labels, strict=True):
         try:
             st = f.stat()
@@ -344,7 +333,9 @@ class ImageFolder:
         if cache_dir is not None:
             cache_dir = Path(cache_dir)
             key = _cache_key(files, labels, self.config)
-            cache_path = cache_dir / f"images-{self.config.resolution}-{key}"
+            shape = self.config.shape
+            size = str(shape.width) if shape.is_square else f"{shape.width}x{shape.height}"
+            cache_path = cache_dir / f"images-{size}-{key}"
             cached = self._load_cache(cache_path)
             if cached is not None:
                 self.images, self.labels, report = cached
@@ -370,9 +361,9 @@ class ImageFolder:
             self._save_cache(cache_path)
 
     def _decode_all(self, files, labels, report, skipped, progress, workers, cache_path):
-        res = self.config.resolution
+        shape = self.config.shape
         n = len(files)
-        out = np.empty((max(n, 1), res, res, 3), dtype=np.uint8)
+        out = np.empty((max(n, 1), shape.height, shape.width, 3), dtype=np.uint8)
         out_labels = np.zeros(max(n, 1), dtype=np.int64)
         seen: dict[bytes, int] = {}
         used = 0
@@ -415,7 +406,8 @@ class ImageFolder:
             images = np.load(arr, mmap_mode="r", allow_pickle=False)
             labels = np.asarray(info["labels"], dtype=np.int64)
             report = ImportReport.from_json(info["report"])
-            if images.shape[0] != len(labels) or images.shape[1:] != (self.config.resolution,) * 2 + (3,):
+            shape = self.config.shape
+            if images.shape[0] != len(labels) or images.shape[1:] != (shape.height, shape.width, 3):
                 return None
             return np.array(images), labels, report  # into memory, writable
         except (OSError, ValueError, KeyError, TypeError):

@@ -35,6 +35,9 @@ class Renderer(Protocol):
     @property
     def resolution(self) -> int: ...
 
+    @property
+    def size(self) -> tuple[int, int]: ...
+
     def render(self, recipe: Recipe) -> np.ndarray: ...
 
     def render_final(self, recipe: Recipe) -> np.ndarray: ...
@@ -186,10 +189,13 @@ class Embedded:
     recipe: Recipe | None = None
     grid: GridLayout | None = None
     inpaint: InpaintRecord | None = None  # an inpainting: the source's SHA-256, the hole, the feather
+    canvas: str = ""  # "24x16": the picture's width x height at native size ("": a PNG from before shapes)
 
     def to_json(self) -> dict:
         d: dict = {"studio_version": self.version, "checkpoint": self.checkpoint,
                    "checkpoint_sha256": self.checkpoint_sha256, "model": self.model}
+        if self.canvas:
+            d["canvas"] = self.canvas
         if self.recipe is not None:
             d["recipe"] = self.recipe.to_json()
         if self.grid is not None:
@@ -227,6 +233,7 @@ def read_embedded(path: str | os.PathLike) -> Embedded:
     emb = Embedded(
         version=text.get("gan-studio:version", "")[:64], checkpoint=text.get("gan-studio:checkpoint", "")[:4096],
         checkpoint_sha256=text.get("gan-studio:checkpoint-sha256", "")[:64], model=text.get("gan-studio:model", "")[:32],
+        canvas=_canvas(text.get("gan-studio:canvas", "")),
     )
     if "gan-studio:recipe" in text:
         emb.recipe = Recipe.from_json(_json(text["gan-studio:recipe"], MAX_RECIPE_CHARS, "recipe"))
@@ -250,13 +257,27 @@ def read_embedded(path: str | os.PathLike) -> Embedded:
     return emb
 
 
+def _canvas(text: str) -> str:
+    """A PNG's recorded shape, '24x16' (width x height); '' when absent, an error when malformed."""
+    if not text:
+        return ""
+    w, _, h = text.partition("x")
+    if not (w.isdigit() and h.isdigit() and 0 < int(w) <= 65536 and 0 < int(h) <= 65536):
+        raise StudioError(f"The shape recorded in this PNG ({text[:40]!r}) is not width x height.")
+    return f"{int(w)}x{int(h)}"
+
+
 def regenerate(embedded: Embedded, renderer: Renderer) -> np.ndarray:
     """The exact pixels an embedded recipe describes (bit-identical on the device that made them)."""
+    h, w = renderer.size
+    if embedded.canvas and embedded.canvas != f"{w}x{h}":
+        made = embedded.canvas.replace("x", "×")
+        raise StudioError(f"This picture was made {made} px and this checkpoint makes {w}×{h} px pictures: "
+                          "it is not the checkpoint that made it.")
     if embedded.recipe is not None:
         return renderer.render_final(embedded.recipe)
     assert embedded.grid is not None
     g = embedded.grid
-    res = renderer.resolution
-    blank = np.full((res, res, 3), 255, np.uint8)
+    blank = np.full((h, w, 3), 255, np.uint8)
     images = [blank if c is None else renderer.render(c) for c in g.cells]
     return upscale(tile(images, g.cols, g.gap), g.upscale)

@@ -29,6 +29,12 @@ def images_to_uint8(images: torch.Tensor) -> torch.Tensor:
     return (images.float() * 127.5 + 128).clamp(0, 255).byte()
 
 
+def grid_columns(n: int, height: int = 1, width: int = 1) -> int:
+    """Columns of a grid of n pictures of this shape that comes out about square (a square picture:
+    ceil(sqrt(n)); landscape pictures: fewer columns, portrait: more)."""
+    return max(1, math.ceil(math.sqrt(n * height / width)))
+
+
 def grid_image(images: torch.Tensor, nrow: int | None = None, padding: int = 2) -> np.ndarray:
     """A batch in [-1, 1] -> one uint8 (H, W, 3) grid with black gaps (torchvision's make_grid layout),
     made on the device and moved to numpy once."""
@@ -37,7 +43,7 @@ def grid_image(images: torch.Tensor, nrow: int | None = None, padding: int = 2) 
     if n == 1:
         grid = u8[0]
     else:
-        cols = min(nrow or max(1, math.ceil(math.sqrt(n))), n)
+        cols = min(nrow or grid_columns(n, h, w), n)
         rows = math.ceil(n / cols)
         ch, cw = h + padding, w + padding
         grid = u8.new_zeros((c, rows * ch + padding, cols * cw + padding))
@@ -50,9 +56,9 @@ def grid_image(images: torch.Tensor, nrow: int | None = None, padding: int = 2) 
 def tile(images: Sequence[np.ndarray], cols: int | None = None, gap: int = 2) -> np.ndarray:
     """Images of equal size (H, W, 3) -> one grid, white gaps between cells."""
     n = len(images)
-    cols = cols or max(1, math.ceil(math.sqrt(n)))
-    rows = math.ceil(n / cols)
     h, w = images[0].shape[:2]
+    cols = cols or grid_columns(n, h, w)
+    rows = math.ceil(n / cols)
     out = np.full((rows * h + (rows - 1) * gap, cols * w + (cols - 1) * gap, 3), 255, np.uint8)
     for i, img in enumerate(images):
         r, c = divmod(i, cols)
@@ -102,10 +108,27 @@ def load_picture(path: str | Path, mode: str = "RGB", background: tuple[int, int
         return np.asarray(im.convert(mode))
 
 
-def prepare_target(image: np.ndarray, resolution: int) -> np.ndarray:
-    """Any RGB(A)/grey uint8 picture -> a centre-cropped square (resolution, resolution, 3)."""
+def hw(size: int | Sequence[int]) -> tuple[int, int]:
+    """A picture size as (height, width): a square's side, or (height, width) already."""
+    return (int(size), int(size)) if isinstance(size, (int, np.integer)) else (int(size[0]), int(size[1]))
+
+
+def centre_window(width: int, height: int, size: int | Sequence[int]) -> tuple[int, int, int, int]:
+    """The largest centred (left, top, right, bottom) box of a width × height picture with the aspect of
+    `size` (the crop training images get, core/shape.fit_picture)."""
+    th, tw = hw(size)
+    if width * th > height * tw:  # wider than the target
+        cw, ch = max(1, round(height * tw / th)), height
+    else:
+        cw, ch = width, max(1, round(width * th / tw))
+    left, top = (width - cw) // 2, (height - ch) // 2
+    return left, top, left + cw, top + ch
+
+
+def prepare_target(image: np.ndarray, size: int | Sequence[int]) -> np.ndarray:
+    """Any RGB(A)/grey uint8 picture -> centre-cropped to the model's shape and resized: (height, width, 3)
+    for `size` (height, width), or (size, size, 3) for a square's side."""
     img = Image.fromarray(image).convert("RGB")
-    s = min(img.size)
-    left, top = (img.width - s) // 2, (img.height - s) // 2
-    img = img.crop((left, top, left + s, top + s)).resize((resolution, resolution), Image.LANCZOS)
+    th, tw = hw(size)
+    img = img.crop(centre_window(img.width, img.height, size)).resize((tw, th), Image.LANCZOS)
     return np.asarray(img)

@@ -216,17 +216,20 @@ def atlas_poster(atlas: Atlas, thumb: int | None = None, gap: int = GAP) -> np.n
 
     At native size (`thumb` None) it is exactly what `regenerate` rebuilds from the embedded grid recipe.
     """
-    res = atlas.images.shape[1]
-    size = thumb or res
-    blank = np.full((size, size, 3), 255, np.uint8)
+    h, w = atlas.images.shape[1:3]
+    if thumb:  # the long side; a non-square picture keeps its shape
+        th, tw = max(1, round(h * thumb / max(h, w))), max(1, round(w * thumb / max(h, w)))
+    else:
+        th, tw = h, w
+    blank = np.full((th, tw, 3), 255, np.uint8)
     cells = []
     for idx in atlas.grid_items():
         if idx is None:
             cells.append(blank)
-        elif size == res:
+        elif (th, tw) == (h, w):
             cells.append(atlas.images[idx])
         else:
-            cells.append(np.asarray(Image.fromarray(atlas.images[idx]).resize((size, size), Image.LANCZOS)))
+            cells.append(np.asarray(Image.fromarray(atlas.images[idx]).resize((tw, th), Image.LANCZOS)))
     return tile(cells, atlas.cols, gap)
 
 

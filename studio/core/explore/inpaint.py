@@ -61,8 +61,9 @@ class Inpainting:
         return Recipe(seeds=[self.settings.seed], truncation=self.settings.start_truncation).with_w(self.ws)
 
     def record(self, source: SourcePicture) -> InpaintRecord:
-        return InpaintRecord(source.name, source.sha256, source.path, int(self.hole.shape[0]), encode_mask(self.hole),
-                             asdict(self.settings), self.losses[-1] if self.losses else None)
+        h, w = self.hole.shape
+        return InpaintRecord(source.name, source.sha256, source.path, int(h), encode_mask(self.hole),
+                             asdict(self.settings), self.losses[-1] if self.losses else None, 0 if w == h else int(w))
 
     def artwork(self, renderer: Renderer, source: SourcePicture) -> tuple[np.ndarray, dict[str, str]]:
         """The composite and the PNG text chunks that describe it (recipe + inpainting record)."""
@@ -82,16 +83,16 @@ def inpaint(renderer: Renderer, picture: np.ndarray, hole: np.ndarray, settings:
     """
     settings = settings or InpaintSettings()
     settings.validate()
-    res = renderer.resolution
+    h, w = renderer.size
     hole = np.asarray(hole, dtype=bool)
-    if hole.shape != (res, res):
-        raise StudioError(f"The hole mask is {hole.shape[1]}×{hole.shape[0]}; this model needs {res}×{res}.")
+    if hole.shape != (h, w):
+        raise StudioError(f"The hole mask is {hole.shape[1]}×{hole.shape[0]}; this model needs {w}×{h}.")
     if not hole.any():
         raise StudioError("The mask is empty: paint (white) over the part of the picture to fill.")
     if hole.all():
         raise StudioError("The mask covers the whole picture; leave some of it unpainted for the studio to match.")
     G, dev = renderer.G, renderer.device
-    target = prepare_target(picture, res)
+    target = prepare_target(picture, (h, w))
     tgt = to_float(target, dev)
     known = torch.from_numpy(~hole).to(dev, torch.float32)[None, None]
     n_known = float(known.sum()) * tgt.shape[1]

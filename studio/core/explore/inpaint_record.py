@@ -8,6 +8,7 @@ import base64
 import hashlib
 import io
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from PIL import Image
 
 from studio.core.errors import StudioError
 from studio.core.explore.recipe import MAX_SEED
-from studio.core.images import load_picture, prepare_target
+from studio.core.images import centre_window, hw, load_picture, prepare_target
 
 INPAINT_KEY = "gan-studio:inpaint"
 MAX_FEATHER = 32
@@ -67,8 +68,9 @@ def load_mask(path: str | Path) -> np.ndarray:
     return load_picture(path, mode="L", background=(0, 0, 0), what="mask picture")
 
 
-def prepare_mask(mask: np.ndarray, picture_shape: tuple[int, ...], resolution: int) -> np.ndarray:
-    """A grey mask of the picture's size -> the hole at the model's resolution, bool (res, res).
+def prepare_mask(mask: np.ndarray, picture_shape: tuple[int, ...], size: int | Sequence[int]) -> np.ndarray:
+    """A grey mask of the picture's size -> the hole at the model's size ((height, width) or a square's
+    side), bool (height, width).
 
     Cropped like the picture. A model pixel is part of the hole as soon as any of the picture pixels it
     covers is painted (grey > 127): a partly damaged pixel is repaired, and thin strokes never vanish.
@@ -82,10 +84,9 @@ def prepare_mask(mask: np.ndarray, picture_shape: tuple[int, ...], resolution: i
         raise StudioError(f"The mask is {mw}×{mh} pixels but the picture is {pw}×{ph}; paint the mask at the "
                           "picture's size (or at least its shape).")
     painted = Image.fromarray(np.where(mask > 127, 255, 0).astype(np.uint8))
-    s = min(mw, mh)
-    left, top = (mw - s) // 2, (mh - s) // 2
-    square = painted.crop((left, top, left + s, top + s))
-    coverage = np.asarray(square.resize((resolution, resolution), Image.BOX))
+    th, tw = hw(size)
+    window = painted.crop(centre_window(mw, mh, (th, tw)))
+    coverage = np.asarray(window.resize((tw, th), Image.BOX))
     return coverage > 0
 
 
@@ -125,13 +126,14 @@ def encode_mask(hole: np.ndarray) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def decode_mask(text: str, resolution: int) -> np.ndarray:
+def decode_mask(text: str, resolution: int, width: int = 0) -> np.ndarray:
+    """The hole (bool, resolution × width; width 0: a square) from the record's base64 PNG."""
     if not isinstance(text, str) or len(text) > MAX_MASK_CHARS:
         raise StudioError("The inpainting mask in this PNG is missing or too large.")
     try:
         raw = base64.b64decode(text.encode("ascii"), validate=True)
         with Image.open(io.BytesIO(raw)) as im:
-            if im.format != "PNG" or im.size != (resolution, resolution):
+            if im.format != "PNG" or im.size != (width or resolution, resolution):
                 raise ValueError(f"a {im.format} of {im.size}")
             return np.asarray(im.convert("L")) > 127
     except (ValueError, OSError, UnicodeEncodeError, Image.DecompressionBombError) as e:
@@ -145,10 +147,11 @@ class InpaintRecord:
     source_name: str
     source_sha256: str
     source_path: str
-    resolution: int
-    mask: str  # base64 PNG of the hole at the model's resolution (white = hole)
+    resolution: int  # the picture's height at the model's size
+    mask: str  # base64 PNG of the hole at the model's size (white = hole)
     settings: dict = field(default_factory=dict)  # InpaintSettings as JSON
     final_loss: float | None = None
+    width: int = 0  # the picture's width; 0: square (records from before shapes)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -173,9 +176,12 @@ class InpaintRecord:
         except TypeError:
             raise StudioError("The inpainting record's settings are not valid.") from None
         loss = d.get("final_loss")
+        width = d.get("width", 0)
+        if not (isinstance(width, int) and not isinstance(width, bool) and (width == 0 or 4 <= width <= 4096)):
+            raise StudioError("The inpainting record's width is not valid.")
         rec = cls(str(d.get("source_name", ""))[:1000], sha, str(d.get("source_path", ""))[:4096], res,
-                  d.get("mask", ""), known, float(loss) if isinstance(loss, (int, float)) else None)
-        decode_mask(rec.mask, res)
+                  d.get("mask", ""), known, float(loss) if isinstance(loss, (int, float)) else None, width)
+        decode_mask(rec.mask, res, width)
         return rec
 
     @property
@@ -183,11 +189,11 @@ class InpaintRecord:
         return int(self.settings.get("feather", InpaintSettings.feather))
 
     def hole(self) -> np.ndarray:
-        return decode_mask(self.mask, self.resolution)
+        return decode_mask(self.mask, self.resolution, self.width)
 
     def recomposite(self, generated: np.ndarray, source: SourcePicture) -> np.ndarray:
         """The repaired picture again, from the regenerated fill and the original picture file."""
         if source.sha256 != self.source_sha256:
             raise StudioError(f"{source.name} is not the picture that was repaired (its SHA-256 differs).")
-        target = prepare_target(source.image, self.resolution)
+        target = prepare_target(source.image, (self.resolution, self.width or self.resolution))
         return composite(target, generated, feathered_mask(self.hole(), self.feather))

@@ -29,7 +29,7 @@ class Renders(Protocol):
     def num_ws(self) -> int: ...
 
     @property
-    def resolution(self) -> int: ...
+    def size(self) -> tuple[int, int]: ...
 
     def ws(self, recipe: Recipe) -> torch.Tensor: ...
 
@@ -120,8 +120,7 @@ def mix_grid(renderer: Renders, rows: list[int | Recipe], cols: list[int | Recip
     if len(rows) * len(cols) > 1024:
         raise StudioError("A mixing grid is limited to 1024 cells.")
     base = base or Recipe()
-    res = renderer.resolution
-    blank = np.full((res, res, 3), 255, np.uint8)
+    blank = np.full((*renderer.size, 3), 255, np.uint8)
     cells: list[Recipe | None] = [None]
     images = [blank]
     for c in cols:

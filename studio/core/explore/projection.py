@@ -44,7 +44,7 @@ def project(renderer: Renderer, target: np.ndarray, steps: int = 300, lr: float 
     if steps < 1 or steps > 100_000:
         raise StudioError("Projection needs from 1 to 100000 steps.")
     G, dev = renderer.G, renderer.device
-    tgt = to_float(prepare_target(target, renderer.resolution), dev)
+    tgt = to_float(prepare_target(target, renderer.size), dev)
     feats = features or FeatureSpace(None, "pixels", dev)
     tgt_acts = feats.target_activations(tgt)
     start = renderer.w_avg.to(dev).float()
@@ -86,7 +86,7 @@ def initial_loss(renderer: Renderer, target: np.ndarray, features: FeatureSpace 
                  perceptual_weight: float = 1.0) -> float:
     """The loss at the starting point (the mean w), to compare a projection against."""
     dev = renderer.device
-    tgt = to_float(prepare_target(target, renderer.resolution), dev)
+    tgt = to_float(prepare_target(target, renderer.size), dev)
     feats = features or FeatureSpace(None, "pixels", dev)
     with torch.no_grad():
         ws = renderer.w_avg.to(dev)[None, None].repeat(1, renderer.num_ws, 1)

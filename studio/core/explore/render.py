@@ -71,7 +71,19 @@ class Renderer:
 
     @property
     def resolution(self) -> int:
+        """The networks' scale (core/shape.py): a square picture's side."""
         return int(self.G.resolution)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(height, width) of the pictures this generator makes."""
+        return tuple(int(v) for v in self.G.size_at(self.G.resolution))
+
+    @property
+    def canvas(self) -> str:
+        """'24x16': width x height, as the PNG records it."""
+        h, w = self.size
+        return f"{w}x{h}"
 
     @property
     def noise_layers(self) -> list[nn.Module]:
@@ -183,6 +195,7 @@ class Renderer:
             "gan-studio:checkpoint": str(self.checkpoint),
             "gan-studio:checkpoint-sha256": self.checkpoint_sha256,
             "gan-studio:model": self.state.model,
+            "gan-studio:canvas": self.canvas,
             "gan-studio:recipe": json.dumps(recipe.to_json()),
         }
 
@@ -199,5 +212,6 @@ class Renderer:
             "gan-studio:checkpoint": str(self.checkpoint),
             "gan-studio:checkpoint-sha256": self.checkpoint_sha256,
             "gan-studio:model": self.state.model,
+            "gan-studio:canvas": self.canvas,
             "gan-studio:grid": json.dumps(grid),
         }

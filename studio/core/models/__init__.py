@@ -8,6 +8,7 @@ import torch.nn as nn
 
 from studio.core.errors import StudioError
 from studio.core.names import MODEL_NAMES
+from studio.core.shape import CanvasShape
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,20 @@ class ModelSpec:
     width: int = 64  # dcgan: ngf/ndf; style: the widest layer's channel count
     d_norm: bool = True  # dcgan D BatchNorm (off for WGAN-GP, whose penalty is per-sample)
     progressive: bool = False  # built to grow from 8 px (extra RGB heads/inputs; see models/progressive.py)
+    # The starting block (width, height) the networks double: 4×4 for a square, 6×4 for 3:2 (core/shape.py).
+    # `resolution` is the networks' scale: pictures are block × resolution / 4 (for a square, resolution).
+    block_w: int = 4
+    block_h: int = 4
+
+    @property
+    def block(self) -> tuple[int, int]:
+        """(height, width) of the starting block, as torch orders sizes."""
+        return (self.block_h, self.block_w)
+
+    @property
+    def canvas(self) -> CanvasShape:
+        """The pictures' shape in pixels."""
+        return CanvasShape.of_model(self.resolution, self.block_w, self.block_h)
 
 
 def build_models(spec: ModelSpec) -> tuple[nn.Module, nn.Module]:
@@ -29,14 +44,16 @@ def build_models(spec: ModelSpec) -> tuple[nn.Module, nn.Module]:
         from studio.core.models.dcgan import DCGANDiscriminator, DCGANGenerator
 
         return (
-            DCGANGenerator(spec.resolution, spec.z_dim, spec.width, spec.num_classes, spec.progressive),
-            DCGANDiscriminator(spec.resolution, spec.width, spec.num_classes, spec.d_norm, spec.progressive),
+            DCGANGenerator(spec.resolution, spec.z_dim, spec.width, spec.num_classes, spec.progressive, spec.block),
+            DCGANDiscriminator(spec.resolution, spec.width, spec.num_classes, spec.d_norm, spec.progressive,
+                               spec.block),
         )
     if spec.name == "style":
         from studio.core.models.style import StyleDiscriminator, StyleGenerator
 
         return (
-            StyleGenerator(spec.resolution, spec.z_dim, spec.width, spec.num_classes, progressive=spec.progressive),
-            StyleDiscriminator(spec.resolution, spec.width, spec.num_classes, spec.progressive),
+            StyleGenerator(spec.resolution, spec.z_dim, spec.width, spec.num_classes, progressive=spec.progressive,
+                           block=spec.block),
+            StyleDiscriminator(spec.resolution, spec.width, spec.num_classes, spec.progressive, spec.block),
         )
     raise StudioError(f"Unknown model '{spec.name}': choose one of {', '.join(MODEL_NAMES)}.")

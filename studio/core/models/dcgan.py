@@ -1,5 +1,9 @@
 """The classic DCGAN (Radford et al. 2015) at any power-of-two resolution, optionally class-conditional.
 
+Any shape: G's first layer makes a `block` (height, width) from the latent (4×4 for a square, 4×6 for
+3:2 landscape), every later layer doubles it; D halves the picture back to the block and its last
+layer covers the whole block (core/shape.py).
+
 Exposes the same mapping/synthesis split as the style model so exploration code treats both alike:
 for DCGAN, w is simply z (truncation shrinks it towards 0, the mean of z).
 
@@ -40,15 +44,16 @@ class DCGANGenerator(Staged, nn.Module):
     num_ws = 1
 
     def __init__(self, resolution: int, z_dim: int = 100, width: int = 64, num_classes: int = 0,
-                 progressive: bool = False) -> None:
+                 progressive: bool = False, block: tuple[int, int] = (4, 4)) -> None:
         super().__init__()
         self.resolution, self.z_dim, self.num_classes = resolution, z_dim, num_classes
+        self.block = tuple(block)
         self.w_dim = z_dim
         n_up = int(math.log2(resolution)) - 2  # 4x4 -> resolution
         chans = [min(width * 2 ** (n_up - 1 - i), width * 8) for i in range(n_up)]
         self.embed = nn.Embedding(num_classes, z_dim) if num_classes else None
         layers: list[nn.Module] = [
-            nn.ConvTranspose2d(z_dim, chans[0], 4, 1, 0, bias=False),
+            nn.ConvTranspose2d(z_dim, chans[0], self.block, 1, 0, bias=False),
             nn.BatchNorm2d(chans[0]),
             nn.ReLU(True),
         ]
@@ -97,7 +102,7 @@ class DCGANGenerator(Staged, nn.Module):
         if old is not None:
             img = torch.lerp(fade_up(old), img, self.alpha)
         if self.upsample_output:
-            img = F.interpolate(img, size=(self.resolution, self.resolution), mode="nearest")
+            img = F.interpolate(img, size=self.size_at(self.resolution), mode="nearest")
         return img
 
     def forward(self, z: torch.Tensor, c: torch.Tensor | None = None, truncation_psi: float = 1.0,
@@ -107,9 +112,10 @@ class DCGANGenerator(Staged, nn.Module):
 
 class DCGANDiscriminator(Staged, nn.Module):
     def __init__(self, resolution: int, width: int = 64, num_classes: int = 0, norm: bool = True,
-                 progressive: bool = False) -> None:
+                 progressive: bool = False, block: tuple[int, int] = (4, 4)) -> None:
         super().__init__()
         self.resolution = resolution
+        self.block = tuple(block)
         n_down = int(math.log2(resolution)) - 2
         chans = [min(width * 2**i, width * 8) for i in range(n_down)]
         layers: list[nn.Module] = [nn.Conv2d(3, chans[0], 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True)]
@@ -122,7 +128,7 @@ class DCGANDiscriminator(Staged, nn.Module):
             layers += [nn.LeakyReLU(0.2, True)]
             self._blocks.append((start, len(layers)))
         self.features = nn.Sequential(*layers)
-        self.out = nn.Conv2d(chans[-1], 1, 4, 1, 0, bias=False)
+        self.out = nn.Conv2d(chans[-1], 1, self.block, 1, 0, bias=False)  # the whole block
         # Projection discriminator (Miyato & Koyama 2018) for class conditioning.
         self.embed = nn.Embedding(num_classes, chans[-1]) if num_classes else None
         self._init_stages(resolution, progressive)

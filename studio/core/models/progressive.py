@@ -23,17 +23,20 @@ def fade_up(img: torch.Tensor) -> torch.Tensor:
     return F.interpolate(img, scale_factor=2, mode="bilinear", align_corners=False)
 
 
-def downsample_to(images: torch.Tensor, resolution: int) -> torch.Tensor:
-    """Area (average-pool) downsampling of NCHW images to `resolution`, an exact power-of-two factor."""
-    factor = images.shape[-1] // resolution
+def downsample_to(images: torch.Tensor, resolution: int, full: int | None = None) -> torch.Tensor:
+    """Area (average-pool) downsampling of NCHW images at scale `full` (default: square images, their
+    width) to the scale `resolution`, an exact power-of-two factor."""
+    factor = (full or images.shape[-1]) // resolution
     return images if factor == 1 else F.avg_pool2d(images, factor)
 
 
-def upsample_for_display(images: torch.Tensor, resolution: int) -> torch.Tensor:
-    """Nearest-neighbour enlargement to `resolution`, so that every stage's samples are one size."""
-    if images.shape[-1] == resolution:
+def upsample_for_display(images: torch.Tensor, size: int | tuple[int, int]) -> torch.Tensor:
+    """Nearest-neighbour enlargement to `size` ((height, width), or a square's side), so that every
+    stage's samples are one size."""
+    size = (size, size) if isinstance(size, int) else tuple(size)
+    if tuple(images.shape[-2:]) == size:
         return images
-    return F.interpolate(images, size=(resolution, resolution), mode="nearest")
+    return F.interpolate(images, size=size, mode="nearest")
 
 
 def stage_resolutions(resolution: int, progressive: bool) -> list[int]:
@@ -47,11 +50,13 @@ class Staged:
     """Mixin for a generator or discriminator that can run at a lower stage while it grows."""
 
     resolution: int
+    block: tuple[int, int]  # (height, width) of the starting block: pictures are block × resolution / 4
     stage_res: int
     alpha: float
     stage_resolutions: list[int]
 
     def _init_stages(self, resolution: int, progressive: bool) -> None:
+        self.block = getattr(self, "block", (4, 4))
         self.stage_resolutions = stage_resolutions(resolution, progressive)
         self.stage_res, self.alpha = resolution, 1.0
 
@@ -69,6 +74,10 @@ class Staged:
         if alpha < 1.0 and resolution // 2 not in self.stage_resolutions:
             raise ValueError(f"{resolution} px has no lower stage to fade from")
         self.stage_res, self.alpha = int(resolution), alpha
+
+    def size_at(self, resolution: int) -> tuple[int, int]:
+        """(height, width) of the pictures at a scale (the full one: the network's output)."""
+        return (self.block[0] * resolution // 4, self.block[1] * resolution // 4)
 
     def stage_index(self) -> int:
         """log2(full / stage): how many doublings the network still has to grow."""

@@ -5,6 +5,9 @@ demodulated 3x3 convolutions with per-layer noise, skip-connected toRGB outputs.
 its own w (ws[:, i]), which is what makes per-layer-range style mixing possible.
 Equalised learning rate everywhere (weights stored at unit scale, scaled at run time).
 
+Any shape: the constant is a `block` (height, width) — 4×4 for a square, 4×6 for 3:2 landscape — and every
+feature map is the block × scale / 4; D ends on the same block (core/shape.py).
+
 Progressive growing: the skip generator already has a toRGB per resolution, so a stage just stops
 early and fades the newest toRGB in (img = up(img) + α·toRGB); the discriminator gets a fromRGB per
 lower resolution when built `progressive`.
@@ -105,18 +108,20 @@ class ModulatedConv(nn.Module):
 
 
 class SynthesisLayer(nn.Module):
-    def __init__(self, cin: int, cout: int, res: int, w_dim: int, up: bool = False) -> None:
+    def __init__(self, cin: int, cout: int, res: int, w_dim: int, up: bool = False,
+                 size: tuple[int, int] | None = None) -> None:
         super().__init__()
         self.conv = ModulatedConv(cin, cout, 3, w_dim, up=up)
         self.res = res
+        self.size = tuple(size or (res, res))  # (height, width) of its feature maps
         self.noise_strength = nn.Parameter(torch.zeros([]))
         self.bias = nn.Parameter(torch.zeros(cout))
-        self.register_buffer("noise_const", torch.randn(1, 1, res, res))
+        self.register_buffer("noise_const", torch.randn(1, 1, *self.size))
 
     def forward(self, x: torch.Tensor, w: torch.Tensor, noise_mode: str, generator: torch.Generator | None) -> torch.Tensor:
         x = self.conv(x, w)
         if noise_mode == "random":
-            noise = torch.randn(x.shape[0], 1, self.res, self.res, device=x.device, dtype=x.dtype, generator=generator)
+            noise = torch.randn(x.shape[0], 1, *self.size, device=x.device, dtype=x.dtype, generator=generator)
             x = x + noise * self.noise_strength
         elif noise_mode == "const":
             x = x + self.noise_const * self.noise_strength
@@ -136,23 +141,25 @@ class ToRGB(nn.Module):
 
 class StyleGenerator(Staged, nn.Module):
     def __init__(self, resolution: int, z_dim: int = 256, width: int = 256, num_classes: int = 0,
-                 mapping_layers: int = 4, progressive: bool = False) -> None:
+                 mapping_layers: int = 4, progressive: bool = False, block: tuple[int, int] = (4, 4)) -> None:
         super().__init__()
         self.resolution, self.z_dim, self.w_dim, self.num_classes = resolution, z_dim, z_dim, num_classes
+        self.block = tuple(block)
         self.mapping_net = MappingNetwork(z_dim, z_dim, num_classes, mapping_layers)
         self.resolutions = [2**i for i in range(2, int(math.log2(resolution)) + 1)]
         c4 = channels_at(4, width)
-        self.const = nn.Parameter(torch.randn(c4, 4, 4))
+        self.const = nn.Parameter(torch.randn(c4, *self.block))
         self.layers = nn.ModuleList()
         self.torgbs = nn.ModuleList()
         self.layer_res: list[int] = []
         cin = c4
         for res in self.resolutions:
             cout = channels_at(res, width)
+            size = self.size_at(res)
             if res > 4:
-                self.layers.append(SynthesisLayer(cin, cout, res, z_dim, up=True))
+                self.layers.append(SynthesisLayer(cin, cout, res, z_dim, up=True, size=size))
                 self.layer_res.append(res)
-            self.layers.append(SynthesisLayer(cout if res > 4 else cin, cout, res, z_dim))
+            self.layers.append(SynthesisLayer(cout if res > 4 else cin, cout, res, z_dim, size=size))
             self.layer_res.append(res)
             self.torgbs.append(ToRGB(cout, z_dim))
             cin = cout
@@ -191,8 +198,8 @@ class StyleGenerator(Staged, nn.Module):
             if res == self.stage_res and self.alpha < 1.0:
                 y = y * self.alpha  # fading the newest block in
             img = y if img is None else F.interpolate(img, scale_factor=2, mode="bilinear", align_corners=False) + y
-        if self.upsample_output and img.shape[-1] != self.resolution:
-            img = F.interpolate(img, size=(self.resolution, self.resolution), mode="nearest")
+        if self.upsample_output and tuple(img.shape[-2:]) != self.size_at(self.resolution):
+            img = F.interpolate(img, size=self.size_at(self.resolution), mode="nearest")
         return img
 
     def forward(self, z: torch.Tensor, c: torch.Tensor | None = None, truncation_psi: float = 1.0,
@@ -243,16 +250,18 @@ class DBlock(nn.Module):
 
 
 class StyleDiscriminator(Staged, nn.Module):
-    def __init__(self, resolution: int, width: int = 256, num_classes: int = 0, progressive: bool = False) -> None:
+    def __init__(self, resolution: int, width: int = 256, num_classes: int = 0, progressive: bool = False,
+                 block: tuple[int, int] = (4, 4)) -> None:
         super().__init__()
         self.resolution = resolution
+        self.block = tuple(block)
         resolutions = [2**i for i in range(int(math.log2(resolution)), 2, -1)]
         self.from_rgb = EqualConv2d(3, channels_at(resolution, width), 1)
         self.blocks = nn.Sequential(*[DBlock(channels_at(r, width), channels_at(r // 2, width)) for r in resolutions])
         c4 = channels_at(4, width)
         self.mbstd = MinibatchStd()
         self.conv = EqualConv2d(c4 + 1, c4, 3)
-        self.fc = EqualLinear(c4 * 16, c4, act=True)
+        self.fc = EqualLinear(c4 * self.block[0] * self.block[1], c4, act=True)
         self.out = EqualLinear(c4, 1)
         self.embed = EqualLinear(num_classes, c4) if num_classes else None
         self.num_classes = num_classes

@@ -77,7 +77,7 @@ def trial_step(spec, device: torch.device, loss: str, r1: bool) -> Callable[[int
     def step(batch: int) -> None:
         z = torch.randn(batch, spec.z_dim, device=device)
         c = torch.zeros(batch, dtype=torch.long, device=device) if spec.num_classes else None
-        real = torch.randn(batch, 3, spec.resolution, spec.resolution, device=device)
+        real = torch.randn(batch, 3, spec.canvas.height, spec.canvas.width, device=device)
         with torch.autocast(device.type, dtype=amp, enabled=cuda):
             fake = G(z, c)
             loss_d = spec_loss.d_loss(D(real, c).float(), D(fake.detach(), c).float())

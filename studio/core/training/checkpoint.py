@@ -133,7 +133,7 @@ def save_checkpoint(path: Path, tensors: dict[str, torch.Tensor], state: Checkpo
     clean = {k: v.detach().to("cpu").contiguous() for k, v in tensors.items()}
     meta = dict(state.to_json(), format=FORMAT)
     data = st_save(clean, metadata={"studio": json.dumps(meta)})
-    sidecar = {k: meta[k] for k in ("format", "step", "kimg", "model", "resolution") if k in meta}
+    sidecar = {k: meta[k] for k in ("format", "step", "kimg", "model", "resolution", "canvas") if k in meta}
     sidecar["sha256"] = hashlib.sha256(data).hexdigest()
     sidecar["bytes"] = len(data)
     sidecar.update(sidecar_extra or {})

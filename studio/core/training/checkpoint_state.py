@@ -12,7 +12,8 @@ from studio.core.errors import StudioError
 from studio.core.models import ModelSpec
 from studio.core.names import MODEL_NAMES
 
-SPEC_LIMITS = {"resolution": (16, 1024), "z_dim": (1, 4096), "width": (1, 4096), "num_classes": (0, 10_000)}
+SPEC_LIMITS = {"resolution": (16, 1024), "z_dim": (1, 4096), "width": (1, 4096), "num_classes": (0, 10_000),
+               "block_w": (3, 8), "block_h": (3, 8)}  # a checkpoint without a block is square (4×4)
 
 
 def model_spec_of(name: str, raw) -> ModelSpec:
@@ -78,7 +79,9 @@ class CheckpointState:
 
     def to_json(self) -> dict:
         d = dataclasses.asdict(self)
-        return {"studio_version": d.pop("studio_version"), "model": self.model, "resolution": self.resolution, **d}
+        canvas = [self.spec.canvas.width, self.spec.canvas.height]  # for people (and sidecars): the spec decides
+        return {"studio_version": d.pop("studio_version"), "model": self.model, "resolution": self.resolution,
+                "canvas": canvas, **d}
 
     @classmethod
     def from_json(cls, d, path: str | Path) -> CheckpointState:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from studio.core.data import FIT_MODES, DataConfig, parse_color
 from studio.core.errors import StudioError
 from studio.core.names import AUGMENT_MODES, DEVICE_CHOICES, MODEL_NAMES, PRECISIONS
+from studio.core.shape import CanvasShape, canvas_shape
 from studio.core.training.losses import ALIASES, LOSS_SPECS, LOSSES, canonical_loss, loss_spec
 from studio.core.training.suggest import auto_augment
 
@@ -48,7 +49,8 @@ def options() -> list[tuple[dataclasses.Field, Option]]:
 class TrainConfig:
     data: str = ""
     model: str = "style"  # or "auto" (what `studio train` passes): the Quick DCGAN on a CPU, style on a GPU
-    resolution: int = 64
+    resolution: int = 64  # the long side in px (resolve: the long side of the shape the networks make)
+    aspect: str = "1:1"  # width:height (core/shape.py); absent from old runs' config.json: square
     batch: int = option(0, help="0: automatic")  # chosen from resolution and device
     steps: int | None = None
     kimg: float | None = None
@@ -114,7 +116,11 @@ class TrainConfig:
     extra: dict = field(default_factory=dict)
 
     def data_config(self) -> DataConfig:
-        return DataConfig(self.resolution, self.fit, parse_color(self.background), self.classes)
+        return DataConfig(self.resolution, self.fit, parse_color(self.background), self.classes, self.aspect)
+
+    def canvas(self) -> CanvasShape:
+        """The picture's shape: the nearest to `aspect` and `resolution` the networks make."""
+        return canvas_shape(self.aspect, self.resolution)
 
     def validate(self) -> None:
         self.data_config().validate()
@@ -141,7 +147,7 @@ class TrainConfig:
         if self.progressive and self.progressive_start:
             from studio.core.training.progressive import check_start
 
-            check_start(self.progressive_start, self.resolution)
+            check_start(self.progressive_start, self.canvas().scale)
         if any(x is not None and x <= 0 for x in (self.progressive_kimg, self.progressive_minutes)):
             raise StudioError("The length of a progressive-growing phase must be positive.")
         if self.freeze_d < 0:
@@ -168,7 +174,9 @@ def resolve(cfg: TrainConfig, dataset_size: int, device_type: str) -> TrainConfi
     """Fill every automatic setting. The result is what gets written to config.json."""
     cfg = dataclasses.replace(cfg)
     cfg.validate()
-    res = cfg.resolution
+    shape = cfg.canvas()
+    cfg.resolution = shape.long_side  # what the networks make (the same number for a square)
+    res = math.sqrt(shape.pixels)  # the recipe's rules count pixels: a square's side of the same area
     gpu = device_type in ("cuda", "mps")
     if cfg.model == "auto":
         # Measured side by side with the textbook on two folders (bench/RESULTS.md, "Recipes"): on a CPU the
@@ -209,7 +217,7 @@ def resolve(cfg: TrainConfig, dataset_size: int, device_type: str) -> TrainConfi
         cfg.beta2 = 0.99 if cfg.beta2 is None else cfg.beta2
         if cfg.r1_gamma is None:
             # StyleGAN2-ADA's heuristic, floored so that tiny resolutions still get a useful penalty.
-            cfg.r1_gamma = max(0.05, 0.0002 * res * res / cfg.batch) if loss.r1 == "auto" else 0.0
+            cfg.r1_gamma = max(0.05, 0.0002 * shape.pixels / cfg.batch) if loss.r1 == "auto" else 0.0
         cfg.ema_kimg = 10.0 if cfg.ema_kimg is None else cfg.ema_kimg
     if loss.r1 == "never":
         cfg.r1_gamma = 0.0
@@ -230,10 +238,11 @@ def resolve(cfg: TrainConfig, dataset_size: int, device_type: str) -> TrainConfi
 def _resolve_progressive(cfg: TrainConfig) -> None:
     from studio.core.training.progressive import default_start, phases_for
 
-    cfg.progressive_start = cfg.progressive_start or default_start(cfg.resolution)
+    scale = cfg.canvas().scale  # stages are counted in the networks' scale (core/shape.py)
+    cfg.progressive_start = cfg.progressive_start or default_start(scale)
     if cfg.progressive_kimg is not None or cfg.progressive_minutes is not None:
         return
-    doublings = int(math.log2(cfg.resolution // cfg.progressive_start))
+    doublings = int(math.log2(scale // cfg.progressive_start))
     if cfg.minutes is not None:
         cfg.progressive_minutes = phases_for(cfg.minutes, doublings)
     else:
@@ -251,9 +260,10 @@ def progressive_schedule(cfg: TrainConfig):
         return None
     from studio.core.training.progressive import Schedule
 
+    scale = cfg.canvas().scale
     if cfg.progressive_minutes is not None and cfg.progressive_kimg is None:
-        return Schedule(cfg.progressive_start, cfg.resolution, cfg.progressive_minutes, "minutes")
-    return Schedule(cfg.progressive_start, cfg.resolution, float(cfg.progressive_kimg or 0.0), "kimg")
+        return Schedule(cfg.progressive_start, scale, cfg.progressive_minutes, "minutes")
+    return Schedule(cfg.progressive_start, scale, float(cfg.progressive_kimg or 0.0), "kimg")
 
 
 def total_steps(cfg: TrainConfig) -> int | None:

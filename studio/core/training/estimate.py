@@ -8,6 +8,7 @@ measured by bench/quality_matrix.py; the figures and their spread are in bench/R
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from studio.core.training.config import TrainConfig
@@ -31,7 +32,8 @@ class RunEstimate:
 def estimate_run(cfg: TrainConfig, images_per_second: float, batch: int) -> RunEstimate:
     """`batch` is the batch the run will use (the resolved one, for runs given in steps)."""
     ips = max(images_per_second, 1e-6)
-    first = first_usable_kimg(cfg.resolution, cfg.model)
+    # Counted in pixels: a non-square picture as the square of the same area (24×16 ~ 20 px).
+    first = first_usable_kimg(math.isqrt(cfg.canvas().pixels), cfg.model)
     if cfg.minutes is not None:
         total_s = cfg.minutes * 60
         total_k = ips * total_s / 1000

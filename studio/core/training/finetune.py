@@ -49,7 +49,7 @@ class SourceRun:
 
     def describe(self) -> str:
         classes = f", {self.spec.num_classes} classes" if self.spec.num_classes else ""
-        return (f"{self.run.name}: {self.spec.name} · {self.spec.resolution} px · width {self.spec.width}{classes} "
+        return (f"{self.run.name}: {self.spec.name} · {_px(self.spec)} · width {self.spec.width}{classes} "
                 f"· step {self.step} ({self.kimg:.1f} kimg)")
 
 
@@ -88,10 +88,17 @@ def prepare_config(cfg):
     width, z_dim = cfg.width or source.spec.width, cfg.z_dim or source.spec.z_dim
     record = cfg.init_from if cfg.init_from.get("sha256") else source.record()
     # The class count is known only once the new folder is read; the trainer checks it then.
-    target = ModelSpec(cfg.model, cfg.resolution, z_dim, source.spec.num_classes, width,
-                       d_norm=loss_spec(cfg.loss).d_norm)
+    shape = cfg.canvas()
+    target = ModelSpec(cfg.model, shape.scale, z_dim, source.spec.num_classes, width,
+                       d_norm=loss_spec(cfg.loss).d_norm, block_w=shape.block_w, block_h=shape.block_h)
     check_compatible(replace(source.spec, progressive=False), target, f"The run '{source.run.name}'")
     return replace(cfg, width=width, z_dim=z_dim, init_from=record)
+
+
+def _px(spec: ModelSpec) -> str:
+    """'64 px' for a square, '24×16 px' otherwise."""
+    shape = spec.canvas
+    return f"{shape.width} px" if shape.is_square else f"{shape.width}×{shape.height} px"
 
 
 def check_compatible(source: ModelSpec, target: ModelSpec, name: str) -> None:
@@ -99,10 +106,15 @@ def check_compatible(source: ModelSpec, target: ModelSpec, name: str) -> None:
     if source.name != target.name:
         raise StudioError(f"{name} was trained with the {source.name} model and this run is set to {target.name}. "
                           f"Fine-tuning continues the same network: choose {source.name}.")
+    if source.block != target.block:
+        src = source.canvas
+        raise StudioError(f"{name} was trained on {src.describe()} pictures and this run is set to "
+                          f"{target.canvas.describe()}. Its layers are made for one shape, so fine-tune in its "
+                          f"shape (--aspect {src.aspect} --resolution {src.long_side}) or train from scratch.")
     if source.resolution != target.resolution:
-        raise StudioError(f"{name} was trained at {source.resolution} px and this run is set to {target.resolution} "
-                          f"px. Its layers are made for one size, so fine-tune at {source.resolution} px (the new "
-                          "images are resized to it) or train from scratch.")
+        raise StudioError(f"{name} was trained at {_px(source)} and this run is set to {_px(target)}. Its "
+                          f"layers are made for one size, so fine-tune at {_px(source)} (the new images are "
+                          "resized to it) or train from scratch.")
     if source.width != target.width or source.z_dim != target.z_dim:
         raise StudioError(f"{name} has network width {source.width} and latent size {source.z_dim}; this run asks "
                           f"for width {target.width} and latent size {target.z_dim}. Leave them automatic to take "

@@ -101,11 +101,12 @@ def phases_for(total: float, doublings: int) -> float:
     return total / (2 * doublings + 2)
 
 
-def real_at_stage(images: torch.Tensor, stage: Stage) -> torch.Tensor:
+def real_at_stage(images: torch.Tensor, stage: Stage, full: int | None = None) -> torch.Tensor:
     """Real images (full resolution, [-1, 1]) as the discriminator sees them at `stage`: area-downsampled,
-    and while a block fades in, blended with the previous stage's upsampled version as fakes are (ProGAN)."""
-    x = downsample_to(images, stage.resolution)
+    and while a block fades in, blended with the previous stage's upsampled version as fakes are (ProGAN).
+    `full` is the networks' scale (needed for a non-square shape; default: the images' width)."""
+    x = downsample_to(images, stage.resolution, full)
     if stage.fading:
-        low = fade_up(downsample_to(images, stage.resolution // 2))
+        low = fade_up(downsample_to(images, stage.resolution // 2, full))
         x = torch.lerp(low, x, stage.alpha)
     return x

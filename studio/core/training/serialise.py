@@ -60,8 +60,8 @@ def restore(ckpt: Checkpoint, nets: Networks, state: TrainState, cfg: TrainConfi
     spec = ckpt.state.spec  # checked when the file was read
     if spec != nets.spec:
         raise StudioError(
-            f"{ckpt.path.name} was trained as {spec.name} at {spec.resolution} px with "
-            f"{spec.num_classes} classes; this run needs {nets.spec.name} at {nets.spec.resolution} px "
+            f"{ckpt.path.name} was trained as {spec.name} at {spec.canvas.describe()} with "
+            f"{spec.num_classes} classes; this run needs {nets.spec.name} at {nets.spec.canvas.describe()} "
             f"with {nets.spec.num_classes} classes."
         )
     for name, module in nets.modules():

@@ -163,7 +163,7 @@ class GanStep:
             flip = self._mine(torch.rand(n, 1, 1, 1, device=dev, generator=gen), b) < 0.5
             x = torch.where(flip, x.flip(3), x)
         if self.schedule is not None:
-            x = real_at_stage(x, self.state.stage)  # from the cached full-size images, never decoded again
+            x = real_at_stage(x, self.state.stage, self.nets.spec.resolution)  # from the cached full-size images, never decoded again
         x = x.contiguous(memory_format=self.memory_format)
         return x, (self.labels[idx] if self.conditional else None)
 

@@ -13,6 +13,7 @@ steps; it knows nothing of Qt. Losses stay on the device and are read back only 
 from __future__ import annotations
 
 import dataclasses
+import math
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -49,9 +50,10 @@ LENGTH_FIELDS = ("steps", "kimg", "minutes")
 
 
 def model_spec(cfg: TrainConfig, num_classes: int) -> ModelSpec:
-    """The networks a resolved config asks for."""
-    return ModelSpec(cfg.model, cfg.resolution, cfg.z_dim, num_classes, cfg.width, d_norm=loss_spec(cfg.loss).d_norm,
-                     progressive=cfg.progressive)
+    """The networks a resolved config asks for (built at the shape's scale from its block, core/shape.py)."""
+    shape = cfg.canvas()
+    return ModelSpec(cfg.model, shape.scale, cfg.z_dim, num_classes, cfg.width, d_norm=loss_spec(cfg.loss).d_norm,
+                     progressive=cfg.progressive, block_w=shape.block_w, block_h=shape.block_h)
 
 
 class Trainer:
@@ -119,7 +121,7 @@ class Trainer:
             if config.batch == 0 and not resume and self.device.type == "cuda":
                 choice = choose_batch(trial_step(model_spec(resolved, self.dataset.num_classes), self.device,
                                                  resolved.loss, resolved.r1_gamma > 0),
-                                      self.device, resolved.resolution, resolved.batch)
+                                      self.device, math.isqrt(resolved.canvas().pixels), resolved.batch)
                 resolved = resolve(dataclasses.replace(config, batch=choice.batch * self.dist.world),
                                    len(self.dataset), self.device.type)
                 self.batch_reason = choice.reason
@@ -152,7 +154,7 @@ class Trainer:
         if self.schedule is not None and self.schedule.unit == "minutes" and self.dist.active:
             raise StudioError("Progressive growing over minutes follows each process's own clock; on several "
                               "processes give the run's length in steps or kimg.")
-        self.state = TrainState(stage=Stage(cfg.resolution))
+        self.state = TrainState(stage=Stage(self.spec.resolution))  # the networks' scale (core/shape.py)
         self.nets: Networks = build_networks(cfg, self.spec, dev, self.dist)
         self.gan = GanStep(cfg, self.nets, self.state, self.dataset.images, self.dataset.labels,
                            self.dataset.num_classes, dev, self.dist, self.schedule)

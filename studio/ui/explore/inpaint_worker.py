@@ -50,7 +50,7 @@ class InpaintWorker(StudioThread):
         try:
             source = load_source(self.picture)
             renderer = Renderer.open(self.checkpoint)
-            hole = prepare_mask(self.mask, source.image.shape, renderer.resolution)
+            hole = prepare_mask(self.mask, source.image.shape, renderer.size)
             feats = FeatureSpace(load_discriminator(renderer.checkpoint), "auto")
             result = inpaint(renderer, source.image, hole, self.settings, feats,
                              progress=lambda i, n, loss: self.progress.emit(i, n, loss),
