@@ -106,7 +106,7 @@ def test_mixed_precision_trains_and_resumes(tiny_folder: Path, tmp_path: Path, p
     scale = trainer.scaler_g.get_scale() if precision == "fp16" else None
     trainer.close()
     state = load_checkpoint(path).state
-    assert (state["grad_scale"] is not None) == (precision == "fp16")
+    assert (state.grad_scale is not None) == (precision == "fp16")
     again = Trainer(cfg, tmp_path / "run", resume=True)
     if precision == "fp16":
         assert again.scaler_g.get_scale() == scale
