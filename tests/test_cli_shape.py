@@ -24,7 +24,7 @@ def test_landscape_run_from_train_to_regenerate(tmp_path: Path):
     assert r.returncode == 0, r.stderr
     for seed in range(4):
         assert Image.open(tmp_path / "out" / f"seed{seed:04d}.png").size == (24, 16)
-    assert Image.open(tmp_path / "out" / "grid.png").size == (2 * 26 + 2, 2 * 18 + 2)  # 2 x 2 for 4 landscapes
+    assert Image.open(tmp_path / "out" / "grid.png").size == (2 * 24 + 2, 2 * 16 + 2)  # 2 x 2 for 4 landscapes
     r = run("regenerate", "out/seed0002.png", "--out", "again.png", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert np.array_equal(np.asarray(Image.open(tmp_path / "again.png")),
