@@ -22,3 +22,20 @@ class StudioThread(QThread):
 def running_threads() -> list[QThread]:
     # A finished thread may be deleted (deleteLater) before Python lets go of its wrapper: skip those.
     return [t for t in list(_LIVE) if shiboken6.isValid(t) and t.isRunning()]
+
+
+_COLLECTOR = None
+
+
+def collect_garbage_in_gui_thread() -> None:
+    """Python's cycle collector runs in whichever thread happens to allocate; when that is a worker
+    (a render or training thread) and the garbage holds Qt wrappers, PySide6 deletes GUI objects off the
+    GUI thread and the process segfaults (seen in CI: 'Garbage-collecting' inside a render thread's
+    safetensors load). pyqtgraph's GarbageCollector switches automatic collection off and collects on a
+    1 s timer in the GUI thread instead; reference counting, which frees nearly everything, is untouched.
+    Call once a QApplication exists; later calls do nothing."""
+    global _COLLECTOR
+    if _COLLECTOR is None:
+        from pyqtgraph.util.garbage_collector import GarbageCollector
+
+        _COLLECTOR = GarbageCollector(interval=1.0)

@@ -15,6 +15,14 @@ from studio.ui.threads import running_threads
 from tests.conftest import HANG_GUARD_MS
 
 
+@pytest.fixture(scope="session", autouse=True)
+def gui_thread_garbage_collection(qapp):
+    """As the app does (studio/app.py): cycles are collected in the GUI thread, never in a worker."""
+    from studio.ui.threads import collect_garbage_in_gui_thread
+
+    collect_garbage_in_gui_thread()
+
+
 @pytest.fixture(autouse=True)
 def no_dangling(qapp, qtbot):
     """napari's `_dangling_qthreads` idea: threads and windows must not outlive their test."""
