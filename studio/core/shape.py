@@ -73,6 +73,11 @@ class CanvasShape:
         return self.width * self.height
 
     @property
+    def area_side(self) -> int:
+        """The side of the square of the same area (24×16: 19): what speed and image counts scale with."""
+        return math.isqrt(self.pixels)
+
+    @property
     def is_square(self) -> bool:
         return self.width == self.height
 
@@ -89,6 +94,15 @@ class CanvasShape:
     def size_at(self, scale: int) -> tuple[int, int]:
         """(height, width) of the picture at a lower scale (a progressive stage)."""
         return (self.block_h * scale // 4, self.block_w * scale // 4)
+
+    @property
+    def px(self) -> str:
+        """The size in short: '24×16 px', and a square's side alone, '64 px'."""
+        return f"{self.width} px" if self.is_square else f"{self.width}×{self.height} px"
+
+    def at_scale(self, scale: int) -> CanvasShape:
+        """This shape at another scale (a progressive stage): 24×16 at scale 8 is 12×8."""
+        return CanvasShape.of_model(scale, self.block_w, self.block_h)
 
     def describe(self) -> str:
         """'24×16 px (3:2 landscape)' / '64×64 px (square)'."""

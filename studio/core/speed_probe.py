@@ -1,5 +1,6 @@
 """How fast this machine trains: a short burst of real training steps, measured, cached per
-(device, torch version, model, resolution, batch) in the user cache, so that the welcome view and the
+(device, torch version, model, resolution, batch, and the canvas's aspect when it is not square) in the user
+cache, so that the welcome view and the
 time estimates before a run can say "about N images/s" without measuring twice.
 
     ips = probe_speed("dcgan", 64, "cpu")            # measures ~1.5 s of steps (plus set-up), caches
@@ -74,8 +75,11 @@ def device_label(device: torch.device | str) -> str:
     return f"CPU: {_cpu_model()} ({torch.get_num_threads()} threads)"
 
 
-def _key(label: str, model: str, resolution: int, batch: int | None) -> str:
-    return f"{label}|torch {torch.__version__}|{model}|{resolution}|{batch or 'auto'}"
+def _key(label: str, model: str, resolution: int, batch: int | None, aspect: str = "1:1") -> str:
+    """A non-square canvas is measured apart (a 3:2 run at 48 px makes 48×32 pixels, not 48×48); square
+    keys are as they were, so figures cached before shapes existed stay valid."""
+    shape = "" if aspect == "1:1" else f"|{aspect}"
+    return f"{label}|torch {torch.__version__}|{model}|{resolution}|{batch or 'auto'}{shape}"
 
 
 def _read_cache(folder: Path) -> dict:
@@ -100,9 +104,9 @@ def _write_cache(folder: Path, key: str, record: SpeedRecord) -> None:
 
 
 def cached_record(model: str, resolution: int, device: torch.device | str, batch: int | None = None,
-                  folder: Path | None = None) -> SpeedRecord | None:
-    """The stored measurement for this device, torch version, model, resolution and batch, or None."""
-    entry = _read_cache(folder or cache_dir()).get(_key(device_label(device), model, resolution, batch))
+                  folder: Path | None = None, aspect: str = "1:1") -> SpeedRecord | None:
+    """The stored measurement for this device, torch version, model, resolution, batch and aspect, or None."""
+    entry = _read_cache(folder or cache_dir()).get(_key(device_label(device), model, resolution, batch, aspect))
     if not isinstance(entry, dict):
         return None
     try:
@@ -112,9 +116,9 @@ def cached_record(model: str, resolution: int, device: torch.device | str, batch
 
 
 def cached_speed(model: str, resolution: int, device: torch.device | str, batch: int | None = None,
-                 folder: Path | None = None) -> float | None:
+                 folder: Path | None = None, aspect: str = "1:1") -> float | None:
     """Images per second from the cache, or None if this combination was never measured here."""
-    record = cached_record(model, resolution, device, batch, folder)
+    record = cached_record(model, resolution, device, batch, folder, aspect)
     return record.images_per_second if record is not None else None
 
 
@@ -126,7 +130,7 @@ def _sync(device: torch.device) -> None:
 
 
 def measure_speed(model: str, resolution: int, device: torch.device | str, batch: int | None = None,
-                  seconds: float = 1.5, cancel: Callable[[], bool] | None = None) -> SpeedRecord:
+                  seconds: float = 1.5, cancel: Callable[[], bool] | None = None, aspect: str = "1:1") -> SpeedRecord:
     """Train for about `seconds` (after a short warm-up) and return the measurement; caches nothing.
 
     `cancel` is polled before and between all steps, warm-up included; when it returns True,
@@ -144,7 +148,7 @@ def measure_speed(model: str, resolution: int, device: torch.device | str, batch
 
     with tempfile.TemporaryDirectory(prefix="gan-studio-probe-") as tmp:
         data = write_demo_data(Path(tmp) / "images", count=PROBE_IMAGES, size=resolution)
-        cfg = TrainConfig(data=str(data), model=model, resolution=resolution, batch=batch or 0,
+        cfg = TrainConfig(data=str(data), model=model, resolution=resolution, batch=batch or 0, aspect=aspect,
                           device=str(device), snapshot_minutes=600, checkpoint_minutes=600)
         check()  # before building the networks and reading the images, the longest part on a CPU
         trainer = Trainer(cfg, Path(tmp) / "run", device=device)
@@ -172,16 +176,17 @@ def measure_speed(model: str, resolution: int, device: torch.device | str, batch
 
 def probe_speed(model: str, resolution: int, device: torch.device | str, batch: int | None = None,
                 seconds: float = 1.5, *, cancel: Callable[[], bool] | None = None,
-                folder: Path | None = None) -> float:
+                folder: Path | None = None, aspect: str = "1:1") -> float:
     """Measure images per second for `model` at `resolution` on `device` (batch None: the recipe's
     automatic batch for that device) and remember it in the user cache; returns the figure."""
-    record = measure_speed(model, resolution, device, batch, seconds, cancel)
-    _write_cache(folder or cache_dir(), _key(record.device, model, resolution, batch), record)
+    record = measure_speed(model, resolution, device, batch, seconds, cancel, aspect)
+    _write_cache(folder or cache_dir(), _key(record.device, model, resolution, batch, aspect), record)
     return record.images_per_second
 
 
 def remember_run_speed(model: str, resolution: int, device: torch.device | str, images_per_second: float,
-                       seconds: float, batch: int | None = None, folder: Path | None = None) -> None:
+                       seconds: float, batch: int | None = None, folder: Path | None = None,
+                       aspect: str = "1:1") -> None:
     """A real run's own speed replaces the probe's figure for the same settings on this device (batch None:
     the automatic batch), so the next estimate starts from what training really did here rather than from
     a few seconds of steps measured while other work (e.g. reading the folder) shared the machine."""
@@ -191,7 +196,7 @@ def remember_run_speed(model: str, resolution: int, device: torch.device | str, 
     label = device_label(device)
     record = SpeedRecord(label, torch.__version__, model, resolution, batch or 0, images_per_second, seconds,
                          time.time())
-    _write_cache(folder or cache_dir(), _key(label, model, resolution, batch), record)
+    _write_cache(folder or cache_dir(), _key(label, model, resolution, batch, aspect), record)
 
 
 def kimg_in_minutes(images_per_second: float, minutes: float) -> float:

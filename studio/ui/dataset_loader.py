@@ -47,9 +47,10 @@ class DatasetLoader(StudioThread):
     failed = Signal(str)
 
     def __init__(self, folder: Path, resolution: int, fit: str, background: str, classes: bool,
-                 cache_root: Path | None, parent: QObject | None = None) -> None:
+                 cache_root: Path | None, parent: QObject | None = None, aspect: str = "1:1") -> None:
         super().__init__(parent)
         self.folder = Path(folder)
+        self.aspect = aspect or "1:1"
         self.resolution, self.fit, self.background, self.classes = resolution, fit, background, classes
         self.cache_root = cache_root
 
@@ -63,7 +64,7 @@ class DatasetLoader(StudioThread):
         from studio.core.errors import StudioError
 
         try:
-            config = DataConfig(self.resolution, self.fit, parse_color(self.background), self.classes)
+            config = DataConfig(self.resolution, self.fit, parse_color(self.background), self.classes, self.aspect)
             cache = dataset_cache_dir(self.cache_root, self.folder) if self.cache_root is not None else None
             folder = ImageFolder(self.folder, config, cache_dir=cache, progress=self._on_progress)
             images = folder.images

@@ -50,7 +50,7 @@ class ProjectController(QObject):
         self.suggested_for: Path | None = None  # the folder whose suggested settings were applied
         self.schedule_reload = qdebounced(self._reload_dataset, 300, parent=self)
         tp = window.train_panel
-        for combo in (tp.resolution, tp.fit):
+        for combo in (tp.aspect, tp.resolution, tp.fit):
             combo.currentIndexChanged.connect(lambda _i: self._reload_soon())
         tp.classes.toggled.connect(lambda _on: self._reload_soon())
         tp.background.editingFinished.connect(self._reload_soon)
@@ -193,6 +193,7 @@ class ProjectController(QObject):
         w.tabs.setCurrentIndex(0)
         tp.reset_form()
         tp.set_from_config(cfg)
+        w.progress_panel.canvas = tp.canvas()  # a growing run's stages are named by its picture size
         w.live.total_steps = total_steps(cfg)
         w.live.augment_used = cfg.get("augment", "ada") != "none"
         tp.run_folder.setText(str(run.path))
@@ -259,7 +260,8 @@ class ProjectController(QObject):
         tp.set_blocker("")
         w.dataset_panel.set_folder(str(self.project.data))
         loader = DatasetLoader(self.project.data, int(tp.resolution.currentData()), tp.fit.currentData(),
-                               tp.background.text().strip() or "#ffffff", tp.classes.isChecked(), w.cache, w)
+                               tp.background.text().strip() or "#ffffff", tp.classes.isChecked(), w.cache, w,
+                               aspect=tp.aspect.currentData())
         loader.progress.connect(w.dataset_panel.set_loading)
         loader.loaded.connect(lambda result, ldr=loader: self._on_dataset(ldr, result))
         loader.failed.connect(lambda text, ldr=loader: self._on_dataset_failed(ldr, text))
@@ -278,12 +280,14 @@ class ProjectController(QObject):
         idle = w.state == AppState.IDLE
         if idle and self.project is not None and self.project.run is None and self.suggested_for != self.project.data:
             self.suggested_for = self.project.data
-            sides = sorted(min(a, b) for a, b in report.sizes) or [64]
-            before = tp.resolution.currentData()
-            tp.resolution.blockSignals(True)
-            tp.suggest_defaults(report.used, sides[len(sides) // 2], w.gpu)
-            tp.resolution.blockSignals(False)
-            if tp.resolution.currentData() != before:
+            before = (tp.aspect.currentData(), tp.resolution.currentData())
+            for combo in (tp.aspect, tp.resolution):
+                combo.blockSignals(True)
+            tp.suggest_defaults(report.used, list(report.sizes), w.gpu)
+            for combo in (tp.aspect, tp.resolution):
+                combo.blockSignals(False)
+            tp.shape.show_size()
+            if (tp.aspect.currentData(), tp.resolution.currentData()) != before:
                 self.load_dataset()
                 return
         if report.skipped:

@@ -19,8 +19,10 @@ class SpeedWorker(StudioThread):
     failed = Signal(str)
 
     def __init__(self, model: str, resolution: int, device: str = "auto", seconds: float = 1.5,
-                 cache: Path | None = None, parent: QObject | None = None, batch: int | None = None) -> None:
+                 cache: Path | None = None, parent: QObject | None = None, batch: int | None = None,
+                 aspect: str = "1:1") -> None:
         super().__init__(parent)
+        self.aspect = aspect  # a non-square canvas is measured as itself (its pixels, not its long side's square)
         self.batch = batch  # None: the recipe's automatic batch
         self.model = model
         self.resolution = resolution
@@ -36,13 +38,14 @@ class SpeedWorker(StudioThread):
 
         try:
             label = device_label(self.device)
-            record = cached_record(self.model, self.resolution, self.device, self.batch, folder=self.cache)
+            record = cached_record(self.model, self.resolution, self.device, self.batch, folder=self.cache,
+                                   aspect=self.aspect)
             if record is not None:
                 ips, self.from_cache = record.images_per_second, True
             else:
                 self.measuring.emit("this CPU" if label.startswith("CPU") else label)
                 ips = probe_speed(self.model, self.resolution, self.device, self.batch, seconds=self.seconds,
-                                  cancel=self.isInterruptionRequested, folder=self.cache)
+                                  cancel=self.isInterruptionRequested, folder=self.cache, aspect=self.aspect)
                 self.from_cache = False
         except InterruptedError:
             return

@@ -29,7 +29,8 @@ class TrainingController(QObject):
         self.worker: TrainWorker | None = None
         self._pending_progress = None
         self._first_progress = self._last_progress = None  # this session's: its speed is remembered at the end
-        self._run = None  # (model, resolution) of the run in training, as resolved: from Started
+        self._run = None  # (model, resolution, aspect) of the run in training, as resolved: from Started
+        self._area_side = 0  # the side of the square of its picture's area: what its recognisable point scales with
         self._tray: QSystemTrayIcon | None = None
         self.refresh = QTimer(self)
         self.refresh.setInterval(REFRESH_MS)
@@ -136,7 +137,10 @@ class TrainingController(QObject):
         if w.state == AppState.LOADING:
             w.set_state(AppState.PAUSED if self.worker is not None and self.worker.is_paused else AppState.TRAINING)
         w.device_label.setText(f"Device: {ev.device}")
-        self._run = (ev.model, ev.resolution) if ev.model else None
+        canvas = ev.canvas
+        self._run = (ev.model, ev.resolution, canvas.aspect if canvas is not None else "1:1") if ev.model else None
+        self._area_side = canvas.area_side if canvas is not None else ev.resolution
+        w.progress_panel.canvas = canvas  # a growing run's stages are named by its picture size
         w.live.total_steps = ev.total_steps
         if w.project is not None and w.project.run is not None:
             w.window_settings.remember(w.project.run)
@@ -165,7 +169,8 @@ class TrainingController(QObject):
         if self._run is not None:
             from studio.core.training.estimate import recognisable_progress
 
-            w.progress_panel.set_recognisable(recognisable_progress(*self._run, ev.kimg, ev.images_per_second))
+            w.progress_panel.set_recognisable(recognisable_progress(self._run[0], self._area_side, ev.kimg,
+                                                                    ev.images_per_second))
         if ev.gpu_memory_mb is not None:
             w.memory_label.setText(f"GPU memory: {ev.gpu_memory_mb:,.0f} MB")
             w.memory_label.show()
@@ -214,7 +219,9 @@ class TrainingController(QObject):
         from studio.core.speed_probe import remember_run_speed
 
         ips = (last.kimg - first.kimg) * 1000 / seconds
-        remember_run_speed(*run, self._device, ips, seconds, self._batch, folder=self.w.estimator.cache)
+        model, resolution, aspect = run
+        remember_run_speed(model, resolution, self._device, ips, seconds, self._batch, folder=self.w.estimator.cache,
+                           aspect=aspect)
 
     def _on_thread_finished(self) -> None:
         w = self.w

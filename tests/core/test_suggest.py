@@ -75,3 +75,26 @@ def test_recognisable_point_counts_down_at_the_runs_speed():
     assert half == f"in about {round(target / 2 * 10 / 60)} min (~{target:.0f} kimg)"
     assert recognisable_progress("dcgan", 32, target, 100.0) == f"reached (~{target:.0f} kimg)"
     assert recognisable_progress("dcgan", 32, 0.0, 0.0) == f"at ~{target:.0f} kimg"  # no speed yet: no time
+
+
+def test_a_non_square_suggestion_counts_pixels(tmp_path):
+    """A 3:2 folder's suggestion names the picture's size and promises the time of its pixels: a 48×32 run is
+    recognisable as soon as the ~39 px square of the same area, at the speed measured for that shape."""
+    from studio.core.shape import canvas_shape
+    from studio.core.speed_probe import cached_speed, remember_run_speed
+    from studio.core.training.suggest import median_side
+
+    sizes = [(300, 200)] * 5 + [(100, 100)] * 2
+    assert median_side(sizes, "3:2") == 300 and median_side(sizes) == 200
+    speeds = {16: 900.0, 32: 900.0, 64: 300.0, 128: 40.0}  # images/s of each resolution's 3:2 canvas
+    s = suggest(4000, 300, gpu=False, aspect="3:2", speed=lambda model, res: speeds.get(res))
+    shape = canvas_shape("3:2", s.resolution)
+    assert f"at {shape.width}×{shape.height} px" in s.reason
+    kimg = recognisable_kimg(s.model, shape.area_side)
+    assert abs(s.recognisable_minutes - kimg * 1000 / speeds[s.resolution] / 60) < 1e-9
+    # Nothing measured: the typical square speed scaled by the pixels (24×16 is faster than 32×32).
+    assert suggest(4000, 24, gpu=False, aspect="3:2").recognisable_minutes < suggest(4000, 32, gpu=False).recognisable_minutes
+    # A run's own speed is remembered for its shape only, never as the square's.
+    remember_run_speed("dcgan", 32, "cpu", 123.0, 60.0, folder=tmp_path, aspect="3:2")
+    assert cached_speed("dcgan", 32, "cpu", folder=tmp_path, aspect="3:2") == 123.0
+    assert cached_speed("dcgan", 32, "cpu", folder=tmp_path) is None

@@ -260,10 +260,11 @@ def progressive_schedule(cfg: TrainConfig):
         return None
     from studio.core.training.progressive import Schedule
 
-    scale = cfg.canvas().scale
+    canvas = cfg.canvas()
+    scale, block = canvas.scale, (canvas.block_w, canvas.block_h)
     if cfg.progressive_minutes is not None and cfg.progressive_kimg is None:
-        return Schedule(cfg.progressive_start, scale, cfg.progressive_minutes, "minutes")
-    return Schedule(cfg.progressive_start, scale, float(cfg.progressive_kimg or 0.0), "kimg")
+        return Schedule(cfg.progressive_start, scale, cfg.progressive_minutes, "minutes", block)
+    return Schedule(cfg.progressive_start, scale, float(cfg.progressive_kimg or 0.0), "kimg", block)
 
 
 def total_steps(cfg: TrainConfig) -> int | None:

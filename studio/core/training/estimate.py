@@ -8,7 +8,6 @@ measured by bench/quality_matrix.py; the figures and their spread are in bench/R
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from studio.core.training.config import TrainConfig
@@ -33,7 +32,7 @@ def estimate_run(cfg: TrainConfig, images_per_second: float, batch: int) -> RunE
     """`batch` is the batch the run will use (the resolved one, for runs given in steps)."""
     ips = max(images_per_second, 1e-6)
     # Counted in pixels: a non-square picture as the square of the same area (24×16 ~ 20 px).
-    first = first_usable_kimg(math.isqrt(cfg.canvas().pixels), cfg.model)
+    first = first_usable_kimg(cfg.canvas().area_side, cfg.model)
     if cfg.minutes is not None:
         total_s = cfg.minutes * 60
         total_k = ips * total_s / 1000

@@ -10,6 +10,8 @@ from typing import Literal
 
 import numpy as np
 
+from studio.core.shape import CanvasShape
+
 SavedKind = Literal["checkpoint", "snapshot", "best"]  # best: RUN/checkpoints/best.safetensors
 MessageLevel = Literal["info", "warning", "error"]
 FinishReason = Literal["completed", "stopped", "diverged"]
@@ -27,6 +29,7 @@ class Started:
     batch_note: str = ""  # how the batch was chosen, for the user ("the largest that fits in 9.8 GiB free")
     model: str = ""  # the resolved model ("auto" decided) and resolution: what the estimate's figures are for
     resolution: int = 0
+    canvas: CanvasShape | None = None  # the picture's shape (the long side is `resolution`)
 
 
 @dataclass

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import torch
 
 from studio.core.errors import StudioError
+from studio.core.shape import CanvasShape
 from studio.core.models.progressive import LOWEST_STAGE, downsample_to, fade_up
 
 
@@ -55,6 +56,11 @@ class Schedule:
     final: int
     phase: float  # length of each fade-in and each stabilisation, in `unit`
     unit: str = "kimg"  # "kimg" | "minutes"
+    block: tuple[int, int] = (4, 4)  # the canvas's starting block (width, height): how stages are named
+
+    def px(self, scale: int) -> str:
+        """A stage's picture size in words: '8 px' for a square run, '12×8 px' for a 3:2 one."""
+        return CanvasShape.of_model(scale, *self.block).px
 
     @property
     def resolutions(self) -> list[int]:
@@ -88,12 +94,12 @@ class Schedule:
     def describe(self) -> str:
         """One sentence for the user (the CLI prints it, the window shows it on the progress bar)."""
         if self.doublings == 0:
-            return f"Progressive growing: {self.final} px from the start."
+            return f"Progressive growing: {self.px(self.final)} from the start."
         amount = f"{self.phase:.3g} {self.unit}"
-        grown = ", ".join(f"{r} px" for r in self.resolutions[1:])
+        grown = ", ".join(self.px(r) for r in self.resolutions[1:])
         verbs = "fades in over {0} and holds {0}" if self.doublings == 1 else "each fade in over {0} and hold {0}"
-        return (f"Progressive growing: {self.start} px for {amount}, then {grown} {verbs.format(amount)}; "
-                f"{self.final} px from {self.end:.3g} {self.unit} on.")
+        return (f"Progressive growing: {self.px(self.start)} for {amount}, then {grown} {verbs.format(amount)}; "
+                f"{self.px(self.final)} from {self.end:.3g} {self.unit} on.")
 
 
 def phases_for(total: float, doublings: int) -> float:

@@ -68,29 +68,55 @@ def typical_speed(model: str, resolution: int, gpu: bool) -> float:
     return table[nearest] * (nearest / resolution) ** 2
 
 
+def median_side(sizes: list[tuple[int, int]], aspect: str = "1:1") -> int:
+    """The folder's median side a picture of `aspect` should not exceed: the short side for a square
+    (cropping keeps it), the long side otherwise (a landscape picture's width comes from the images' widths)."""
+    sides = sorted((min(w, h) if aspect == "1:1" else max(w, h)) for w, h in sizes if w > 0 and h > 0) or [64]
+    return sides[len(sides) // 2]
+
+
 def suggest(dataset_size: int, median_side: int, gpu: bool,
-            speed: Callable[[str, int], float | None] | None = None) -> Suggestion:
-    """`speed(model, resolution)`: this machine's measured images/s, or None (then a typical figure)."""
+            speed: Callable[[str, int], float | None] | None = None, aspect: str = "1:1") -> Suggestion:
+    """`speed(model, resolution)`: this machine's measured images/s for the `aspect`'s canvas, or None (then a
+    typical figure). `median_side`: the folder's median side the picture's long side should not exceed.
+    A non-square canvas counts its pixels: a 3:2 run at 48 px makes 48×32, trained as fast and recognisable
+    as soon as the square of the same area (~39 px), never as a 48 px square."""
+    from studio.core.shape import canvas_shape
+
     model = "style" if gpu else "dcgan"
     minutes = GPU_MINUTES if gpu else CPU_MINUTES
     cap = 512 if gpu else 128
     side = min(max(median_side, 16), cap)
-    candidates = [r for r in (16, 32, 64, 128, 256, 512) if r <= side] or [16]
+    shapes = {}  # resolution -> its canvas; two resolutions making the same canvas count once
+    for r in (16, 32, 64, 128, 256, 512):
+        shape = canvas_shape(aspect, r)
+        if shape.long_side <= side and shape not in shapes.values():
+            shapes[r] = shape
+    if not shapes:
+        shapes = {16: canvas_shape(aspect, 16)}
 
     def ips(res: int) -> float:
         measured = speed(model, res) if speed is not None else None
-        return measured if measured else typical_speed(model, res, gpu)
+        if measured:
+            return measured
+        return typical_speed(model, res, gpu) * res * res / shapes[res].pixels if res in shapes else (
+            typical_speed(model, res, gpu))
 
     def minutes_to_recognisable(res: int) -> float:
-        return recognisable_kimg(model, res) * 1000 / ips(res) / 60
+        area_side = shapes[res].area_side if res in shapes else res
+        return recognisable_kimg(model, area_side) * 1000 / ips(res) / 60
 
-    fits = [r for r in candidates if minutes_to_recognisable(r) <= minutes]
-    res = max(fits) if fits else min(candidates)
+    fits = [r for r in shapes if minutes_to_recognisable(r) <= minutes]
+    res = max(fits) if fits else min(shapes)
     t = minutes_to_recognisable(res)
     augment = auto_augment(dataset_size, gpu)  # as config.resolve's "auto"
+    size = f"{res} px" if shapes[res].is_square else f"{shapes[res].width}×{shapes[res].height} px"
     reason = (f"Suggested for {dataset_size} images on {'a GPU' if gpu else 'the CPU'}: "
-              f"{'Style-based' if model == 'style' else 'Quick'} model at {res} px, {minutes:g} minutes — "
+              f"{'Style-based' if model == 'style' else 'Quick'} model at {size}, {minutes:g} minutes — "
               f"recognisable samples after about {max(1, round(t))} min here")
-    if res < side and not gpu:
-        reason += f" ({res * 2} px would need about {max(1, round(minutes_to_recognisable(res * 2)))} min)"
+    bigger = [r for r in shapes if r > res]
+    if bigger and not gpu:
+        b = shapes[bigger[0]]
+        bsize = f"{bigger[0]} px" if b.is_square else f"{b.width}×{b.height} px"
+        reason += f" ({bsize} would need about {max(1, round(minutes_to_recognisable(bigger[0])))} min)"
     return Suggestion(model, res, minutes, augment, False, t, reason + ".")

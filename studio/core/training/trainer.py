@@ -272,7 +272,8 @@ class Trainer:
     def _opening(self) -> Iterator[Event]:
         cfg = self.cfg
         yield Started(describe_device(self.device), total_steps(cfg), cfg.minutes, self.step_count,
-                      len(self.dataset), self.batch, self.resumed_from, self.batch_reason, cfg.model, cfg.resolution)
+                      len(self.dataset), self.batch, self.resumed_from, self.batch_reason, cfg.model, cfg.resolution,
+                      cfg.canvas())
         if self.schedule is not None:
             yield Message("info", self.schedule.describe())
         if cfg.init_from and self.resumed_from is None and self.step_count == 0:

@@ -34,8 +34,9 @@ class AdvancedSettings(QWidget):
                                 "are not memorised. Adaptive turns it up only when needed")
         self.classes = QCheckBox("Use sub-folders as classes")
         self.classes.setToolTip("Each sub-folder is a class; you can then ask for images of one class")
-        self.fit = combo((("Centre crop to a square", "crop"), ("Fit inside, pad with background", "pad")))
-        self.fit.setToolTip("How non-square images become square: cut the edges off, or keep all and pad")
+        self.fit = combo((("Centre crop to the shape", "crop"), ("Fit inside, pad with background", "pad")))
+        self.fit.setToolTip("How images of another shape than the run's become its shape: cut the edges off, or "
+                            "keep all and pad")
         self.background = QLineEdit("#ffffff")
         self.background.setToolTip("The colour behind transparent pixels: #rrggbb, white or black")
         self.mirror = QCheckBox("Mirror images left–right")

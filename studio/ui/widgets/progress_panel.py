@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QWidget
 
+from studio.core.shape import CanvasShape
 
-def format_stage(resolution: int | None, alpha: float | None) -> str:
-    """A progressive run's stage in words: "16 px → 32 px, fading 40 %" or "32 px"; "" when not growing."""
+
+def format_stage(resolution: int | None, alpha: float | None, canvas: CanvasShape | None = None) -> str:
+    """A progressive run's stage (the networks' scale) in words: "16 px → 32 px, fading 40 %" or "32 px";
+    a non-square run's stage by its picture size: "12×8 px → 24×16 px"; "" when not growing."""
     if resolution is None:
         return ""
+    canvas = canvas or CanvasShape()
+
+    def px(scale: int) -> str:
+        return canvas.at_scale(scale).px if scale >= 4 else f"{scale} px"
+
     if alpha is not None and alpha < 1.0:
-        return f"{resolution // 2} px → {resolution} px, fading {100 * alpha:.0f} %"
-    return f"{resolution} px"
+        return f"{px(resolution // 2)} → {px(resolution)}, fading {100 * alpha:.0f} %"
+    return px(resolution)
 
 
 def format_duration(seconds: float | None) -> str:
@@ -36,6 +44,7 @@ class ProgressPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.canvas: CanvasShape | None = None  # the run's picture shape: how a growing run's stages are named
         self.bar = QProgressBar()
         self.bar.setRange(0, 1000)
         self.bar.setValue(0)
@@ -69,7 +78,7 @@ class ProgressPanel(QWidget):
     def set_progress(self, step: int, kimg: float, total_kimg: float | None, images_per_second: float,
                      elapsed: float, eta: float | None, fraction: float | None, resolution: int | None = None,
                      alpha: float | None = None) -> None:
-        stage = format_stage(resolution, alpha)
+        stage = format_stage(resolution, alpha, self.canvas)
         if fraction is None and not stage:
             self.bar.setRange(0, 0)  # busy indicator
         else:

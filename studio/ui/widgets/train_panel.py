@@ -19,17 +19,21 @@ from PySide6.QtWidgets import (
 )
 from superqt import QCollapsible
 
+from studio.core.errors import StudioError
+from studio.core.shape import CanvasShape, canvas_shape
 from studio.ui.widgets import form_values
 from studio.ui.widgets.advanced_settings import AdvancedSettings
 from studio.ui.widgets.form_values import combo, select
 from studio.ui.widgets.scroll import ColumnScroll
+from studio.ui.widgets.shape_fields import ShapeFields
 from studio.ui.widgets.source_run_box import SourceRunBox
 
 if TYPE_CHECKING:
     from studio.core.training.finetune import SourceRun
 
 MODELS = (("Quick (DCGAN)", "dcgan"), ("Style-based (StyleGAN2-like)", "style"))
-RESOLUTIONS = (16, 32, 64, 128, 256, 512, 1024)
+
+
 LENGTH_UNITS = (("minutes", "minutes"), ("thousand images", "kimg"), ("steps", "steps"))
 STATES = ("empty", "idle", "loading", "training", "paused", "stopping", "following")
 
@@ -39,7 +43,7 @@ class TrainPanel(QWidget):
     pause_requested = Signal()
     resume_requested = Signal()
     stop_requested = Signal()
-    settings_changed = Signal()  # model, resolution, batch, length or device: the estimate is stale
+    settings_changed = Signal()  # model, shape, resolution, batch, length or device: the estimate is stale
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -47,9 +51,10 @@ class TrainPanel(QWidget):
         self._resumable = False
         self.model = combo(MODELS)
         self.model.setToolTip("Quick: a small DCGAN, fast on a CPU. Style-based: better images, wants a GPU.")
-        self.resolution = combo(tuple((f"{r} × {r} px", r) for r in RESOLUTIONS))
-        select(self.resolution, 64)
-        self.resolution.setToolTip("Side of the square images the GAN learns to make. Larger is slower: each doubling costs roughly 4× the time per image")
+        self.shape = ShapeFields()
+        self.aspect, self.resolution, self.shape_label = self.shape.aspect, self.shape.resolution, self.shape.size
+        self.aspect.currentIndexChanged.connect(self._show_stages)
+        self.resolution.currentIndexChanged.connect(self._show_stages)
         self.batch = QSpinBox()
         self.batch.setRange(0, 4096)
         self.batch.setSpecialValueText("Auto")
@@ -86,10 +91,9 @@ class TrainPanel(QWidget):
         length_row.addWidget(self.length_unit, 1)
         form = QFormLayout()
         form.addRow("Model", self.model)
-        form.addRow("Resolution", self.resolution)
+        form.addRow("Shape", self.aspect)
+        form.addRow("Resolution", self.shape.row)
         self.progressive = QCheckBox("Grow progressively")
-        self.progressive.setToolTip("Start at 8 px and double the size on a schedule, fading each new layer in "
-                                    "(ProGAN); the progress bar shows the current size")
         form.addRow("", self.progressive)
         form.addRow("Batch", self.batch)
         form.addRow("Length", length_row)
@@ -132,7 +136,8 @@ class TrainPanel(QWidget):
         self.estimate.setToolTip("Measured on this computer with a few seconds of real training; "
                                  "a rule of thumb for when samples start to look like the folder")
         self.estimate.hide()
-        for sig in (self.model.currentIndexChanged, self.resolution.currentIndexChanged, self.batch.valueChanged,
+        for sig in (self.model.currentIndexChanged, self.aspect.currentIndexChanged,
+                    self.resolution.currentIndexChanged, self.batch.valueChanged,
                     self.length.valueChanged, self.length_unit.currentIndexChanged,
                     self.device.currentIndexChanged):
             sig.connect(lambda *_: self.settings_changed.emit())
@@ -157,11 +162,12 @@ class TrainPanel(QWidget):
         footer.addWidget(self.estimate)
         footer.addLayout(buttons)
         lay.addLayout(footer)
-        self._settings_widgets = [self.model, self.resolution, self.batch, self.length, self.length_unit, self.seed,
-                                  self.device, self.resume_box, adv, self.progressive, self.source_box]
+        self._settings_widgets = [self.model, self.aspect, self.resolution, self.batch, self.length, self.length_unit,
+                                  self.seed, self.device, self.resume_box, adv, self.progressive, self.source_box]
         # What a resumed run can still change (studio.core.training.trainer: only the length and the device).
         self._resume_editable = [self.length, self.length_unit, self.device, self.resume_box]
         self._defaults = form_values.take(form_values.fields(self, keep=(self.device, self.resume_box)))
+        self._show_stages()
         self.set_state("empty")
 
     def reset_form(self) -> None:
@@ -185,20 +191,37 @@ class TrainPanel(QWidget):
         self.device.blockSignals(False)
         select(self.device, current)
 
-    def suggest_defaults(self, dataset_size: int, median_side: int, gpu: bool) -> None:
-        """The studio's suggestion for this folder and device (core.training.suggest); the user can change any."""
+    def suggest_defaults(self, dataset_size: int, sizes: list[tuple[int, int]], gpu: bool) -> None:
+        """The studio's suggestion for this folder (its images' `sizes`) and device (core.training.suggest and
+        core.shape.suggest_aspect); the user can change any. The time it promises is measured for the shape
+        (a 48×32 picture is not a 48 px square)."""
+        from studio.core.shape import suggest_aspect
         from studio.core.speed_probe import cached_speed
-        from studio.core.training.suggest import suggest
+        from studio.core.training.suggest import median_side, suggest
 
         device = "auto" if gpu else "cpu"
-        s = suggest(dataset_size, median_side, gpu, speed=lambda model, res: cached_speed(model, res, device))
+        aspect, why = suggest_aspect(sizes)
+        s = suggest(dataset_size, median_side(sizes, aspect), gpu, aspect=aspect,
+                    speed=lambda model, res: cached_speed(model, res, device, aspect=aspect))
+        select(self.aspect, aspect)
         select(self.resolution, s.resolution)
         select(self.model, s.model)
         select(self.augment, s.augment)
         self.mirror.setChecked(s.mirror)
         select(self.length_unit, "minutes")
         self.length.setValue(int(s.minutes))
-        self.hint.setText(s.reason)
+        shape = "" if not sizes else f" Shape: {why}."
+        self.hint.setText(s.reason + shape)
+
+    def canvas(self) -> CanvasShape | None:
+        """The picture's shape the form asks for (None if the core cannot make it)."""
+        return self.shape.canvas()
+
+    def _show_stages(self) -> None:
+        shape = self.canvas()
+        start = shape.at_scale(8).px if shape is not None else "8 px"
+        self.progressive.setToolTip(f"Start at {start} and double the size on a schedule, fading each new layer in "
+                                    "(ProGAN); the progress bar shows the current size")
 
     @property
     def metrics_available(self) -> bool:
@@ -242,6 +265,7 @@ class TrainPanel(QWidget):
         length = self.length.value()
         cfg = TrainConfig(
             data=data, model=self.model.currentData(), resolution=int(self.resolution.currentData()),
+            aspect=self.aspect.currentData(),
             batch=self.batch.value(), loss=self.loss.currentData(), augment=self.augment.currentData(),
             classes=self.classes.isChecked(), seed=self.seed.value(), device=self.device.currentData(),
             fit=self.fit.currentData(), background=self.background.text().strip() or "#ffffff",
@@ -271,7 +295,7 @@ class TrainPanel(QWidget):
         """Fine-tune from `source` (a core SourceRun): the network's settings follow it."""
         if source is not None:
             select(self.model, source.spec.name)
-            select(self.resolution, source.spec.resolution)
+            self.shape.select_canvas(source.spec.canvas)
             self.width.setValue(source.spec.width)
         self.source_box.set_source(source)
 
@@ -280,7 +304,11 @@ class TrainPanel(QWidget):
         the run is resumed, whatever was changed in the form meanwhile."""
         self._run_config = dict(cfg)
         select(self.model, cfg.get("model"))
-        select(self.resolution, cfg.get("resolution"))
+        aspect = cfg.get("aspect") or "1:1"  # runs from before shapes existed are square
+        try:
+            self.shape.select_canvas(canvas_shape(aspect, int(cfg.get("resolution") or 64)))
+        except (StudioError, TypeError, ValueError):
+            select(self.resolution, cfg.get("resolution"))
         self.batch.setValue(int(cfg.get("batch") or 0))
         select(self.loss, cfg.get("loss"))
         select(self.augment, cfg.get("augment"))
