@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from studio.core.data import FIT_MODES, DataConfig, parse_color
@@ -170,8 +171,15 @@ class TrainConfig:
         return cls(**d)
 
 
-def resolve(cfg: TrainConfig, dataset_size: int, device_type: str) -> TrainConfig:
-    """Fill every automatic setting. The result is what gets written to config.json."""
+def resolve(cfg: TrainConfig, dataset_size: int, device_type: str,
+            choose_batch: Callable[[TrainConfig], int] | None = None) -> TrainConfig:
+    """Fill every automatic setting. The result is what gets written to config.json; the Trainer resolves
+    once and hands this one value on. Resolving a resolved config changes nothing (a resumed run's).
+
+    `choose_batch` picks an automatic batch (cfg.batch == 0; the Trainer's, on a GPU, from free memory).
+    It is asked once everything the networks are built from is settled, with the recipe's batch in
+    `batch` and `r1_gamma` None where R1 is on at its automatic weight; what counts the batch (that
+    weight, the progressive phases) follows from its answer."""
     cfg = dataclasses.replace(cfg)
     cfg.validate()
     shape = cfg.canvas()
@@ -183,7 +191,8 @@ def resolve(cfg: TrainConfig, dataset_size: int, device_type: str) -> TrainConfi
         # narrow DCGAN trains ~3x the images of the narrow style model per minute and kept its variety where
         # the style model collapsed to one shape; on a GPU the style model (mixing, noise, directions).
         cfg.model = "style" if gpu else "dcgan"
-    if cfg.batch == 0:
+    automatic_batch = cfg.batch == 0
+    if automatic_batch:
         cfg.batch = (64 if res <= 64 else 32 if res <= 256 else 16) if gpu else (32 if res <= 64 else 16 if res <= 128 else 8)
     if cfg.augment == "auto":
         cfg.augment = auto_augment(dataset_size, gpu)
@@ -215,9 +224,8 @@ def resolve(cfg: TrainConfig, dataset_size: int, device_type: str) -> TrainConfi
         cfg.lr_d = 2e-3 if cfg.lr_d is None else cfg.lr_d
         cfg.beta1 = 0.0 if cfg.beta1 is None else cfg.beta1
         cfg.beta2 = 0.99 if cfg.beta2 is None else cfg.beta2
-        if cfg.r1_gamma is None:
-            # StyleGAN2-ADA's heuristic, floored so that tiny resolutions still get a useful penalty.
-            cfg.r1_gamma = max(0.05, 0.0002 * shape.pixels / cfg.batch) if loss.r1 == "auto" else 0.0
+        if cfg.r1_gamma is None and loss.r1 != "auto":
+            cfg.r1_gamma = 0.0
         cfg.ema_kimg = 10.0 if cfg.ema_kimg is None else cfg.ema_kimg
     if loss.r1 == "never":
         cfg.r1_gamma = 0.0
@@ -230,6 +238,14 @@ def resolve(cfg: TrainConfig, dataset_size: int, device_type: str) -> TrainConfi
         # The source's EMA weights are already an average: a ramp-up would replace them by the raw
         # generator within a few steps (StyleGAN2-ADA turns the ramp-up off when resuming, too).
         cfg.ema_rampup = None
+    # Above: everything that does not count the batch. Below: the batch, then what counts it.
+    if automatic_batch and choose_batch is not None:
+        cfg.batch = choose_batch(dataclasses.replace(cfg))
+        if not 1 <= cfg.batch <= 4096:
+            raise StudioError(f"The automatic batch size came out as {cfg.batch} (it must be 1–4096).")
+    if cfg.r1_gamma is None:
+        # StyleGAN2-ADA's heuristic, floored so that tiny resolutions still get a useful penalty.
+        cfg.r1_gamma = max(0.05, 0.0002 * shape.pixels / cfg.batch)
     if cfg.progressive:
         _resolve_progressive(cfg)
     return cfg

@@ -97,10 +97,9 @@ class Trainer:
             raise StudioError(
                 f"{self.run.path} already holds a training run. Use --resume to continue it, or choose a new folder."
             )
+        config.validate()  # before anything is written or decoded (resolve checks again what it is given)
         if config.init_from and resume_path is None:
-            config.validate()
             config = prepare_finetune(config)  # fine-tuning: pinned source, its architecture checked early
-        config.validate()
         self.device = device or pick_device(config.device)
         main = self.dist.is_main
         if main:  # only rank 0 writes the run folder
@@ -116,15 +115,12 @@ class Trainer:
                 if main:
                     self.dist.barrier()
             self.dataset = dataset
-            resolved = resolve(config, len(self.dataset), self.device.type)
-            self.batch_reason = f"batch {resolved.batch}" + (" (set by hand)" if config.batch else "")
-            if config.batch == 0 and not resume and self.device.type == "cuda":
-                choice = choose_batch(trial_step(model_spec(resolved, self.dataset.num_classes), self.device,
-                                                 resolved.loss, resolved.r1_gamma > 0),
-                                      self.device, math.isqrt(resolved.canvas().pixels), resolved.batch)
-                resolved = resolve(dataclasses.replace(config, batch=choice.batch * self.dist.world),
-                                   len(self.dataset), self.device.type)
-                self.batch_reason = choice.reason
+            self.batch_reason = f"batch {config.batch} (set by hand)"
+            # The run's one resolved config: `self.cfg`, written to config.json and handed to every part.
+            resolved = resolve(config, len(self.dataset), self.device.type,
+                               self._fit_batch if self.device.type == "cuda" else None)
+            if not config.batch and self.device.type != "cuda":
+                self.batch_reason = f"batch {resolved.batch}"
             self._setup(resolved)
             if resume_path is not None:
                 self.load(load_checkpoint(resume_path))
@@ -146,6 +142,13 @@ class Trainer:
         self._stop = threading.Event()
 
     # ------------------------------------------------------------------ set-up
+    def _fit_batch(self, cfg: TrainConfig) -> int:
+        """resolve's `choose_batch` on a GPU: the largest batch whose trial step fits in free memory."""
+        step = trial_step(model_spec(cfg, self.dataset.num_classes), self.device, cfg.loss, cfg.r1_gamma != 0)
+        choice = choose_batch(step, self.device, math.isqrt(cfg.canvas().pixels), cfg.batch)
+        self.batch_reason = choice.reason
+        return choice.batch * self.dist.world
+
     def _setup(self, cfg: TrainConfig) -> None:
         self.cfg = cfg
         dev = self.device
