@@ -125,6 +125,18 @@ def centre_window(width: int, height: int, size: int | Sequence[int]) -> tuple[i
     return left, top, left + cw, top + ch
 
 
+def fit_note(width: int, height: int, size: int | Sequence[int]) -> str:
+    """How a width × height picture becomes the model's `size` ((height, width) or a square's side) for
+    projection and inpainting, in words: '' when it has the model's shape already (only scaled), else
+    'the 300×200 picture was cropped to its centre 200×200 and scaled to 64×64 px, the model's shape'."""
+    th, tw = hw(size)
+    left, top, right, bottom = centre_window(width, height, size)
+    if (right - left, bottom - top) == (width, height):
+        return ""
+    return (f"the {width}×{height} picture was cropped to its centre {right - left}×{bottom - top} and scaled to "
+            f"{tw}×{th} px, the model's shape")
+
+
 def prepare_target(image: np.ndarray, size: int | Sequence[int]) -> np.ndarray:
     """Any RGB(A)/grey uint8 picture -> centre-cropped to the model's shape and resized: (height, width, 3)
     for `size` (height, width), or (size, size, 3) for a square's side."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import sys
 import traceback
 
@@ -26,8 +25,8 @@ class CompareWorker(StudioThread):
     def run(self) -> None:
         from studio.core.errors import StudioError
         from studio.core.explore.render import Recipe, Renderer
+        from studio.core.images import grid_columns
 
-        columns = max(1, math.ceil(math.sqrt(len(self.seeds))))
         try:
             for i, path in enumerate(self.checkpoints):
                 if self.isInterruptionRequested():
@@ -35,6 +34,7 @@ class CompareWorker(StudioThread):
                 renderer = Renderer.open(path, "cpu")
                 images = np.stack([renderer.render(Recipe(seeds=[s], truncation=self.truncation))
                                    for s in self.seeds])
+                columns = grid_columns(len(images), *images.shape[1:3])  # laid out for the pictures' shape
                 self.rendered.emit(i, to_qimage(tile(images, columns)))
         except StudioError as e:
             self.failed.emit(str(e))

@@ -88,3 +88,126 @@ def test_landscape_folder_suggests_its_shape_and_trains_it(qtbot, window, tmp_pa
     snapshots = sorted((run / "snapshots").glob("*.png"))
     if snapshots:
         cells(QImage(str(snapshots[-1])), 24, 16)
+
+
+# ---------------------------------------------------------------------------------------------- Explore
+@pytest.fixture(scope="module")
+def landscape_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 2-step style run at 24×16 (3:2)."""
+    import torch
+
+    from tests.core.test_any_shape_explore import make_run
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield make_run("style", "3:2", tmp_path_factory.mktemp("landscape-ui"))
+    torch.set_num_threads(n)
+
+
+@pytest.fixture
+def tab(qtbot, landscape_run: Path, tmp_path: Path):
+    from studio.ui.explore.tab import ExploreTab
+
+    t = ExploreTab(cache_dir=str(tmp_path / "cache"))
+    qtbot.addWidget(t)
+    t.resize(1400, 900)
+    t.show()
+    qtbot.waitExposed(t)
+    with qtbot.waitSignal(t.checkpoint_opened, timeout=HANG_GUARD_MS):
+        t.open_checkpoint(str(landscape_run))
+    qtbot.waitUntil(lambda: t._shown >= t._latest and not t.view.image.isNull(), timeout=HANG_GUARD_MS)
+    yield t
+    t.shutdown()
+    t.close()
+    (landscape_run / "canvas.json").unlink(missing_ok=True)
+
+
+def aspect_of(width: float, height: float) -> float:
+    return width / height
+
+
+def test_explore_shows_a_landscape_checkpoint_at_its_shape(qtbot, tab):
+    # The header gives the picture's size, not the networks' scale (16).
+    assert "style · 24×16 px · step" in tab.source.full_text, tab.source.full_text
+    assert (tab.view.image.width(), tab.view.image.height()) == (24, 16)
+    r = tab.view.target_rect()
+    assert abs(aspect_of(r.width(), r.height()) - 1.5) < 0.01  # the main view: neither squashed nor stretched
+    assert tab.status.text().startswith("24×16 px")
+    # The canvas's pin pictures keep the shape.
+    qtbot.waitUntil(lambda: bool(tab.canvas.thumbs), timeout=HANG_GUARD_MS)
+    from studio.ui.explore.latent_canvas import THUMB, thumb_size
+
+    thumb = next(iter(tab.canvas.thumbs.values()))
+    assert (thumb.width(), thumb.height()) == (24, 16)
+    assert thumb_size(thumb.width(), thumb.height()) == (THUMB, THUMB * 16 / 24)
+    # History: the thumbnail is a landscape.
+    qtbot.waitUntil(lambda: tab.history.count() > 0, timeout=HANG_GUARD_MS)
+    pix = tab.history.item(tab.history.count() - 1).icon().pixmap(tab.history.iconSize())
+    assert abs(aspect_of(pix.width(), pix.height()) - 1.5) < 0.1, (pix.width(), pix.height())
+
+
+def test_mixer_cells_are_the_pictures_shape(qtbot, tab):
+    from PySide6.QtCore import QPoint, Qt
+
+    m = tab.mixer
+    m.rows.setText("1,2")
+    m.cols.setText("10,11")
+    with qtbot.waitSignal(tab.worker.mix_ready, timeout=HANG_GUARD_MS):
+        m.request()
+    qtbot.waitUntil(lambda: m.result is not None and m.result.cols == 3, timeout=HANG_GUARD_MS)
+    res = m.result
+    assert (res.cell_w, res.cell_h) == (24, 16)
+    image = m.view.image
+    assert (image.width(), image.height()) == (3 * 24 + 2 * 2, 3 * 16 + 2 * 2)
+    rect = m.view.target_rect()
+    assert abs(aspect_of(rect.width(), rect.height()) - aspect_of(image.width(), image.height())) < 0.02
+    chosen = []
+    m.cell_chosen.connect(chosen.append)
+    # The middle of the cell in row 2, column 2: seed 2 with seed 11's styles.
+    x, y = 2 * 26 + 12, 2 * 18 + 8
+    qtbot.mouseClick(m.view, Qt.MouseButton.LeftButton,
+                     pos=QPoint(int(rect.x() + rect.width() * x / image.width()),
+                                int(rect.y() + rect.height() * y / image.height())))
+    assert chosen and chosen[0].seeds == [2] and chosen[0].mix_seed == 11
+
+
+def test_atlas_lays_out_landscape_thumbnails(qtbot, tab):
+    panel = tab.atlas
+    tab.side_tabs.setCurrentWidget(panel)
+    panel.count.setValue(12)
+    panel.first.setValue(40)
+    panel.build.click()
+    qtbot.waitUntil(lambda: panel.view.atlas is not None and tab.atlas_worker is None, timeout=HANG_GUARD_MS)
+    atlas = panel.view.atlas
+    assert (atlas.width, atlas.height) == (24, 16) and atlas.overview_size == (24, 16)
+    assert atlas.overview.width() == atlas.cols * 26 - 2 and atlas.overview.height() == atlas.rows * 18 - 2
+    view = panel.view
+    for seed in (40, 47, 51):
+        assert view.seed_at(view.mapFromScene(view.cell_centre(seed))) == seed
+
+
+def test_export_dialog_previews_the_shape(qtbot, tab):
+    tab.show_export()
+    dlg = tab._export
+    try:
+        assert (dlg.preview.image.width(), dlg.preview.image.height()) == (24, 16)
+        assert "24×16 px" in dlg.scale.itemText(0) and "48×32 px" in dlg.scale.itemText(1)
+        r = dlg.preview.target_rect()
+        assert abs(aspect_of(r.width(), r.height()) - 1.5) < 0.01
+    finally:
+        dlg.close()
+
+
+def test_a_square_picture_is_fitted_to_the_landscape_and_the_note_says_so(qtbot, tab, tmp_path: Path):
+    Image.fromarray(np.full((30, 30, 3), 90, np.uint8)).save(tmp_path / "square.png")
+    said: list[str] = []
+    tab.message.connect(said.append)
+    tab.project_picture(str(tmp_path / "square.png"), steps=3)
+    qtbot.waitUntil(lambda: tab.projection is None, timeout=HANG_GUARD_MS)
+    assert ("Projected square.png (the 30×30 picture was cropped to its centre 30×20 and scaled to 24×16 px, the "
+            "model's shape).") in said, said
+    # Inpainting: the note when the picture opens, the dimmed border outside the 3:2 window.
+    panel = tab.inpaint
+    assert panel.open_picture(str(tmp_path / "square.png"))
+    assert "cropped to its centre 30×20 and scaled to 24×16 px" in panel.status.text()
+    assert panel.canvas.model_size == (16, 24)

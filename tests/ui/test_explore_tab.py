@@ -138,7 +138,8 @@ def test_mixer_cell_reflects_seeds(qtbot, tab):
     qtbot.waitUntil(lambda: m.result is not None and m.result.cols == 3, timeout=HANG_GUARD_MS)
     res = m.result
     grid = to_array(m.view.image)
-    step = res.cell + res.gap
+    step = res.cell_w + res.gap
+    assert res.cell_h == res.cell_w  # a square run
     assert grid.shape[:2] == (3 * step - res.gap, 3 * step - res.gap)
     r = Renderer.open(tab.checkpoint)
     coarse = r.G.layer_groups()["coarse"]
@@ -201,7 +202,9 @@ def test_project_a_picture_onto_the_canvas(qtbot, tab, tmp_path: Path):
     tab.project_picture(str(tmp_path / "mine.png"), steps=20)
     assert tab.projection is not None and not tab.controls.project_button.isEnabled()
     qtbot.waitUntil(lambda: tab.projection is None, timeout=HANG_GUARD_MS)
-    assert "Projected mine.png." in said, said
+    # 40×30 onto a 16×16 model: the note says how it was fitted.
+    assert ("Projected mine.png (the 40×30 picture was cropped to its centre 30×30 and scaled to 16×16 px, the "
+            "model's shape).") in said, said
     state = tab.model.state
     assert state.w is not None
     shown = settle(qtbot, tab)

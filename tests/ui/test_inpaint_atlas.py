@@ -186,7 +186,8 @@ def test_atlas_view_switches_to_native_thumbnails_when_zoomed_in(qtbot):
     view.resize(400, 400)
     view.show()
     qtbot.waitExposed(view)
-    view.set_atlas(AtlasShown(tuple(range(60)), cells, cols, rows, res, 2, overview, thumb, thumbs, "pca of w", 1.0))
+    view.set_atlas(AtlasShown(tuple(range(60)), cells, cols, rows, res, res, 2, overview, (thumb, thumb), thumbs,
+                              "pca of w", 1.0))
     assert view._overview.isVisible() and not view._detail.isVisible()
     centre = view.viewport().rect().center()
     for _ in range(12):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
+from PySide6.QtGui import QColor, QPainter, QPen, QPixmap, QTransform
 from PySide6.QtWidgets import (
     QComboBox,
     QGraphicsPixmapItem,
@@ -70,9 +70,12 @@ class AtlasView(QGraphicsView):
         scene.clear()
         self.atlas = atlas
         self._at = {cell: i for i, cell in enumerate(atlas.cells)}
-        pitch = atlas.resolution + atlas.gap
+        px, py = atlas.pitch
+        ow, oh = atlas.overview_size
         self._overview = QGraphicsPixmapItem(QPixmap.fromImage(atlas.overview))
-        self._overview.setScale(pitch / (atlas.overview_thumb + atlas.gap))
+        # The overview's thumbnails lie where the native ones do (x and y apart: a rounded non-square
+        # thumbnail's two sides shrink by slightly different factors).
+        self._overview.setTransform(QTransform.fromScale(px / (ow + atlas.gap), py / (oh + atlas.gap)))
         scene.addItem(self._overview)
         self._detail = None
         if atlas.thumbs:
@@ -80,22 +83,22 @@ class AtlasView(QGraphicsView):
             self._detail.setPen(QPen(Qt.PenStyle.NoPen))
             for (c, r), image in zip(atlas.cells, atlas.thumbs, strict=True):
                 item = QGraphicsPixmapItem(QPixmap.fromImage(image), self._detail)
-                item.setPos(c * pitch, r * pitch)
+                item.setPos(c * px, r * py)
             self._detail.setVisible(False)
             scene.addItem(self._detail)
-        self._hover = QGraphicsRectItem(QRectF(0, 0, atlas.resolution, atlas.resolution))
+        self._hover = QGraphicsRectItem(QRectF(0, 0, atlas.width, atlas.height))
         self._hover.setPen(QPen(self.palette().highlight().color(), 0))
         self._hover.setZValue(10)
         self._hover.setVisible(False)
         scene.addItem(self._hover)
-        scene.setSceneRect(QRectF(-pitch, -pitch, (atlas.cols + 2) * pitch, (atlas.rows + 2) * pitch))
+        scene.setSceneRect(QRectF(-px, -py, (atlas.cols + 2) * px, (atlas.rows + 2) * py))
         self._user_zoomed = False
         self.fit()
 
     def fit(self) -> None:
         if self.atlas is not None:
-            pitch = self.atlas.resolution + self.atlas.gap
-            self.fitInView(QRectF(0, 0, self.atlas.cols * pitch, self.atlas.rows * pitch),
+            px, py = self.atlas.pitch
+            self.fitInView(QRectF(0, 0, self.atlas.cols * px, self.atlas.rows * py),
                            Qt.AspectRatioMode.KeepAspectRatio)
             self._update_lod()
 
@@ -107,17 +110,17 @@ class AtlasView(QGraphicsView):
         """Scene position of a seed's thumbnail centre (for tests and for scrolling to it)."""
         a = self.atlas
         c, r = a.cells[a.seeds.index(seed)]
-        pitch = a.resolution + a.gap
-        return QPointF(c * pitch + a.resolution / 2, r * pitch + a.resolution / 2)
+        px, py = a.pitch
+        return QPointF(c * px + a.width / 2, r * py + a.height / 2)
 
     def seed_at(self, pos: QPoint) -> int | None:
         """The seed under a viewport position, None over a gap or an empty cell."""
         if self.atlas is None:
             return None
         p = self.mapToScene(pos)
-        pitch = self.atlas.resolution + self.atlas.gap
-        c, r = math.floor(p.x() / pitch), math.floor(p.y() / pitch)
-        if p.x() - c * pitch >= self.atlas.resolution or p.y() - r * pitch >= self.atlas.resolution:
+        px, py = self.atlas.pitch
+        c, r = math.floor(p.x() / px), math.floor(p.y() / py)
+        if p.x() - c * px >= self.atlas.width or p.y() - r * py >= self.atlas.height:
             return None
         i = self._at.get((c, r))
         return None if i is None else self.atlas.seeds[i]
@@ -127,7 +130,7 @@ class AtlasView(QGraphicsView):
             return
         # How many screen pixels one pixel of the mosaic covers: below 1 it is minified (smooth it),
         # above it is magnified (keep pixels crisp; past ~1.2 the native thumbnails look better).
-        mosaic_zoom = self.zoom() * self._overview.scale()
+        mosaic_zoom = self.zoom() * self._overview.transform().m11()
         self._overview.setTransformationMode(Qt.TransformationMode.SmoothTransformation if mosaic_zoom < 1
                                              else Qt.TransformationMode.FastTransformation)
         if self._detail is not None:
@@ -145,8 +148,8 @@ class AtlasView(QGraphicsView):
             return
         factor = ZOOM_STEP ** steps
         view = self.viewport().rect()
-        pitch = self.atlas.resolution + self.atlas.gap
-        fit = min(view.width() / (self.atlas.cols * pitch), view.height() / (self.atlas.rows * pitch))
+        px, py = self.atlas.pitch
+        fit = min(view.width() / (self.atlas.cols * px), view.height() / (self.atlas.rows * py))
         target = min(MAX_ZOOM, max(fit / 2, self.zoom() * factor))
         self.scale(target / self.zoom(), target / self.zoom())
         self._user_zoomed = True
@@ -199,8 +202,8 @@ class AtlasView(QGraphicsView):
             return
         a = self.atlas
         c, r = a.cells[a.seeds.index(seed)]
-        pitch = a.resolution + a.gap
-        self._hover.setPos(c * pitch, r * pitch)
+        px, py = a.pitch
+        self._hover.setPos(c * px, r * py)
         self._hover.setVisible(True)
         self.viewport().setToolTip(f"seed {seed}")
 

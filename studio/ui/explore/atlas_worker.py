@@ -13,7 +13,7 @@ from studio.core.errors import StudioError
 from studio.ui.qimage import to_qimage
 from studio.ui.threads import StudioThread
 
-OVERVIEW_THUMB = 64  # pixel side of a thumbnail in the zoomed-out mosaic
+OVERVIEW_THUMB = 64  # pixel long side of a thumbnail in the zoomed-out mosaic
 
 
 @dataclass(frozen=True)
@@ -24,13 +24,19 @@ class AtlasShown:
     cells: tuple[tuple[int, int], ...]  # (column, row) of each seed
     cols: int
     rows: int
-    resolution: int  # native side of a thumbnail
+    width: int  # native size of a thumbnail: the checkpoint's picture (24×16 for a 3:2 run)
+    height: int
     gap: int
-    overview: QImage  # the whole grid with thumbnails of side `overview_thumb`
-    overview_thumb: int
+    overview: QImage  # the whole grid with thumbnails of `overview_size`, `gap` px between them
+    overview_size: tuple[int, int]  # (width, height) of a thumbnail in the overview, the picture's shape kept
     thumbs: tuple[QImage, ...]  # native thumbnails; empty when the overview is already native
     method: str
     truncation: float
+
+    @property
+    def pitch(self) -> tuple[int, int]:
+        """(x, y) distance between neighbouring native thumbnails in the scene."""
+        return self.width + self.gap, self.height + self.gap
 
 
 class AtlasWorker(StudioThread):
@@ -56,13 +62,16 @@ class AtlasWorker(StudioThread):
             atlas = build_atlas(renderer, self.seeds, self.truncation, self.layout, feats,
                                 progress=lambda i, n: self.progress.emit(i, n),
                                 cancelled=self.isInterruptionRequested)
-            res = renderer.resolution
-            thumb = min(res, OVERVIEW_THUMB)
-            overview = to_qimage(atlas_poster(atlas, thumb=thumb))
-            thumbs = tuple(to_qimage(im) for im in atlas.images) if res > thumb else ()
+            h, w = renderer.size
+            thumb = min(max(h, w), OVERVIEW_THUMB)
+            poster = atlas_poster(atlas, thumb=thumb)
+            # The overview's thumbnails: the poster is cols × rows of them with GAP px between.
+            size = ((poster.shape[1] - (atlas.cols - 1) * GAP) // atlas.cols,
+                    (poster.shape[0] - (atlas.rows - 1) * GAP) // atlas.rows)
+            thumbs = tuple(to_qimage(im) for im in atlas.images) if max(h, w) > thumb else ()
             self.done.emit(AtlasShown(tuple(atlas.seeds), tuple((int(c), int(r)) for c, r in atlas.cells),
-                                      atlas.cols, atlas.rows, res, GAP, overview, thumb, thumbs, atlas.method,
-                                      atlas.truncation))
+                                      atlas.cols, atlas.rows, w, h, GAP, to_qimage(poster), size, thumbs,
+                                      atlas.method, atlas.truncation))
         except Cancelled:
             self.failed.emit("Atlas cancelled.")
         except StudioError as e:

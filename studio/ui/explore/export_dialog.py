@@ -7,7 +7,7 @@ import traceback
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QImage
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -28,6 +28,7 @@ from studio.core.errors import StudioError
 from studio.core.explore.artwork import ArtworkRequest, Cancelled
 from studio.core.export_formats import available_animations
 from studio.ui.threads import StudioThread
+from studio.ui.widgets.image_view import ImageView
 
 KIND_LABELS = {"image": "Current image (PNG)", "grid": "Favourites as a grid (PNG)",
                "keyframes": "Favourites as a looping animation", "walk": "Random-walk loop"}
@@ -66,7 +67,7 @@ class ExportDialog(QDialog):
     exported = Signal(str)
 
     def __init__(self, checkpoint: str, recipe, favourites: list, folder: str, walk_seed: int = 0,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, preview: QImage | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export")
         self.setMinimumWidth(560)
@@ -76,8 +77,16 @@ class ExportDialog(QDialog):
         for k, label in KIND_LABELS.items():
             self.kind.addItem(label, k)
         self.scale = QComboBox(toolTip="Native pixels, or enlarged 2× / 4× with Lanczos resampling")
+        # The current image at its own shape, and each size in pixels (a 24×16 run: ×2 is 48×32).
+        self.preview = ImageView(placeholder="", min_side=64, size_hint=120)
+        self.preview.setMaximumSize(160, 160)
+        self.preview.setToolTip("The current image, at its shape")
+        self.preview.set_image(preview if preview is not None else QImage())
+        self.preview.setVisible(preview is not None and not preview.isNull())
+        pw, ph = (preview.width(), preview.height()) if preview is not None and not preview.isNull() else (0, 0)
         for s in (1, 2, 4):
-            self.scale.addItem(f"x{s}" + (" (native)" if s == 1 else " (Lanczos)"), s)
+            size = f", {pw * s}×{ph * s} px" if pw else ""
+            self.scale.addItem(f"x{s}" + (f" (native{size})" if s == 1 else f" (Lanczos{size})"), s)
         self.fmt = QComboBox(toolTip="PNG keeps the recipe inside; GIF and WebP loop anywhere; MP4 needs imageio-ffmpeg")
         self.frames = QSpinBox(minimum=2, maximum=2000, value=60, toolTip="Number of frames in the animation")
         self.fps = QSpinBox(minimum=1, maximum=60, value=24, toolTip="Playback speed of the animation")
@@ -113,8 +122,11 @@ class ExportDialog(QDialog):
         self.close_button.clicked.connect(self.reject)
         self.export_button.setToolTip("Write the file; you can keep exploring while it renders")
         self.close_button.setToolTip("Close this window")
+        top = QHBoxLayout()
+        top.addLayout(form, 1)
+        top.addWidget(self.preview)
         lay = QVBoxLayout(self)
-        lay.addLayout(form)
+        lay.addLayout(top)
         lay.addWidget(self.progress)
         lay.addWidget(self.status)
         lay.addWidget(self.buttons)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.explore.inpaint import MAX_FEATHER, InpaintSettings
+from studio.core.images import centre_window, fit_note
 from studio.ui.widgets.image_view import ImageView
 from studio.ui.explore.inpaint_worker import InpaintOutcome
 
@@ -47,8 +48,9 @@ class MaskCanvas(QWidget):
         self._value = 255
         self.setMinimumSize(150, 150)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.model_size: tuple[int, int] = (1, 1)  # (height, width) of the model's pictures: their shape
         self.setToolTip("Paint over the part to repair (left button); erase with the right button. "
-                        "The dimmed border lies outside the square the model sees.")
+                        "The dimmed border lies outside the part of the model's shape it sees.")
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         return QSize(320, 320)
@@ -114,10 +116,9 @@ class MaskCanvas(QWidget):
         p.fillRect(r, QColor(255, 255, 255))  # transparent pictures are repaired on white, as the core reads them
         p.drawImage(r, self.picture)
         p.drawImage(r, self._tint)
-        # The model sees the centred square: dim what lies outside it.
-        iw, ih = self.picture.width(), self.picture.height()
-        s = min(iw, ih)
-        sq = QRectF(self.to_widget((iw - s) // 2, (ih - s) // 2), self.to_widget((iw - s) // 2 + s, (ih - s) // 2 + s))
+        # The model sees the centred window of its own shape (core.images.centre_window): dim what lies outside.
+        left, top, right, bottom = centre_window(self.picture.width(), self.picture.height(), self.model_size)
+        sq = QRectF(self.to_widget(left, top), self.to_widget(right, bottom))
         dim = QColor(0, 0, 0, 110)
         for part in (QRectF(r.topLeft(), QPointF(r.right(), sq.top())), QRectF(QPointF(r.left(), sq.bottom()),
                      r.bottomRight()), QRectF(QPointF(r.left(), sq.top()), sq.bottomLeft()),
@@ -270,8 +271,22 @@ class InpaintPanel(QWidget):
         self.before.set_image(QImage())
         for b in (self.save, self.use):
             b.setEnabled(False)
-        self.status.setText("Paint over the part to repair, then press Fill.")
+        note = self.fit_note()
+        self.status.setText("Paint over the part to repair, then press Fill." + (
+            f" The model sees part of it: {note} (the dimmed border is left out)." if note else ""))
         return True
+
+    def set_model_size(self, height: int, width: int) -> None:
+        """The open checkpoint's picture size: the canvas dims what of a picture of another shape it leaves out."""
+        self.canvas.model_size = (height, width)
+        self.canvas.update()
+
+    def fit_note(self) -> str:
+        """How the open picture is fitted to the model's shape ('' when it has that shape)."""
+        pic = self.canvas.picture
+        if pic.isNull() or self.canvas.model_size == (1, 1):
+            return ""
+        return fit_note(pic.width(), pic.height(), self.canvas.model_size)
 
     def _mask_changed(self) -> None:
         self.fill.setEnabled(self.picture_path is not None and self.canvas.has_hole() and not self.cancel.isEnabled())
@@ -307,4 +322,4 @@ class InpaintPanel(QWidget):
         for b in (self.save, self.use):
             b.setEnabled(True)
         self.status.setText(f"Filled {outcome.filled} pixels; loss on the known pixels {outcome.first_loss:.3f} → "
-                            f"{outcome.last_loss:.3f}.")
+                            f"{outcome.last_loss:.3f}." + (f" Fitted: {outcome.note}." if outcome.note else ""))

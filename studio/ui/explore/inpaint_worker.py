@@ -30,6 +30,7 @@ class InpaintOutcome:
     first_loss: float
     last_loss: float
     filled: int  # pixels of the hole at the model's resolution
+    note: str = ""  # how the picture was fitted to the model's shape ('' when it had that shape)
 
 
 class InpaintWorker(StudioThread):
@@ -46,6 +47,7 @@ class InpaintWorker(StudioThread):
         from studio.core.explore.features import FeatureSpace, load_discriminator
         from studio.core.explore.inpaint import inpaint, load_source, prepare_mask
         from studio.core.explore.render import Renderer
+        from studio.core.images import fit_note
 
         try:
             source = load_source(self.picture)
@@ -61,7 +63,8 @@ class InpaintWorker(StudioThread):
             image, meta = result.artwork(renderer, source)
             self.done.emit(InpaintOutcome(to_qimage(result.target), to_qimage(result.generated), to_qimage(image),
                                           image, meta, result.recipe(), result.losses[0], result.losses[-1],
-                                          int(hole.sum())))
+                                          int(hole.sum()), fit_note(source.image.shape[1], source.image.shape[0],
+                                                                    renderer.size)))
         except StudioError as e:
             self.failed.emit(str(e))
         except Exception as e:  # a bug: loud on stderr, a sentence in the tab

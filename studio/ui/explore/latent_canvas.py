@@ -12,12 +12,18 @@ from studio.core.explore.canvas import CanvasState
 
 PIN_RADIUS = 9
 GOLDEN_ANGLE = 137.508  # degrees: each new hue lands in the largest gap left by the ones before it
-THUMB = 40  # side of a pin's picture on the canvas
+THUMB = 40  # long side of a pin's picture on the canvas (its shape kept)
 
 
 def pin_colour(index: int) -> QColor:
     """The colour of the pin at `index`: fixed for good, so adding a pin never recolours the others."""
     return QColor.fromHsv(int(index * GOLDEN_ANGLE) % 360, 160, 230)
+
+
+def thumb_size(width: int, height: int) -> tuple[float, float]:
+    """A pin's picture on the canvas: THUMB px on its long side, its shape kept (a 24×16 run: 40×26.7)."""
+    side = max(width, height, 1)
+    return THUMB * width / side, THUMB * height / side
 
 
 class LatentCanvas(QWidget):
@@ -102,14 +108,15 @@ class LatentCanvas(QWidget):
             thumb = self.thumbs.get(pin.seed)
             label_y = c.y() - 9
             if thumb is not None and not thumb.isNull():
-                box = QRectF(c.x() + PIN_RADIUS + 3, c.y() - THUMB / 2, THUMB, THUMB)
+                tw, th = thumb_size(thumb.width(), thumb.height())
+                box = QRectF(c.x() + PIN_RADIUS + 3, c.y() - th / 2, tw, th)
                 p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
                 p.drawImage(box, thumb)
                 p.setBrush(Qt.BrushStyle.NoBrush)
                 p.setPen(QPen(colour, 2))
                 p.drawRect(box)
                 p.setPen(QPen(pal.color(QPalette.ColorRole.Text), 1.5))
-                label_y = c.y() + THUMB / 2
+                label_y = c.y() + th / 2
             p.drawText(QRectF(c.x() + PIN_RADIUS + 2, label_y, 80, 18), Qt.AlignmentFlag.AlignVCenter,
                        f"seed {pin.seed}")
         p.setBrush(Qt.BrushStyle.NoBrush)

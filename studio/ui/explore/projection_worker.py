@@ -13,7 +13,7 @@ from studio.ui.threads import StudioThread
 
 class ProjectionWorker(StudioThread):
     progress = Signal(int, int, float)  # step, steps, loss
-    done = Signal(object)  # Recipe with the projected w embedded
+    done = Signal(object, str)  # Recipe with the projected w embedded; how the picture was fitted ('' if not)
     failed = Signal(str)
 
     def __init__(self, checkpoint: str, picture: str, steps: int = 300, parent: QObject | None = None) -> None:
@@ -23,7 +23,7 @@ class ProjectionWorker(StudioThread):
     def run(self) -> None:
         from studio.core.explore.features import FeatureSpace, load_discriminator
         from studio.core.explore.projection import project
-        from studio.core.images import load_picture
+        from studio.core.images import fit_note, load_picture
         from studio.core.explore.render import Renderer
 
         try:
@@ -36,7 +36,7 @@ class ProjectionWorker(StudioThread):
             if result.cancelled:
                 self.failed.emit("Projection cancelled.")
             else:
-                self.done.emit(result.recipe())
+                self.done.emit(result.recipe(), fit_note(target.shape[1], target.shape[0], renderer.size))
         except StudioError as e:
             self.failed.emit(str(e))
         except Exception as e:  # a bug: loud on stderr, a sentence in the tab

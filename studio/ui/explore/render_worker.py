@@ -65,18 +65,21 @@ class Opened:
 
     checkpoint: str
     model: str
-    resolution: int
+    resolution: int  # the networks' scale (a square's side); the picture is width × height
     num_ws: int
     step: int
     groups: dict[str, tuple[int, int]]  # coarse/middle/fine [start, stop) (empty for DCGAN)
     noise_layers: int
+    width: int = 0  # the picture's size in pixels
+    height: int = 0
 
 
 @dataclass(frozen=True)
 class MixResult:
     cells: tuple  # row-major Recipe | None, (rows + 1) x (cols + 1)
     cols: int  # cells per grid row
-    cell: int  # pixel size of a cell
+    cell_w: int  # pixel size of a cell (the picture's)
+    cell_h: int
     gap: int
 
 
@@ -163,8 +166,9 @@ class RenderWorker(StudioThread):
             r = Renderer.open(job.path, job.device, cache_dir=self.cache_dir)
             self.renderer = r
             groups = {k: (v.start, v.stop) for k, v in r.G.layer_groups().items()} if r.is_style else {}
+            h, w = r.size
             self.opened.emit(Opened(str(r.checkpoint), r.state.model, r.resolution, r.num_ws, r.state.step, groups,
-                                    len(r.noise_layers)))
+                                    len(r.noise_layers), w, h))
         elif isinstance(job, ImageJob):
             r = self._need()
             t0 = time.perf_counter()
@@ -191,7 +195,8 @@ class RenderWorker(StudioThread):
             grid = mix_grid(r, list(job.rows), list(job.cols), layer_range(job.layers, r),
                             Recipe(truncation=job.truncation))
             cells = tuple(None if c is None else c.with_w(r.ws(c)) for c in grid.cells)
-            self.mix_ready.emit(token, to_qimage(grid.image), MixResult(cells, grid.cols, r.resolution, 2))
+            h, w = r.size
+            self.mix_ready.emit(token, to_qimage(grid.image), MixResult(cells, grid.cols, w, h, 2))
         elif isinstance(job, PinThumbsJob):
             r = self._need()
             thumbs = {s: to_qimage(r.render(Recipe(seeds=[s], truncation=job.truncation))) for s in job.seeds}

@@ -106,9 +106,8 @@ class StyleMixer(QWidget):
         if self.result is None or self.view.image.isNull():
             return
         r = self.result
-        step = r.cell + r.gap
-        col = int(fx * self.view.image.width() // step)
-        row = int(fy * self.view.image.height() // step)
+        col = int(fx * self.view.image.width() // (r.cell_w + r.gap))
+        row = int(fy * self.view.image.height() // (r.cell_h + r.gap))
         idx = row * r.cols + col
         if 0 <= col < r.cols and 0 <= idx < len(r.cells) and r.cells[idx] is not None:
             self.cell_chosen.emit(r.cells[idx])

@@ -172,11 +172,13 @@ class ExploreTab(ToolRuns, WalkAndFavourites, QWidget):
         self.info = info
         self.checkpoint = info.checkpoint
         run = Path(info.checkpoint).parent.parent if Path(info.checkpoint).parent.name == "checkpoints" else None
-        self.source.set_full_text(f"{info.checkpoint}  ·  {info.model} · {info.resolution} px · step {info.step}")
+        self.source.set_full_text(f"{info.checkpoint}  ·  {info.model} · {info.width}×{info.height} px · "
+                                  f"step {info.step}")
         self.export_button.setEnabled(True)
         self.directions.set_model(info.num_ws, info.groups)
         self.mixer.set_model(info.groups, info.num_ws)
         self.noise.set_model(info.noise_layers)
+        self.inpaint.set_model_size(info.height, info.width)
         if self.model.state.noise_layers is not None and len(self.model.state.noise_layers) != info.noise_layers:
             self.model.update(record=False, noise_layers=None)  # switches of another model do not apply
             self._sync()
@@ -230,7 +232,8 @@ class ExploreTab(ToolRuns, WalkAndFavourites, QWidget):
         self._shown = token
         self.current_recipe = recipe
         self.view.set_image(image)
-        self.status.setText(f"{image.width()} px · rendered in {self.worker.render_seconds * 1000:.0f} ms")
+        self.status.setText(f"{image.width()}×{image.height()} px · rendered in "
+                            f"{self.worker.render_seconds * 1000:.0f} ms")
         if not self._dragging and not self._editing and not self.walk_timer.isActive():
             self.history.add(image, recipe)  # a slider session adds its end only (_slider_done)
         self._last_image = image
@@ -352,7 +355,7 @@ class ExploreTab(ToolRuns, WalkAndFavourites, QWidget):
             return
         favs = [f.recipe for f in self.favourites.items] if self.favourites is not None else []
         self._export = ExportDialog(self.checkpoint, self.current_recipe, favs,
-                                    self.export_folder, self.controls.seed.value(), self)
+                                    self.export_folder, self.controls.seed.value(), self, preview=self.view.image)
         self._export.exported.connect(self._exported)
         self._export.show()
 

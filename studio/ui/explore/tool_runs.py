@@ -56,7 +56,8 @@ class ToolRuns:
         self.projection = ProjectionWorker(self.checkpoint, path, steps, self)
         self.projection.progress.connect(lambda i, n, loss: self.status.setText(
             f"Projecting {Path(path).name}: step {i}/{n}, loss {loss:.4f}"))
-        self.projection.done.connect(lambda r: (self.use_recipe(r), self._say(f"Projected {Path(path).name}.")))
+        self.projection.done.connect(lambda r, note: (self.use_recipe(r), self._say(
+            f"Projected {Path(path).name}" + (f" ({note})." if note else "."))))
         self.projection.failed.connect(self._say)
         self.projection.finished.connect(self._projection_finished)
         self.controls.project_button.setEnabled(False)
