@@ -72,9 +72,9 @@ def test_recognisable_point_counts_down_at_the_runs_speed():
     target = recognisable_kimg("dcgan", 32)
     # Half-way at 100 images/s: the other half takes target/2 * 10 s.
     half = recognisable_progress("dcgan", 32, target / 2, 100.0)
-    assert half == f"in about {round(target / 2 * 10 / 60)} min (~{target:.0f} kimg)"
-    assert recognisable_progress("dcgan", 32, target, 100.0) == f"reached (~{target:.0f} kimg)"
-    assert recognisable_progress("dcgan", 32, 0.0, 0.0) == f"at ~{target:.0f} kimg"  # no speed yet: no time
+    assert half == f"in about {round(target / 2 * 10 / 60)} min (~{target:,.0f}k images)"
+    assert recognisable_progress("dcgan", 32, target, 100.0) == f"reached (~{target:,.0f}k images)"
+    assert recognisable_progress("dcgan", 32, 0.0, 0.0) == f"at ~{target:,.0f}k images"  # no speed yet: no time
 
 
 def test_a_non_square_suggestion_counts_pixels(tmp_path):

@@ -29,7 +29,7 @@ def test_welcome_measures_the_speed_once_then_reads_the_cache(qtbot, make_window
     assert worker.from_cache is False and worker.images_per_second > 0
     text = welcome.speed_note.text()
     assert "On this CPU" in text and "Quick model at 16 px" in text and "images/s" in text
-    assert "10-minute run" in text and "kimg" in text
+    assert "10-minute run shows it about" in text and " images</b>" in text and "kimg" not in text
     assert re.search(r"On this CPU \([^()]+, \d+ threads\), the Quick", text), text
     cached = json.loads((tmp_path / "cache" / CACHE_FILE).read_text())
     assert len(cached) == 1 and next(iter(cached.values()))["model"] == "dcgan"

@@ -88,3 +88,20 @@ def test_no_control_speaks_unexplained_jargon(qtbot, window):
     texts.append(window.explore_tab.mixer.info.text())
     found = sorted({t for t in texts if JARGON.search(t) and "thousand images shown" not in t})
     assert not found, f"jargon on screen: {found}"
+
+
+def test_what_to_expect_counts_images_not_kimg(qtbot, window):
+    """The estimate before Start, the countdown while training and the welcome view's speed say "36k images"
+    (kimg stays in tooltips and the CLI)."""
+    from studio.core.training.config import TrainConfig
+    from studio.core.training.estimate import describe_for, recognisable_progress
+    from studio.ui.widgets.welcome import speed_sentence
+
+    texts = [describe_for(TrainConfig(data="x", model="dcgan", resolution=32, minutes=10), 300, "cpu", 60.0),
+             describe_for(TrainConfig(data="x", model="dcgan", resolution=32, kimg=2.5), 300, "cpu", 60.0),
+             recognisable_progress("dcgan", 32, 3.0, 60.0), recognisable_progress("dcgan", 32, 99.0, 60.0),
+             speed_sentence("CPU: x86_64 (2 threads)", "Quick", 64, 60.0, 36.0)]
+    window.train_panel.set_estimate(texts[0])
+    texts.append(window.train_panel.estimate.text())
+    assert not [t for t in texts if JARGON.search(t)], texts
+    assert "36k images" in texts[0] and "2.5k images" in texts[1] and "36k images" in texts[4], texts

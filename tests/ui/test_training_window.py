@@ -202,6 +202,7 @@ def test_training_says_when_samples_become_recognisable_and_remembers_its_speed(
     # While it trains, the panel counts down to the measured "recognisable" point at the run's own speed; when
     # it ends, that speed (not the probe's few seconds) is what the next estimate for these settings uses.
     from studio.core.speed_probe import cached_record
+    from studio.core.training.estimate import images
     from studio.core.training.suggest import recognisable_kimg
     from studio.ui import training_controller
 
@@ -214,7 +215,7 @@ def test_training_says_when_samples_become_recognisable_and_remembers_its_speed(
     assert cached_record("dcgan", 16, "cpu", batch, folder=window.estimator.cache) is None
     window.start_training()
     panel = window.progress_panel
-    target = f"~{recognisable_kimg('dcgan', 16):.0f} kimg"
+    target = f"~{images(recognisable_kimg('dcgan', 16))}"
     qtbot.waitUntil(lambda: panel.recognisable.text().startswith("in about") and target in panel.recognisable.text(),
                     timeout=60_000)
     qtbot.waitUntil(lambda: panel.elapsed.text() not in ("—", "0:00", "0:01"), timeout=60_000)  # 1.5 s and more

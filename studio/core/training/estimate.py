@@ -56,12 +56,20 @@ def duration(seconds: float) -> str:
     return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
 
 
+def images(kimg: float) -> str:
+    """An estimated count of images (given in the core's thousands, kimg) in words an artist reads, rounded as
+    an estimate deserves: "640 images", "2.5k images", "36k images"."""
+    if kimg < 1:
+        return f"{kimg * 1000:,.0f} images"
+    return f"{kimg:.1f}k images" if kimg < 10 else f"{kimg:,.0f}k images"
+
+
 def describe(est: RunEstimate) -> str:
-    """One or two sentences for the training panel."""
+    """One or two sentences for the training panel (counts in images; kimg is for tooltips and the CLI)."""
     text = (f"About {est.images_per_second:,.0f} images/s here: recognisable samples after about "
-            f"{duration(est.first_usable_seconds)} (~{est.first_usable_kimg:.0f} kimg)")
+            f"{duration(est.first_usable_seconds)} (~{images(est.first_usable_kimg)})")
     if est.total_seconds is not None and est.total_kimg is not None:
-        text += f"; this run: about {duration(est.total_seconds)}, {est.total_kimg:,.0f} kimg"
+        text += f"; this run: about {duration(est.total_seconds)}, {images(est.total_kimg)}"
         if est.total_kimg < est.first_usable_kimg:
             text += " — likely too short to show much, make it longer"
     return text + "."
@@ -72,10 +80,10 @@ def recognisable_progress(model: str, resolution: int, kimg: float, images_per_s
     (not the probe's few seconds before Start), or that it is past that point."""
     target = first_usable_kimg(resolution, model)
     if kimg >= target:
-        return f"reached (~{target:.0f} kimg)"
+        return f"reached (~{images(target)})"
     if images_per_second <= 0:
-        return f"at ~{target:.0f} kimg"
-    return f"in about {duration((target - kimg) * 1000 / images_per_second)} (~{target:.0f} kimg)"
+        return f"at ~{images(target)}"
+    return f"in about {duration((target - kimg) * 1000 / images_per_second)} (~{images(target)})"
 
 
 def describe_for(cfg: TrainConfig, dataset_size: int, device_type: str, images_per_second: float) -> str:

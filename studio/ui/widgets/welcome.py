@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.core.training.estimate import images
+
 STEPS = (
     ("1", "Choose a folder",
      "Images of one kind of thing — faces, flowers, letters, textures, your drawings. "
@@ -57,7 +59,8 @@ def _step_card(number: str, title: str, text: str) -> QFrame:
 
 def speed_sentence(device: str, model_label: str, resolution: int, images_per_second: float,
                    kimg_10_minutes: float) -> str:
-    """"On this CPU (…), the Quick model at 64 px trains about N images/s — a 10-minute run ≈ K kimg." """
+    """"On this CPU (…), the Quick model at 64 px trains about N images/s — a 10-minute run shows it about
+    36k images." """
     cpu = re.fullmatch(r"CPU: (.+) \((\d+) threads?\)", device)  # core.speed_probe.device_label's form
     if cpu:
         where = f"On this CPU ({cpu.group(1)}, {cpu.group(2)} threads)"
@@ -66,9 +69,8 @@ def speed_sentence(device: str, model_label: str, resolution: int, images_per_se
     else:
         where = f"On {device}"
     rate = f"{images_per_second:,.0f}" if images_per_second >= 10 else f"{images_per_second:.1f}"
-    kimg = f"{kimg_10_minutes:,.0f}" if kimg_10_minutes >= 10 else f"{kimg_10_minutes:.1f}"
     return (f"{where}, the {model_label} model at {resolution} px trains about <b>{rate} images/s</b> — "
-            f"a 10-minute run ≈ <b>{kimg} kimg</b> (thousand images shown).")
+            f"a 10-minute run shows it about <b>{images(kimg_10_minutes)}</b>.")
 
 
 class WelcomeView(QWidget):
