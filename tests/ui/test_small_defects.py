@@ -61,8 +61,38 @@ def test_the_loss_legend_keeps_one_order(qtbot):
         qtbot.addWidget(plot)
         plot.add_point(1, {"loss_d": first["loss_d"]})  # the D loss arrives alone first
         plot.add_point(2, first)
-        names.append([label.text for _, label in plot.legend.items])
+        names.append(plot.legend.names())
     assert names[0] == names[1] == ["G loss", "D loss", "R1"]
+
+
+def test_the_loss_legend_covers_no_point_of_the_curves(qtbot):
+    """A run's first losses are high and at the left, where a legend inside the plot sat: every drawn point
+    of the curves is visible in the plot's picture."""
+    from PySide6.QtCore import QPointF
+
+    from studio.ui.widgets.loss_plot import CURVES, LossPlot
+
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.resize(500, 320)
+    plot.show()
+    qtbot.waitExposed(plot)
+    for step in range(0, 9):
+        plot.add_point(step, {"loss_g": 3.0, "loss_d": 0.5, "r1": 0.1})
+    plot.redraw()
+    qtbot.wait(50)
+    picture = plot.grab().toImage()
+    orange = QColor(CURVES["loss_g"][1])
+    box = plot.losses.getViewBox()
+    hidden = []
+    for step in range(1, 9):
+        scene = box.mapViewToScene(QPointF(step, 3.0))
+        at = plot.view.mapTo(plot, plot.view.mapFromScene(scene))
+        near = [picture.pixelColor(at.x() + dx, at.y() + dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
+        if not any(abs(c.red() - orange.red()) + abs(c.green() - orange.green()) + abs(c.blue() - orange.blue()) < 60
+                   for c in near):
+            hidden.append(step)
+    assert not hidden, f"the G loss at steps {hidden} is covered"
 
 
 JARGON = re.compile(r"\bPC \d|\bof w\b|\bw \d|γ|\bkimg\b|\bPCA\b|^#\d")

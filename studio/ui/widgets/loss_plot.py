@@ -13,6 +13,7 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
 from studio.core.training.events import LossRow, Quality
+from studio.ui.widgets.curve_legend import CurveLegend
 
 # Loss keys the core reports, their legend names and colours (colour-blind-safe Okabe–Ito).
 CURVES = {
@@ -118,7 +119,7 @@ class LossPlot(QWidget):
         # Grid lines are most of the axes' paint time (profiled): horizontal ones only, on the losses.
         self.losses.showGrid(x=False, y=True, alpha=0.2)
         self.losses.hideAxis("bottom")  # the augment plot below carries the shared step axis
-        self.legend = self.losses.addLegend(offset=(10, 10))  # top left: early losses sit low there
+        self.legend = CurveLegend()  # above the plot: inside it, it covered the run's first points
         self.probability = self.view.addPlot(row=1, col=0)
         self.probability.setLabel("left", "augment p")
         self.probability.setLabel("bottom", "step")
@@ -163,6 +164,8 @@ class LossPlot(QWidget):
         controls.addWidget(self.fit_button)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addWidget(self.legend)
         lay.addWidget(self.view, 1)
         lay.addLayout(controls)
         self._update_smooth_label()
@@ -238,7 +241,7 @@ class LossPlot(QWidget):
             self.losses.removeItem(self._curves.pop(key))
         for key in list(self._raw_curves):
             self.losses.removeItem(self._raw_curves.pop(key))
-        self.legend.clear()
+        self.legend.set_entries([])
         self.series.clear()
         self.augment = Series()
         self._p_curve.setData([], [])
@@ -266,9 +269,7 @@ class LossPlot(QWidget):
         self._raw_curves[key] = self.losses.plot(pen=pg.mkPen(raw_colour, width=1))
         self._curves[key] = self.losses.plot(pen=pg.mkPen(colour, width=2), name=name)
         # The legend in one fixed order (G, D, penalties), whatever order the curves first arrived in.
-        self.legend.clear()
-        for k in sorted(self._curves, key=legend_rank):
-            self.legend.addItem(self._curves[k], CURVES.get(k, (k, ""))[0])
+        self.legend.set_entries([CURVES.get(k, (k, "#999999")) for k in sorted(self._curves, key=legend_rank)])
 
     def redraw(self) -> None:
         smoothed = self.smoothing > 0
@@ -349,11 +350,8 @@ class LossPlot(QWidget):
                 ax = plot.getAxis(axis)
                 ax.setPen(pg.mkPen(fg))
                 ax.setTextPen(pg.mkPen(fg))
-        self.legend.setLabelTextColor(fg)
+        self.legend.set_text_colour(fg.name())
         self._title_colour = fg
-        backdrop = QColor(bg)
-        backdrop.setAlpha(210)  # readable where a curve runs under the legend
-        self.legend.setBrush(pg.mkBrush(backdrop))
 
     def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         from PySide6.QtCore import QEvent
