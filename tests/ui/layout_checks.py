@@ -8,6 +8,7 @@ geometry alone (offscreen is enough). Each function returns a list of problems i
   lower than its wrapped text ("7 exact" for "7 exact duplicate(s) — they weigh more in training");
 - no slider too short to set;
 - no tab page that scrolls sideways (its right-hand controls hidden until one scrolls);
+- no tab bar with tabs behind its scroll arrows;
 - the window asks for no more than the size it was given.
 """
 
@@ -202,6 +203,19 @@ def sideways_pages(root: QWidget) -> list[str]:
     return problems
 
 
+def hidden_tabs(root: QWidget) -> list[str]:
+    """Tab bars too narrow for their tabs: Qt then shows scroll arrows and hides the last tabs (the Explore
+    tools' Atlas and Inpaint at 1024 × 700)."""
+    problems = []
+    for bar in _visible_widgets(root):
+        if isinstance(bar, QTabBar) and bar.count():
+            hidden = [bar.tabText(i) for i in range(bar.count())
+                      if bar.tabRect(i).left() < 0 or bar.tabRect(i).right() >= bar.width()]
+            if hidden:
+                problems.append(f"{name(bar)} ({bar.width()} px) hides its tabs {hidden} behind scroll arrows")
+    return problems
+
+
 def settle() -> None:
     """Let pending layout requests run (a label whose text just changed is resized on the next turn of
     the event loop, before it is painted)."""
@@ -213,7 +227,7 @@ def settle() -> None:
 def all_problems(root: QWidget) -> list[str]:
     settle()
     return (squeezed_controls(root) + short_sliders(root) + cut_text(root) + outside_parent(root)
-            + overlapping_siblings(root) + sideways_pages(root))
+            + overlapping_siblings(root) + sideways_pages(root) + hidden_tabs(root))
 
 
 def _r(r: QRect) -> str:

@@ -367,3 +367,39 @@ def test_a_narrow_tab_puts_the_canvas_among_the_tools(qtbot, tab):
     tab.resize(tab.columns.wide_width() + 40, 800)
     qtbot.waitUntil(lambda: tab.columns.wide, timeout=HANG_GUARD_MS)
     assert tab.side_tabs.indexOf(column) == -1 and tab.canvas.isVisible() and tab.columns.indexOf(column) == 0
+
+
+TOOLS = ("Canvas", "Directions", "Style mixer", "Noise", "Atlas", "Inpaint")
+
+
+def _tools_in_view(tab) -> set[str]:
+    """The tool names an artist can see and click: tabs inside their bar, buttons inside the page."""
+    from PySide6.QtCore import QRect
+    from PySide6.QtWidgets import QAbstractButton, QTabBar
+
+    seen = set()
+    for w in tab.findChildren(QTabBar):
+        if w.isVisible():
+            seen |= {w.tabText(i) for i in range(w.count()) if 0 <= w.tabRect(i).left() and w.tabRect(i).right() < w.width()}
+    for w in tab.findChildren(QAbstractButton):
+        if w.isVisible() and tab.rect().contains(QRect(w.mapTo(tab, QPoint(0, 0)), w.size())):
+            seen.add(w.text())
+    return seen
+
+
+def test_every_tool_is_in_view_on_the_narrowest_page(qtbot, tab):
+    """At 1024 × 700 the Explore page is about 610 px wide: the six tools' tab bar hid Atlas and Inpaint
+    behind scroll arrows. Each tool is now a button in view, at every width, and a click opens it."""
+    from tests.ui import layout_checks
+
+    for width in (tab.minimumSizeHint().width(), 610, tab.columns.wide_width() - 1):
+        tab.resize(width, 700)
+        qtbot.waitUntil(lambda: not tab.columns.wide, timeout=HANG_GUARD_MS)
+        layout_checks.settle()
+        missing = [t for t in TOOLS if t not in _tools_in_view(tab)]
+        assert not missing, f"at {width} px the tools {missing} are out of view"
+        assert layout_checks.hidden_tabs(tab) == []
+    for page, name in ((tab.atlas, "Atlas"), (tab.inpaint, "Inpaint")):
+        button = next(b for b in tab.side_tabs.buttons() if b.text() == name)
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        assert tab.side_tabs.currentWidget() is page and button.isChecked()

@@ -16,6 +16,7 @@ from studio.ui.explore.latent_controls import LatentControls
 from studio.ui.explore.nearest_panel import NearestPanel
 from studio.ui.explore.noise_panel import NoisePanel
 from studio.ui.explore.style_mixer import StyleMixer
+from studio.ui.explore.tool_tabs import ToolTabs
 from studio.ui.widgets.elided_label import ElidedLabel
 from studio.ui.widgets.image_view import ImageView
 
@@ -49,7 +50,7 @@ def build_explore_layout(tab: QWidget) -> None:
     tab.nearest = NearestPanel()
     tab.directions = DirectionsPanel()
     tab.mixer = StyleMixer()
-    side = QTabWidget()
+    side = ToolTabs()
     side.addTab(tab.directions, "Directions")
     side.addTab(tab.mixer, "Style mixer")
     tab.noise = NoisePanel()
@@ -97,7 +98,6 @@ def build_explore_layout(tab: QWidget) -> None:
     lay.addWidget(tab.strips)
 
 
-TAB_FRAME = 8  # a tab widget's frame around its pages
 
 
 class ExploreColumns(QSplitter):
@@ -105,7 +105,7 @@ class ExploreColumns(QSplitter):
     the canvas becomes the first of the tool tabs, so that the page never scrolls sideways (its minimum
     width is the narrow arrangement's)."""
 
-    def __init__(self, canvas: QWidget, image: QWidget, tools: QTabWidget) -> None:
+    def __init__(self, canvas: QWidget, image: QWidget, tools: ToolTabs) -> None:
         super().__init__(Qt.Orientation.Horizontal)
         self.canvas, self.image, self.tools = canvas, image, tools
         self.setChildrenCollapsible(False)
@@ -122,14 +122,17 @@ class ExploreColumns(QSplitter):
         return max(self.tools.widget(i).minimumSizeHint().width() for i in range(self.tools.count())
                    if self.tools.widget(i) is not self.canvas)
 
+    def _frame(self) -> int:
+        return 2 * self.tools.pages.frameWidth()
+
     def wide_width(self) -> int:
         """The width the three columns need."""
         return (self.canvas.minimumSizeHint().width() + self.image.minimumSizeHint().width()
-                + self._tool_width() + TAB_FRAME + 2 * self.handleWidth())
+                + self._tool_width() + self._frame() + 2 * self.handleWidth())
 
     def narrow_width(self) -> int:
         """The width the image beside the tool tabs (with the canvas among them) needs."""
-        return (self.image.minimumSizeHint().width() + TAB_FRAME + self.handleWidth()
+        return (self.image.minimumSizeHint().width() + self._frame() + self.handleWidth()
                 + max(self._tool_width(), self.canvas.minimumSizeHint().width()))
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
