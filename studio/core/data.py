@@ -265,6 +265,14 @@ def _rel(path: Path, folder: Path) -> str:
     return rel.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+def _kept_names(files: list[Path], folder: Path, report: ImportReport, count: int) -> list[str]:
+    """The names of the images kept, in their order: the files less the ones the report skipped (empty if
+    they do not add up to `count`, e.g. a cache from an older version)."""
+    skipped = {s.path for s in report.skipped}
+    names = [n for n in (_rel(f, folder) for f in files) if n not in skipped]
+    return names if len(names) == count else []
+
+
 def _read_file(path: Path) -> bytes:
     try:
         st = path.stat()
@@ -329,6 +337,7 @@ class ImageFolder:
         report = ImportReport(folder=str(self.folder), candidates=len(files), class_names=class_names)
         self.labels: np.ndarray
         self.images: np.ndarray
+        self.names: list[str] = []  # each image's file, relative to the folder (what the artist calls it)
         cache_path = None
         if cache_dir is not None:
             cache_dir = Path(cache_dir)
@@ -342,12 +351,14 @@ class ImageFolder:
                 report.from_cache = True
                 report.seconds = time.perf_counter() - t0
                 self.report = report
+                self.names = _kept_names(files, self.folder, report, len(self.images))
                 return
         self.images, self.labels = self._decode_all(files, labels, report, skipped, progress, workers, cache_path)
         report.skipped = skipped + report.skipped
         report.class_counts = [int((self.labels == i).sum()) for i in range(len(class_names))] if class_names else []
         report.seconds = time.perf_counter() - t0
         self.report = report
+        self.names = _kept_names(files, self.folder, report, len(self.images))
         if report.used == 0:
             if report.candidates == 0:
                 raise StudioError(

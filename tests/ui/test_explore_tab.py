@@ -284,6 +284,15 @@ def test_nearest_training_images_button(qtbot, tab):
     assert tab.nearest_worker is not None
     qtbot.waitUntil(lambda: tab.nearest.list.count() == 8, timeout=HANG_GUARD_MS)
     assert "discriminator features" in tab.nearest.title.text()
+    # Each picture is named by its file ("#248 0.084" said nothing an artist could find in the folder).
+    import json
+
+    folder = Path(json.loads((Path(tab.checkpoint).parent.parent / "config.json").read_text())["data"])
+    files = {p.name for p in folder.rglob("*") if p.is_file()}
+    items = [tab.nearest.list.item(i) for i in range(8)]
+    assert all(item.text() in files for item in items), [item.text() for item in items]
+    assert all(item.toolTip().splitlines()[0] in {str(p.relative_to(folder)) for p in folder.rglob("*")}
+               for item in items)
     qtbot.waitUntil(lambda: tab.nearest_worker is None, timeout=HANG_GUARD_MS)
     assert list(Path(tab.cache_dir, "nearest").glob("*-nearest-discriminator-*.npy"))
 

@@ -19,10 +19,16 @@ class Match:
     index: int  # position in the training set (sorted file order)
     distance: float  # cosine distance in the feature space: 0 is identical
     image: np.ndarray  # uint8 (H, W, 3)
+    name: str = ""  # its file, relative to the training folder ("" when not known)
 
 
 def training_images(checkpoint: str | Path) -> np.ndarray:
     """The decoded training images [N, H, W, 3] of the run a checkpoint belongs to (from its cache)."""
+    return training_folder(checkpoint).images
+
+
+def training_folder(checkpoint: str | Path):
+    """The ImageFolder of the run a checkpoint belongs to: its decoded images and their file names."""
     from studio.core.data import ImageFolder
     from studio.core.run import RunDir
     from studio.core.training.checkpoint import read_state
@@ -38,17 +44,18 @@ def training_images(checkpoint: str | Path) -> np.ndarray:
     if not Path(cfg.data).expanduser().is_dir():
         raise StudioError(f"The training images ({cfg.data}) are no longer there, so the nearest ones "
                           "cannot be shown.")
-    folder = ImageFolder(cfg.data, cfg.data_config(), cache_dir=run.cache_dir if run is not None else None)
-    return folder.images
+    return ImageFolder(cfg.data, cfg.data_config(), cache_dir=run.cache_dir if run is not None else None)
 
 
 class NearestImages:
     """An index of training images in a feature space (the run's discriminator, falling back to pixels)."""
 
-    def __init__(self, images: np.ndarray, features: FeatureSpace, index: torch.Tensor | None = None) -> None:
+    def __init__(self, images: np.ndarray, features: FeatureSpace, index: torch.Tensor | None = None,
+                 names: list[str] | None = None) -> None:
         if images.ndim != 4 or images.shape[0] == 0:
             raise StudioError("There are no training images to compare with.")
         self.images, self.features = images, features
+        self.names = names if names is not None and len(names) == images.shape[0] else []
         self.index = index if index is not None else features(images)
 
     @classmethod
@@ -57,7 +64,11 @@ class NearestImages:
         """The index for a checkpoint's training images; with `cache_dir`, computed once and kept on disk
         (keyed by the checkpoint's SHA-256 and a fingerprint of the images)."""
         D = load_discriminator(checkpoint, device) if kind != "pixels" else None
-        imgs = images if images is not None else training_images(checkpoint)
+        names = None
+        if images is None:
+            folder = training_folder(checkpoint)
+            images, names = folder.images, folder.names
+        imgs = images
         features = FeatureSpace(D, kind, device)
         path = None
         if cache_dir is not None:
@@ -69,10 +80,10 @@ class NearestImages:
                 try:
                     index = torch.from_numpy(np.load(path, allow_pickle=False))
                     if index.shape[0] == imgs.shape[0]:
-                        return cls(imgs, features, index)
+                        return cls(imgs, features, index, names)
                 except (OSError, ValueError):
                     pass  # a damaged cache file: recomputed below
-        out = cls(imgs, features)
+        out = cls(imgs, features, names=names)
         if path is not None:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -97,4 +108,4 @@ class NearestImages:
         dist = 1 - (self.index @ q[0])
         k = min(k, len(dist))
         order = torch.argsort(dist, stable=True)[:k].tolist()
-        return [Match(i, float(dist[i]), self.images[i]) for i in order]
+        return [Match(i, float(dist[i]), self.images[i], self.names[i] if self.names else "") for i in order]

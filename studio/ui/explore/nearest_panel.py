@@ -1,10 +1,18 @@
-"""The memorisation check's answer: the training images nearest to the current image, with distances."""
+"""The memorisation check's answer: the training images nearest to the current image, each under its file
+name (the distance in its tooltip)."""
 
 from __future__ import annotations
+
+from pathlib import PurePath
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListView, QListWidget, QListWidgetItem, QWidget
+
+
+def how_near(distance: float) -> str:
+    return ("nearly the same picture" if distance < 0.02 else "close" if distance < 0.1
+            else "somewhat alike" if distance < 0.3 else "not alike")
 
 
 class NearestPanel(QWidget):
@@ -17,6 +25,9 @@ class NearestPanel(QWidget):
         self.list.setFlow(QListView.Flow.LeftToRight)
         self.list.setWrapping(False)
         self.list.setIconSize(QSize(56, 56))
+        self.list.setGridSize(QSize(92, 80))  # room for a file name under each picture, cut in its middle
+        self.list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.list.setWordWrap(False)
         self.list.setFixedHeight(90)  # as high as the history strip: the strip under the canvas keeps its height
         self.title.setMinimumWidth(160)
         self.title.setMaximumWidth(240)
@@ -32,13 +43,14 @@ class NearestPanel(QWidget):
 
     def show_result(self, result) -> None:
         self.list.clear()
-        for image, dist, index in result.matches:
-            icon = QIcon(QPixmap.fromImage(image.scaled(self.list.iconSize(), Qt.AspectRatioMode.KeepAspectRatio)))
-            item = QListWidgetItem(icon, f"{dist:.2f} away")
-            item.setToolTip(f"Training image no. {index + 1} (in the folder's sorted order); distance {dist:.4f} "
-                            f"in {result.kind} features: 0 is the same picture")
+        for m in result.matches:
+            icon = QIcon(QPixmap.fromImage(m.image.scaled(self.list.iconSize(), Qt.AspectRatioMode.KeepAspectRatio)))
+            known = m.name or f"training image no. {m.index + 1}"
+            item = QListWidgetItem(icon, PurePath(m.name).name if m.name else f"image {m.index + 1}")
+            item.setToolTip(f"{known}\n{how_near(m.distance)} (distance {m.distance:.3f} in {result.kind} "
+                            "features: 0 is the same picture)")
             self.list.addItem(item)
-        near = result.matches[0][1] if result.matches else 1.0
+        near = result.matches[0].distance if result.matches else 1.0
         verdict = ("nearly identical to a training image — the model may be copying" if near < 0.02
                    else "not a copy of any training image")
         self.title.setText(f"Nearest training images ({result.kind} features): {verdict}.")

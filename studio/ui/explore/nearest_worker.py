@@ -10,7 +10,7 @@ from PySide6.QtCore import QObject, Signal
 
 from studio.core.errors import StudioError
 from studio.core.explore.render import Recipe
-from studio.ui.explore.render_worker import NearestResult
+from studio.ui.explore.render_worker import NearestMatch, NearestResult
 from studio.ui.qimage import to_qimage
 from studio.ui.threads import StudioThread
 
@@ -35,7 +35,7 @@ class NearestWorker(StudioThread):
             cache = self.cache_dir if self.cache_dir is not None else default_cache_dir().parent / "nearest"
             index = NearestImages.for_checkpoint(renderer.checkpoint, cache_dir=cache)
             matches = index.nearest(image, self.k)
-            self.done.emit(NearestResult(index.kind, tuple((to_qimage(m.image), m.distance, m.index)
+            self.done.emit(NearestResult(index.kind, tuple(NearestMatch(to_qimage(m.image), m.distance, m.index, m.name)
                                                            for m in matches)))
         except StudioError as e:
             self.failed.emit(str(e))

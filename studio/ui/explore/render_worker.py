@@ -84,9 +84,17 @@ class MixResult:
 
 
 @dataclass(frozen=True)
+class NearestMatch:
+    image: QImage
+    distance: float  # 0 is the same picture
+    index: int  # in the training set's sorted file order
+    name: str  # its file, relative to the training folder ("" when not known)
+
+
+@dataclass(frozen=True)
 class NearestResult:
     kind: str  # the feature space used
-    matches: tuple[tuple[QImage, float, int], ...]  # image, distance, training index
+    matches: tuple[NearestMatch, ...]  # nearest first
 
 
 _ORDER = (OpenJob, ImageJob, PinThumbsJob, ThumbsJob, DirectionsJob, MixJob)
