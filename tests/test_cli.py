@@ -85,3 +85,19 @@ def test_sigterm_stops_a_headless_run_cleanly_with_a_checkpoint(tmp_path: Path):
         proc.kill()
     assert "stopped" in rest
     assert list((tmp_path / "run" / "checkpoints").glob("step-*.safetensors"))
+
+
+def test_train_on_a_cpu_defaults_to_32_px_and_the_quick_model(tmp_path: Path):
+    """`studio train FOLDER --device cpu` with no --resolution or --model: the recipe measured to win on a CPU
+    (bench/RESULTS.md) — the Quick DCGAN at 32 px, not 64 px, where 10 CPU-minutes show mostly blobs."""
+    import json
+
+    r = run("demo-data", "demo", "--count", "8", "--size", "40", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    r = run("train", "demo", "--out", "run", "--batch", "4", "--steps", "1", "--device", "cpu", "--quiet", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert (config["model"], config["resolution"]) == ("dcgan", 32)
+    r = run("generate", "run", "--seeds", "0", "--out", "out", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert Image.open(tmp_path / "out" / "seed0000.png").size == (32, 32)
