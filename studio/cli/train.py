@@ -204,9 +204,11 @@ def _progress_printer(trainer, quiet: bool):
             post.update({k: f"{v:.3f}" for k, v in ev.losses.items()})
             if trainer.cfg.augment == "ada":
                 post["p"] = f"{ev.augment_p:.2f}"
-            if ev.resolution is not None:  # progressive growing: the stage
-                post["px"] = (f"{ev.resolution // 2}->{ev.resolution} {ev.alpha:.0%}" if ev.alpha < 1
-                              else str(ev.resolution))
+            if ev.resolution is not None:  # progressive growing: the stage, by its picture size ("12×8->24×16")
+                canvas = trainer.cfg.canvas()
+                new = canvas.at_scale(ev.resolution).px.removesuffix(" px")
+                post["px"] = (f"{canvas.at_scale(ev.resolution // 2).px.removesuffix(' px')}->{new} {ev.alpha:.0%}"
+                              if ev.alpha < 1 else new)
             if ev.eta is not None and ev.total_kimg is None:
                 post["left"] = f"{ev.eta / 60:.1f}min"
             bar.set_postfix(post, refresh=False)

@@ -211,3 +211,36 @@ def test_a_square_picture_is_fitted_to_the_landscape_and_the_note_says_so(qtbot,
     assert panel.open_picture(str(tmp_path / "square.png"))
     assert "cropped to its centre 30×20 and scaled to 24×16 px" in panel.status.text()
     assert panel.canvas.model_size == (16, 24)
+
+
+def test_nearest_training_images_are_landscapes(qtbot, tab):
+    tab.check_nearest()
+    qtbot.waitUntil(lambda: tab.nearest_worker is None and tab.nearest.list.count() > 0, timeout=HANG_GUARD_MS)
+    item = tab.nearest.list.item(0)
+    pix = item.icon().pixmap(tab.nearest.list.iconSize())
+    assert abs(aspect_of(pix.width(), pix.height()) - 1.5) < 0.1, (pix.width(), pix.height())
+
+
+def test_snapshot_compare_and_timelapse_keep_the_shape(qtbot, landscape_run: Path):
+    from studio.core.images import grid_columns
+    from studio.core.run import RunDir
+    from studio.ui.widgets.live_tab import LiveTab
+    from studio.ui.widgets.snapshot_compare import SnapshotCompare
+
+    run = RunDir(landscape_run)
+    compare = SnapshotCompare()
+    qtbot.addWidget(compare)
+    compare.set_checkpoints([(s, str(p)) for s, p in run.checkpoints()])
+    compare.seeds.setText("0-5")
+    compare.compare()
+    qtbot.waitUntil(lambda: compare.worker is None and not compare.views[0].image.isNull(), timeout=HANG_GUARD_MS)
+    cols, rows = cells(compare.views[0].image, 24, 16)
+    assert (cols, rows) == (grid_columns(6, 16, 24), 3)  # 2 × 3 landscapes: about square, not 3 × 2
+    compare.shutdown()
+    # The timelapse: a saved snapshot grid is shown as it is, landscapes laid out for their shape.
+    live = LiveTab()
+    qtbot.addWidget(live)
+    live.set_frames([(s, str(p)) for s, p in run.snapshots()])
+    assert live.frames, "the run saved no snapshot"
+    live.show_frame(*live.frames[-1])
+    cells(live.grid.image, 24, 16)
