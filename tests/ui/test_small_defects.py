@@ -8,6 +8,7 @@ import dataclasses
 import re
 
 import numpy as np
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor
 
 from studio.core.explore.canvas import CanvasState, Pin
@@ -135,3 +136,71 @@ def test_what_to_expect_counts_images_not_kimg(qtbot, window):
     texts.append(window.train_panel.estimate.text())
     assert not [t for t in texts if JARGON.search(t)], texts
     assert "36k images" in texts[0] and "2.5k images" in texts[1] and "36k images" in texts[4], texts
+
+
+def test_the_style_mix_grid_names_its_seeds_beside_the_pictures(qtbot):
+    """Each column's seed above it, each row's to its left (a favourite as f1…), in the view's margins: no
+    label lies on a picture, and a click on a cell still chooses that cell."""
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QImage
+
+    from studio.core.explore.recipe import Recipe
+    from studio.ui.explore.render_worker import MixResult
+    from studio.ui.explore.style_mixer import StyleMixer
+
+    mixer = StyleMixer()
+    qtbot.addWidget(mixer)
+    mixer.resize(420, 420)
+    mixer.show()
+    qtbot.waitExposed(mixer)
+    mixer.set_model({"coarse": (0, 4), "middle": (4, 8), "fine": (8, 12)}, 12)
+    favourite = Recipe(seeds=[77])
+    mixer.favourites = [Recipe(seeds=[5]), favourite]
+    cell, gap, rows, cols = 16, 2, (1, 2, favourite), (10, 11, 12)
+    image = QImage(4 * (cell + gap) - gap, 4 * (cell + gap) - gap, QImage.Format.Format_RGB888)
+    image.fill(QColor("#3366cc"))
+    cells = tuple(None if i == 0 else Recipe(seeds=[i]) for i in range(16))
+    mixer.show_grid(image, MixResult(cells, 4, cell, cell, gap, rows, cols))
+    qtbot.wait(20)
+    labels = mixer.view.label_rects()
+    assert [t for t, _ in labels] == ["seed 10", "seed 11", "seed 12", "seed 1", "seed 2", "f2"]
+    pictures = mixer.view.target_rect()
+    inside = QRectF(mixer.view.rect())
+    for text, box in labels:
+        assert not box.intersects(pictures), f"{text!r} {box} lies on the pictures {pictures}"
+        assert inside.contains(box), f"{text!r} {box} is cut by the view's edge"
+    shown = mixer.view.grab().toImage()
+    assert shown.pixelColor(pictures.center().toPoint()) == QColor("#3366cc")
+    # Labels sit over their columns and beside their rows, in order.
+    col_x = [box.center().x() for _, box in labels[:3]]
+    row_y = [box.center().y() for _, box in labels[3:]]
+    assert col_x == sorted(col_x) and row_y == sorted(row_y) and min(col_x) > pictures.left() + pictures.width() / 4
+    chosen = []
+    mixer.cell_chosen.connect(chosen.append)
+    scale = pictures.width() / image.width()
+    at = QPointF(pictures.left() + (2 * (cell + gap) + cell / 2) * scale, pictures.top() + (1 * (cell + gap) + cell / 2) * scale)
+    qtbot.mouseClick(mixer.view, Qt.MouseButton.LeftButton, pos=at.toPoint())
+    assert chosen == [cells[1 * 4 + 2]]
+
+
+def test_the_style_mixer_fields_show_their_text_at_the_narrowest(qtbot):
+    """At 1024 × 700 the mixer has about 340 px: the seed fields showed ",11,12" of "10,11,12" and the Layers
+    box was squeezed below its size; each now shows its whole text."""
+    from PySide6.QtWidgets import QStyle, QStyleOptionFrame
+
+    from studio.ui.explore.style_mixer import StyleMixer
+
+    mixer = StyleMixer()
+    qtbot.addWidget(mixer)
+    mixer.set_model({"coarse": (0, 4), "middle": (4, 8), "fine": (8, 12)}, 12)
+    mixer.layers.setCurrentText("middle")
+    mixer.resize(300, 420)
+    mixer.show()
+    qtbot.waitExposed(mixer)
+    for field in (mixer.rows, mixer.cols):
+        option = QStyleOptionFrame()
+        field.initStyleOption(option)
+        room = field.style().subElementRect(QStyle.SubElement.SE_LineEditContents, option, field).width()
+        need = field.fontMetrics().horizontalAdvance(field.text()) + 4  # QLineEdit's own side margins
+        assert room >= need, f"{field.text()!r} needs {need} px, has {room}"
+    assert mixer.layers.width() >= mixer.layers.sizeHint().width()

@@ -81,6 +81,8 @@ class MixResult:
     cell_w: int  # pixel size of a cell (the picture's)
     cell_h: int
     gap: int
+    row_items: tuple = ()  # the job's row seeds (int) or favourites (Recipe), top to bottom
+    col_items: tuple = ()  # its column seeds or favourites, left to right
 
 
 @dataclass(frozen=True)
@@ -204,7 +206,8 @@ class RenderWorker(StudioThread):
                             Recipe(truncation=job.truncation))
             cells = tuple(None if c is None else c.with_w(r.ws(c)) for c in grid.cells)
             h, w = r.size
-            self.mix_ready.emit(token, to_qimage(grid.image), MixResult(cells, grid.cols, w, h, 2))
+            self.mix_ready.emit(token, to_qimage(grid.image), MixResult(cells, grid.cols, w, h, 2,
+                                                                                tuple(job.rows), tuple(job.cols)))
         elif isinstance(job, PinThumbsJob):
             r = self._need()
             thumbs = {s: to_qimage(r.render(Recipe(seeds=[s], truncation=job.truncation))) for s in job.seeds}

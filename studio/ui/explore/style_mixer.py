@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from studio.core.errors import StudioError
 from studio.core.explore.latents import parse_seeds
-from studio.ui.widgets.image_view import ImageView
+from studio.ui.explore.mix_view import MixView
 
 
 class StyleMixer(QWidget):
@@ -27,7 +27,7 @@ class StyleMixer(QWidget):
         self.layers.setEditable(True)
         for name in ("coarse", "middle", "fine"):
             self.layers.addItem(name)
-        self.view = ImageView(placeholder="Open a style-based checkpoint to mix styles.", min_side=128, size_hint=320)
+        self.view = MixView(placeholder="Open a style-based checkpoint to mix styles.", min_side=128, size_hint=320)
         self.view.clicked.connect(self._clicked)
         self.info = QLabel("")
         self.info.setWordWrap(True)
@@ -35,13 +35,17 @@ class StyleMixer(QWidget):
         for w in (self.rows, self.cols):
             w.editingFinished.connect(self.request)
         self.layers.currentTextChanged.connect(lambda _: self.request())
-        top = QHBoxLayout()
-        top.addWidget(QLabel("Rows"))
-        top.addWidget(self.rows, 1)
-        top.addWidget(QLabel("Columns"))
-        top.addWidget(self.cols, 1)
-        top.addWidget(QLabel("Layers"))
-        top.addWidget(self.layers)
+        # Two rows: in one, at 1024 px the seed fields were 48 px for "10,11,12" and the Layers box was
+        # squeezed below its size.
+        top = QGridLayout()
+        top.addWidget(QLabel("Rows"), 0, 0)
+        top.addWidget(self.rows, 0, 1)
+        top.addWidget(QLabel("Columns"), 0, 2)
+        top.addWidget(self.cols, 0, 3)
+        top.addWidget(QLabel("Layers"), 1, 0)
+        top.addWidget(self.layers, 1, 1, 1, 3, Qt.AlignmentFlag.AlignLeft)
+        top.setColumnStretch(1, 1)
+        top.setColumnStretch(3, 1)
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(self.view, 1)
@@ -57,7 +61,7 @@ class StyleMixer(QWidget):
             self.layers.setItemData(self.layers.count() - 1, f"layers {a}-{b - 1}", Qt.ItemDataRole.ToolTipRole)
         self.layers.blockSignals(False)
         if not groups:
-            self.view.set_image(QImage())
+            self.view.clear_grid()
             self.view.placeholder = ("Style mixing needs the style-based model; this checkpoint is a DCGAN, which "
                                      "has one latent for all layers.")
             self.info.setText("")
@@ -95,12 +99,22 @@ class StyleMixer(QWidget):
             raise StudioError("Give at least one seed or favourite for the rows and for the columns.")
         return out
 
+    def label(self, item) -> str:
+        """A row or column of the grid by what the artist typed: "seed 12", or "f2" for a favourite."""
+        if isinstance(item, int):
+            return f"seed {item}"
+        for i, favourite in enumerate(self.favourites, start=1):
+            if favourite is item or favourite == item:
+                return f"f{i}"
+        return "favourite"
+
     def show_grid(self, image: QImage, result) -> None:
         self.result = result
-        self.view.set_image(image)
-        # Which seed is which: the grid itself carries no labels.
-        self.info.setText(f"Top to bottom: {self.rows.text().strip()}. Left to right: {self.cols.text().strip()} "
-                          f"(they give their {self.layers.currentText()} style). Click a cell to use it.")
+        self.view.set_grid(image, [self.label(x) for x in result.row_items],
+                           [self.label(x) for x in result.col_items],
+                           result.cell_w, result.cell_h, result.gap)
+        self.info.setText(f"Each row's picture takes its column's {self.layers.currentText()} style. "
+                          "Click a cell to use it.")
 
     def _clicked(self, fx: float, fy: float) -> None:
         if self.result is None or self.view.image.isNull():

@@ -51,16 +51,21 @@ class ImageView(QWidget):
         natural = self.image.height() * min(width / self.image.width(), 3.0)
         return max(self.minimumHeight(), int(natural))
 
+    def image_area(self) -> QRectF:
+        """Where the image may be painted (all of the widget; a subclass may keep margins)."""
+        return QRectF(self.rect())
+
     def target_rect(self) -> QRectF:
         if self.image.isNull():
             return QRectF()
-        w, h = self.width(), self.height()
+        area = self.image_area()
+        w, h = area.width(), area.height()
         iw, ih = self.image.width(), self.image.height()
-        scale = min(w / iw, h / ih)
+        scale = max(min(w / iw, h / ih), 1e-6)
         if scale >= 2:  # whole multiples keep enlarged pixels square and sharp
             scale = float(int(scale))
         tw, th = iw * scale, ih * scale
-        return QRectF((w - tw) / 2, (h - th) / 2, tw, th)
+        return QRectF(area.x() + (w - tw) / 2, area.y() + (h - th) / 2, tw, th)
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
         p = QPainter(self)
