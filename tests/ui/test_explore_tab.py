@@ -412,3 +412,25 @@ def test_every_tool_is_in_view_on_the_narrowest_page(qtbot, tab):
         button = next(b for b in tab.side_tabs.buttons() if b.text() == name)
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
         assert tab.side_tabs.currentWidget() is page and button.isChecked()
+
+
+def test_another_checkpoint_starts_with_its_own_history(qtbot, tab, tmp_path: Path):
+    """History thumbnails and nearest images belong to the model that drew them: opening another checkpoint
+    (here a copy of the run's) drops the last one's, and its own first image starts the history."""
+    import shutil
+
+    from studio.ui.explore.render_worker import NearestMatch, NearestResult
+
+    marker = Recipe(seeds=[4242])
+    tab.history.add(tab.view.image, marker)
+    picture = QImage(8, 8, QImage.Format.Format_RGB888)
+    tab.nearest.show_result(NearestResult("pixels", (NearestMatch(picture, 0.5, 0, "old.png"),)))
+    assert marker in tab.history.recipes() and tab.nearest.list.count() == 1
+    other = tmp_path / "other.safetensors"
+    shutil.copyfile(tab.checkpoint, other)
+    if Path(tab.checkpoint).with_suffix(".json").exists():  # its sidecar
+        shutil.copyfile(Path(tab.checkpoint).with_suffix(".json"), other.with_suffix(".json"))
+    with qtbot.waitSignal(tab.checkpoint_opened, timeout=HANG_GUARD_MS):
+        tab.open_checkpoint(str(other))
+    assert marker not in tab.history.recipes(), "the last model's history was kept"
+    assert tab.nearest.list.count() == 0 and "press the button" in tab.nearest.title.text()

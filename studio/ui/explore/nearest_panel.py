@@ -15,10 +15,13 @@ def how_near(distance: float) -> str:
             else "somewhat alike" if distance < 0.3 else "not alike")
 
 
+IDLE = "Nearest training images: press the button to check whether the model copies."
+
+
 class NearestPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.title = QLabel("Nearest training images: press the button to check whether the model copies.")
+        self.title = QLabel(IDLE)
         self.title.setWordWrap(True)
         self.list = QListWidget()
         self.list.setViewMode(QListView.ViewMode.IconMode)
@@ -35,6 +38,11 @@ class NearestPanel(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.title)
         lay.addWidget(self.list)
+
+    def clear(self) -> None:
+        """Another model: the last one's matches say nothing about it."""
+        self.list.clear()
+        self.title.setText(IDLE)
 
     def searching(self) -> None:
         self.list.clear()

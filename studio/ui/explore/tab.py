@@ -170,6 +170,9 @@ class ExploreTab(ToolRuns, WalkAndFavourites, QWidget):
 
     def _opened(self, info) -> None:
         self.info = info
+        if info.checkpoint != self.checkpoint:  # what the last model drew is not this one's
+            self.history.clear()
+            self.nearest.clear()
         self.checkpoint = info.checkpoint
         run = Path(info.checkpoint).parent.parent if Path(info.checkpoint).parent.name == "checkpoints" else None
         self.source.set_full_text(f"{info.checkpoint}  ·  {info.model} · {info.width}×{info.height} px · "
