@@ -204,3 +204,26 @@ def test_the_style_mixer_fields_show_their_text_at_the_narrowest(qtbot):
         need = field.fontMetrics().horizontalAdvance(field.text()) + 4  # QLineEdit's own side margins
         assert room >= need, f"{field.text()!r} needs {need} px, has {room}"
     assert mixer.layers.width() >= mixer.layers.sizeHint().width()
+
+
+def test_nearest_images_fit_their_strip_with_their_names(qtbot):
+    """Eight matches, each named by its file, in one row that needs no vertical scrolling (under Xvfb a
+    taller grid added a vertical scroll bar to the 90 px strip)."""
+    from PySide6.QtGui import QImage
+
+    from studio.ui.explore.nearest_panel import NearestPanel
+    from studio.ui.explore.render_worker import NearestMatch, NearestResult
+
+    panel = NearestPanel()
+    qtbot.addWidget(panel)
+    panel.resize(520, 90)
+    panel.show()
+    qtbot.waitExposed(panel)
+    picture = QImage(32, 32, QImage.Format.Format_RGB888)
+    picture.fill(QColor("#cc6633"))
+    names = [f"emoji/1f{600 + i}.png" for i in range(8)]
+    panel.show_result(NearestResult("pixels", tuple(NearestMatch(picture, 0.2, i, n) for i, n in enumerate(names))))
+    qtbot.wait(50)
+    assert [panel.list.item(i).text() for i in range(8)] == [n.split("/")[1] for n in names]
+    assert panel.list.item(0).toolTip().splitlines()[0] == names[0]
+    assert panel.list.verticalScrollBar().maximum() == 0, "the strip scrolls vertically"

@@ -27,8 +27,10 @@ class NearestPanel(QWidget):
         self.list.setViewMode(QListView.ViewMode.IconMode)
         self.list.setFlow(QListView.Flow.LeftToRight)
         self.list.setWrapping(False)
-        self.list.setIconSize(QSize(56, 56))
-        self.list.setGridSize(QSize(92, 80))  # room for a file name under each picture, cut in its middle
+        # A picture and its file name (cut in its middle) in one row that needs no vertical scrolling
+        # under Xvfb, where the row has 72 px beside the horizontal scroll bar.
+        self.list.setIconSize(QSize(46, 46))
+        self.list.setGridSize(QSize(92, 68))
         self.list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.list.setWordWrap(False)
         self.list.setFixedHeight(90)  # as high as the history strip: the strip under the canvas keeps its height
