@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from PIL import Image, PngImagePlugin
 
-from studio.core import data
+from studio.core.data import decode as decoding
 from studio.core.data import MAX_FILE_BYTES, MAX_PIXELS, DataConfig, ImageError, ImageFolder, decode_image
 from studio.core.errors import StudioError
 from studio.core.explore.recipe import MAX_SEEDS
@@ -163,7 +163,7 @@ def test_a_bomb_is_refused_whatever_another_thread_does_to_the_warning_filters()
         left.set()
 
     def tracer(frame, event, arg):
-        if frame.f_code is data._decode.__code__:
+        if frame.f_code is decoding._decode.__code__:
             def line(frame, event, arg):
                 if event == "line" and "Image.open(" in linecache.getline(frame.f_code.co_filename, frame.f_lineno):
                     leave.set()
