@@ -115,12 +115,11 @@ class Trainer:
                 if main:
                     self.dist.barrier()
             self.dataset = dataset
-            self.batch_reason = f"batch {config.batch} (set by hand)"
+            self.batch_reason = f"batch {config.batch} (set by hand)" if config.batch else ""
             # The run's one resolved config: `self.cfg`, written to config.json and handed to every part.
             resolved = resolve(config, len(self.dataset), self.device.type,
                                self._fit_batch if self.device.type == "cuda" else None)
-            if not config.batch and self.device.type != "cuda":
-                self.batch_reason = f"batch {resolved.batch}"
+            self.batch_reason = self.batch_reason or f"batch {resolved.batch}"  # _fit_batch says why on a GPU
             self._setup(resolved)
             if resume_path is not None:
                 self.load(load_checkpoint(resume_path))
