@@ -150,3 +150,26 @@ def test_rpgan_on_the_ring(one_thread):
     r = train_toy("rpgan", ring(), steps=2000, hidden=64, batch=128)
     print(r.to_json())
     assert r.score.modes >= 6 and r.score.high_quality > 0.15, r.to_json()
+
+
+# ------------------------------------------------------------------ adding a loss is one LossSpec (issue 16)
+def test_a_loss_added_as_one_spec_trains_and_is_offered_everywhere(tiny_folder: Path, tmp_path: Path):
+    """`rsgan` was added as a single LossSpec entry in losses.py and nothing else: its terms are the
+    relativistic ones, the flag and the window's list offer it, and a DCGAN (BatchNorm kept) trains with it."""
+    import torch.nn.functional as F
+
+    from studio.ui.widgets.advanced_settings import LOSSES as WINDOW_LOSSES
+
+    spec = L.loss_spec("rsgan")
+    real, fake = torch.tensor([2.0, -1.0, 0.3]), torch.tensor([0.5, 0.0, 1.0])
+    assert torch.allclose(spec.d_loss(real, fake), F.softplus(fake - real).mean())
+    assert torch.allclose(spec.g_loss(fake, real), F.softplus(real - fake).mean())
+    assert "rsgan" in L.LOSSES and ("Relativistic (RSGAN)", "rsgan") in WINDOW_LOSSES
+    cfg = TrainConfig(data=str(tiny_folder), resolution=16, batch=4, width=16, z_dim=16, grid=4, device="cpu",
+                      model="dcgan", loss="rsgan", steps=3)
+    t = Trainer(cfg, tmp_path / "run")
+    assert any(isinstance(m, nn.BatchNorm2d) for m in t.D.modules())  # no penalty: d_norm stays on
+    for _ in range(3):
+        out = t.step()
+        assert {"loss_d", "loss_g"} <= set(out) and all(torch.isfinite(v) for v in out.values())
+    t.close()

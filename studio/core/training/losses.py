@@ -115,6 +115,10 @@ LOSS_SPECS: tuple[LossSpec, ...] = (
     LossSpec("wgan", "WGAN (weight clipping)", _wasserstein_d, _critic_g,
              help="the original Wasserstein GAN (Arjovsky et al. 2017)",
              r1="never", clip=0.01, optimizer="rmsprop", lr=5e-5),
+    # Jolicoeur-Martineau 2019: D judges whether a real picture looks more real than a fake one; no penalty,
+    # so D may keep its BatchNorm. Added as the issue-16 demonstration that a new loss is one entry here.
+    LossSpec("rsgan", "Relativistic (RSGAN)", _relativistic_d, _relativistic_g,
+             help="relativistic standard GAN, no penalties (Jolicoeur-Martineau 2019)", g_needs_real=True),
     # R3GAN (Huang et al. 2024): the relativistic pairing loss with zero-centred R1 and R2, Adam β1 = 0,
     # no normalisation layers in D.
     LossSpec("rpgan", "Relativistic pairing + R1/R2", _relativistic_d, _relativistic_g,
