@@ -138,7 +138,7 @@ def test_estimate_from_speed_and_length():
     assert est.total_seconds == 1200 and est.total_kimg == 120
     first = first_usable_kimg(32, cfg.model)  # the measured table (core.training.suggest)
     assert est.first_usable_kimg == first and est.first_usable_seconds == first * 1000 / 100
-    assert f"about {round(first * 10 / 60)} min" in describe(est) and "this run: about 20 min, 120 kimg" in describe(est)
+    assert f"about {round(first * 10 / 60)} min" in describe(est) and "this run: about 20 min, 120k images" in describe(est)
     short = estimate_run(TrainConfig(data="x", resolution=64, steps=100), 50.0, 16)
     assert short.total_kimg == 1.6 and short.total_seconds == 32
     assert "too short" in describe(short)
