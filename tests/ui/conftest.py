@@ -102,3 +102,22 @@ def open_tiny(qtbot, window, folder: Path) -> None:
     qtbot.waitUntil(lambda: window.dataset is not None, timeout=20_000)
     tiny_settings(window)  # the folder's suggested defaults replaced some of them
     qtbot.waitUntil(lambda: window.loader is None and window.dataset is not None, timeout=20_000)
+
+
+def open_explore_tab(qtbot, run: Path, cache: Path, size: tuple[int, int]):
+    """An ExploreTab shown at `size` with `run`'s checkpoint open and its first picture rendered; yields it,
+    then shuts it down and forgets the canvas it saved, so the next test starts from the default canvas."""
+    from studio.ui.explore.tab import ExploreTab
+
+    t = ExploreTab(cache_dir=str(cache))
+    qtbot.addWidget(t)
+    t.resize(*size)
+    t.show()
+    qtbot.waitExposed(t)
+    with qtbot.waitSignal(t.checkpoint_opened, timeout=HANG_GUARD_MS):
+        t.open_checkpoint(str(run))
+    qtbot.waitUntil(lambda: t._shown >= t._latest and not t.view.image.isNull(), timeout=HANG_GUARD_MS)
+    yield t
+    t.shutdown()
+    t.close()
+    (run / "canvas.json").unlink(missing_ok=True)

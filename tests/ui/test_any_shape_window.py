@@ -13,6 +13,7 @@ from PIL import Image
 from PySide6.QtGui import QImage
 
 from tests.conftest import HANG_GUARD_MS
+from tests.ui.conftest import open_explore_tab
 from tests.ui.conftest import open_tiny
 
 
@@ -106,20 +107,7 @@ def landscape_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def tab(qtbot, landscape_run: Path, tmp_path: Path):
-    from studio.ui.explore.tab import ExploreTab
-
-    t = ExploreTab(cache_dir=str(tmp_path / "cache"))
-    qtbot.addWidget(t)
-    t.resize(1400, 900)
-    t.show()
-    qtbot.waitExposed(t)
-    with qtbot.waitSignal(t.checkpoint_opened, timeout=HANG_GUARD_MS):
-        t.open_checkpoint(str(landscape_run))
-    qtbot.waitUntil(lambda: t._shown >= t._latest and not t.view.image.isNull(), timeout=HANG_GUARD_MS)
-    yield t
-    t.shutdown()
-    t.close()
-    (landscape_run / "canvas.json").unlink(missing_ok=True)
+    yield from open_explore_tab(qtbot, landscape_run, tmp_path / "cache", (1400, 900))
 
 
 def aspect_of(width: float, height: float) -> float:

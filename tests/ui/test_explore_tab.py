@@ -14,6 +14,7 @@ from studio.core.explore.canvas import CanvasState
 from studio.core.explore.render import Recipe, Renderer
 from studio.core.export import read_embedded, regenerate
 from tests.conftest import HANG_GUARD_MS
+from tests.ui.conftest import open_explore_tab
 from tests.core.test_explore import make_run
 
 
@@ -33,20 +34,7 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def tab(qtbot, run_dir: Path, tmp_path: Path):
-    from studio.ui.explore.tab import ExploreTab
-
-    t = ExploreTab(cache_dir=str(tmp_path / "cache"))
-    qtbot.addWidget(t)
-    t.resize(1200, 800)
-    t.show()
-    qtbot.waitExposed(t)
-    with qtbot.waitSignal(t.checkpoint_opened, timeout=HANG_GUARD_MS):
-        t.open_checkpoint(str(run_dir))
-    qtbot.waitUntil(lambda: t._shown >= t._latest and not t.view.image.isNull(), timeout=HANG_GUARD_MS)
-    yield t
-    t.shutdown()
-    t.close()
-    (run_dir / "canvas.json").unlink(missing_ok=True)  # the next test starts from the default canvas
+    yield from open_explore_tab(qtbot, run_dir, tmp_path / "cache", (1200, 800))
 
 
 def settle(qtbot, tab) -> np.ndarray:
