@@ -45,6 +45,19 @@ def test_demo_train_resume_generate(tmp_path: Path):
     assert Image.open(tmp_path / "out" / "seed0000.png").size == (16, 16)
 
 
+def test_a_message_during_a_run_in_minutes_is_printed_above_its_bar(tmp_path: Path):
+    # A run given in minutes has a progress bar without a total, which has no truth value: the first message
+    # (here the skipped file) used to end the run with a TypeError (seen in a 4-minute style run at 3:2).
+    r = run("demo-data", "demo", "--count", "8", "--size", "16", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    (tmp_path / "demo" / "broken.jpg").write_bytes(b"\xff\xd8\xff garbage")
+    r = run("train", "demo", "--out", "run", "--model", "dcgan", "--resolution", "16", "--batch", "4",
+            "--minutes", "0.02", "--device", "cpu", cwd=tmp_path)
+    assert "Traceback" not in r.stderr, r.stderr[-2000:]
+    assert r.returncode == 0 and "warning: 1 file(s) skipped" in r.stdout + r.stderr, r.stderr[-2000:]
+    assert list((tmp_path / "run" / "checkpoints").glob("*.safetensors"))
+
+
 def test_user_errors_are_messages_not_tracebacks(tmp_path: Path):
     (tmp_path / "empty").mkdir()
     r = run("train", "empty", "--out", "run", "--steps", "1", cwd=tmp_path)

@@ -184,7 +184,7 @@ def _progress_printer(trainer, quiet: bool):
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    bar = None
+    bar = None  # compared with None, never tested for truth: a bar without a total (a run in minutes) has none
     main = trainer.dist.is_main
 
     def on_event(ev) -> None:
@@ -214,12 +214,12 @@ def _progress_printer(trainer, quiet: bool):
             bar.set_postfix(post, refresh=False)
             bar.refresh()
         elif isinstance(ev, Quality) and main:
-            (bar.write if bar else print)(
+            (bar.write if bar is not None else print)(
                 f"quality at {ev.kimg:.1f} kimg (step {ev.step}): KID {ev.kid * 1e3:.2f}e-3 ± {ev.kid_std * 1e3:.2f}e-3, "
                 f"FID {ev.fid:.1f}, precision {ev.precision:.2f}, recall {ev.recall:.2f}, "
                 f"density {ev.density:.2f}, coverage {ev.coverage:.2f} ({ev.fake_count} images, {ev.seconds:.0f} s)")
         elif isinstance(ev, Message) and main:
-            (bar.write if bar else print)(f"{ev.level}: {ev.text}")
+            (bar.write if bar is not None else print)(f"{ev.level}: {ev.text}")
         elif isinstance(ev, Saved) and ev.kind == "checkpoint" and quiet:
             print(f"saved {ev.path}", file=sys.stderr)
         elif isinstance(ev, Finished) and main:
