@@ -14,7 +14,7 @@ CONTRACT = {
                          "--minutes", "--model", "--no-mirror", "--out", "--precision", "--progressive",
                          "--progressive-kimg", "--progressive-start", "--quiet", "--r1-gamma", "--resolution",
                          "--resume", "--seed", "--snapshot-minutes", "--steps", "--threads", "--width"]),
-    "generate": (["run"], ["--class", "--device", "--grid", "--out", "--seeds", "--truncation"]),
+    "generate": (["run"], ["--class", "--device", "--grid", "--out", "--seeds", "--transparent", "--truncation"]),
     "demo-data": (["out"], ["--count", "--size"]),
     "mix": (["run"], ["--cols", "--device", "--layers", "--out", "--rows", "--scale", "--truncation"]),
     "interpolate": (["run"], ["--device", "--fps", "--frames", "--loop", "--out", "--scale", "--seeds", "--space",

@@ -19,31 +19,37 @@ def _add_generate(sub) -> None:
     p.add_argument("--grid", action="store_true", help="also write all seeds as one grid image")
     p.add_argument("--class", dest="class_index", type=int, default=0)
     p.add_argument("--device", default="cpu")
+    p.add_argument("--transparent", action="store_true",
+                   help="RGBA PNGs: the run's background colour taken back out as transparency (colour to alpha)")
 
 
 @command("generate", _add_generate)
 def cmd_generate(args) -> int:
+    from studio.core.alpha import finish
     from studio.core.device import pick_device
     from studio.core.explore.latents import parse_seeds
     from studio.core.explore.render import Recipe, Renderer
-    from studio.core.export import Exporter
+    from studio.core.export import Exporter, grid_picture
 
     seeds = parse_seeds(args.seeds)
     renderer = Renderer.open(args.run, pick_device(args.device))
     exporter = Exporter(Path(args.out))
     images = []
     for seed in seeds:
-        recipe = Recipe(seeds=[seed], truncation=args.truncation, class_index=args.class_index)
-        img = renderer.render(recipe)
+        recipe = Recipe(seeds=[seed], truncation=args.truncation, class_index=args.class_index,
+                        transparent=args.transparent)
+        img = renderer.render(recipe)  # what render_final(recipe) makes, less the alpha (upscale 1)
         images.append(img)
-        path = exporter.save_png(img, f"seed{seed:04d}.png", renderer.describe(recipe))
+        path = exporter.save_png(finish(img, args.transparent, renderer.background), f"seed{seed:04d}.png",
+                                 renderer.describe(recipe))
         print(path)
     if args.grid:
         from studio.core.images import grid_columns
 
         cells = [Recipe(seeds=[s], truncation=args.truncation, class_index=args.class_index) for s in seeds]
         cols = grid_columns(len(images), *renderer.size)  # laid out for the shape
-        print(exporter.save_grid(images, "grid.png", renderer.describe_grid(cells, cols), cols=cols))
+        grid = grid_picture(images, cols, 2, 1, args.transparent, renderer.background)
+        print(exporter.save_png(grid, "grid.png", renderer.describe_grid(cells, cols, transparent=args.transparent)))
     return 0
 
 

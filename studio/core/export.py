@@ -17,6 +17,7 @@ from typing import Protocol
 import numpy as np
 from PIL import Image, PngImagePlugin
 
+from studio.core.alpha import finish
 from studio.core.errors import StudioError
 from studio.core.export_formats import ANIMATIONS, AnimationOptions
 from studio.core.explore.inpaint_record import InpaintRecord
@@ -37,6 +38,9 @@ class Renderer(Protocol):
 
     @property
     def size(self) -> tuple[int, int]: ...
+
+    @property
+    def background(self) -> tuple[int, int, int]: ...
 
     def render(self, recipe: Recipe) -> np.ndarray: ...
 
@@ -176,6 +180,7 @@ class GridLayout:
     gap: int
     upscale: int
     cells: list[Recipe | None] = field(default_factory=list)
+    transparent: bool = False  # the run's background colour taken out as alpha (core/alpha.py)
 
 
 @dataclass
@@ -200,7 +205,7 @@ class Embedded:
             d["recipe"] = self.recipe.to_json()
         if self.grid is not None:
             d["grid"] = {"kind": self.grid.kind, "cols": self.grid.cols, "gap": self.grid.gap,
-                         "upscale": self.grid.upscale,
+                         "upscale": self.grid.upscale, "transparent": self.grid.transparent,
                          "cells": [None if c is None else c.to_json() for c in self.grid.cells]}
         if self.inpaint is not None:
             d["inpaint"] = self.inpaint.to_json()
@@ -252,8 +257,11 @@ def read_embedded(path: str | os.PathLike) -> Embedded:
             raise StudioError("The grid recipe's layout (columns, gap) is not valid.")
         if up not in UPSCALES:
             raise StudioError("The grid recipe's upscale must be 1, 2 or 4.")
+        transparent = g.get("transparent", False)
+        if not isinstance(transparent, bool):
+            raise StudioError("The grid recipe's transparent switch must be true or false.")
         emb.grid = GridLayout(str(g.get("kind", "grid"))[:32], cols, gap, up,
-                              [None if c is None else Recipe.from_json(c) for c in cells])
+                              [None if c is None else Recipe.from_json(c) for c in cells], transparent)
     return emb
 
 
@@ -280,4 +288,10 @@ def regenerate(embedded: Embedded, renderer: Renderer) -> np.ndarray:
     g = embedded.grid
     blank = np.full((h, w, 3), 255, np.uint8)
     images = [blank if c is None else renderer.render(c) for c in g.cells]
-    return upscale(tile(images, g.cols, g.gap), g.upscale)
+    return grid_picture(images, g.cols, g.gap, g.upscale, g.transparent, renderer.background)
+
+
+def grid_picture(images: Sequence[np.ndarray], cols: int, gap: int, scale: int, transparent: bool,
+                 background: tuple[int, int, int]) -> np.ndarray:
+    """A grid as exported (and regenerated): tiled, upscaled, then the background taken out when asked."""
+    return finish(upscale(tile(images, cols, gap), scale), transparent, background)

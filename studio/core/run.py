@@ -59,6 +59,21 @@ class RunDir:
         except (OSError, json.JSONDecodeError) as e:
             raise StudioError(f"The run's config.json cannot be read: {e}.") from None
 
+    def trained_on_transparent(self) -> bool:
+        """Whether the training folder had pictures with see-through pixels (dataset.json's count; False when
+        the report is missing or from before the count was kept)."""
+        try:
+            count = json.loads(self.dataset_path.read_text()).get("transparent", 0)
+        except (OSError, ValueError, AttributeError):
+            return False
+        return isinstance(count, int) and count > 0
+
+    @classmethod
+    def of_checkpoint(cls, checkpoint: str | os.PathLike) -> RunDir | None:
+        """The run a checkpoint file lies in (RUN/checkpoints/x.safetensors), None for a loose file."""
+        p = Path(checkpoint).expanduser()
+        return cls(p.parent.parent) if p.parent.name == "checkpoints" else None
+
     def checkpoint_path(self, step: int) -> Path:
         return self.checkpoints_dir / f"step-{step:08d}.safetensors"
 

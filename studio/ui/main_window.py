@@ -319,8 +319,8 @@ class MainWindow(QMainWindow):
     def export_dialog(self) -> None:
         choose_and_export(self)
 
-    def export_samples(self, path: Path) -> bool:
-        return export_grid(self, path)
+    def export_samples(self, path: Path, transparent: bool = False) -> bool:
+        return export_grid(self, path, transparent)
 
     def export_folder(self) -> str:
         return self.window_settings.folder(EXPORT_KEY, Path(default_export_folder()))

@@ -18,6 +18,14 @@ def to_qimage(array: np.ndarray) -> QImage:
     return QImage(a.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
 
 
+def from_qimage(image: QImage) -> np.ndarray:
+    """A QImage -> (H, W, 3) uint8 RGB (a copy; the inverse of `to_qimage`)."""
+    rgb = image.convertToFormat(QImage.Format.Format_RGB888)
+    h, w, stride = rgb.height(), rgb.width(), rgb.bytesPerLine()
+    raw = np.frombuffer(rgb.constBits(), np.uint8, count=stride * h).reshape(h, stride)
+    return raw[:, :3 * w].reshape(h, w, 3).copy()
+
+
 def balanced_columns(n: int, most: int) -> int:
     """Columns for `n` images, at most `most` a row, with the rows as full as possible (24 images in 16
     columns would leave 8 empty slots; in 12 columns none)."""

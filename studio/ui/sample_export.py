@@ -1,6 +1,8 @@
 """Saving the sample grid on screen as a PNG through the core's Exporter: written to a temporary,
 fsynced, then given the name (or name-2.png...: an export never overwrites), in the window's one export
-folder (the last one used, else "GAN Studio" in the Pictures folder)."""
+folder (the last one used, else "GAN Studio" in the Pictures folder). The file dialog's two PNG types are
+the background choice: as trained, or transparent (the run's background colour taken out, core/alpha.py);
+transparent is preselected when the training folder had see-through pictures."""
 
 from __future__ import annotations
 
@@ -10,15 +12,25 @@ from PySide6.QtCore import QBuffer, QIODevice
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog, QMainWindow
 
+AS_TRAINED = "PNG image on the trained background {colour} (*.png)"
+TRANSPARENT = "PNG image with a transparent background (*.png)"
 
-def save_grid(image: QImage, path: Path) -> Path:
-    """Save `image` as `path` (".png" added when missing); returns the name written. StudioError when it
-    cannot be encoded or written."""
+
+def save_grid(image: QImage, path: Path, transparent: bool = False, background: str = "#ffffff") -> Path:
+    """Save `image` as `path` (".png" added when missing), with `background` taken out as alpha when
+    `transparent`; returns the name written. StudioError when it cannot be encoded or written."""
     from studio.core.errors import StudioError
     from studio.core.export import Exporter
 
     if path.suffix.lower() != ".png":
         path = path.with_suffix(".png")
+    if transparent:
+        from studio.core.alpha import color_to_alpha
+        from studio.core.data.settings import parse_color
+        from studio.ui.qimage import from_qimage
+
+        rgba = color_to_alpha(from_qimage(image), parse_color(background))
+        return Exporter(path.parent).save_png(rgba, path.name)
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     if not image.save(buffer, "PNG"):
@@ -26,24 +38,51 @@ def save_grid(image: QImage, path: Path) -> Path:
     return Exporter(path.parent).save_bytes(bytes(buffer.data()), path.name)
 
 
+def trained_background(w: QMainWindow) -> tuple[str, bool]:
+    """The open run's or folder's background colour, and whether its pictures had see-through pixels."""
+    from studio.core.run import RunDir
+
+    colour = w.train_panel.background.text().strip() or "#ffffff"
+    report = getattr(w.dataset, "report", None)
+    seen = bool(getattr(report, "transparent", 0))
+    project = w.project
+    if not seen and project is not None and project.run is not None:
+        seen = RunDir(project.run).trained_on_transparent()
+    return colour, seen
+
+
+def export_file_dialog(w: QMainWindow) -> QFileDialog:
+    """The Save dialog of Ctrl+E, its PNG type preselected (transparent when the folder had transparency)."""
+    colour, seen = trained_background(w)
+    as_trained = AS_TRAINED.format(colour=colour)
+    dlg = QFileDialog(w, "Export samples", str(Path(w.export_folder()) / "samples.png"))
+    dlg.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    # No "replace?" question: exports never overwrite, an existing name gets a number.
+    dlg.setOption(QFileDialog.Option.DontConfirmOverwrite)
+    dlg.setNameFilters([as_trained, TRANSPARENT])
+    dlg.selectNameFilter(TRANSPARENT if seen else as_trained)
+    dlg.selectFile(str(Path(w.export_folder()) / "samples.png"))
+    return dlg
+
+
 def choose_and_export(w: QMainWindow) -> None:
     """Ctrl+E: ask where to save the MainWindow `w`'s grid, starting in its export folder."""
     if w.grid.image.isNull():
         w.show_message("info", "There are no samples to export yet.")
         return
-    # No "replace?" question: exports never overwrite, an existing name gets a number.
-    path, _ = QFileDialog.getSaveFileName(w, "Export samples", str(Path(w.export_folder()) / "samples.png"),
-                                          "PNG image (*.png)", options=QFileDialog.Option.DontConfirmOverwrite)
-    if path:
-        export_grid(w, Path(path))
+    dlg = export_file_dialog(w)
+    if dlg.exec() and dlg.selectedFiles():
+        export_grid(w, Path(dlg.selectedFiles()[0]), dlg.selectedNameFilter() == TRANSPARENT)
+    dlg.deleteLater()
 
 
-def export_grid(w: QMainWindow, path: Path) -> bool:
+def export_grid(w: QMainWindow, path: Path, transparent: bool = False) -> bool:
     """The grid on screen as `path`; a full or unwritable disk is a message. Its folder is the next export's."""
     from studio.core.errors import StudioError
 
     try:
-        saved = save_grid(w.grid.image, path)
+        colour, _ = trained_background(w)
+        saved = save_grid(w.grid.image, path, transparent, colour)
     except StudioError as e:
         w.show_message("error", str(e))
         return False

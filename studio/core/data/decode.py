@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageFile, ImageOps
@@ -21,15 +22,25 @@ MAX_PIXELS = 100_000_000
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 
-def _to_rgb(img: Image.Image, background: tuple[int, int, int]) -> Image.Image:
-    """Any Pillow mode -> 8-bit RGB, transparency composited onto `background`."""
+@dataclass(frozen=True)
+class Decoded:
+    """One decoded picture: the pixels in the run's shape, the file's size, whether it had see-through pixels."""
+
+    pixels: np.ndarray  # (H, W, 3) uint8
+    size: tuple[int, int]  # the file's width, height
+    transparent: bool = False  # some pixel was not fully opaque (laid on the background colour)
+
+
+def _to_rgb(img: Image.Image, background: tuple[int, int, int]) -> tuple[Image.Image, bool]:
+    """Any Pillow mode -> 8-bit RGB, transparency composited onto `background`; and whether any pixel was
+    not fully opaque."""
     mode = img.mode
     if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
         arr = np.asarray(img).astype(np.float64)
         hi = arr.max() if arr.size else 0
         scale = 255.0 / 65535.0 if hi > 255 else 1.0
         arr8 = np.clip(arr * scale + 0.5, 0, 255).astype(np.uint8)
-        return Image.fromarray(arr8, "L").convert("RGB")
+        return Image.fromarray(arr8, "L").convert("RGB"), False
     has_alpha = mode in ("RGBA", "LA", "PA", "La", "RGBa") or (mode == "P" and "transparency" in img.info)
     if mode == "L" and "transparency" in img.info:
         has_alpha = True
@@ -37,8 +48,8 @@ def _to_rgb(img: Image.Image, background: tuple[int, int, int]) -> Image.Image:
         rgba = img.convert("RGBA")
         canvas = Image.new("RGBA", rgba.size, background + (255,))
         canvas.alpha_composite(rgba)
-        return canvas.convert("RGB")
-    return img.convert("RGB")
+        return canvas.convert("RGB"), rgba.getextrema()[3][0] < 255
+    return img.convert("RGB"), False
 
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -64,6 +75,12 @@ def _without_png_text(data: bytes) -> bytes | None:
 
 def decode_image(data: bytes, config: DataConfig) -> tuple[np.ndarray, tuple[int, int]]:
     """Bytes of one image file -> (H, W, 3) uint8 in the configured shape, plus the original size."""
+    d = decode_picture(data, config)
+    return d.pixels, d.size
+
+
+def decode_picture(data: bytes, config: DataConfig) -> Decoded:
+    """Bytes of one image file -> its pixels in the configured shape, size and transparency."""
     try:
         return _decode(data, config)
     except ImageError as e:
@@ -75,7 +92,7 @@ def decode_image(data: bytes, config: DataConfig) -> tuple[np.ndarray, tuple[int
         return _decode(stripped, config)
 
 
-def _decode(data: bytes, config: DataConfig) -> tuple[np.ndarray, tuple[int, int]]:
+def _decode(data: bytes, config: DataConfig) -> Decoded:
     shape = config.shape
     try:
         # Whether a file is a bomb is decided from its size below, not by turning Pillow's warning into an
@@ -100,9 +117,9 @@ def _decode(data: bytes, config: DataConfig) -> tuple[np.ndarray, tuple[int, int
             img.seek(0)  # first frame of animations
             img.load()
             img = ImageOps.exif_transpose(img)
-            rgb = _to_rgb(img, config.background)
+            rgb, transparent = _to_rgb(img, config.background)
             out = fit_picture(rgb, shape.width, shape.height, config.fit, config.background)
-            return np.asarray(out, dtype=np.uint8).copy(), (w, h)
+            return Decoded(np.asarray(out, dtype=np.uint8).copy(), (w, h), transparent)
     except ImageError:
         raise
     except (Image.DecompressionBombWarning, Image.DecompressionBombError) as e:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from studio.core.data.decode import decode_image
+from studio.core.data.decode import decode_picture
 from studio.core.data.files import ImageError, SkippedFile, read_file, rel_name, scan_folder
 from studio.core.data.settings import DataConfig
 from studio.core.errors import StudioError
@@ -39,6 +39,7 @@ class ImportReport:
     sizes: list[tuple[int, int]] = field(default_factory=list)
     seconds: float = 0.0
     from_cache: bool = False
+    transparent: int = 0  # pictures with see-through pixels (laid on the background; 0 in older reports)
 
     def size_summary(self) -> str:
         if not self.sizes:
@@ -166,22 +167,22 @@ class ImageFolder:
             try:
                 data = read_file(path)
                 digest = hashlib.sha1(data).digest()
-                arr, size = decode_image(data, self.config)
-                return arr, size, digest, None
+                return decode_picture(data, self.config), digest, None
             except ImageError as e:
-                return None, None, None, str(e)
+                return None, None, str(e)
 
         workers = workers or min(8, (os.cpu_count() or 2) * 2)
         with ThreadPoolExecutor(max_workers=workers) as pool:
             for i, (path, label, result) in enumerate(zip(files, labels, pool.map(work, files), strict=True)):
-                arr, size, digest, error = result
+                decoded, digest, error = result
                 if error is not None:
                     skipped.append(SkippedFile(rel_name(path, self.folder), error))
                 else:
-                    out[used] = arr
+                    out[used] = decoded.pixels
                     out_labels[used] = label
                     used += 1
-                    report.sizes.append(size)
+                    report.sizes.append(decoded.size)
+                    report.transparent += decoded.transparent
                     if digest in seen:
                         report.duplicates += 1
                     seen[digest] = i

@@ -10,7 +10,7 @@ from pathlib import Path
 from studio.core.errors import StudioError
 from studio.core.explore.animate import keyframe_frames, walk_frames
 from studio.core.explore.render import Recipe, Renderer
-from studio.core.export import Exporter
+from studio.core.export import Exporter, grid_picture
 from studio.core.export_formats import ANIMATIONS
 from studio.core.images import upscale
 
@@ -33,6 +33,7 @@ class ArtworkRequest:
     walk_seed: int = 0
     frames: int = 60
     fps: float = 24.0
+    transparent: bool = False  # PNGs: the run's background colour taken out as alpha (core/alpha.py)
 
     def validate(self) -> None:
         if self.kind not in KINDS:
@@ -48,6 +49,9 @@ class ArtworkRequest:
             raise StudioError("Give the file a name (without folders).")
         if self.kind == "image" and self.recipe is None:
             raise StudioError("There is no image to export yet.")
+        if self.transparent and animated:
+            raise StudioError("Animations are exported on the background they were trained on; "
+                              "transparency is for PNG images and grids.")
         if self.kind in ("grid", "keyframes") and not self.favourites:
             raise StudioError("Add favourites first (the ♥ button): grids and keyframe loops are made of them.")
 
@@ -66,7 +70,7 @@ def export_artwork(renderer: Renderer, req: ArtworkRequest, progress: Callable[[
             progress(i, n)
 
     if req.kind == "image":
-        recipe = Recipe.from_json({**req.recipe.to_json(), "upscale": req.scale})
+        recipe = Recipe.from_json({**req.recipe.to_json(), "upscale": req.scale, "transparent": req.transparent})
         path = ex.save_recipe(renderer, recipe, name)
         tick(1, 1)
         return path
@@ -77,8 +81,8 @@ def export_artwork(renderer: Renderer, req: ArtworkRequest, progress: Callable[[
             images.append(renderer.render(r))
             tick(i + 1, len(cells))
         cols = max(1, math.ceil(math.sqrt(len(cells))))
-        meta = renderer.describe_grid(cells, cols, upscale=req.scale, kind="favourites")
-        return ex.save_grid(images, name, meta, cols=cols, scale=req.scale)
+        meta = renderer.describe_grid(cells, cols, upscale=req.scale, kind="favourites", transparent=req.transparent)
+        return ex.save_png(grid_picture(images, cols, 2, req.scale, req.transparent, renderer.background), name, meta)
     if req.kind == "keyframes":
         keys = [renderer.ws(r) for r in req.favourites]
         frames = keyframe_frames(renderer, keys, req.frames, loop=True, recipe=req.favourites[0], progress=tick)

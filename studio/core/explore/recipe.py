@@ -74,6 +74,7 @@ class Recipe:
     w: str | None = None  # base64 little-endian float32 [num_ws, w_dim]
     w_shape: list[int] | None = None
     upscale: int = 1  # exported at native size x upscale (Lanczos)
+    transparent: bool = False  # exported with the run's background colour taken out as alpha (core/alpha.py)
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)
@@ -149,6 +150,8 @@ class Recipe:
             decode_w_array(self.w, self.w_shape)  # base64, length and finiteness
         if self.upscale not in UPSCALES:
             raise bad("upscale must be 1, 2 or 4")
+        if not isinstance(self.transparent, bool):
+            raise bad("transparent switch must be true or false")
 
     def with_w(self, ws: torch.Tensor) -> Recipe:
         """A copy carrying the final latent [1, num_ws, w_dim] (or [num_ws, w_dim])."""

@@ -13,6 +13,8 @@ import torch
 import torch.nn as nn
 
 from studio import __version__
+from studio.core.alpha import finish
+from studio.core.data.settings import parse_color
 from studio.core.errors import StudioError
 from studio.core.explore.directions import load_or_compute, move
 from studio.core.explore.latents import blend, z_from_seed
@@ -84,6 +86,15 @@ class Renderer:
         """'24x16': width x height, as the PNG records it."""
         h, w = self.size
         return f"{w}x{h}"
+
+    @property
+    def background(self) -> tuple[int, int, int]:
+        """The colour training laid transparent pictures on (the run's `background`), which a transparent
+        export takes back out (core/alpha.py)."""
+        try:
+            return parse_color(self.state.config.get("background", "#ffffff"))
+        except (StudioError, TypeError, ValueError):
+            return (255, 255, 255)
 
     @property
     def noise_layers(self) -> list[nn.Module]:
@@ -183,8 +194,9 @@ class Renderer:
         return self.synthesize(self.ws(recipe), recipe)
 
     def render_final(self, recipe: Recipe) -> np.ndarray:
-        """The image as exported: native resolution times `recipe.upscale`."""
-        return upscale(self.render(recipe), recipe.upscale)
+        """The image as exported: native resolution times `recipe.upscale`, RGBA when `recipe.transparent`
+        (upscaled first, then the background taken out: core/alpha.py says why)."""
+        return finish(upscale(self.render(recipe), recipe.upscale), recipe.transparent, self.background)
 
     def describe(self, recipe: Recipe, embed_w: bool = True) -> dict[str, str]:
         """PNG text chunks that let `studio regenerate` rebuild the image (the final w embedded)."""
@@ -200,10 +212,11 @@ class Renderer:
         }
 
     def describe_grid(self, cells: list[Recipe | None], cols: int, gap: int = 2, upscale: int = 1,
-                      kind: str = "grid") -> dict[str, str]:
+                      kind: str = "grid", transparent: bool = False) -> dict[str, str]:
         """Text chunks for a grid: every cell's recipe (None: a blank cell) and the layout."""
         grid = {
             "kind": kind, "cols": cols, "gap": gap, "upscale": upscale,
+            **({"transparent": True} if transparent else {}),
             # Cells keep their seeds (not w): a 1024-cell grid must stay well under the chunk caps.
             "cells": [None if c is None else c.to_json() for c in cells],
         }

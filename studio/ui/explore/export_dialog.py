@@ -67,7 +67,8 @@ class ExportDialog(QDialog):
     exported = Signal(str)
 
     def __init__(self, checkpoint: str, recipe, favourites: list, folder: str, walk_seed: int = 0,
-                 parent: QWidget | None = None, preview: QImage | None = None) -> None:
+                 parent: QWidget | None = None, preview: QImage | None = None, background: str = "#ffffff",
+                 transparent: bool = False) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export")
         self.setMinimumWidth(560)
@@ -87,6 +88,14 @@ class ExportDialog(QDialog):
         for s in (1, 2, 4):
             size = f", {pw * s}×{ph * s} px" if pw else ""
             self.scale.addItem(f"x{s}" + (f" (native{size})" if s == 1 else f" (Lanczos{size})"), s)
+        # The generator paints on the colour training laid transparent pictures on; "Transparent" takes that
+        # colour back out as alpha (core/alpha.py). The default follows the training folder.
+        self.background = QComboBox(toolTip=f"Keep the {background} background the model was trained on, or take "
+                                            "that colour out as transparency (PNG images and grids)")
+        self.background.addItem(f"As trained ({background})", False)
+        self.background.addItem("Transparent", True)
+        self.transparent_default = transparent
+        self.background.setCurrentIndex(1 if transparent else 0)
         self.fmt = QComboBox(toolTip="PNG keeps the recipe inside; GIF and WebP loop anywhere; MP4 needs imageio-ffmpeg")
         self.frames = QSpinBox(minimum=2, maximum=2000, value=60, toolTip="Number of frames in the animation")
         self.fps = QSpinBox(minimum=1, maximum=60, value=24, toolTip="Playback speed of the animation")
@@ -105,6 +114,7 @@ class ExportDialog(QDialog):
         form = QFormLayout()
         form.addRow("What", self.kind)
         form.addRow("Size", self.scale)
+        form.addRow("Background", self.background)
         form.addRow("Format", self.fmt)
         form.addRow("Frames", self.frames)
         form.addRow("Frames per second", self.fps)
@@ -144,6 +154,11 @@ class ExportDialog(QDialog):
             self.fmt.addItem("PNG (recipe embedded)", ".png")
         self.frames.setEnabled(animated)
         self.fps.setEnabled(animated)
+        # Animations keep the trained background (GIF has no partial transparency); the PNG choice is kept.
+        if animated and self.background.isEnabled():
+            self.transparent_default = bool(self.background.currentData())
+        self.background.setEnabled(not animated)
+        self.background.setCurrentIndex(0 if animated else int(self.transparent_default))
 
     def _browse(self) -> None:
         d = QFileDialog.getExistingDirectory(self, "Export folder", self.folder.text())
@@ -154,7 +169,8 @@ class ExportDialog(QDialog):
         return ArtworkRequest(kind=self.kind.currentData(), folder=self.folder.text(), name=self.name.text(),
                               fmt=self.fmt.currentData(), scale=self.scale.currentData(), recipe=self.recipe,
                               favourites=tuple(self.favourites), walk_seed=self.walk_seed,
-                              frames=self.frames.value(), fps=float(self.fps.value()))
+                              frames=self.frames.value(), fps=float(self.fps.value()),
+                              transparent=bool(self.background.isEnabled() and self.background.currentData()))
 
     def start(self) -> None:
         if self.worker is not None:

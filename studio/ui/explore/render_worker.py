@@ -72,6 +72,8 @@ class Opened:
     noise_layers: int
     width: int = 0  # the picture's size in pixels
     height: int = 0
+    background: str = "#ffffff"  # the colour training laid transparency on (a transparent export takes it out)
+    trained_transparent: bool = False  # the training folder had see-through pictures: export transparent
 
 
 @dataclass(frozen=True)
@@ -176,9 +178,14 @@ class RenderWorker(StudioThread):
             r = Renderer.open(job.path, job.device, cache_dir=self.cache_dir)
             self.renderer = r
             groups = {k: (v.start, v.stop) for k, v in r.G.layer_groups().items()} if r.is_style else {}
+            from studio.core.run import RunDir
+
             h, w = r.size
+            run = RunDir.of_checkpoint(r.checkpoint)
+            background = "#{:02x}{:02x}{:02x}".format(*r.background)
             self.opened.emit(Opened(str(r.checkpoint), r.state.model, r.resolution, r.num_ws, r.state.step, groups,
-                                    len(r.noise_layers), w, h))
+                                    len(r.noise_layers), w, h, background,
+                                    run is not None and run.trained_on_transparent()))
         elif isinstance(job, ImageJob):
             r = self._need()
             t0 = time.perf_counter()

@@ -357,8 +357,11 @@ class ExploreTab(ToolRuns, WalkAndFavourites, QWidget):
         if self.checkpoint is None:
             return
         favs = [f.recipe for f in self.favourites.items] if self.favourites is not None else []
+        info = self.info
         self._export = ExportDialog(self.checkpoint, self.current_recipe, favs,
-                                    self.export_folder, self.controls.seed.value(), self, preview=self.view.image)
+                                    self.export_folder, self.controls.seed.value(), self, preview=self.view.image,
+                                    background=info.background if info is not None else "#ffffff",
+                                    transparent=info is not None and info.trained_transparent)
         self._export.exported.connect(self._exported)
         self._export.show()
 

@@ -1,0 +1,171 @@
+"""Transparent export: the run's background colour taken back out as alpha (core/alpha.py), recorded in the
+recipe so that a PNG regenerates bit for bit, at every shape and upscale, from the CLI too; and a real tiny
+run trained on transparent pictures exports them with transparent corners."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from studio.core.alpha import color_to_alpha, composite
+from studio.core.explore.artwork import ArtworkRequest, export_artwork
+from studio.core.explore.render import Recipe, Renderer
+from studio.core.export import Exporter, read_embedded, regenerate
+from studio.core.run import RunDir
+
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/core/conftest.py
+
+WHITE = (255, 255, 255)
+COLOURS = [(220, 40, 0), (0, 160, 60), (40, 0, 200), (230, 180, 0)]  # each has a channel at 0: opaque on white
+
+
+def disc_folder(folder: Path, width: int, height: int, count: int = 16) -> Path:
+    """Coloured discs on a transparent canvas (emoji-like), as RGBA PNGs."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        im = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+        r = min(width, height) // 4 + i % 3
+        cx, cy = width // 2, height // 2
+        ImageDraw.Draw(im).ellipse([cx - r, cy - r, cx + r, cy + r], fill=COLOURS[i % 4] + (255,))
+        im.save(folder / f"disc-{i:02d}.png")
+    return folder
+
+
+def train(data: Path, run: Path, resolution: int, aspect: str = "1:1", steps: int = 2, lr: float | None = None
+          ) -> Path:
+    from studio.core.training.config import TrainConfig
+    from studio.core.training.trainer import Trainer
+
+    cfg = TrainConfig(data=str(data), model="dcgan", resolution=resolution, aspect=aspect, batch=8, width=16,
+                      z_dim=16, grid=4, device="cpu", steps=steps, ema_kimg=0.0, augment="none", lr_g=lr, lr_d=lr)
+    Trainer(cfg, run).train()
+    return run
+
+
+def pixels(path: Path) -> tuple[str, np.ndarray]:
+    with Image.open(path) as im:
+        return im.mode, np.asarray(im).copy()
+
+
+def test_colour_to_alpha_gives_back_the_alpha_of_a_picture_laid_on_white():
+    rng = np.random.default_rng(0)
+    h, w = 24, 16
+    rgba = np.zeros((h, w, 4), np.uint8)
+    rgba[..., :3] = rng.integers(0, 256, (h, w, 3))
+    kind = rng.integers(0, 3, (h, w))  # 0: clear, 1: opaque, 2: partly
+    opaque = kind == 1
+    # An opaque pixel is only recognisable as opaque when a channel is as far from white as it goes.
+    rgba[opaque, rng.integers(0, 3)] = 0
+    rgba[..., 3] = np.where(kind == 0, 0, np.where(opaque, 255, rng.integers(1, 255, (h, w))))
+    laid = composite(rgba, WHITE)
+    back = color_to_alpha(laid, WHITE)
+    alpha = back[..., 3].astype(int)
+    assert np.abs(alpha[kind == 0] - 0).max() <= 1
+    assert np.abs(alpha[opaque] - 255).max() <= 1
+    assert np.abs(back[opaque, :3].astype(int) - rgba[opaque, :3]).max() <= 1
+    # Every pixel, partly transparent ones too, lays back onto white as the picture it came from.
+    assert np.abs(composite(back, WHITE).astype(int) - laid).max() <= 1
+    # Not a test that passes on any RGBA: the composite without the alpha is not the picture.
+    assert np.abs(back[..., :3].astype(int) - laid).max() > 50
+
+
+def test_colour_to_alpha_on_a_coloured_background():
+    bg = (32, 96, 200)
+    rgb = np.array([[bg, (0, 0, 0), (255, 255, 255), (32, 96, 255), (40, 100, 190)]], np.uint8)
+    out = color_to_alpha(rgb, bg)
+    assert out[0, 0, 3] == 0  # the background itself: clear
+    assert out[0, 1, 3] == 255 and out[0, 2, 3] == 255  # as far as a colour gets from it: opaque
+    assert np.abs(composite(out, bg).astype(int) - rgb).max() <= 1
+    with pytest.raises(ValueError):
+        color_to_alpha(np.zeros((2, 2, 4), np.uint8), bg)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Renderer]:
+    """Two 2-step runs on transparent discs: square 16 px and landscape 24x16."""
+    base = tmp_path_factory.mktemp("transparent-shapes")
+    square = train(disc_folder(base / "sq", 16, 16), base / "sq-run", 16)
+    wide = train(disc_folder(base / "wide", 24, 16), base / "wide-run", 24, "3:2")
+    return {"16x16": Renderer.open(square), "24x16": Renderer.open(wide)}
+
+
+@pytest.mark.parametrize("shape", ["16x16", "24x16"])
+@pytest.mark.parametrize("scale", [1, 2, 4])
+def test_a_transparent_export_regenerates_bit_for_bit(runs: dict[str, Renderer], tmp_path: Path, shape: str,
+                                                      scale: int):
+    r = runs[shape]
+    w, h = (int(v) for v in shape.split("x"))
+    recipe = Recipe(seeds=[3], truncation=0.8, upscale=scale, transparent=True)
+    path = Exporter(tmp_path).save_recipe(r, recipe, "t.png")
+    mode, px = pixels(path)
+    assert mode == "RGBA" and px.shape == (h * scale, w * scale, 4)
+    emb = read_embedded(path)
+    assert emb.recipe.transparent and emb.canvas == shape
+    again = regenerate(emb, r)
+    assert again.dtype == np.uint8 and np.array_equal(again, px)
+    # Upscaled, then the background taken out: laid back on it, the export is the "as trained" one (no halo).
+    as_trained = r.render_final(Recipe(seeds=[3], truncation=0.8, upscale=scale))
+    assert np.abs(composite(px, r.background).astype(int) - as_trained).max() <= 1
+    # "As trained" is still RGB, and an old recipe (no "transparent" key) reads as trained.
+    plain = Exporter(tmp_path).save_recipe(r, Recipe(seeds=[3]), "p.png")
+    assert pixels(plain)[0] == "RGB"
+    old = {k: v for k, v in Recipe(seeds=[3]).to_json().items() if k != "transparent"}
+    assert Recipe.from_json(old).transparent is False
+
+
+def test_a_transparent_grid_regenerates_bit_for_bit(runs: dict[str, Renderer], tmp_path: Path):
+    r = runs["24x16"]
+    req = ArtworkRequest(kind="grid", folder=str(tmp_path), name="fav", scale=2,
+                         favourites=(Recipe(seeds=[1]), Recipe(seeds=[2]), Recipe(seeds=[5])), transparent=True)
+    path = export_artwork(r, req)
+    mode, px = pixels(path)
+    emb = read_embedded(path)
+    assert mode == "RGBA" and emb.grid.transparent
+    assert np.array_equal(regenerate(emb, r), px)
+    assert path.name == "fav.png" and export_artwork(r, req).name == "fav-2.png"  # never overwrites
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real tiny run long enough to have learned the white around the discs (~15 s on one thread)."""
+    base = tmp_path_factory.mktemp("transparent-trained")
+    return train(disc_folder(base / "discs", 16, 16), base / "run", 16, steps=500, lr=0.003)
+
+
+def test_a_run_trained_on_transparent_pictures_exports_transparent_corners(trained: Path, tmp_path: Path):
+    run = RunDir(trained)
+    assert run.trained_on_transparent()  # the import report counted the see-through pictures
+    r = Renderer.open(trained)
+    assert RunDir.of_checkpoint(r.checkpoint).path == trained
+    corners, centres = [], []
+    for seed in range(4):
+        req = ArtworkRequest(kind="image", folder=str(tmp_path), name=f"s{seed}", recipe=Recipe(seeds=[seed]),
+                             transparent=True)
+        mode, px = pixels(export_artwork(r, req))
+        assert mode == "RGBA"
+        a = px[..., 3].astype(int)
+        corners += [a[0, 0], a[0, -1], a[-1, 0], a[-1, -1]]
+        centres.append(a[6:10, 6:10].mean())
+    assert max(corners) < 64, corners  # the white the discs were laid on is (nearly) gone
+    assert min(centres) > 128, centres  # the discs are not
+
+
+def test_cli_generate_transparent_and_regenerate(trained: Path, tmp_path: Path):
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    studio = [sys.executable, "-m", "studio"]
+    gen = subprocess.run([*studio, "generate", str(trained), "--seeds", "7", "--out", str(tmp_path / "gen"),
+                          "--transparent", "--grid"], capture_output=True, text=True, env=env, timeout=300)
+    assert gen.returncode == 0, gen.stderr
+    seed, grid = tmp_path / "gen" / "seed0007.png", tmp_path / "gen" / "grid.png"
+    assert pixels(seed)[0] == "RGBA" and pixels(grid)[0] == "RGBA"
+    assert pixels(seed)[1][0, 0, 3] < 64
+    again = subprocess.run([*studio, "regenerate", str(seed), "--out", str(tmp_path / "re" / "seed.png")],
+                           capture_output=True, text=True, env=env, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert (tmp_path / "re" / "seed.png").read_bytes() == seed.read_bytes()  # the same file, bit for bit

@@ -1,0 +1,124 @@
+"""The background choice of every export, offscreen with real widgets: Explore's Export dialog and Ctrl+E's
+Save dialog offer "as trained (#ffffff)" or transparent, default to transparent when the training folder had
+see-through pictures, and the choice reaches the file (RGBA, recorded in the recipe)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication, QFileDialog
+
+from studio.core.export import read_embedded
+from studio.ui.qimage import to_qimage
+from studio.ui.sample_export import TRANSPARENT, export_file_dialog
+from tests.conftest import HANG_GUARD_MS
+from tests.core.test_transparent_export import disc_folder, train
+from tests.ui.conftest import open_explore_tab, open_tiny
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """2-step 16 px runs: one on transparent discs, one on the opaque demo pictures."""
+    from studio.core.demo import write_demo_data
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    base = tmp_path_factory.mktemp("transparent-ui")
+    out = {"discs": train(disc_folder(base / "discs", 16, 16), base / "discs-run", 16),
+           "opaque": train(write_demo_data(base / "demo", count=16, size=16), base / "opaque-run", 16)}
+    torch.set_num_threads(n)
+    return out
+
+
+def export_once(qtbot, dlg, folder: Path, name: str) -> Path:
+    dlg.folder.setText(str(folder))
+    dlg.name.setText(name)
+    with qtbot.waitSignal(dlg.exported, timeout=HANG_GUARD_MS) as sig:
+        dlg.export_button.click()
+    qtbot.waitUntil(lambda: dlg.worker is None, timeout=HANG_GUARD_MS)
+    return Path(sig.args[0])
+
+
+def test_explore_export_offers_transparency_and_it_reaches_the_file(qtbot, runs, tmp_path: Path):
+    for t in open_explore_tab(qtbot, runs["discs"], tmp_path / "cache", (1200, 800)):
+        t.show_export()
+        dlg = t._export
+        labels = [dlg.background.itemText(i) for i in range(dlg.background.count())]
+        assert labels == ["As trained (#ffffff)", "Transparent"]
+        assert dlg.background.currentData() is True  # the folder had transparent pictures
+        dlg.scale.setCurrentIndex(dlg.scale.findData(2))
+        png = export_once(qtbot, dlg, tmp_path / "out", "clear")
+        with Image.open(png) as im:
+            assert im.mode == "RGBA" and im.size == (32, 32)
+        assert read_embedded(png).recipe.transparent
+        dlg.background.setCurrentIndex(0)
+        png = export_once(qtbot, dlg, tmp_path / "out", "clear")
+        assert png.name == "clear-2.png"  # never overwrites
+        with Image.open(png) as im:
+            assert im.mode == "RGB"
+        assert not read_embedded(png).recipe.transparent
+        # Animations keep the trained background; the PNG choice comes back afterwards.
+        dlg.background.setCurrentIndex(1)
+        dlg.kind.setCurrentIndex(dlg.kind.findData("walk"))
+        assert not dlg.background.isEnabled() and dlg.request().transparent is False
+        dlg.kind.setCurrentIndex(dlg.kind.findData("image"))
+        assert dlg.background.isEnabled() and dlg.request().transparent is True
+        dlg.close()
+
+
+def test_explore_export_of_an_opaque_folder_defaults_to_as_trained(qtbot, runs, tmp_path: Path):
+    for t in open_explore_tab(qtbot, runs["opaque"], tmp_path / "cache", (1200, 800)):
+        t.show_export()
+        assert t._export.background.currentData() is False
+        t._export.close()
+
+
+def white_grid() -> QImage:
+    """A sample grid: a black square on white in each of four cells, black gaps."""
+    a = np.zeros((34, 34, 3), np.uint8)
+    for y in (1, 18):
+        for x in (1, 18):
+            a[y:y + 15, x:x + 15] = 255
+            a[y + 5:y + 10, x + 5:x + 10] = 0
+    return to_qimage(a)
+
+
+def test_ctrl_e_type_choice_reaches_the_file(qtbot, window, tmp_path: Path):
+    window.grid.set_image(white_grid(), "step 1")
+    target = tmp_path / "out" / "grid.png"
+    (tmp_path / "out").mkdir()
+    seen: list[str] = []
+
+    def answer() -> None:
+        dlg = QApplication.activeModalWidget()
+        if not isinstance(dlg, QFileDialog):
+            QTimer.singleShot(50, answer)
+            return
+        seen.extend(dlg.nameFilters())
+        seen.append(dlg.selectedNameFilter())
+        dlg.selectNameFilter(TRANSPARENT)
+        dlg.selectFile(str(target))
+        dlg.accept()
+
+    QTimer.singleShot(0, answer)
+    window.export_dialog()  # what Ctrl+E does
+    assert seen[-1].startswith("PNG image on the trained background #ffffff")  # opaque (no folder): as trained
+    assert TRANSPARENT in seen
+    with Image.open(target) as im:
+        assert im.mode == "RGBA"
+        px = np.asarray(im)
+    assert px[1, 1, 3] == 0 and px[7, 7, 3] == 255 and px[0, 0, 3] == 255  # white clear; black square, gap kept
+
+
+def test_ctrl_e_preselects_transparent_for_a_transparent_folder(qtbot, window, tmp_path: Path):
+    open_tiny(qtbot, window, disc_folder(tmp_path / "discs", 16, 16))
+    assert window.dataset.report.transparent == 16
+    dlg = export_file_dialog(window)
+    assert dlg.selectedNameFilter() == TRANSPARENT
+    dlg.deleteLater()
