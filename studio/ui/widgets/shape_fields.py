@@ -62,8 +62,10 @@ class ShapeFields:
         """Choose the aspect and the resolution that make `shape` (a run's or a checkpoint's picture)."""
         select(self.aspect, shape.aspect)
         aspect = self.aspect.currentData() or "1:1"
-        for r in RESOLUTIONS:
-            if canvas_shape(aspect, r) == shape:
-                select(self.resolution, r)
-                return
+        makes = [r for r in RESOLUTIONS if canvas_shape(aspect, r) == shape]
+        if makes:
+            # Several make it (16 and 32 px both give 24×16): the first at least as long as the picture, so
+            # that the form never reads "16 px → 24×16 px" for a run trained with --resolution 32.
+            select(self.resolution, min(makes, key=lambda r: (r < shape.long_side, r)))
+            return
         select(self.resolution, min(RESOLUTIONS, key=lambda r: abs(r - shape.long_side)))
