@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from PySide6.QtCore import QRectF
 from PySide6.QtGui import QImage
 
 from tests.conftest import HANG_GUARD_MS
@@ -198,8 +199,17 @@ def test_export_dialog_previews_the_shape(qtbot, tab):
         assert "24×16 px" in dlg.scale.itemText(0) and "48×32 px" in dlg.scale.itemText(1)
         r = dlg.preview.target_rect()
         assert abs(aspect_of(r.width(), r.height()) - 1.5) < 0.01
+        # The box is the picture's shape and the picture fills it (whole pixels: 24×16 ×6). It was a 120×160
+        # portrait box with the landscape letterboxed in its middle (seen under Xvfb at 1024×700 and 1600×1000).
+        qtbot.waitUntil(lambda: dlg.preview.isVisible(), timeout=HANG_GUARD_MS)
+        assert (dlg.preview.width(), dlg.preview.height()) == (144, 96)
+        assert r == QRectF(dlg.preview.rect())
     finally:
         dlg.close()
+    from studio.ui.explore.export_dialog import preview_size
+
+    assert [preview_size(*s).toTuple() for s in ((16, 24), (64, 64), (28, 16), (384, 256))] == [
+        (96, 144), (128, 128), (140, 80), (160, 107)]
 
 
 def test_a_square_picture_is_fitted_to_the_landscape_and_the_note_says_so(qtbot, tab, tmp_path: Path):

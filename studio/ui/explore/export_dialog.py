@@ -6,7 +6,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QUrl, Signal
+from PySide6.QtCore import QObject, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QImage
 from PySide6.QtWidgets import (
     QComboBox,
@@ -63,6 +63,17 @@ class ExportWorker(StudioThread):
             self.failed.emit(f"Export failed: {type(e).__name__}: {e}")
 
 
+PREVIEW_SIDE = 160  # the preview's long side at most, in px
+
+
+def preview_size(width: int, height: int, side: int = PREVIEW_SIDE) -> QSize:
+    """The preview of a width × height picture: its shape, a whole-number enlargement (sharp pixels) within
+    `side` px, or shrunk to `side` on its long side (a 48×32 picture: 144×96; a 16×24 one: 96×144)."""
+    long = max(width, height, 1)
+    scale = side // long if long <= side else side / long
+    return QSize(max(1, round(width * scale)), max(1, round(height * scale)))
+
+
 class ExportDialog(QDialog):
     exported = Signal(str)
 
@@ -80,11 +91,12 @@ class ExportDialog(QDialog):
         self.scale = QComboBox(toolTip="Native pixels, or enlarged 2× / 4× with Lanczos resampling")
         # The current image at its own shape, and each size in pixels (a 24×16 run: ×2 is 48×32).
         self.preview = ImageView(placeholder="", min_side=64, size_hint=120)
-        self.preview.setMaximumSize(160, 160)
         self.preview.setToolTip("The current image, at its shape")
         self.preview.set_image(preview if preview is not None else QImage())
         self.preview.setVisible(preview is not None and not preview.isNull())
         pw, ph = (preview.width(), preview.height()) if preview is not None and not preview.isNull() else (0, 0)
+        if pw:
+            self.preview.setFixedSize(preview_size(pw, ph))  # the picture's shape, not a tall box around it
         for s in (1, 2, 4):
             size = f", {pw * s}×{ph * s} px" if pw else ""
             self.scale.addItem(f"x{s}" + (f" (native{size})" if s == 1 else f" (Lanczos{size})"), s)
@@ -134,7 +146,7 @@ class ExportDialog(QDialog):
         self.close_button.setToolTip("Close this window")
         top = QHBoxLayout()
         top.addLayout(form, 1)
-        top.addWidget(self.preview)
+        top.addWidget(self.preview, 0, Qt.AlignmentFlag.AlignTop)
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(self.progress)
