@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject
 from superqt.utils import qdebounced
 
+from studio.core.shape import canvas_shape
 from studio.ui.app_state import AppState
 from studio.ui.speed_worker import SpeedWorker
 from studio.ui.widgets.train_panel import TrainPanel
@@ -28,6 +29,7 @@ class EstimateController(QObject):
         self.worker: SpeedWorker | None = None  # the panel's estimate
         self.speed_worker: SpeedWorker | None = None  # the welcome view's speed
         self.resolution = 64  # of the welcome view's measurement
+        self._welcome_size = "64 px"  # its picture at the form's shape, as the welcome view names it
         self.seconds = 1.5
         self._again = False
         self.schedule = qdebounced(self.update, 400, parent=self)  # the form changed: measure once it settles
@@ -92,14 +94,21 @@ class EstimateController(QObject):
         Only on the welcome view: with a folder open, the measurement would compete with its reading."""
         if self.window.state != AppState.EMPTY or self.speed_worker is not None:
             return
+        # At the form's shape: a 3:2 canvas at 64 px is 48×32 pixels, not a 64 px square, and the sentence says so.
+        aspect = self.panel.aspect.currentData() or "1:1"
+        self._welcome_size = canvas_shape(aspect, self.resolution).px
         worker = SpeedWorker("style" if gpu else "dcgan", self.resolution, "auto", self.seconds, self.cache,
-                             parent=self)
+                             parent=self, aspect=aspect)
         worker.measuring.connect(self.welcome.set_measuring)
-        worker.measured.connect(self.welcome.set_speed)
+        worker.measured.connect(self._on_welcome_speed)
         worker.failed.connect(self.welcome.set_speed_failed)
         worker.finished.connect(self._on_welcome_finished)
         self.speed_worker = worker
         worker.start()
+
+    def _on_welcome_speed(self, device: str, model: str, _resolution: int, images_per_second: float,
+                          kimg: float) -> None:
+        self.welcome.set_speed(device, model, self._welcome_size, images_per_second, kimg)
 
     def stop_welcome_speed(self) -> None:
         if self.speed_worker is not None:

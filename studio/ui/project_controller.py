@@ -152,6 +152,8 @@ class ProjectController(QObject):
         self.project = None
         self.w.show_project(None)
         self.w.set_state(AppState.EMPTY)
+        if self.w.estimator.enabled:  # at the form's shape now (cached once measured)
+            self.w.estimator.measure_welcome_speed(self.w.gpu)
 
     def open_folder(self, folder: Path) -> None:
         if self.busy():

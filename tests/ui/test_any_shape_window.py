@@ -108,6 +108,30 @@ def test_a_reopened_landscape_run_names_a_resolution_at_least_its_long_side(qtbo
         assert panel.config("x").canvas() == canvas_shape(aspect, resolution)  # resuming makes the same pictures
 
 
+def test_the_welcome_view_gives_the_speed_at_the_forms_shape(qtbot, window, tmp_path: Path):
+    # Two figures in the speed cache (as the probe or a finished run writes them): the 64 px square and 3:2 at
+    # 64 px, 48×32 pixels. The welcome view measured (and named) the square whatever the form's shape was.
+    from studio.core.speed_probe import remember_run_speed
+
+    cache = window.estimator.cache
+    remember_run_speed("dcgan", 64, "auto", 1000.0, 60.0, folder=cache)
+    remember_run_speed("dcgan", 64, "auto", 250.0, 60.0, folder=cache, aspect="3:2")
+    window.estimates = True
+    window.speed_seconds = 0.3
+    assert window.state == "empty"
+    window.estimator.measure_welcome_speed(False)
+    qtbot.waitUntil(lambda: window.estimator.speed_worker is None, timeout=HANG_GUARD_MS)
+    assert "the Quick model at 64 px trains about <b>1,000 images/s</b>" in window.welcome.speed_note.text()
+    # A landscape folder sets the form to 3:2; back on the welcome view, the figure is the form's shape's.
+    open_tiny(qtbot, window, landscapes(tmp_path / "landscapes"))
+    assert window.train_panel.aspect.currentData() == "3:2"
+    qtbot.waitUntil(lambda: window.estimate_worker is None, timeout=HANG_GUARD_MS)
+    window.close_project()
+    assert window.state == "empty"
+    qtbot.waitUntil(lambda: "48×32 px" in window.welcome.speed_note.text(), timeout=HANG_GUARD_MS)
+    assert "the Quick model at 48×32 px trains about <b>250 images/s</b>" in window.welcome.speed_note.text()
+
+
 # ---------------------------------------------------------------------------------------------- Explore
 @pytest.fixture(scope="module")
 def landscape_run(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -131,7 +131,7 @@ def test_what_to_expect_counts_images_not_kimg(qtbot, window):
     texts = [describe_for(TrainConfig(data="x", model="dcgan", resolution=32, minutes=10), 300, "cpu", 60.0),
              describe_for(TrainConfig(data="x", model="dcgan", resolution=32, kimg=2.5), 300, "cpu", 60.0),
              recognisable_progress("dcgan", 32, 3.0, 60.0), recognisable_progress("dcgan", 32, 99.0, 60.0),
-             speed_sentence("CPU: x86_64 (2 threads)", "Quick", 64, 60.0, 36.0)]
+             speed_sentence("CPU: x86_64 (2 threads)", "Quick", "64 px", 60.0, 36.0)]
     window.train_panel.set_estimate(texts[0])
     texts.append(window.train_panel.estimate.text())
     assert not [t for t in texts if JARGON.search(t)], texts

@@ -57,10 +57,10 @@ def _step_card(number: str, title: str, text: str) -> QFrame:
     return card
 
 
-def speed_sentence(device: str, model_label: str, resolution: int, images_per_second: float,
+def speed_sentence(device: str, model_label: str, size: str, images_per_second: float,
                    kimg_10_minutes: float) -> str:
     """"On this CPU (…), the Quick model at 64 px trains about N images/s — a 10-minute run shows it about
-    36k images." """
+    36k images." `size` is the picture's ("64 px", or "48×32 px" for a 3:2 form)."""
     cpu = re.fullmatch(r"CPU: (.+) \((\d+) threads?\)", device)  # core.speed_probe.device_label's form
     if cpu:
         where = f"On this CPU ({cpu.group(1)}, {cpu.group(2)} threads)"
@@ -69,7 +69,7 @@ def speed_sentence(device: str, model_label: str, resolution: int, images_per_se
     else:
         where = f"On {device}"
     rate = f"{images_per_second:,.0f}" if images_per_second >= 10 else f"{images_per_second:.1f}"
-    return (f"{where}, the {model_label} model at {resolution} px trains about <b>{rate} images/s</b> — "
+    return (f"{where}, the {model_label} model at {size} trains about <b>{rate} images/s</b> — "
             f"a 10-minute run shows it about <b>{images(kimg_10_minutes)}</b>.")
 
 
@@ -168,9 +168,9 @@ class WelcomeView(QWidget):
         self.speed_note.setEnabled(False)
         self.speed_note.show()
 
-    def set_speed(self, device: str, model_label: str, resolution: int, images_per_second: float,
+    def set_speed(self, device: str, model_label: str, size: str, images_per_second: float,
                   kimg_10_minutes: float) -> None:
-        self.speed_note.setText(speed_sentence(device, model_label, resolution, images_per_second, kimg_10_minutes))
+        self.speed_note.setText(speed_sentence(device, model_label, size, images_per_second, kimg_10_minutes))
         self.speed_note.setEnabled(True)
         self.speed_note.show()
 
