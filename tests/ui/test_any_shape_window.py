@@ -132,6 +132,24 @@ def test_the_welcome_view_gives_the_speed_at_the_forms_shape(qtbot, window, tmp_
     assert "the Quick model at 48×32 px trains about <b>250 images/s</b>" in window.welcome.speed_note.text()
 
 
+def test_the_suggestion_counts_this_machines_square_speed_in_pixels(qtbot, window, tmp_path: Path):
+    # Only the square was measured here (the welcome view's figure, in the window's own cache): a 3:2 folder's
+    # suggestion counts it in pixels. It used a typical figure and said "here", and read the user's cache.
+    from studio.core.shape import canvas_shape
+    from studio.core.speed_probe import cached_speed_at_shape, remember_run_speed
+    from studio.core.training.suggest import recognisable_kimg
+
+    remember_run_speed("dcgan", 16, "cpu", 3.0, 60.0, folder=window.estimator.cache)
+    shape = canvas_shape("3:2", 16)  # 24×16: what a folder of 36×24 pictures is suggested
+    speed = cached_speed_at_shape("dcgan", 16, "cpu", "3:2", folder=window.estimator.cache)
+    assert speed == 3.0 * 16 * 16 / (24 * 16)
+    minutes = round(recognisable_kimg("dcgan", shape.area_side) * 1000 / speed / 60)
+    window.open_folder(landscapes(tmp_path / "landscapes"))
+    qtbot.waitUntil(lambda: window.loader is None and window.dataset is not None, timeout=HANG_GUARD_MS)
+    hint = window.train_panel.hint.text()
+    assert "Quick model at 24×16 px" in hint and f"recognisable samples after about {minutes} min here" in hint, hint
+
+
 # ---------------------------------------------------------------------------------------------- Explore
 @pytest.fixture(scope="module")
 def landscape_run(tmp_path_factory: pytest.TempPathFactory) -> Path:

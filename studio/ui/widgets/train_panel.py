@@ -3,6 +3,7 @@ under "Advanced"; Start / Pause / Resume / Stop. It turns the form into a core T
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
@@ -191,18 +192,19 @@ class TrainPanel(QWidget):
         self.device.blockSignals(False)
         select(self.device, current)
 
-    def suggest_defaults(self, dataset_size: int, sizes: list[tuple[int, int]], gpu: bool) -> None:
+    def suggest_defaults(self, dataset_size: int, sizes: list[tuple[int, int]], gpu: bool,
+                         cache: Path | None = None) -> None:
         """The studio's suggestion for this folder (its images' `sizes`) and device (core.training.suggest and
         core.shape.suggest_aspect); the user can change any. The time it promises is measured for the shape
         (a 48×32 picture is not a 48 px square)."""
         from studio.core.shape import suggest_aspect
-        from studio.core.speed_probe import cached_speed
+        from studio.core.speed_probe import cached_speed_at_shape
         from studio.core.training.suggest import median_side, suggest
 
         device = "auto" if gpu else "cpu"
         aspect, why = suggest_aspect(sizes)
         s = suggest(dataset_size, median_side(sizes, aspect), gpu, aspect=aspect,
-                    speed=lambda model, res: cached_speed(model, res, device, aspect=aspect))
+                    speed=lambda model, res: cached_speed_at_shape(model, res, device, aspect, folder=cache))
         select(self.aspect, aspect)
         select(self.resolution, s.resolution)
         select(self.model, s.model)
