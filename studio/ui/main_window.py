@@ -76,6 +76,9 @@ class MainWindow(QMainWindow):
         self._closing = False
         self.is_shut = False
         self._pending_explore: Path | None = None
+        # A run opened before the Explore tab exists (`studio RUN`: torch still loading) is opened there after.
+        self._pending_checkpoint: tuple[str, bool] | None = None
+        self._explorer_missing = False
         self._guide: QWidget | None = None
         self.about_dialog: QWidget | None = None
         # Asked before closing while training; tests answer it directly.
@@ -134,6 +137,7 @@ class MainWindow(QMainWindow):
         try:
             from studio.ui.explore.tab import ExploreTab
         except ImportError:
+            self._explorer_missing = True
             return  # the window works without it
         self.explore_tab = ExploreTab(cache_dir=str(self.cache / "explore"))
         self.tabs.addTab(self.explore_tab, "Explore")
@@ -146,6 +150,8 @@ class MainWindow(QMainWindow):
         a.triggered.connect(lambda: self.tabs.setCurrentWidget(self.explore_tab))
         self.addAction(a)
         self.view_menu.addAction(a)
+        if self._pending_checkpoint is not None:
+            self.explore_checkpoint(*self._pending_checkpoint)
         if self._pending_explore is not None:
             self.open_in_explore(self._pending_explore)
 
@@ -308,8 +314,13 @@ class MainWindow(QMainWindow):
         self.explore_checkpoint(str(path))
 
     def explore_checkpoint(self, path: str, switch: bool = True) -> None:
+        """Open a checkpoint in Explore; kept until the tab exists (it is added once torch has loaded)."""
+        self._pending_checkpoint = None
         if self.explore_tab is None:
-            self.show_message("info", "The explorer is not part of this build.")
+            if self._explorer_missing:
+                self.show_message("info", "The explorer is not part of this build.")
+            else:
+                self._pending_checkpoint = (str(path), switch)
             return
         self.explore_tab.open_checkpoint(str(path))
         if switch:

@@ -55,13 +55,18 @@ def export_file_dialog(w: QMainWindow) -> QFileDialog:
     """The Save dialog of Ctrl+E, its PNG type preselected (transparent when the folder had transparency)."""
     colour, seen = trained_background(w)
     as_trained = AS_TRAINED.format(colour=colour)
-    dlg = QFileDialog(w, "Export samples", str(Path(w.export_folder()) / "samples.png"))
+    folder = Path(w.export_folder())
+    try:  # the dialog shows the folder itself, not home with "Pictures/GAN Studio/samples.png" typed in
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass  # an unwritable place: the dialog starts where it can, and the export says why it failed
+    dlg = QFileDialog(w, "Export samples", str(folder))
     dlg.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
     # No "replace?" question: exports never overwrite, an existing name gets a number.
     dlg.setOption(QFileDialog.Option.DontConfirmOverwrite)
     dlg.setNameFilters([as_trained, TRANSPARENT])
     dlg.selectNameFilter(TRANSPARENT if seen else as_trained)
-    dlg.selectFile(str(Path(w.export_folder()) / "samples.png"))
+    dlg.selectFile(str(folder / "samples.png"))
     return dlg
 
 

@@ -422,3 +422,22 @@ def test_another_checkpoint_starts_with_its_own_history(qtbot, tab, tmp_path: Pa
         tab.open_checkpoint(str(other))
     assert marker not in tab.history.recipes(), "the last model's history was kept"
     assert tab.nearest.list.count() == 0 and "press the button" in tab.nearest.title.text()
+
+
+def test_truncation_keys_make_one_history_entry_and_the_slider_is_long(qtbot, tab):
+    """Issue 15, defect 10: the slider was ~35 px (a 19-px drag moved ψ from 1.00 to 0.00) and each arrow-key
+    step added a History entry (14 near-identical thumbnails). Fourteen steps are now one entry, once the
+    keys rest, and the slider gives a pixel no more than 0.01 of ψ."""
+    settle(qtbot, tab)
+    slider = tab.controls.truncation
+    assert slider.width() >= slider.maximum() - slider.minimum() - 30  # ~150 values over >= 120 px
+    before = tab.history.count()
+    slider.setFocus()
+    for _ in range(14):  # a person's pace: each step's picture arrives before the next key
+        qtbot.keyClick(slider, Qt.Key.Key_Left)
+        qtbot.waitUntil(lambda: tab._shown >= tab._latest, timeout=HANG_GUARD_MS)
+    assert slider.value() == 86
+    qtbot.waitUntil(lambda: not tab._editing and tab._shown >= tab._latest, timeout=HANG_GUARD_MS)
+    qtbot.waitUntil(lambda: tab.history.count() == before + 1, timeout=HANG_GUARD_MS)
+    qtbot.wait(1000)  # longer than the keys' rest (700 ms): no further entry comes
+    assert tab.history.count() == before + 1

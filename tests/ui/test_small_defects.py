@@ -227,3 +227,28 @@ def test_nearest_images_fit_their_strip_with_their_names(qtbot):
     assert [panel.list.item(i).text() for i in range(8)] == [n.split("/")[1] for n in names]
     assert panel.list.item(0).toolTip().splitlines()[0] == names[0]
     assert panel.list.verticalScrollBar().maximum() == 0, "the strip scrolls vertically"
+
+
+def test_the_live_grid_gets_the_larger_share_at_1024(qtbot):
+    """At 1024 × 700 the Live tab is ~610 px wide; the curves' control row (~340 px) used to take the
+    larger share and leave the samples 260 px (issue 15, defect 14, seen under Xvfb in session 4)."""
+    from studio.ui.widgets.live_tab import LiveTab
+
+    tab = LiveTab()
+    qtbot.addWidget(tab)
+    tab.resize(610, 560)
+    tab.show()
+    qtbot.waitExposed(tab)
+    assert tab.grid.width() > tab.loss_plot.width(), (tab.grid.width(), tab.loss_plot.width())
+
+
+def test_message_icons_are_drawn_on_any_system(qtbot):
+    """The level's icon is the style's picture, not a character a font may lack (the "⛔" was an empty box
+    under Xvfb)."""
+    from studio.ui.widgets.message_bar import MessageRow
+
+    for level in ("error", "warning", "info"):
+        row = MessageRow(level, "words")
+        qtbot.addWidget(row)
+        pixmap = row.icon.pixmap()
+        assert pixmap is not None and not pixmap.isNull() and not row.icon.text(), level

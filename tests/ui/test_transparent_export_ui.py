@@ -122,3 +122,13 @@ def test_ctrl_e_preselects_transparent_for_a_transparent_folder(qtbot, window, t
     dlg = export_file_dialog(window)
     assert dlg.selectedNameFilter() == TRANSPARENT
     dlg.deleteLater()
+
+
+def test_ctrl_e_opens_in_the_export_folder(qtbot, window, tmp_path: Path):
+    """The Save dialog shows the export folder itself (it used to show home, with "Pictures/GAN Studio/
+    samples.png" typed into the name, when the folder did not exist yet)."""
+    folder = tmp_path / "Pictures" / "GAN Studio"
+    window.set_export_folder(str(folder))
+    dlg = export_file_dialog(window)
+    assert Path(dlg.directory().absolutePath()) == folder
+    dlg.deleteLater()

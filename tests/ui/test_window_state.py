@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.conftest import HANG_GUARD_MS
 from tests.ui.conftest import open_tiny
 
 
@@ -122,3 +123,41 @@ def test_reopening_an_interrupted_run_says_what_was_kept_and_lost(qtbot, window,
     window.open_path(run)
     assert window.message_bar.level == "warning"
     assert "interrupted at step 9; resuming continues from step 2" in window.message_bar.text
+
+
+def test_a_run_opened_before_the_explorer_loads_is_ready_in_explore(qtbot, tmp_path: Path):
+    """`studio RUN`: the run opens before torch has loaded and the Explore tab exists. It used to say "The
+    explorer is not part of this build." and leave Explore with no checkpoint (issue 15, defect 6, seen
+    under Xvfb); the checkpoint now waits for the tab."""
+    from PySide6.QtCore import QSettings
+
+    from studio.core.run import RunDir
+    from studio.ui.main_window import MainWindow
+    from tests.core.test_explore import make_run
+
+    run = make_run("dcgan", tmp_path / "d")
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(home=tmp_path / "home", cache=tmp_path / "cache", settings=settings, probe_devices=True)
+    w.confirm_stop = lambda: True
+    try:
+        assert w.explore_tab is None  # added once the device probe (and torch) is done
+        w.open_path(run)
+        qtbot.waitUntil(lambda: w.explore_tab is not None and w.explore_tab.checkpoint is not None,
+                        timeout=HANG_GUARD_MS)
+        assert w.explore_tab.checkpoint == str(RunDir(run).latest_checkpoint())
+        assert "not part of this build" not in w.message_bar.text
+        assert w.tabs.currentWidget() is not w.explore_tab  # ready there, not switched to
+        qtbot.waitUntil(lambda: w.probe is None or not w.probe.isRunning(), timeout=HANG_GUARD_MS)
+    finally:
+        w.close()
+
+
+def test_a_new_project_dismisses_the_last_ones_messages(qtbot, window, tmp_path: Path, tiny_images: Path):
+    """'No images found in …/empty' stayed on screen over the next folder, and over a run opened after it
+    (session 4, Xvfb): the messages of a project go with it."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    window.open_folder(empty)
+    qtbot.waitUntil(lambda: "No images found" in window.message_bar.text, timeout=HANG_GUARD_MS)
+    open_tiny(qtbot, window, tiny_images)
+    assert "No images found" not in window.message_bar.text

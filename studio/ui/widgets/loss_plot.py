@@ -153,21 +153,26 @@ class LossPlot(QWidget):
         self.raw_box.toggled.connect(lambda _on: self.redraw())
         self._raw_curves: dict[str, pg.PlotDataItem] = {}
 
-        controls = QHBoxLayout()
-        controls.addWidget(QLabel("Smoothing"))
-        controls.addWidget(self.smooth_slider, 1)
-        controls.addWidget(self.smooth_label)
-        controls.addWidget(self.raw_box)
+        # Two short rows, not one long one: the row's ~340 px minimum left the sample grid the smaller share
+        # of the Live tab at 1024 px (issue 15, defect 14).
+        smoothing = QHBoxLayout()
+        smoothing.addWidget(QLabel("Smoothing"))
+        smoothing.addWidget(self.smooth_slider, 1)
+        smoothing.addWidget(self.smooth_label)
+        view_row = QHBoxLayout()
+        view_row.addWidget(self.raw_box)
+        view_row.addStretch(1)
         self.fit_button = QPushButton("Follow")
         self.fit_button.setToolTip("Fit the whole run and keep following it (after zooming or panning)")
         self.fit_button.clicked.connect(self.follow)
-        controls.addWidget(self.fit_button)
+        view_row.addWidget(self.fit_button)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
         lay.addWidget(self.legend)
         lay.addWidget(self.view, 1)
-        lay.addLayout(controls)
+        lay.addLayout(smoothing)
+        lay.addLayout(view_row)
         self._update_smooth_label()
         self.apply_palette()
 

@@ -8,10 +8,22 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QStyle,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 COLOURS = {"error": "#d1495b", "warning": "#e6a100", "info": "#2a9d8f"}
-ICONS = {"error": "⛔", "warning": "⚠", "info": "ℹ"}
+# The style's own message-box icons: drawn on every system (the "⛔" character was an empty box under
+# Xvfb's fonts, seen in session 4's screenshots).
+ICONS = {"error": QStyle.StandardPixmap.SP_MessageBoxCritical, "warning": QStyle.StandardPixmap.SP_MessageBoxWarning,
+         "info": QStyle.StandardPixmap.SP_MessageBoxInformation}
 MAX_SHOWN = 3  # rows on screen at once: the oldest notice goes first, then the oldest warning
 
 
@@ -34,7 +46,9 @@ class MessageRow(QFrame):
         )
         pal.setColor(QPalette.ColorRole.Window, mix)
         self.setPalette(pal)
-        self.icon = QLabel(ICONS.get(level, ICONS["info"]))
+        self.icon = QLabel()
+        side = self.fontMetrics().height()
+        self.icon.setPixmap(self.style().standardIcon(ICONS.get(level, ICONS["info"])).pixmap(side, side))
         self.label = QLabel(text)
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
