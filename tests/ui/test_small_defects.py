@@ -9,7 +9,7 @@ import re
 
 import numpy as np
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QImage
 
 from studio.core.explore.canvas import CanvasState, Pin
 from studio.ui.explore.latent_canvas import LatentCanvas
@@ -252,3 +252,19 @@ def test_message_icons_are_drawn_on_any_system(qtbot):
         qtbot.addWidget(row)
         pixmap = row.icon.pixmap()
         assert pixmap is not None and not pixmap.isNull() and not row.icon.text(), level
+
+
+def test_an_enlarged_grid_fills_its_view(qtbot):
+    """A 4 × 4 grid of 48×32 samples (202×138 px) in the 580×700 view it has at 1600 × 1000 drew at ×2,
+    403 px wide with wide margins (issue 15, defect 14, session 4); whole multiples are kept only when they
+    nearly fill the view (×3 of a 16 px grid in 200 px), else the picture fits."""
+    from studio.ui.widgets.image_view import ImageView
+
+    view = ImageView()
+    qtbot.addWidget(view)
+    view.resize(580, 700)
+    view.set_image(QImage(202, 138, QImage.Format.Format_RGB888))
+    assert view.target_rect().width() >= 0.85 * 580
+    view.resize(200, 200)
+    view.set_image(QImage(64, 64, QImage.Format.Format_RGB888))
+    assert view.target_rect().width() == 192  # x3, sharp: 96 % of the fitting size

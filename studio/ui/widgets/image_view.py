@@ -1,5 +1,5 @@
 """One QImage painted to fit, aspect kept, centred: whole-number enlargements with nearest pixels (nothing
-invented), smooth filtering otherwise. Reports clicks in image coordinates (0..1), double-clicks, and
+invented) when they nearly fill the room, smooth filtering otherwise. Reports clicks in image coordinates (0..1), double-clicks, and
 when a new image has actually been painted (what latency measurements wait for). Used by the live
 sample grid, the dataset panel, snapshot comparison and the Explore tab."""
 
@@ -8,6 +8,9 @@ from __future__ import annotations
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QPainter, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
+
+
+WHOLE_SHARE = 0.85  # a whole-number enlargement is used when it fills at least this share of the fitting size
 
 
 class ImageView(QWidget):
@@ -62,7 +65,9 @@ class ImageView(QWidget):
         w, h = area.width(), area.height()
         iw, ih = self.image.width(), self.image.height()
         scale = max(min(w / iw, h / ih), 1e-6)
-        if scale >= 2:  # whole multiples keep enlarged pixels square and sharp
+        # Whole multiples keep enlarged pixels square and sharp, unless they waste the room: a 3:2 grid at
+        # 1600 × 1000 drew at ×2 (403 px) in a 580 px view, with the wide margins of issue 15's defect 14.
+        if scale >= 2 and int(scale) / scale >= WHOLE_SHARE:
             scale = float(int(scale))
         tw, th = iw * scale, ih * scale
         return QRectF(area.x() + (w - tw) / 2, area.y() + (h - th) / 2, tw, th)
