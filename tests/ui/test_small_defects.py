@@ -268,3 +268,39 @@ def test_an_enlarged_grid_fills_its_view(qtbot):
     view.resize(200, 200)
     view.set_image(QImage(64, 64, QImage.Format.Format_RGB888))
     assert view.target_rect().width() == 192  # x3, sharp: 96 % of the fitting size
+
+
+def test_the_wheel_scrolls_the_settings_and_changes_none(qtbot):
+    """Scrolling the training settings with the wheel turned "Smoothness penalty (R1)" from Auto to 2.000
+    as it passed under the pointer (session 4, Xvfb); a control changes by wheel only once clicked."""
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    from studio.ui.widgets.train_panel import TrainPanel
+
+    panel = TrainPanel()
+    qtbot.addWidget(panel)
+    panel.resize(390, 420)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.advanced.expand(animate=False)
+    qtbot.waitUntil(lambda: panel.scroll.verticalScrollBar().maximum() > 0)
+    bar = panel.scroll.verticalScrollBar()
+
+    def wheel(widget, steps: int) -> None:
+        centre = QPointF(widget.rect().center())
+        event = QWheelEvent(centre, QPointF(widget.mapToGlobal(centre.toPoint())), QPoint(0, 0),
+                            QPoint(0, 120 * steps), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                            Qt.ScrollPhase.NoScrollPhase, False)
+        QApplication.sendEvent(widget, event)
+
+    panel.activateWindow()
+    qtbot.waitActive(panel)
+    bar.setValue(bar.maximum())
+    r1, before, bottom = panel.r1, panel.r1.value(), bar.value()
+    wheel(r1, 3)  # up: what turned Auto into 2.000
+    assert r1.value() == before and r1.text() == "Auto"
+    assert bar.value() < bottom  # the column scrolled instead
+    # The wheel does not give it the focus either; a click or Tab does, and then the wheel steps it.
+    assert r1.focusPolicy() == Qt.FocusPolicy.StrongFocus

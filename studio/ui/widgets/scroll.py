@@ -4,8 +4,13 @@ the window cannot grow, squeezing its controls until they overlap)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt
-from PySide6.QtWidgets import QFrame, QScrollArea, QTabWidget, QWidget
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSize, Qt
+from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QFrame, QScrollArea, QSlider, QTabWidget, QWidget
+
+# Controls a mouse wheel would change: in a scrolling column they let the wheel scroll the column unless
+# they have the keyboard focus (a click or Tab). The wheel passing over the training settings used to turn
+# "Smoothness penalty (R1)" from Auto to 2.000 without a word (issue 15 session 4, under Xvfb).
+WHEEL_CONTROLS = (QAbstractSpinBox, QComboBox, QSlider)
 
 
 class PageScroll(QScrollArea):
@@ -32,15 +37,34 @@ class ColumnScroll(QScrollArea):
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setWidget(content)
+        self._guarded: set[int] = set()
+        self._guard_wheel()
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         content = self.widget()
         width = content.minimumSizeHint().width() if content is not None else 0
         return QSize(width + self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth(), 80)
 
+    def _guard_wheel(self) -> None:
+        """Every wheel-driven control in the column: focus by click or Tab only, and the wheel scrolls the
+        column unless the control has the focus (see WHEEL_CONTROLS)."""
+        content = self.widget()
+        if content is None:
+            return
+        for control in content.findChildren(QWidget):
+            if isinstance(control, WHEEL_CONTROLS) and id(control) not in self._guarded:
+                self._guarded.add(id(control))
+                control.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+                control.installEventFilter(self)
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
             self.updateGeometry()  # e.g. "Advanced" unfolded wider rows: the column widens with them
+            self._guard_wheel()  # controls added since
+        elif (event.type() == QEvent.Type.Wheel and isinstance(watched, WHEEL_CONTROLS)
+              and not watched.hasFocus()):
+            QCoreApplication.sendEvent(self.verticalScrollBar(), event)  # the column scrolls instead
+            return True
         return super().eventFilter(watched, event)
 
 
