@@ -109,3 +109,32 @@ def test_restored_geometry_is_kept_on_the_screen(qtbot, make_window):
     again = make_window()
     qtbot.waitUntil(lambda: screen.contains(again.frameGeometry()), timeout=HANG_GUARD_MS)
     assert again.width() >= again.minimumWidth() and again.height() >= again.minimumHeight()
+
+
+def test_explore_never_scrolls_whatever_tool_or_strip_is_shown(qtbot, window, tmp_path: Path):
+    """At 1024 × 700, showing the nearest training images (their sentence wraps) made the Explore page
+    1,081 px tall in a 611 px window: the page scrolled and the strip went out of view (session 4, Xvfb).
+    Every tool and every strip keeps the instrument whole."""
+    from tests.core.test_explore import make_run
+
+    run = make_run("dcgan", tmp_path / "dcgan")
+    with qtbot.waitSignal(window.explore_tab.checkpoint_opened, timeout=HANG_GUARD_MS):
+        window.open_path(run)  # the run open, as an artist has it
+    tab = window.explore_tab
+    qtbot.waitUntil(lambda: not tab.view.image.isNull() and window.loader is None, timeout=HANG_GUARD_MS)
+    window.message_bar.dismiss_all()  # a banner may take the room of the strip (see _check_every_tab)
+    window.resize(1024, 700)
+    window.tabs.setCurrentWidget(tab)
+    qtbot.wait(30)
+    holder = QTabWidget.currentWidget(window.tabs)
+    problems = []
+    tab.nearest.searching()  # the longest sentence the strip says
+    for s in range(tab.strips.count()):
+        tab.strips.setCurrentIndex(s)
+        for t in range(tab.side_tabs.count()):
+            tab.side_tabs.setCurrentIndex(t)
+            qtbot.wait(20)
+            if holder.verticalScrollBar().maximum() > 0:
+                problems.append(f"{tab.strips.tabText(s)} strip, {tab.side_tabs.tabText(t)} tool: the page is "
+                                f"{tab.height()} px tall in {holder.viewport().height()}")
+    assert not problems, "\n".join(problems)
