@@ -8,9 +8,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from studio.core.names import MODEL_LABELS
 from studio.ui.threads import StudioThread
 
-MODEL_LABELS = {"dcgan": "Quick", "style": "Style-based"}
 
 
 class SpeedWorker(StudioThread):

@@ -42,7 +42,7 @@ def require_style(renderer: Renders) -> None:
     if not renderer.is_style or not hasattr(renderer.G, "layer_groups"):
         raise StudioError("Style mixing needs the style-based model: this checkpoint is a "
                           f"{renderer.state.model} model, which has one latent for all "
-                          "layers. Train with --model style to mix styles.")
+                          "layers. Train with --model style (or quickstyle on a CPU) to mix styles.")
 
 
 def layer_range(text: str, renderer: Renders) -> range:

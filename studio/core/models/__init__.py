@@ -56,4 +56,12 @@ def build_models(spec: ModelSpec) -> tuple[nn.Module, nn.Module]:
                            block=spec.block),
             StyleDiscriminator(spec.resolution, spec.width, spec.num_classes, spec.progressive, spec.block),
         )
+    if spec.name == "quickstyle":
+        from studio.core.models.dcgan import DCGANDiscriminator
+        from studio.core.models.quickstyle import QuickStyleGenerator
+
+        return (
+            QuickStyleGenerator(spec.resolution, spec.z_dim, spec.width, spec.num_classes, spec.block),
+            DCGANDiscriminator(spec.resolution, spec.width, spec.num_classes, spec.d_norm, False, spec.block),
+        )
     raise StudioError(f"Unknown model '{spec.name}': choose one of {', '.join(MODEL_NAMES)}.")

@@ -145,6 +145,9 @@ class TrainConfig:
             raise StudioError("The interval between quality evaluations cannot be negative (0 turns them off).")
         if self.metrics_samples < 0 or 0 < self.metrics_samples < 10:
             raise StudioError("A quality evaluation needs at least 10 generated images (or 0 for automatic).")
+        if self.progressive and self.model == "quickstyle":
+            raise StudioError("The quick style model trains at one size: progressive growing is for the Quick "
+                              "(dcgan) and style-based models. Leave progressive growing off, or choose one of those.")
         if self.progressive and self.progressive_start:
             from studio.core.training.progressive import check_start
 
@@ -197,9 +200,9 @@ def resolve(cfg: TrainConfig, dataset_size: int, device_type: str,
     if cfg.augment == "auto":
         cfg.augment = auto_augment(dataset_size, gpu)
     if cfg.z_dim == 0:
-        cfg.z_dim = 100 if cfg.model == "dcgan" else (256 if res <= 64 or not gpu else 512)
+        cfg.z_dim = 100 if cfg.model in ("dcgan", "quickstyle") else (256 if res <= 64 or not gpu else 512)
     if cfg.width == 0:
-        if cfg.model == "dcgan":
+        if cfg.model in ("dcgan", "quickstyle"):
             # On a CPU width 32 trains ~2.5x the images per second of width 64 and scored better in the same minutes.
             cfg.width = 64 if gpu or res > 64 else 32
         else:
@@ -210,7 +213,7 @@ def resolve(cfg: TrainConfig, dataset_size: int, device_type: str,
     if loss.betas is not None:  # the loss's own betas win over the model's (unless set by hand)
         cfg.beta1 = loss.betas[0] if cfg.beta1 is None else cfg.beta1
         cfg.beta2 = loss.betas[1] if cfg.beta2 is None else cfg.beta2
-    if cfg.model == "dcgan":
+    if cfg.model in ("dcgan", "quickstyle"):
         # 1e-3, five times the DCGAN paper's 2e-4: in the minutes of a CPU run it more than halved KID on
         # twemoji and openmoji (bench/RESULTS.md, "Recipes, screening"); 2e-4 is `--lr-g 2e-4 --lr-d 2e-4`.
         cfg.lr_g = 1e-3 if cfg.lr_g is None else cfg.lr_g

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from studio.core.names import MODEL_LABELS
+
 # kimg to "recognisable" (KID at or below the textbook's 10-minute KID on the same folder), per model and
 # resolution, measured at 32 px on twemoji and openmoji (bench/RESULTS.md, "Minutes to recognisable"): the
 # CPU recipe (no augmentation, lr 1e-3) by bench/recognisable.py, checkpoints every 6 kimg: 18 and 24 kimg,
@@ -24,6 +26,8 @@ RECOGNISABLE_KIMG: dict[tuple[str, int], float] = {("dcgan", 32): 24.0, ("style"
 TYPICAL_SPEED = {("cpu", "dcgan"): {32: 200.0, 64: 60.0, 128: 15.0},
                  ("cpu", "style"): {32: 100.0, 64: 40.0, 128: 12.0},
                  ("gpu", "dcgan"): {32: 4000.0, 64: 2000.0, 128: 800.0, 256: 250.0, 512: 60.0},
+                 ("cpu", "quickstyle"): {32: 200.0, 64: 60.0, 128: 15.0},  # the DCGAN's backbone: its speed
+                 ("gpu", "quickstyle"): {32: 4000.0, 64: 2000.0, 128: 800.0, 256: 250.0, 512: 60.0},
                  ("gpu", "style"): {32: 2000.0, 64: 1200.0, 128: 500.0, 256: 150.0, 512: 40.0}}
 CPU_MINUTES, GPU_MINUTES = 10.0, 60.0
 SMALL_FOLDER = 200  # below this, augmentation at full strength from the first step (DiffAugment)
@@ -112,7 +116,7 @@ def suggest(dataset_size: int, median_side: int, gpu: bool,
     augment = auto_augment(dataset_size, gpu)  # as config.resolve's "auto"
     size = f"{res} px" if shapes[res].is_square else f"{shapes[res].width}×{shapes[res].height} px"
     reason = (f"Suggested for {dataset_size} images on {'a GPU' if gpu else 'the CPU'}: "
-              f"{'Style-based' if model == 'style' else 'Quick'} model at {size}, {minutes:g} minutes — "
+              f"{MODEL_LABELS[model]} model at {size}, {minutes:g} minutes — "
               f"recognisable samples after about {max(1, round(t))} min here")
     bigger = [r for r in shapes if r > res]
     if bigger and not gpu:

@@ -32,7 +32,8 @@ from studio.ui.widgets.source_run_box import SourceRunBox
 if TYPE_CHECKING:
     from studio.core.training.finetune import SourceRun
 
-MODELS = (("Quick (DCGAN)", "dcgan"), ("Style-based (StyleGAN2-like)", "style"))
+MODELS = (("Quick (DCGAN)", "dcgan"), ("Quick style-based (mixing on a CPU)", "quickstyle"),
+          ("Style-based (StyleGAN2-like)", "style"))
 
 
 LENGTH_UNITS = (("minutes", "minutes"), ("thousand images", "kimg"), ("steps", "steps"))
@@ -51,7 +52,8 @@ class TrainPanel(QWidget):
         self.state = "empty"
         self._resumable = False
         self.model = combo(MODELS)
-        self.model.setToolTip("Quick: a small DCGAN, fast on a CPU. Style-based: better images, wants a GPU.")
+        self.model.setToolTip("Quick: a small DCGAN, fast on a CPU. Quick style-based: as fast, with a style per "
+                              "layer, so Explore can mix styles and vary noise. Style-based: better images, wants a GPU.")
         self.shape = ShapeFields()
         self.aspect, self.resolution, self.shape_label = self.shape.aspect, self.shape.resolution, self.shape.size
         self.aspect.currentIndexChanged.connect(self._show_stages)
