@@ -22,7 +22,7 @@ def _add_train(sub) -> None:
     # other setting's flag comes from its TrainConfig field (config.option).
     p.add_argument("--model", choices=(*MODEL_NAMES, "auto"), default=None,
                    help="default: auto — the Quick DCGAN on a CPU, the style model on a GPU (with --init-from: the "
-                        "source's)")
+                        "source's); quickstyle: the Quick model's speed with a style per layer (mixing on a CPU)")
     p.add_argument("--resolution", type=int, default=None,
                    help="the long side in px (default: 32 on a CPU, 64 on a GPU; with --init-from: the source's)")
     p.add_argument("--aspect", default=None, metavar="W:H",
