@@ -20,12 +20,16 @@ def _add_generate(sub) -> None:
     p.add_argument("--class", dest="class_index", type=int, default=0)
     p.add_argument("--device", default="cpu")
     p.add_argument("--transparent", action="store_true",
-                   help="RGBA PNGs: the run's background colour taken back out as transparency (colour to alpha)")
+                   help="RGBA PNGs: the run's background colour taken back out as transparency (colour to alpha) "
+                        "around the subject: the background connected to the picture's edges")
+    p.add_argument("--transparent-everywhere", action="store_true",
+                   help="RGBA PNGs with the background colour taken out wherever it shows, inside the subject "
+                        "too (as --transparent did before it kept enclosed colours opaque)")
 
 
 @command("generate", _add_generate)
 def cmd_generate(args) -> int:
-    from studio.core.alpha import finish
+    from studio.core.alpha import EDGES, EVERYWHERE, finish
     from studio.core.device import pick_device
     from studio.core.explore.latents import parse_seeds
     from studio.core.explore.render import Recipe, Renderer
@@ -35,12 +39,14 @@ def cmd_generate(args) -> int:
     renderer = Renderer.open(args.run, pick_device(args.device))
     exporter = Exporter(Path(args.out))
     images = []
+    transparent = args.transparent or args.transparent_everywhere
+    region = EVERYWHERE if args.transparent_everywhere else EDGES
     for seed in seeds:
         recipe = Recipe(seeds=[seed], truncation=args.truncation, class_index=args.class_index,
-                        transparent=args.transparent)
+                        transparent=transparent, transparent_region=region)
         img = renderer.render(recipe)  # what render_final(recipe) makes, less the alpha (upscale 1)
         images.append(img)
-        path = exporter.save_png(finish(img, args.transparent, renderer.background), f"seed{seed:04d}.png",
+        path = exporter.save_png(finish(img, 1, transparent, renderer.background, region), f"seed{seed:04d}.png",
                                  renderer.describe(recipe))
         print(path)
     if args.grid:
@@ -48,8 +54,9 @@ def cmd_generate(args) -> int:
 
         cells = [Recipe(seeds=[s], truncation=args.truncation, class_index=args.class_index) for s in seeds]
         cols = grid_columns(len(images), *renderer.size)  # laid out for the shape
-        grid = grid_picture(images, cols, 2, 1, args.transparent, renderer.background)
-        print(exporter.save_png(grid, "grid.png", renderer.describe_grid(cells, cols, transparent=args.transparent)))
+        grid = grid_picture(images, cols, 2, 1, transparent, renderer.background, region)
+        meta = renderer.describe_grid(cells, cols, transparent=transparent, transparent_region=region)
+        print(exporter.save_png(grid, "grid.png", meta))
     return 0
 
 

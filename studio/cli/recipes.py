@@ -128,7 +128,7 @@ def cmd_regenerate(args) -> int:
         meta = renderer.describe(emb.recipe)
     else:
         meta = renderer.describe_grid(emb.grid.cells, emb.grid.cols, emb.grid.gap, emb.grid.upscale, emb.grid.kind,
-                                      emb.grid.transparent)
+                                      emb.grid.transparent, emb.grid.transparent_region)
     if emb.inpaint is not None:
         image, meta = _inpainting_again(emb, image, meta, args.source)
     print(Exporter(folder).save_png(image, name, meta))

@@ -17,7 +17,7 @@ from typing import Protocol
 import numpy as np
 from PIL import Image, PngImagePlugin
 
-from studio.core.alpha import finish
+from studio.core.alpha import EDGES, EVERYWHERE, REGIONS, cut_out, finish
 from studio.core.errors import StudioError
 from studio.core.export_formats import ANIMATIONS, AnimationOptions
 from studio.core.explore.inpaint_record import InpaintRecord
@@ -181,6 +181,7 @@ class GridLayout:
     upscale: int
     cells: list[Recipe | None] = field(default_factory=list)
     transparent: bool = False  # the run's background colour taken out as alpha (core/alpha.py)
+    transparent_region: str = EDGES  # around each cell's subject, or everywhere (grids from before: everywhere)
 
 
 @dataclass
@@ -206,6 +207,7 @@ class Embedded:
         if self.grid is not None:
             d["grid"] = {"kind": self.grid.kind, "cols": self.grid.cols, "gap": self.grid.gap,
                          "upscale": self.grid.upscale, "transparent": self.grid.transparent,
+                         "transparent_region": self.grid.transparent_region,
                          "cells": [None if c is None else c.to_json() for c in self.grid.cells]}
         if self.inpaint is not None:
             d["inpaint"] = self.inpaint.to_json()
@@ -260,8 +262,11 @@ def read_embedded(path: str | os.PathLike) -> Embedded:
         transparent = g.get("transparent", False)
         if not isinstance(transparent, bool):
             raise StudioError("The grid recipe's transparent switch must be true or false.")
+        region = g.get("transparent_region", EVERYWHERE if transparent else EDGES)  # none: made before regions
+        if region not in REGIONS:
+            raise StudioError(f"The grid recipe's transparent region must be {' or '.join(REGIONS)}.")
         emb.grid = GridLayout(str(g.get("kind", "grid"))[:32], cols, gap, up,
-                              [None if c is None else Recipe.from_json(c) for c in cells], transparent)
+                              [None if c is None else Recipe.from_json(c) for c in cells], transparent, region)
     return emb
 
 
@@ -288,10 +293,14 @@ def regenerate(embedded: Embedded, renderer: Renderer) -> np.ndarray:
     g = embedded.grid
     blank = np.full((h, w, 3), 255, np.uint8)
     images = [blank if c is None else renderer.render(c) for c in g.cells]
-    return grid_picture(images, g.cols, g.gap, g.upscale, g.transparent, renderer.background)
+    return grid_picture(images, g.cols, g.gap, g.upscale, g.transparent, renderer.background, g.transparent_region)
 
 
 def grid_picture(images: Sequence[np.ndarray], cols: int, gap: int, scale: int, transparent: bool,
-                 background: tuple[int, int, int]) -> np.ndarray:
-    """A grid as exported (and regenerated): tiled, upscaled, then the background taken out when asked."""
-    return finish(upscale(tile(images, cols, gap), scale), transparent, background)
+                 background: tuple[int, int, int], region: str = EDGES) -> np.ndarray:
+    """A grid as exported (and regenerated): tiled and upscaled, as trained or transparent. EVERYWHERE
+    (the first transparent grids): the tiled grid, white gaps and all, un-composited. EDGES: each cell cut
+    out around its subject on its own (its own borders), laid out with clear gaps."""
+    if transparent and region == EDGES:
+        return tile([cut_out(im, background, scale) for im in images], cols, gap * scale, fill=0)
+    return finish(tile(images, cols, gap), scale, transparent, background, region)

@@ -53,13 +53,13 @@ def grid_image(images: torch.Tensor, nrow: int | None = None, padding: int = 2) 
     return grid.permute(1, 2, 0).contiguous().cpu().numpy()
 
 
-def tile(images: Sequence[np.ndarray], cols: int | None = None, gap: int = 2) -> np.ndarray:
-    """Images of equal size (H, W, 3) -> one grid, white gaps between cells."""
+def tile(images: Sequence[np.ndarray], cols: int | None = None, gap: int = 2, fill: int = 255) -> np.ndarray:
+    """Images of equal size (H, W, C) -> one grid, gaps of `fill` between cells (white; 0 for RGBA: clear)."""
     n = len(images)
-    h, w = images[0].shape[:2]
+    h, w, channels = images[0].shape
     cols = cols or grid_columns(n, h, w)
     rows = math.ceil(n / cols)
-    out = np.full((rows * h + (rows - 1) * gap, cols * w + (cols - 1) * gap, 3), 255, np.uint8)
+    out = np.full((rows * h + (rows - 1) * gap, cols * w + (cols - 1) * gap, channels), fill, np.uint8)
     for i, img in enumerate(images):
         r, c = divmod(i, cols)
         out[r * (h + gap): r * (h + gap) + h, c * (w + gap): c * (w + gap) + w] = img

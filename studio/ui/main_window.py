@@ -330,8 +330,8 @@ class MainWindow(QMainWindow):
     def export_dialog(self) -> None:
         choose_and_export(self)
 
-    def export_samples(self, path: Path, transparent: bool = False) -> bool:
-        return export_grid(self, path, transparent)
+    def export_samples(self, path: Path, transparent: bool = False, region: str = "edges") -> bool:
+        return export_grid(self, path, transparent, region)
 
     def export_folder(self) -> str:
         return self.window_settings.folder(EXPORT_KEY, Path(default_export_folder()))

@@ -1,8 +1,9 @@
 """Saving the sample grid on screen as a PNG through the core's Exporter: written to a temporary,
 fsynced, then given the name (or name-2.png...: an export never overwrites), in the window's one export
-folder (the last one used, else "GAN Studio" in the Pictures folder). The file dialog's two PNG types are
-the background choice: as trained, or transparent (the run's background colour taken out, core/alpha.py);
-transparent is preselected when the training folder had see-through pictures."""
+folder (the last one used, else "GAN Studio" in the Pictures folder). The file dialog's three PNG types are
+the background choice: as trained, transparent (the run's background colour taken out around each cell's
+subject, core/alpha.py), or transparent wherever that colour shows; transparent is preselected when the
+training folder had see-through pictures. A transparent grid's black frame and gaps are clear."""
 
 from __future__ import annotations
 
@@ -14,22 +15,25 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow
 
 AS_TRAINED = "PNG image on the trained background {colour} (*.png)"
 TRANSPARENT = "PNG image with a transparent background (*.png)"
+EVERYWHERE = "PNG image, transparent wherever {colour} shows (*.png)"
 
 
-def save_grid(image: QImage, path: Path, transparent: bool = False, background: str = "#ffffff") -> Path:
+def save_grid(image: QImage, path: Path, transparent: bool = False, background: str = "#ffffff",
+              region: str = "edges") -> Path:
     """Save `image` as `path` (".png" added when missing), with `background` taken out as alpha when
-    `transparent`; returns the name written. StudioError when it cannot be encoded or written."""
+    `transparent` (around each subject: "edges", or "everywhere"); returns the name written. StudioError when
+    it cannot be encoded or written."""
     from studio.core.errors import StudioError
     from studio.core.export import Exporter
 
     if path.suffix.lower() != ".png":
         path = path.with_suffix(".png")
     if transparent:
-        from studio.core.alpha import color_to_alpha
+        from studio.core.alpha import live_grid
         from studio.core.data.settings import parse_color
         from studio.ui.qimage import from_qimage
 
-        rgba = color_to_alpha(from_qimage(image), parse_color(background))
+        rgba = live_grid(from_qimage(image), parse_color(background), region)
         return Exporter(path.parent).save_png(rgba, path.name)
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
@@ -64,7 +68,7 @@ def export_file_dialog(w: QMainWindow) -> QFileDialog:
     dlg.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
     # No "replace?" question: exports never overwrite, an existing name gets a number.
     dlg.setOption(QFileDialog.Option.DontConfirmOverwrite)
-    dlg.setNameFilters([as_trained, TRANSPARENT])
+    dlg.setNameFilters([as_trained, TRANSPARENT, EVERYWHERE.format(colour=colour)])
     dlg.selectNameFilter(TRANSPARENT if seen else as_trained)
     dlg.selectFile(str(folder / "samples.png"))
     return dlg
@@ -77,17 +81,20 @@ def choose_and_export(w: QMainWindow) -> None:
         return
     dlg = export_file_dialog(w)
     if dlg.exec() and dlg.selectedFiles():
-        export_grid(w, Path(dlg.selectedFiles()[0]), dlg.selectedNameFilter() == TRANSPARENT)
+        chosen = dlg.selectedNameFilter()
+        everywhere = chosen == EVERYWHERE.format(colour=trained_background(w)[0])
+        export_grid(w, Path(dlg.selectedFiles()[0]), chosen == TRANSPARENT or everywhere,
+                    "everywhere" if everywhere else "edges")
     dlg.deleteLater()
 
 
-def export_grid(w: QMainWindow, path: Path, transparent: bool = False) -> bool:
+def export_grid(w: QMainWindow, path: Path, transparent: bool = False, region: str = "edges") -> bool:
     """The grid on screen as `path`; a full or unwritable disk is a message. Its folder is the next export's."""
     from studio.core.errors import StudioError
 
     try:
         colour, _ = trained_background(w)
-        saved = save_grid(w.grid.image, path, transparent, colour)
+        saved = save_grid(w.grid.image, path, transparent, colour, region)
     except StudioError as e:
         w.show_message("error", str(e))
         return False

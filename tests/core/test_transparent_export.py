@@ -1,9 +1,12 @@
-"""Transparent export: the run's background colour taken back out as alpha (core/alpha.py), recorded in the
-recipe so that a PNG regenerates bit for bit, at every shape and upscale, from the CLI too; and a real tiny
-run trained on transparent pictures exports them with transparent corners."""
+"""Transparent export: the run's background colour taken back out as alpha (core/alpha.py), around the
+subject (the background connected to the picture's edges; enclosed whites stay opaque) or everywhere it shows,
+recorded in the recipe so that a PNG regenerates bit for bit, at every shape and upscale, from the CLI too
+(recipes from before regions reproduce what they made); and a real tiny run trained on transparent pictures
+exports them with transparent corners."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -11,12 +14,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image, ImageDraw
 
-from studio.core.alpha import color_to_alpha, composite
+from studio.core.alpha import EDGES, EVERYWHERE, color_to_alpha, composite, cut_out, finish, live_grid
 from studio.core.explore.artwork import ArtworkRequest, export_artwork
 from studio.core.explore.render import Recipe, Renderer
 from studio.core.export import Exporter, read_embedded, regenerate
+from studio.core.images import upscale
 from studio.core.run import RunDir
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # tests/core/conftest.py
@@ -86,6 +91,69 @@ def test_colour_to_alpha_on_a_coloured_background():
         color_to_alpha(np.zeros((2, 2, 4), np.uint8), bg)
 
 
+def ring_on_white(width: int, height: int) -> np.ndarray:
+    """A dark ring with an opaque white inside (the white of an eye) on a clear canvas, drawn x4 and reduced
+    (soft, anti-aliased edges), then laid on white as training lays it: inside and around are both #ffffff."""
+    big = Image.new("RGBA", (width * 4, height * 4), (0, 0, 0, 0))
+    d = ImageDraw.Draw(big)
+    w, h = width * 4, height * 4
+    d.ellipse([w * 0.1, h * 0.1, w * 0.9, h * 0.9], fill=(30, 20, 90, 255))
+    d.ellipse([w * 0.3, h * 0.3, w * 0.7, h * 0.7], fill=(255, 255, 255, 255))
+    small = big.resize((width, height), Image.LANCZOS)
+    return composite(np.asarray(small), WHITE)
+
+
+@pytest.mark.parametrize("shape", [(32, 32), (24, 16)])
+@pytest.mark.parametrize("scale", [1, 2, 4])
+def test_around_the_subject_the_background_goes_and_the_white_inside_stays(shape: tuple[int, int], scale: int):
+    width, height = shape
+    picture = ring_on_white(width, height)
+    out = finish(picture, scale, True, WHITE)  # the default region: around the subject
+    H, W = height * scale, width * scale
+    assert out.shape == (H, W, 4)
+    a = out[..., 3].astype(int)
+    assert max(a[0, 0], a[0, -1], a[-1, 0], a[-1, -1]) == 0  # the corners are clear
+    middle = np.s_[H // 2 - scale: H // 2 + scale, W // 2 - scale: W // 2 + scale]
+    inside = out[middle]
+    assert (inside[..., 3] == 255).all() and inside[..., :3].min() >= 250  # the white inside: opaque white
+    assert np.array_equal(inside[..., :3], upscale(picture, scale)[middle])  # exactly as trained
+    assert a[H // 2, round(W * 0.2)] == 255  # the ring itself
+    assert ((a > 0) & (a < 255)).any()  # the ring's outer rim stays soft
+    # Laid back on white, it is the picture as trained (within rounding): only alpha was chosen.
+    assert np.abs(composite(out, WHITE).astype(int) - upscale(picture, scale)).max() <= 1
+    # "Everywhere" (the first transparent export) clears the white inside too; it stays available.
+    everywhere = finish(picture, scale, True, WHITE, EVERYWHERE)
+    assert everywhere[H // 2, W // 2, 3] == 0
+    assert np.array_equal(everywhere, color_to_alpha(upscale(picture, scale), WHITE))
+
+
+def test_the_background_flows_up_down_left_right_not_through_a_diagonal_line():
+    """4-connectivity: a one-pixel diamond outline (diagonal steps only) still encloses its inside."""
+    picture = np.full((21, 21, 3), 255, np.uint8)
+    for k in range(8):
+        for y, x in ((10 - 8 + k, 10 + k), (10 + k, 10 + 8 - k), (10 + 8 - k, 10 - k), (10 - k, 10 - 8 + k)):
+            picture[y, x] = 0
+    out = cut_out(picture, WHITE)
+    assert out[10, 10, 3] == 255 and out[0, 0, 3] == 0 and out[10, 1, 3] == 0
+
+
+def test_a_transparent_live_grid_has_clear_gaps_and_keeps_each_cells_inside():
+    from studio.core.images import grid_image
+
+    cells = torch.from_numpy(np.stack([ring_on_white(24, 16)] * 4)).permute(0, 3, 1, 2).float() / 127.5 - 1
+    grid = grid_image(cells, nrow=2)  # the live grid: a 2 px black frame and black gaps
+    assert grid.shape == (2 + 2 * 18, 2 + 2 * 26, 3)
+    for region in (EDGES, EVERYWHERE):
+        out = live_grid(grid, WHITE, region)
+        assert out[0, 0, 3] == 0 and out[:, 27, 3].max() == 0 and out[19, :, 3].max() == 0  # frame, gaps
+        assert out[2, 2, 3] == 0  # a cell's corner
+        assert out[2 + 8, 2 + 12, 3] == (255 if region == EDGES else 0)  # a cell's white inside
+    # A single picture (no black frame) keeps its pixels: nothing is taken for a gap.
+    alone = ring_on_white(24, 16)
+    alone[:, :2] = 0
+    assert live_grid(alone, WHITE)[8, 0, 3] == 255
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Renderer]:
     """Two 2-step runs on transparent discs: square 16 px and landscape 24x16."""
@@ -97,16 +165,17 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Renderer]:
 
 @pytest.mark.parametrize("shape", ["16x16", "24x16"])
 @pytest.mark.parametrize("scale", [1, 2, 4])
+@pytest.mark.parametrize("region", [EDGES, EVERYWHERE])
 def test_a_transparent_export_regenerates_bit_for_bit(runs: dict[str, Renderer], tmp_path: Path, shape: str,
-                                                      scale: int):
+                                                      scale: int, region: str):
     r = runs[shape]
     w, h = (int(v) for v in shape.split("x"))
-    recipe = Recipe(seeds=[3], truncation=0.8, upscale=scale, transparent=True)
+    recipe = Recipe(seeds=[3], truncation=0.8, upscale=scale, transparent=True, transparent_region=region)
     path = Exporter(tmp_path).save_recipe(r, recipe, "t.png")
     mode, px = pixels(path)
     assert mode == "RGBA" and px.shape == (h * scale, w * scale, 4)
     emb = read_embedded(path)
-    assert emb.recipe.transparent and emb.canvas == shape
+    assert emb.recipe.transparent and emb.recipe.transparent_region == region and emb.canvas == shape
     again = regenerate(emb, r)
     assert again.dtype == np.uint8 and np.array_equal(again, px)
     # Upscaled, then the background taken out: laid back on it, the export is the "as trained" one (no halo).
@@ -119,15 +188,36 @@ def test_a_transparent_export_regenerates_bit_for_bit(runs: dict[str, Renderer],
     assert Recipe.from_json(old).transparent is False
 
 
-def test_a_transparent_grid_regenerates_bit_for_bit(runs: dict[str, Renderer], tmp_path: Path):
+@pytest.mark.parametrize("scale", [1, 4])
+def test_a_transparent_png_from_before_regions_regenerates_what_it_made(runs: dict[str, Renderer], tmp_path: Path,
+                                                                        scale: int):
+    """`"transparent": true` without a region was made by the global colour-to-alpha: it still means that."""
+    r = runs["24x16"]
+    recipe = Recipe(seeds=[3], upscale=scale, transparent=True)
+    meta = r.describe(recipe)
+    old = json.loads(meta["gan-studio:recipe"])
+    del old["transparent_region"]
+    meta["gan-studio:recipe"] = json.dumps(old)
+    made = color_to_alpha(upscale(r.render(recipe), scale), r.background)  # what the first version exported
+    path = Exporter(tmp_path).save_png(made, "old.png", meta)
+    emb = read_embedded(path)
+    assert emb.recipe.transparent_region == EVERYWHERE
+    assert np.array_equal(regenerate(emb, r), pixels(path)[1])
+
+
+@pytest.mark.parametrize("region", [EDGES, EVERYWHERE])
+def test_a_transparent_grid_regenerates_bit_for_bit(runs: dict[str, Renderer], tmp_path: Path, region: str):
     r = runs["24x16"]
     req = ArtworkRequest(kind="grid", folder=str(tmp_path), name="fav", scale=2,
-                         favourites=(Recipe(seeds=[1]), Recipe(seeds=[2]), Recipe(seeds=[5])), transparent=True)
+                         favourites=(Recipe(seeds=[1]), Recipe(seeds=[2]), Recipe(seeds=[5])), transparent=True,
+                         transparent_region=region)
     path = export_artwork(r, req)
     mode, px = pixels(path)
     emb = read_embedded(path)
-    assert mode == "RGBA" and emb.grid.transparent
+    assert mode == "RGBA" and emb.grid.transparent and emb.grid.transparent_region == region
     assert np.array_equal(regenerate(emb, r), px)
+    if region == EDGES:  # each cell cut out on its own; the gaps between cells are clear
+        assert px[:, 48:52, 3].max() == 0
     assert path.name == "fav.png" and export_artwork(r, req).name == "fav-2.png"  # never overwrites
 
 
@@ -169,3 +259,8 @@ def test_cli_generate_transparent_and_regenerate(trained: Path, tmp_path: Path):
                            capture_output=True, text=True, env=env, timeout=300)
     assert again.returncode == 0, again.stderr
     assert (tmp_path / "re" / "seed.png").read_bytes() == seed.read_bytes()  # the same file, bit for bit
+    assert read_embedded(seed).recipe.transparent_region == "edges"  # --transparent: around the subject
+    everywhere = subprocess.run([*studio, "generate", str(trained), "--seeds", "7", "--out", str(tmp_path / "all"),
+                                 "--transparent-everywhere"], capture_output=True, text=True, env=env, timeout=300)
+    assert everywhere.returncode == 0, everywhere.stderr
+    assert read_embedded(tmp_path / "all" / "seed0007.png").recipe.transparent_region == "everywhere"

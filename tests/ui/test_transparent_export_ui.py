@@ -1,6 +1,7 @@
 """The background choice of every export, offscreen with real widgets: Explore's Export dialog and Ctrl+E's
-Save dialog offer "as trained (#ffffff)" or transparent, default to transparent when the training folder had
-see-through pictures, and the choice reaches the file (RGBA, recorded in the recipe)."""
+Save dialog offer "as trained (#ffffff)", transparent around the subject, or transparent wherever the colour
+shows, default to transparent around the subject when the training folder had see-through pictures, and the
+choice reaches the file (RGBA, recorded in the recipe; a live grid's gaps clear, each cell's white inside kept)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog
 
 from studio.core.export import read_embedded
 from studio.ui.qimage import to_qimage
-from studio.ui.sample_export import TRANSPARENT, export_file_dialog
+from studio.ui.sample_export import EVERYWHERE, TRANSPARENT, export_file_dialog
 from tests.conftest import HANG_GUARD_MS
 from tests.core.test_transparent_export import disc_folder, train
 from tests.ui.conftest import open_explore_tab, open_tiny
@@ -50,13 +51,21 @@ def test_explore_export_offers_transparency_and_it_reaches_the_file(qtbot, runs,
         t.show_export()
         dlg = t._export
         labels = [dlg.background.itemText(i) for i in range(dlg.background.count())]
-        assert labels == ["As trained (#ffffff)", "Transparent"]
-        assert dlg.background.currentData() is True  # the folder had transparent pictures
+        assert labels == ["As trained (#ffffff)", "Transparent around the subject",
+                          "Transparent wherever #ffffff shows"]
+        assert dlg.background.currentData() == "edges"  # the folder had transparent pictures
         dlg.scale.setCurrentIndex(dlg.scale.findData(2))
         png = export_once(qtbot, dlg, tmp_path / "out", "clear")
         with Image.open(png) as im:
             assert im.mode == "RGBA" and im.size == (32, 32)
-        assert read_embedded(png).recipe.transparent
+        recipe = read_embedded(png).recipe
+        assert recipe.transparent and recipe.transparent_region == "edges"
+        dlg.background.setCurrentIndex(2)
+        png = export_once(qtbot, dlg, tmp_path / "out", "all")
+        with Image.open(png) as im:
+            assert im.mode == "RGBA"
+        recipe = read_embedded(png).recipe
+        assert recipe.transparent and recipe.transparent_region == "everywhere"
         dlg.background.setCurrentIndex(0)
         png = export_once(qtbot, dlg, tmp_path / "out", "clear")
         assert png.name == "clear-2.png"  # never overwrites
@@ -64,36 +73,39 @@ def test_explore_export_offers_transparency_and_it_reaches_the_file(qtbot, runs,
             assert im.mode == "RGB"
         assert not read_embedded(png).recipe.transparent
         # Animations keep the trained background; the PNG choice comes back afterwards.
-        dlg.background.setCurrentIndex(1)
+        dlg.background.setCurrentIndex(2)
         dlg.kind.setCurrentIndex(dlg.kind.findData("walk"))
         assert not dlg.background.isEnabled() and dlg.request().transparent is False
         dlg.kind.setCurrentIndex(dlg.kind.findData("image"))
         assert dlg.background.isEnabled() and dlg.request().transparent is True
+        assert dlg.request().transparent_region == "everywhere"
         dlg.close()
 
 
 def test_explore_export_of_an_opaque_folder_defaults_to_as_trained(qtbot, runs, tmp_path: Path):
     for t in open_explore_tab(qtbot, runs["opaque"], tmp_path / "cache", (1200, 800)):
         t.show_export()
-        assert t._export.background.currentData() is False
+        assert t._export.background.currentData() is None
         t._export.close()
 
 
 def white_grid() -> QImage:
-    """A sample grid: a black square on white in each of four cells, black gaps."""
-    a = np.zeros((34, 34, 3), np.uint8)
-    for y in (1, 18):
-        for x in (1, 18):
-            a[y:y + 15, x:x + 15] = 255
-            a[y + 5:y + 10, x + 5:x + 10] = 0
-    return to_qimage(a)
+    """A live sample grid (core.images.grid_image: 2 px black frame and gaps): in each of four 24 x 16 cells a
+    dark ring with a white inside, on white."""
+    from studio.core.images import grid_image
+    from tests.core.test_transparent_export import ring_on_white
+
+    cells = torch.from_numpy(np.stack([ring_on_white(24, 16)] * 4)).permute(0, 3, 1, 2).float() / 127.5 - 1
+    return to_qimage(grid_image(cells, nrow=2))
 
 
-def test_ctrl_e_type_choice_reaches_the_file(qtbot, window, tmp_path: Path):
+@pytest.mark.parametrize("choice", ["around", "everywhere"])
+def test_ctrl_e_type_choice_reaches_the_file(qtbot, window, tmp_path: Path, choice: str):
     window.grid.set_image(white_grid(), "step 1")
     target = tmp_path / "out" / "grid.png"
     (tmp_path / "out").mkdir()
     seen: list[str] = []
+    everywhere = EVERYWHERE.format(colour="#ffffff")
 
     def answer() -> None:
         dlg = QApplication.activeModalWidget()
@@ -102,18 +114,20 @@ def test_ctrl_e_type_choice_reaches_the_file(qtbot, window, tmp_path: Path):
             return
         seen.extend(dlg.nameFilters())
         seen.append(dlg.selectedNameFilter())
-        dlg.selectNameFilter(TRANSPARENT)
+        dlg.selectNameFilter(TRANSPARENT if choice == "around" else everywhere)
         dlg.selectFile(str(target))
         dlg.accept()
 
     QTimer.singleShot(0, answer)
     window.export_dialog()  # what Ctrl+E does
     assert seen[-1].startswith("PNG image on the trained background #ffffff")  # opaque (no folder): as trained
-    assert TRANSPARENT in seen
+    assert TRANSPARENT in seen and everywhere in seen
     with Image.open(target) as im:
-        assert im.mode == "RGBA"
+        assert im.mode == "RGBA" and im.size == (54, 38)
         px = np.asarray(im)
-    assert px[1, 1, 3] == 0 and px[7, 7, 3] == 255 and px[0, 0, 3] == 255  # white clear; black square, gap kept
+    assert px[0, 0, 3] == 0 and px[:, 27, 3].max() == 0 and px[19, :, 3].max() == 0  # frame and gaps: clear
+    assert px[2, 2, 3] == 0 and px[2 + 8, 2 + 5, 3] > 230  # a cell's white corner clear; its ring kept
+    assert px[2 + 8, 2 + 12, 3] == (255 if choice == "around" else 0)  # the white inside the ring
 
 
 def test_ctrl_e_preselects_transparent_for_a_transparent_folder(qtbot, window, tmp_path: Path):

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from studio.core.alpha import EDGES
 from studio.core.errors import StudioError
 from studio.core.explore.animate import keyframe_frames, walk_frames
 from studio.core.explore.render import Recipe, Renderer
@@ -34,6 +35,7 @@ class ArtworkRequest:
     frames: int = 60
     fps: float = 24.0
     transparent: bool = False  # PNGs: the run's background colour taken out as alpha (core/alpha.py)
+    transparent_region: str = EDGES  # around the subject, or EVERYWHERE the colour shows
 
     def validate(self) -> None:
         if self.kind not in KINDS:
@@ -70,7 +72,8 @@ def export_artwork(renderer: Renderer, req: ArtworkRequest, progress: Callable[[
             progress(i, n)
 
     if req.kind == "image":
-        recipe = Recipe.from_json({**req.recipe.to_json(), "upscale": req.scale, "transparent": req.transparent})
+        recipe = Recipe.from_json({**req.recipe.to_json(), "upscale": req.scale, "transparent": req.transparent,
+                                   "transparent_region": req.transparent_region})
         path = ex.save_recipe(renderer, recipe, name)
         tick(1, 1)
         return path
@@ -81,8 +84,10 @@ def export_artwork(renderer: Renderer, req: ArtworkRequest, progress: Callable[[
             images.append(renderer.render(r))
             tick(i + 1, len(cells))
         cols = max(1, math.ceil(math.sqrt(len(cells))))
-        meta = renderer.describe_grid(cells, cols, upscale=req.scale, kind="favourites", transparent=req.transparent)
-        return ex.save_png(grid_picture(images, cols, 2, req.scale, req.transparent, renderer.background), name, meta)
+        meta = renderer.describe_grid(cells, cols, upscale=req.scale, kind="favourites", transparent=req.transparent,
+                                      transparent_region=req.transparent_region)
+        picture = grid_picture(images, cols, 2, req.scale, req.transparent, renderer.background, req.transparent_region)
+        return ex.save_png(picture, name, meta)
     if req.kind == "keyframes":
         keys = [renderer.ws(r) for r in req.favourites]
         frames = keyframe_frames(renderer, keys, req.frames, loop=True, recipe=req.favourites[0], progress=tick)

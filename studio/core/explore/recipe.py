@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from studio.core.alpha import EDGES, EVERYWHERE, REGIONS
 from studio.core.errors import StudioError
 from studio.core.images import UPSCALES
 
@@ -75,6 +76,9 @@ class Recipe:
     w_shape: list[int] | None = None
     upscale: int = 1  # exported at native size x upscale (Lanczos)
     transparent: bool = False  # exported with the run's background colour taken out as alpha (core/alpha.py)
+    # Where: "edges", the background around the subject (the default), or "everywhere" the colour shows.
+    # A recipe with "transparent": true and no region is from before regions: it meant "everywhere".
+    transparent_region: str = EDGES
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)
@@ -85,6 +89,8 @@ class Recipe:
         if not isinstance(d, dict):
             raise StudioError("The recipe is not a JSON object.")
         names = {f.name for f in dataclasses.fields(cls)}
+        if d.get("transparent") is True and "transparent_region" not in d:
+            d = {**d, "transparent_region": EVERYWHERE}  # made before regions existed: regenerate what it made
         r = cls(**{k: v for k, v in d.items() if k in names})
         r.validate()
         return r
@@ -152,6 +158,8 @@ class Recipe:
             raise bad("upscale must be 1, 2 or 4")
         if not isinstance(self.transparent, bool):
             raise bad("transparent switch must be true or false")
+        if self.transparent_region not in REGIONS:
+            raise bad(f"transparent region must be {' or '.join(REGIONS)}")
 
     def with_w(self, ws: torch.Tensor) -> Recipe:
         """A copy carrying the final latent [1, num_ws, w_dim] (or [num_ws, w_dim])."""

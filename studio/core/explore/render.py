@@ -13,7 +13,7 @@ import torch
 import torch.nn as nn
 
 from studio import __version__
-from studio.core.alpha import finish
+from studio.core.alpha import EDGES, finish
 from studio.core.data.settings import parse_color
 from studio.core.errors import StudioError
 from studio.core.names import STYLE_MODELS
@@ -21,7 +21,7 @@ from studio.core.explore.directions import load_or_compute, move
 from studio.core.explore.latents import blend, z_from_seed
 from studio.core.explore.mixing import mix_ws, require_style
 from studio.core.explore.recipe import Recipe, decode_w_array
-from studio.core.images import images_to_uint8, upscale
+from studio.core.images import images_to_uint8
 from studio.core.models.loading import checkpoint_for, load_generator
 from studio.core.training.checkpoint import file_sha256
 from studio.core.training.checkpoint_state import CheckpointState
@@ -196,8 +196,9 @@ class Renderer:
 
     def render_final(self, recipe: Recipe) -> np.ndarray:
         """The image as exported: native resolution times `recipe.upscale`, RGBA when `recipe.transparent`
-        (upscaled first, then the background taken out: core/alpha.py says why)."""
-        return finish(upscale(self.render(recipe), recipe.upscale), recipe.transparent, self.background)
+        (the background taken out around the subject or everywhere: core/alpha.py)."""
+        return finish(self.render(recipe), recipe.upscale, recipe.transparent, self.background,
+                      recipe.transparent_region)
 
     def describe(self, recipe: Recipe, embed_w: bool = True) -> dict[str, str]:
         """PNG text chunks that let `studio regenerate` rebuild the image (the final w embedded)."""
@@ -213,11 +214,12 @@ class Renderer:
         }
 
     def describe_grid(self, cells: list[Recipe | None], cols: int, gap: int = 2, upscale: int = 1,
-                      kind: str = "grid", transparent: bool = False) -> dict[str, str]:
+                      kind: str = "grid", transparent: bool = False, transparent_region: str = EDGES
+                      ) -> dict[str, str]:
         """Text chunks for a grid: every cell's recipe (None: a blank cell) and the layout."""
         grid = {
             "kind": kind, "cols": cols, "gap": gap, "upscale": upscale,
-            **({"transparent": True} if transparent else {}),
+            **({"transparent": True, "transparent_region": transparent_region} if transparent else {}),
             # Cells keep their seeds (not w): a 1024-cell grid must stay well under the chunk caps.
             "cells": [None if c is None else c.to_json() for c in cells],
         }

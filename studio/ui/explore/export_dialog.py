@@ -101,13 +101,16 @@ class ExportDialog(QDialog):
             size = f", {pw * s}×{ph * s} px" if pw else ""
             self.scale.addItem(f"x{s}" + (f" (native{size})" if s == 1 else f" (Lanczos{size})"), s)
         # The generator paints on the colour training laid transparent pictures on; "Transparent" takes that
-        # colour back out as alpha (core/alpha.py). The default follows the training folder.
+        # colour back out as alpha (core/alpha.py): "around the subject" only the background connected to the
+        # picture's edges (enclosed light colours, the white of an eye, stay opaque), or wherever it shows.
+        # The default follows the training folder.
         self.background = QComboBox(toolTip=f"Keep the {background} background the model was trained on, or take "
                                             "that colour out as transparency (PNG images and grids)")
-        self.background.addItem(f"As trained ({background})", False)
-        self.background.addItem("Transparent", True)
-        self.transparent_default = transparent
-        self.background.setCurrentIndex(1 if transparent else 0)
+        self.background.addItem(f"As trained ({background})", None)
+        self.background.addItem("Transparent around the subject", "edges")
+        self.background.addItem(f"Transparent wherever {background} shows", "everywhere")
+        self.png_background = 1 if transparent else 0  # the PNG choice, kept while an animation is chosen
+        self.background.setCurrentIndex(self.png_background)
         self.fmt = QComboBox(toolTip="PNG keeps the recipe inside; GIF and WebP loop anywhere; MP4 needs imageio-ffmpeg")
         self.frames = QSpinBox(minimum=2, maximum=2000, value=60, toolTip="Number of frames in the animation")
         self.fps = QSpinBox(minimum=1, maximum=60, value=24, toolTip="Playback speed of the animation")
@@ -168,9 +171,9 @@ class ExportDialog(QDialog):
         self.fps.setEnabled(animated)
         # Animations keep the trained background (GIF has no partial transparency); the PNG choice is kept.
         if animated and self.background.isEnabled():
-            self.transparent_default = bool(self.background.currentData())
+            self.png_background = self.background.currentIndex()
         self.background.setEnabled(not animated)
-        self.background.setCurrentIndex(0 if animated else int(self.transparent_default))
+        self.background.setCurrentIndex(0 if animated else self.png_background)
 
     def _browse(self) -> None:
         d = QFileDialog.getExistingDirectory(self, "Export folder", self.folder.text())
@@ -182,7 +185,8 @@ class ExportDialog(QDialog):
                               fmt=self.fmt.currentData(), scale=self.scale.currentData(), recipe=self.recipe,
                               favourites=tuple(self.favourites), walk_seed=self.walk_seed,
                               frames=self.frames.value(), fps=float(self.fps.value()),
-                              transparent=bool(self.background.isEnabled() and self.background.currentData()))
+                              transparent=bool(self.background.isEnabled() and self.background.currentData()),
+                              transparent_region=self.background.currentData() or "edges")
 
     def start(self) -> None:
         if self.worker is not None:
