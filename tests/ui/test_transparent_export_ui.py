@@ -32,6 +32,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     torch.set_num_threads(1)
     base = tmp_path_factory.mktemp("transparent-ui")
     out = {"discs": train(disc_folder(base / "discs", 16, 16), base / "discs-run", 16),
+           "wide": train(disc_folder(base / "wide", 24, 16), base / "wide-run", 24, "3:2"),
            "opaque": train(write_demo_data(base / "demo", count=16, size=16), base / "opaque-run", 16)}
     torch.set_num_threads(n)
     return out
@@ -46,8 +47,10 @@ def export_once(qtbot, dlg, folder: Path, name: str) -> Path:
     return Path(sig.args[0])
 
 
-def test_explore_export_offers_transparency_and_it_reaches_the_file(qtbot, runs, tmp_path: Path):
-    for t in open_explore_tab(qtbot, runs["discs"], tmp_path / "cache", (1200, 800)):
+@pytest.mark.parametrize("run, size", [("discs", (32, 32)), ("wide", (48, 32))])
+def test_explore_export_offers_transparency_and_it_reaches_the_file(qtbot, runs, tmp_path: Path, run: str,
+                                                                    size: tuple[int, int]):
+    for t in open_explore_tab(qtbot, runs[run], tmp_path / "cache", (1200, 800)):
         t.show_export()
         dlg = t._export
         labels = [dlg.background.itemText(i) for i in range(dlg.background.count())]
@@ -57,13 +60,13 @@ def test_explore_export_offers_transparency_and_it_reaches_the_file(qtbot, runs,
         dlg.scale.setCurrentIndex(dlg.scale.findData(2))
         png = export_once(qtbot, dlg, tmp_path / "out", "clear")
         with Image.open(png) as im:
-            assert im.mode == "RGBA" and im.size == (32, 32)
+            assert im.mode == "RGBA" and im.size == size
         recipe = read_embedded(png).recipe
         assert recipe.transparent and recipe.transparent_region == "edges"
         dlg.background.setCurrentIndex(2)
         png = export_once(qtbot, dlg, tmp_path / "out", "all")
         with Image.open(png) as im:
-            assert im.mode == "RGBA"
+            assert im.mode == "RGBA" and im.size == size
         recipe = read_embedded(png).recipe
         assert recipe.transparent and recipe.transparent_region == "everywhere"
         dlg.background.setCurrentIndex(0)
