@@ -59,9 +59,10 @@ REGIONS = (EDGES, EVERYWHERE)
 # anything else. The background region is what such pixels reach from the picture's border, moving up, down,
 # left or right (4-connectivity: a one-pixel diagonal line of the subject closes it; 8 would leak through).
 BACKGROUND_LIKE = 0.5
-# The subject's anti-aliased rim: from the region, up to this many pixels more while alpha strictly rises and
-# is below 1, so the rim stays soft instead of a band of background-mixed pixels; an outline's far side
-# (alpha falling again) and a flat subject colour (alpha level) stop it.
+# The subject's anti-aliased rim: from the region, up to this many pixels more that sit on a rising slope
+# (alpha above the region neighbour's, below another neighbour's), so the rim stays soft instead of a band of
+# background-mixed pixels. A flat subject colour is no slope: a light subject (a yellow face, alpha 0.7 on
+# white) keeps its edge pixels opaque, and an outline's far side (alpha falling again) stays opaque too.
 RIM = 2
 # Changing either number changes what an "edges" recipe regenerates: a new region name instead.
 
@@ -127,11 +128,13 @@ def background_region(image: np.ndarray, background: tuple[int, int, int],
         passable &= ~seams
         seeds |= _grow(seams) & ~seams
     region = flood(passable, seeds)
+    pad = np.pad(a, 1, constant_values=0.0)
+    above = np.maximum.reduce([pad[:-2, 1:-1], pad[2:, 1:-1], pad[1:-1, :-2], pad[1:-1, 2:]])
     level = np.where(region, a, 2.0)  # the alpha each region pixel had; 2: not in the region
     for _ in range(RIM):
         pad = np.pad(level, 1, constant_values=2.0)
         below = np.minimum.reduce([pad[:-2, 1:-1], pad[2:, 1:-1], pad[1:-1, :-2], pad[1:-1, 2:]])
-        rim = ~region & (a < 1.0) & (below < a)
+        rim = ~region & (below < a) & (a < above)
         if seams is not None:
             rim &= ~seams
         if not rim.any():

@@ -127,6 +127,19 @@ def test_around_the_subject_the_background_goes_and_the_white_inside_stays(shape
     assert np.array_equal(everywhere, color_to_alpha(upscale(picture, scale), WHITE))
 
 
+def test_a_light_subject_keeps_its_edge_opaque():
+    """A hard-edged yellow disc on white: colour-to-alpha makes every disc pixel 70 % opaque; around the
+    subject the whole disc stays opaque, its edge pixels too (a flat colour is no anti-aliased rim)."""
+    picture = np.full((20, 20, 3), 255, np.uint8)
+    yy, xx = np.mgrid[:20, :20]
+    disc = (yy - 9.5) ** 2 + (xx - 9.5) ** 2 < 7 ** 2
+    picture[disc] = (255, 204, 77)
+    out = cut_out(picture, WHITE)
+    assert (out[disc, 3] == 255).all() and (out[~disc, 3] == 0).all()
+    assert np.array_equal(out[disc, :3], picture[disc])
+    assert color_to_alpha(picture, WHITE)[disc, 3].max() < 200  # what "everywhere" makes of it
+
+
 def test_the_background_flows_up_down_left_right_not_through_a_diagonal_line():
     """4-connectivity: a one-pixel diamond outline (diagonal steps only) still encloses its inside."""
     picture = np.full((21, 21, 3), 255, np.uint8)
