@@ -49,10 +49,10 @@ class SpeedRecord:
 
 
 def cache_dir() -> Path:
-    """The per-user cache folder (`GAN_STUDIO_CACHE` overrides it, as for the PCA directions)."""
-    from platformdirs import user_cache_dir
+    """The per-user cache folder (core.places)."""
+    from studio.core.places import cache_root
 
-    return Path(os.environ.get("GAN_STUDIO_CACHE") or user_cache_dir("gan-studio", appauthor=False))
+    return cache_root()
 
 
 def _cpu_model() -> str:

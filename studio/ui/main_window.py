@@ -54,9 +54,10 @@ def default_home() -> Path:
 
 
 def default_cache() -> Path:
-    from platformdirs import user_cache_path
+    """The per-user cache (core.places: `GAN_STUDIO_CACHE` overrides it, as on the command line)."""
+    from studio.core.places import cache_root
 
-    return user_cache_path("gan-studio", appauthor=False)
+    return cache_root()
 
 
 class MainWindow(QMainWindow):

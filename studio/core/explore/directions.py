@@ -44,9 +44,9 @@ class Directions:
 
 
 def default_cache_dir() -> Path:
-    from platformdirs import user_cache_dir
+    from studio.core.places import cache_root
 
-    return Path(os.environ.get("GAN_STUDIO_CACHE", user_cache_dir("gan-studio"))) / "directions"
+    return cache_root() / "directions"
 
 
 def compute_directions(renderer: MapsLatents, samples: int = 4096, components: int = MAX_COMPONENTS) -> Directions:

@@ -14,9 +14,9 @@ from studio.core.metrics.inception import FEATURE_SIZE, InceptionFeatures, Progr
 
 
 def default_cache_dir() -> Path:
-    from platformdirs import user_cache_dir
+    from studio.core.places import cache_root
 
-    return Path(os.environ.get("GAN_STUDIO_CACHE", user_cache_dir("gan-studio"))) / "metrics"
+    return cache_root() / "metrics"
 
 
 def reference_indices(n: int, count: int, seed: int = 0) -> np.ndarray:
