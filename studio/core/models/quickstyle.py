@@ -23,6 +23,7 @@ import torch.nn.functional as F
 
 from studio.core.models.dcgan import _dcgan_init
 from studio.core.models.progressive import Staged
+from studio.core.models.style import noise_generator, per_layer
 
 
 def style_layer_groups(res_of_w: list[int], resolution: int) -> dict[str, range]:
@@ -109,14 +110,11 @@ class QuickStyleGenerator(Staged, nn.Module):
         if update_w_avg:
             with torch.no_grad():
                 self.w_avg.copy_(w.detach().float().mean(0).lerp(self.w_avg, 0.995))
-        if truncation_psi != 1.0:
-            w = self.w_avg.lerp(w, truncation_psi)
-        return w.unsqueeze(1).repeat(1, self.num_ws, 1)
+        return per_layer(w, self.w_avg, truncation_psi, self.num_ws)
 
     def synthesis(self, ws: torch.Tensor, noise_mode: str = "const", generator: torch.Generator | None = None,
                   noise_seed: int | None = None) -> torch.Tensor:
-        if noise_mode == "random" and generator is None and noise_seed is not None:
-            generator = torch.Generator(device=ws.device).manual_seed(int(noise_seed))
+        generator = noise_generator(ws, noise_mode, generator, noise_seed)
         x = ws[:, 0][:, :, None, None]
         for k, (conv, norm, noise) in enumerate(zip(self.convs, self.norms, self.noises, strict=True)):
             x = F.relu(noise(norm(conv(x), ws[:, k]), noise_mode, generator))

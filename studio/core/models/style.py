@@ -27,6 +27,21 @@ from studio.core.models.progressive import Staged
 SQRT2 = math.sqrt(2.0)
 
 
+def per_layer(w: torch.Tensor, w_avg: torch.Tensor, truncation_psi: float, num_ws: int) -> torch.Tensor:
+    """w [B, w_dim] -> per-layer latents [B, num_ws, w_dim], pulled towards w_avg by the truncation ψ."""
+    if truncation_psi != 1.0:
+        w = w_avg.lerp(w, truncation_psi)
+    return w.unsqueeze(1).repeat(1, num_ws, 1)
+
+
+def noise_generator(ws: torch.Tensor, noise_mode: str, generator: torch.Generator | None,
+                    noise_seed: int | None) -> torch.Generator | None:
+    """The random stream of `noise_mode="random"`: the one given, else one seeded by `noise_seed`."""
+    if noise_mode == "random" and generator is None and noise_seed is not None:
+        return torch.Generator(device=ws.device).manual_seed(int(noise_seed))
+    return generator
+
+
 def channels_at(res: int, width: int) -> int:
     """Channel count at a resolution: `width` up to 16 px, then halving per doubling (min 16)."""
     return max(16, min(width, width * 16 // res))
@@ -175,15 +190,11 @@ class StyleGenerator(Staged, nn.Module):
 
     def mapping(self, z: torch.Tensor, c: torch.Tensor | None = None, truncation_psi: float = 1.0,
                 update_w_avg: bool = False) -> torch.Tensor:
-        w = self.mapping_net(z, c, update_w_avg)
-        if truncation_psi != 1.0:
-            w = self.w_avg.lerp(w, truncation_psi)
-        return w.unsqueeze(1).repeat(1, self.num_ws, 1)
+        return per_layer(self.mapping_net(z, c, update_w_avg), self.w_avg, truncation_psi, self.num_ws)
 
     def synthesis(self, ws: torch.Tensor, noise_mode: str = "const", generator: torch.Generator | None = None,
                   noise_seed: int | None = None) -> torch.Tensor:
-        if noise_mode == "random" and generator is None and noise_seed is not None:
-            generator = torch.Generator(device=ws.device).manual_seed(int(noise_seed))
+        generator = noise_generator(ws, noise_mode, generator, noise_seed)
         x = self.const[None].expand(ws.shape[0], -1, -1, -1)
         img = None
         li = 0
