@@ -159,8 +159,8 @@ class WelcomeView(QWidget):
     def set_device(self, name: str, gpu: bool) -> None:
         advice = ("A GPU: the Style-based model at 64–256 px is the one to try."
                   if gpu else
-                  "No GPU found: the Quick model at 32–64 px shows results within minutes; "
-                  "larger images and the Style-based model want a GPU.")
+                  "No GPU found: the Quick model at 32–64 px shows results within minutes (the Quick "
+                  "style-based one too, with style mixing); larger images and the Style-based model want a GPU.")
         self.device_note.setText(f"Device: <b>{name}</b>. {advice}")
 
     def set_measuring(self, what: str) -> None:
