@@ -14,7 +14,7 @@ textbook of the same pair, its mean and spread over repeats, and the grids saved
 
 Recipes (RECIPES below): `default` is what `studio train FOLDER --resolution R --minutes M --device cpu`
 does with no other flag; `window` is the window's CPU suggestion for the folder; `style` the style-based
-model's default recipe; the `old-*` ones pin every setting of the defaults before issue 14.
+model's default recipe; `quickstyle` the Quick style-based model's; the `old-*` ones pin every setting of the defaults before issue 14.
 """
 
 from __future__ import annotations
@@ -77,6 +77,8 @@ def recipe_overrides(recipe: str, data: Path, resolution: int) -> dict:
         return {"model": "style", "augment": "diff"}
     if recipe == "quick":
         return {"model": "dcgan"}
+    if recipe == "quickstyle":  # the Quick style-based model with its default (the Quick model's) recipe
+        return {"model": "quickstyle"}
     if recipe == "old-style":
         return dict(OLD_STYLE, r1_gamma=max(0.05, 0.0002 * resolution * resolution / 32))
     if recipe == "quick-diff":  # the CPU default of the first sitting: DiffAugment, the DCGAN paper's 2e-4
