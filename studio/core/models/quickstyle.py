@@ -23,21 +23,7 @@ import torch.nn.functional as F
 
 from studio.core.models.dcgan import _dcgan_init
 from studio.core.models.progressive import Staged
-from studio.core.models.style import noise_generator, per_layer
-
-
-def style_layer_groups(res_of_w: list[int], resolution: int) -> dict[str, range]:
-    """coarse / middle / fine w indices by the resolution each w works at (StyleGAN's split); small
-    models, with nothing above 32 px, split what there is into thirds."""
-    coarse = [i for i, r in enumerate(res_of_w) if r <= 8]
-    middle = [i for i, r in enumerate(res_of_w) if 8 < r <= 32]
-    fine = [i for i, r in enumerate(res_of_w) if r > 32]
-    if not (coarse and middle and fine):
-        n = len(res_of_w)
-        a, b = max(1, round(n / 3)), max(2, round(2 * n / 3))
-        return {"coarse": range(0, a), "middle": range(a, b), "fine": range(b, n)}
-    return {"coarse": range(coarse[0], coarse[-1] + 1), "middle": range(middle[0], middle[-1] + 1),
-            "fine": range(fine[0], fine[-1] + 1)}
+from studio.core.models.style import layer_groups_by_resolution, noise_generator, per_layer
 
 
 class StyledBatchNorm(nn.Module):
@@ -125,4 +111,4 @@ class QuickStyleGenerator(Staged, nn.Module):
         return self.synthesis(self.mapping(z, c, truncation_psi), noise_mode)
 
     def layer_groups(self) -> dict[str, range]:
-        return style_layer_groups(self.layer_res, self.resolution)
+        return layer_groups_by_resolution(self.layer_res)

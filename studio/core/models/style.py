@@ -42,6 +42,20 @@ def noise_generator(ws: torch.Tensor, noise_mode: str, generator: torch.Generato
     return generator
 
 
+def layer_groups_by_resolution(res_of_w: list[int]) -> dict[str, range]:
+    """coarse / middle / fine w indices by the resolution each w works at (StyleGAN's split); small
+    models, with nothing above 32 px, split what there is into thirds."""
+    coarse = [i for i, r in enumerate(res_of_w) if r <= 8]
+    middle = [i for i, r in enumerate(res_of_w) if 8 < r <= 32]
+    fine = [i for i, r in enumerate(res_of_w) if r > 32]
+    if not (coarse and middle and fine):
+        n = len(res_of_w)
+        a, b = max(1, round(n / 3)), max(2, round(2 * n / 3))
+        return {"coarse": range(0, a), "middle": range(a, b), "fine": range(b, n)}
+    return {"coarse": range(coarse[0], coarse[-1] + 1), "middle": range(middle[0], middle[-1] + 1),
+            "fine": range(fine[0], fine[-1] + 1)}
+
+
 def channels_at(res: int, width: int) -> int:
     """Channel count at a resolution: `width` up to 16 px, then halving per doubling (min 16)."""
     return max(16, min(width, width * 16 // res))
@@ -219,16 +233,7 @@ class StyleGenerator(Staged, nn.Module):
 
     def layer_groups(self) -> dict[str, range]:
         """coarse / middle / fine w indices, by the resolution each layer works at (StyleGAN's split)."""
-        res_of_w = self.layer_res + [self.resolution]
-        coarse = [i for i, r in enumerate(res_of_w) if r <= 8]
-        middle = [i for i, r in enumerate(res_of_w) if 8 < r <= 32]
-        fine = [i for i, r in enumerate(res_of_w) if r > 32]
-        if not fine:  # small models: split what there is into thirds
-            n = self.num_ws
-            a, b = max(1, round(n / 3)), max(2, round(2 * n / 3))
-            return {"coarse": range(0, a), "middle": range(a, b), "fine": range(b, n)}
-        return {"coarse": range(coarse[0], coarse[-1] + 1), "middle": range(middle[0], middle[-1] + 1),
-                "fine": range(fine[0], fine[-1] + 1)}
+        return layer_groups_by_resolution(self.layer_res + [self.resolution])
 
 
 class MinibatchStd(nn.Module):
