@@ -21,8 +21,9 @@ def _add_train(sub) -> None:
     # rate for both networks, the run's length given once, the old --no-mirror) are written here; every
     # other setting's flag comes from its TrainConfig field (config.option).
     p.add_argument("--model", choices=(*MODEL_NAMES, "auto"), default=None,
-                   help="default: auto — the Quick DCGAN on a CPU, the style model on a GPU (with --init-from: the "
-                        "source's); quickstyle: the Quick model's speed with a style per layer (mixing on a CPU)")
+                   help="default: auto — the Quick style-based model on a CPU (the Quick DCGAN's speed with a style "
+                        "per layer), the style model on a GPU (with --init-from: the source's); dcgan: the Quick "
+                        "DCGAN")
     p.add_argument("--resolution", type=int, default=None,
                    help="the long side in px (default: 32 on a CPU, 64 on a GPU; with --init-from: the source's)")
     p.add_argument("--aspect", default=None, metavar="W:H",
@@ -57,9 +58,10 @@ def _add_train(sub) -> None:
 
 
 def _default_resolution(device: str) -> int:
-    """32 px on a CPU, 64 on a GPU. In 10 CPU-minutes the CPU recipe scored 0.26-0.27 of the textbook's KID at
-    32 px on both emoji folders but 0.51-0.66 at 64 px, where its grid is still mostly blobs
-    (bench/RESULTS.md, "Third sitting"); the window suggests 32 px on a CPU for the same reason."""
+    """32 px on a CPU, 64 on a GPU, whatever the folder (the command reads no picture before it trains): on a
+    CPU 32 px is the size every folder reaches something recognisable fastest (about a CPU-minute; the CPU
+    recipe met the goal there on all three folders at 5 minutes, bench/RESULTS.md). The window, which has
+    measured the folder and this machine, suggests 64 px where its estimate says that is recognisable in time."""
     from studio.core.device import pick_device
 
     return 32 if pick_device(device).type == "cpu" else 64

@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject
 from superqt.utils import qdebounced
 
 from studio.core.shape import canvas_shape
+from studio.core.training.suggest import default_model
 from studio.ui.app_state import AppState
 from studio.ui.speed_worker import SpeedWorker
 from studio.ui.widgets.train_panel import TrainPanel
@@ -89,15 +90,15 @@ class EstimateController(QObject):
 
     # ------------------------------------------------------------------ the welcome view's speed
     def measure_welcome_speed(self, gpu: bool) -> None:
-        """Tell the welcome view how fast the suggested model trains here (Style-based on a GPU, Quick on a
-        CPU, as `TrainPanel.suggest_defaults` picks): cached, or measured in a thread for a few seconds.
+        """Tell the welcome view how fast the suggested model trains here (suggest.default_model, as
+        `TrainPanel.suggest_defaults` picks): cached, or measured in a thread for a few seconds.
         Only on the welcome view: with a folder open, the measurement would compete with its reading."""
         if self.window.state != AppState.EMPTY or self.speed_worker is not None:
             return
         # At the form's shape: a 3:2 canvas at 64 px is 48×32 pixels, not a 64 px square, and the sentence says so.
         aspect = self.panel.aspect.currentData() or "1:1"
         self._welcome_size = canvas_shape(aspect, self.resolution).px
-        worker = SpeedWorker("style" if gpu else "dcgan", self.resolution, "auto", self.seconds, self.cache,
+        worker = SpeedWorker(default_model(gpu), self.resolution, "auto", self.seconds, self.cache,
                              parent=self, aspect=aspect)
         worker.measuring.connect(self.welcome.set_measuring)
         worker.measured.connect(self._on_welcome_speed)

@@ -34,16 +34,24 @@ def test_suggestion_follows_the_folder():
 
 def test_resolve_cpu_recipe():
     cpu = resolve(TrainConfig(data="x", model="auto", resolution=32), 4000, "cpu")
-    assert (cpu.model, cpu.augment, cpu.mirror, cpu.width) == ("dcgan", "none", False, 32)
+    assert (cpu.model, cpu.augment, cpu.mirror, cpu.width) == ("quickstyle", "ada", False, 32)
     assert (cpu.lr_g, cpu.lr_d, cpu.beta1) == (1e-3, 1e-3, 0.5)
     assert resolve(TrainConfig(data="x", model="auto", resolution=32), 100, "cpu").augment == "diff"  # small folder
     style = resolve(TrainConfig(data="x", model="style", resolution=32), 4000, "cpu")
     assert style.width == 32
+    # Above 32 px the quick models go narrower on a CPU (width 16 won at 64 px), a 3:2 48×32 canvas too.
+    for model in ("auto", "dcgan", "quickstyle"):
+        assert resolve(TrainConfig(data="x", model=model, resolution=64), 4000, "cpu").width == 16
+        assert resolve(TrainConfig(data="x", model=model, resolution=48, aspect="3:2"), 4000, "cpu").width == 16
+    for model in ("dcgan", "quickstyle"):
+        assert resolve(TrainConfig(data="x", model=model, resolution=64), 4000, "cuda").width == 64
+    # The Quick style-based model trains at one size: a growing run on a CPU is the Quick DCGAN's.
+    assert resolve(TrainConfig(data="x", model="auto", resolution=32, progressive=True, kimg=1.0), 4000, "cpu").model == "dcgan"
     gpu = resolve(TrainConfig(data="x", model="auto", resolution=32), 4000, "cuda")
     assert (gpu.model, gpu.augment, gpu.width) == ("style", "ada", 256)
     assert resolve(TrainConfig(data="x", resolution=32), 100, "cuda").augment == "diff"
     # set by hand: kept
-    assert resolve(TrainConfig(data="x", resolution=32, augment="ada", mirror=True), 4000, "cpu").augment == "ada"
+    assert resolve(TrainConfig(data="x", resolution=32, augment="none", mirror=True), 4000, "cpu").augment == "none"
 
 
 def test_studio_train_defaults_to_the_device_recipe(tiny_folder, tmp_path):
@@ -56,7 +64,7 @@ def test_studio_train_defaults_to_the_device_recipe(tiny_folder, tmp_path):
     subprocess.run([sys.executable, "-m", "studio", "train", str(tiny_folder), "--out", str(run), "--resolution", "16",
                     "--steps", "2", "--device", "cpu", "--quiet"], check=True, capture_output=True, timeout=300)
     cfg = json.loads((run / "config.json").read_text())
-    assert (cfg["model"], cfg["augment"], cfg["mirror"], cfg["width"]) == ("dcgan", "diff", False, 32)
+    assert (cfg["model"], cfg["augment"], cfg["mirror"], cfg["width"]) == ("quickstyle", "diff", False, 32)
 
 
 def test_estimate_uses_the_measured_recognisable_point():

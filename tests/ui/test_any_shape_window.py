@@ -114,14 +114,14 @@ def test_the_welcome_view_gives_the_speed_at_the_forms_shape(qtbot, window, tmp_
     from studio.core.speed_probe import remember_run_speed
 
     cache = window.estimator.cache
-    remember_run_speed("dcgan", 64, "auto", 1000.0, 60.0, folder=cache)
-    remember_run_speed("dcgan", 64, "auto", 250.0, 60.0, folder=cache, aspect="3:2")
+    remember_run_speed("quickstyle", 64, "auto", 1000.0, 60.0, folder=cache)
+    remember_run_speed("quickstyle", 64, "auto", 250.0, 60.0, folder=cache, aspect="3:2")
     window.estimates = True
     window.speed_seconds = 0.3
     assert window.state == "empty"
     window.estimator.measure_welcome_speed(False)
     qtbot.waitUntil(lambda: window.estimator.speed_worker is None, timeout=HANG_GUARD_MS)
-    assert "the Quick model at 64 px trains about <b>1,000 images/s</b>" in window.welcome.speed_note.text()
+    assert "the Quick style-based model at 64 px trains about <b>1,000 images/s</b>" in window.welcome.speed_note.text()
     # A landscape folder sets the form to 3:2; back on the welcome view, the figure is the form's shape's.
     open_tiny(qtbot, window, landscapes(tmp_path / "landscapes"))
     assert window.train_panel.aspect.currentData() == "3:2"
@@ -129,7 +129,7 @@ def test_the_welcome_view_gives_the_speed_at_the_forms_shape(qtbot, window, tmp_
     window.close_project()
     assert window.state == "empty"
     qtbot.waitUntil(lambda: "48×32 px" in window.welcome.speed_note.text(), timeout=HANG_GUARD_MS)
-    assert "the Quick model at 48×32 px trains about <b>250 images/s</b>" in window.welcome.speed_note.text()
+    assert "the Quick style-based model at 48×32 px trains about <b>250 images/s</b>" in window.welcome.speed_note.text()
 
 
 def test_the_suggestion_counts_this_machines_square_speed_in_pixels(qtbot, window, tmp_path: Path):
@@ -139,15 +139,15 @@ def test_the_suggestion_counts_this_machines_square_speed_in_pixels(qtbot, windo
     from studio.core.speed_probe import cached_speed_at_shape, remember_run_speed
     from studio.core.training.suggest import recognisable_kimg
 
-    remember_run_speed("dcgan", 16, "cpu", 3.0, 60.0, folder=window.estimator.cache)
+    remember_run_speed("quickstyle", 16, "cpu", 3.0, 60.0, folder=window.estimator.cache)
     shape = canvas_shape("3:2", 16)  # 24×16: what a folder of 36×24 pictures is suggested
-    speed = cached_speed_at_shape("dcgan", 16, "cpu", "3:2", folder=window.estimator.cache)
+    speed = cached_speed_at_shape("quickstyle", 16, "cpu", "3:2", folder=window.estimator.cache)
     assert speed == 3.0 * 16 * 16 / (24 * 16)
-    minutes = round(recognisable_kimg("dcgan", shape.area_side) * 1000 / speed / 60)
+    minutes = round(recognisable_kimg("quickstyle", shape.area_side) * 1000 / speed / 60)
     window.open_folder(landscapes(tmp_path / "landscapes"))
     qtbot.waitUntil(lambda: window.loader is None and window.dataset is not None, timeout=HANG_GUARD_MS)
     hint = window.train_panel.hint.text()
-    assert "Quick model at 24×16 px" in hint and f"recognisable samples after about {minutes} min here" in hint, hint
+    assert "Quick style-based model at 24×16 px" in hint and f"recognisable samples after about {minutes} min here" in hint, hint
 
 
 # ---------------------------------------------------------------------------------------------- Explore

@@ -74,3 +74,25 @@ def test_progressive_run_shows_its_stage(qtbot, window, tiny_images: Path):
     assert grid.width() == 2 + 4 * 34  # the 4x4 grid at the final 32 px, although G works at 8 px
     with qtbot.waitSignal(worker.finished, timeout=10_000):
         window.stop_training()
+
+
+def test_the_growing_box_is_off_and_says_why_for_the_quick_style_based_model(qtbot):
+    # The core refuses to grow the Quick style-based model (it trains at one size); the form must not offer it.
+    from studio.ui.widgets.train_panel import TrainPanel
+
+    tp = TrainPanel()
+    qtbot.addWidget(tp)
+    tp.set_state("idle")
+    tp.model.setCurrentIndex(tp.model.findData("dcgan"))
+    tp.progressive.setChecked(True)
+    assert tp.progressive.isEnabled() and tp.config("x").progressive
+    tp.model.setCurrentIndex(tp.model.findData("quickstyle"))
+    assert not tp.progressive.isEnabled() and not tp.progressive.isChecked()
+    assert "trains at one size" in tp.progressive.toolTip()
+    tp.config("x").validate()  # not the refused pair
+    tp.set_state("idle")
+    assert not tp.progressive.isEnabled()
+    tp.model.setCurrentIndex(tp.model.findData("style"))
+    assert tp.progressive.isEnabled() and "Start at" in tp.progressive.toolTip()
+    tp.set_state("training")
+    assert not tp.progressive.isEnabled()

@@ -14,7 +14,7 @@ from studio.core.errors import StudioError
 from studio.core.names import AUGMENT_MODES, DEVICE_CHOICES, MODEL_NAMES, PRECISIONS
 from studio.core.shape import CanvasShape, canvas_shape
 from studio.core.training.losses import ALIASES, LOSS_SPECS, LOSSES, canonical_loss, loss_spec
-from studio.core.training.suggest import auto_augment
+from studio.core.training.suggest import auto_augment, default_model
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def options() -> list[tuple[dataclasses.Field, Option]]:
 @dataclass
 class TrainConfig:
     data: str = ""
-    model: str = "style"  # or "auto" (what `studio train` passes): the Quick DCGAN on a CPU, style on a GPU
+    model: str = "style"  # or "auto" (what `studio train` passes): suggest.default_model
     resolution: int = 64  # the long side in px (resolve: the long side of the shape the networks make)
     aspect: str = "1:1"  # width:height (core/shape.py); absent from old runs' config.json: square
     batch: int = option(0, help="0: automatic")  # chosen from resolution and device
@@ -190,21 +190,20 @@ def resolve(cfg: TrainConfig, dataset_size: int, device_type: str,
     res = math.sqrt(shape.pixels)  # the recipe's rules count pixels: a square's side of the same area
     gpu = device_type in ("cuda", "mps")
     if cfg.model == "auto":
-        # Measured side by side with the textbook on two folders (bench/RESULTS.md, "Recipes"): on a CPU the
-        # narrow DCGAN trains ~3x the images of the narrow style model per minute and kept its variety where
-        # the style model collapsed to one shape; on a GPU the style model (mixing, noise, directions).
-        cfg.model = "style" if gpu else "dcgan"
+        cfg.model = default_model(gpu, cfg.progressive)  # measured against the textbook (suggest.default_model)
     automatic_batch = cfg.batch == 0
     if automatic_batch:
         cfg.batch = (64 if res <= 64 else 32 if res <= 256 else 16) if gpu else (32 if res <= 64 else 16 if res <= 128 else 8)
     if cfg.augment == "auto":
-        cfg.augment = auto_augment(dataset_size, gpu)
+        cfg.augment = auto_augment(dataset_size)
     if cfg.z_dim == 0:
         cfg.z_dim = 100 if cfg.model in ("dcgan", "quickstyle") else (256 if res <= 64 or not gpu else 512)
     if cfg.width == 0:
         if cfg.model in ("dcgan", "quickstyle"):
-            # On a CPU width 32 trains ~2.5x the images per second of width 64 and scored better in the same minutes.
-            cfg.width = 64 if gpu or res > 64 else 32
+            # On a CPU narrow wins short runs: at 32 px width 32 trains ~2.5x the images per second of width 64
+            # and scored better in the same minutes; above 32 px width 16 trains ~2.5x the images of width 32
+            # and scored better at 64 px on both emoji folders (bench/RESULTS.md, "Fifth sitting").
+            cfg.width = 64 if gpu or res > 64 else 32 if res <= 32 else 16
         else:
             # On a CPU a narrow network is what trains to something visible within minutes.
             # Width 32 trains 2.5x the images per CPU-second of width 64.

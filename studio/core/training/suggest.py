@@ -19,35 +19,50 @@ from studio.core.names import MODEL_LABELS
 # CPU recipe (no augmentation, lr 1e-3) by bench/recognisable.py, checkpoints every 6 kimg: 18 and 24 kimg,
 # the larger kept; the style model from its 5-minute points (33 and 24 kimg: upper bounds). Resolutions not
 # measured scale with the side (ProGAN/StyleGAN give each doubling of resolution a similar image count:
-# twice the side, twice the images).
-RECOGNISABLE_KIMG: dict[tuple[str, int], float] = {("dcgan", 32): 24.0, ("style", 32): 35.0}
+# twice the side, twice the images). The Quick style-based model (fifth sitting): at 32 px by
+# bench/recognisable.py, checkpoints every 6 kimg, 12 kimg on twemoji and 18 on openmoji; at 64 px (width 16)
+# from the checkpoints of its 10-minute matrix cells, every 8 kimg, against the textbook's 10-minute KID at
+# 32 px (at 64 px the textbook draws blobs, too low a bar): 16 kimg on twemoji, 40 on openmoji. The larger kept.
+RECOGNISABLE_KIMG: dict[tuple[str, int], float] = {("dcgan", 32): 24.0, ("style", 32): 35.0,
+                                                   ("quickstyle", 32): 18.0, ("quickstyle", 64): 40.0}
 # Speeds used when nothing was measured on this machine yet (images/s of one training process, 2 CPU
 # threads / a mid-range GPU); the window replaces them with its own measurement (core.speed_probe).
-TYPICAL_SPEED = {("cpu", "dcgan"): {32: 200.0, 64: 60.0, 128: 15.0},
+# At 64 px the quick models are width 16 on a CPU (config.resolve): ~200 images per CPU-second on one thread.
+TYPICAL_SPEED = {("cpu", "dcgan"): {32: 200.0, 64: 150.0, 128: 15.0},
                  ("cpu", "style"): {32: 100.0, 64: 40.0, 128: 12.0},
                  ("gpu", "dcgan"): {32: 4000.0, 64: 2000.0, 128: 800.0, 256: 250.0, 512: 60.0},
-                 ("cpu", "quickstyle"): {32: 200.0, 64: 60.0, 128: 15.0},  # the DCGAN's backbone: its speed
+                 ("cpu", "quickstyle"): {32: 200.0, 64: 150.0, 128: 15.0},  # the DCGAN's backbone: its speed
                  ("gpu", "quickstyle"): {32: 4000.0, 64: 2000.0, 128: 800.0, 256: 250.0, 512: 60.0},
                  ("gpu", "style"): {32: 2000.0, 64: 1200.0, 128: 500.0, 256: 150.0, 512: 40.0}}
 CPU_MINUTES, GPU_MINUTES = 10.0, 60.0
 SMALL_FOLDER = 200  # below this, augmentation at full strength from the first step (DiffAugment)
 
 
-def auto_augment(dataset_size: int, gpu: bool) -> str:
-    """The augmentation `augment="auto"` resolves to. Under SMALL_FOLDER images a discriminator memorises
-    the folder within minutes: DiffAugment at full strength from the first step. Larger folders: on a GPU,
-    ADA (p rises only once the discriminator overfits, as long runs need); on a CPU, none: in the minutes a
-    CPU run lasts the discriminator does not overfit a folder of hundreds of images, and every augmentation
-    measured slowed the generator down (bench/RESULTS.md, "Recipes, screening": KID 0.173 vs 0.225 on
-    twemoji, 0.209 vs 0.215 on openmoji, 0.170 vs 0.193 on the 512-image demo set at 4 CPU-minutes)."""
-    if dataset_size < SMALL_FOLDER:
-        return "diff"
-    return "ada" if gpu else "none"
+def auto_augment(dataset_size: int) -> str:
+    """The augmentation `augment="auto"` resolves to, on every device. Under SMALL_FOLDER images a discriminator
+    memorises the folder within minutes: DiffAugment at full strength from the first step. Larger folders:
+    ADA, whose p starts at 0 and rises as the discriminator overfits. On a CPU no augmentation won at 4
+    CPU-minutes (bench/RESULTS.md, "Recipes, screening, second sitting"), but by 10 minutes the Quick
+    style-based model stalled without it, and ADA (p rising steadily to 1 by ~150 kimg) more than halved its
+    KID on twemoji (41 against 96) and cut it on the demo set (76 against 99) (bench/RESULTS.md, "Fifth
+    sitting"); a GPU's long runs are what ADA was made for."""
+    return "diff" if dataset_size < SMALL_FOLDER else "ada"
+
+
+def default_model(gpu: bool, progressive: bool = False) -> str:
+    """The model `model="auto"`, the window's suggestion and its welcome speed pick for a device. On a CPU the
+    Quick style-based model: it met the goal (KID at most half the textbook's) in every 32 px cell of the
+    quality matrix, the demo set included, where the Quick DCGAN missed it (bench/RESULTS.md, "Fifth
+    sitting"), and its pictures can be style-mixed; it trains at one size, so a growing run on a CPU gets
+    the Quick DCGAN. On a GPU the style model (mixing, noise, directions)."""
+    if gpu:
+        return "style"
+    return "dcgan" if progressive else "quickstyle"
 
 
 @dataclass(frozen=True)
 class Suggestion:
-    model: str  # "dcgan" (the Quick model) or "style"
+    model: str  # one of names.MODEL_NAMES, default_model's for the device
     resolution: int
     minutes: float
     augment: str
@@ -87,7 +102,7 @@ def suggest(dataset_size: int, median_side: int, gpu: bool,
     as soon as the square of the same area (~39 px), never as a 48 px square."""
     from studio.core.shape import canvas_shape
 
-    model = "style" if gpu else "dcgan"
+    model = default_model(gpu)
     minutes = GPU_MINUTES if gpu else CPU_MINUTES
     cap = 512 if gpu else 128
     side = min(max(median_side, 16), cap)
@@ -113,7 +128,7 @@ def suggest(dataset_size: int, median_side: int, gpu: bool,
     fits = [r for r in shapes if minutes_to_recognisable(r) <= minutes]
     res = max(fits) if fits else min(shapes)
     t = minutes_to_recognisable(res)
-    augment = auto_augment(dataset_size, gpu)  # as config.resolve's "auto"
+    augment = auto_augment(dataset_size)  # as config.resolve's "auto"
     size = f"{res} px" if shapes[res].is_square else f"{shapes[res].width}×{shapes[res].height} px"
     reason = (f"Suggested for {dataset_size} images on {'a GPU' if gpu else 'the CPU'}: "
               f"{MODEL_LABELS[model]} model at {size}, {minutes:g} minutes — "

@@ -57,6 +57,7 @@ class TrainPanel(QWidget):
         self.shape = ShapeFields()
         self.aspect, self.resolution, self.shape_label = self.shape.aspect, self.shape.resolution, self.shape.size
         self.aspect.currentIndexChanged.connect(self._show_stages)
+        self.model.currentIndexChanged.connect(self._show_stages)
         self.resolution.currentIndexChanged.connect(self._show_stages)
         self.batch = QSpinBox()
         self.batch.setRange(0, 4096)
@@ -222,8 +223,17 @@ class TrainPanel(QWidget):
         return self.shape.canvas()
 
     def _show_stages(self) -> None:
+        """The growing box names its first stage by the form's shape; the Quick style-based model trains at
+        one size (the core refuses growing it), so with it the box is off and says why."""
         shape = self.canvas()
         start = shape.at_scale(8).px if shape is not None else "8 px"
+        if self.model.currentData() == "quickstyle":
+            self.progressive.setChecked(False)
+            self.progressive.setEnabled(False)
+            self.progressive.setToolTip("The Quick style-based model trains at one size: choose the Quick or the "
+                                        "Style-based model to grow progressively")
+            return
+        self.progressive.setEnabled(self.model.isEnabled())
         self.progressive.setToolTip(f"Start at {start} and double the size on a schedule, fading each new layer in "
                                     "(ProGAN); the progress bar shows the current size")
 
@@ -364,6 +374,7 @@ class TrainPanel(QWidget):
         self.pause_button.setText("Resume" if state == "paused" else "Pause")
         self.stop_button.setEnabled(state in ("loading", "training", "paused"))
         self._update_start_text()
+        self._show_stages()
 
     def _on_pause(self) -> None:
         if self.state == "paused":

@@ -59,7 +59,7 @@ def _step_card(number: str, title: str, text: str) -> QFrame:
 
 def speed_sentence(device: str, model_label: str, size: str, images_per_second: float,
                    kimg_10_minutes: float) -> str:
-    """"On this CPU (…), the Quick model at 64 px trains about N images/s — a 10-minute run shows it about
+    """"On this CPU (…), the Quick style-based model at 64 px trains about N images/s — a 10-minute run shows it about
     36k images." `size` is the picture's ("64 px", or "48×32 px" for a 3:2 form)."""
     cpu = re.fullmatch(r"CPU: (.+) \((\d+) threads?\)", device)  # core.speed_probe.device_label's form
     if cpu:
@@ -159,8 +159,8 @@ class WelcomeView(QWidget):
     def set_device(self, name: str, gpu: bool) -> None:
         advice = ("A GPU: the Style-based model at 64–256 px is the one to try."
                   if gpu else
-                  "No GPU found: the Quick model at 32–64 px shows results within minutes (the Quick "
-                  "style-based one too, with style mixing); larger images and the Style-based model want a GPU.")
+                  "No GPU found: the Quick style-based model at 32–64 px shows results within minutes, and "
+                  "its pictures can be style-mixed; larger images and the Style-based model want a GPU.")
         self.device_note.setText(f"Device: <b>{name}</b>. {advice}")
 
     def set_measuring(self, what: str) -> None:
