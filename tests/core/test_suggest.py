@@ -97,7 +97,10 @@ def test_a_non_square_suggestion_counts_pixels(tmp_path):
     speeds = {16: 900.0, 32: 900.0, 64: 300.0, 128: 40.0}  # images/s of each resolution's 3:2 canvas
     s = suggest(4000, 300, gpu=False, aspect="3:2", speed=lambda model, res: speeds.get(res))
     shape = canvas_shape("3:2", s.resolution)
-    assert f"at {shape.width}×{shape.height} px" in s.reason
+    assert f"at {shape.width}×{shape.height} px" in s.reason and " min here" in s.reason  # measured: "here"
+    # Before this machine is measured the time is a typical CPU's, and the sentence says so (it said "here").
+    assert " min on a typical CPU" in suggest(4000, 64, gpu=False).reason
+    assert " here" not in suggest(4000, 64, gpu=False, speed=lambda model, res: None).reason
     kimg = recognisable_kimg(s.model, shape.area_side)
     assert abs(s.recognisable_minutes - kimg * 1000 / speeds[s.resolution] / 60) < 1e-9
     # Nothing measured: the typical square speed scaled by the pixels (24×16 is faster than 32×32).

@@ -128,11 +128,13 @@ def suggest(dataset_size: int, median_side: int, gpu: bool,
     fits = [r for r in shapes if minutes_to_recognisable(r) <= minutes]
     res = max(fits) if fits else min(shapes)
     t = minutes_to_recognisable(res)
+    # "here" only for this machine's measured speed; before it is measured, a typical machine's figure says so.
+    where = "here" if speed is not None and speed(model, res) else f"on a typical {'GPU' if gpu else 'CPU'}"
     augment = auto_augment(dataset_size)  # as config.resolve's "auto"
     size = f"{res} px" if shapes[res].is_square else f"{shapes[res].width}×{shapes[res].height} px"
     reason = (f"Suggested for {dataset_size} images on {'a GPU' if gpu else 'the CPU'}: "
               f"{MODEL_LABELS[model]} model at {size}, {minutes:g} minutes — "
-              f"recognisable samples after about {max(1, round(t))} min here")
+              f"recognisable samples after about {max(1, round(t))} min {where}")
     bigger = [r for r in shapes if r > res]
     if bigger and not gpu:
         b = shapes[bigger[0]]
