@@ -144,7 +144,7 @@ def show(table: Path) -> None:
     cells: dict[tuple[str, str], list[dict]] = {}
     for r in rows:
         cells.setdefault((r["cell"], r["recipe"]), []).append(r)
-    print(f"{'cell':20} {'recipe':12} {'n':>2} {'KID ratio (mean, min–max)':>26} {'KID×10³ leg':>13} "
+    print(f"{'cell':20} {'recipe':18} {'n':>2} {'KID ratio (mean, min–max)':>26} {'KID×10³ leg':>13} "
           f"{'KID×10³ textbook':>16} {'FID leg/tb':>11} {'prec':>5} {'cov':>5} {'kimg leg/tb':>12}")
     for (cell, recipe), rs in sorted(cells.items()):
         ratios = [r["ratio"] for r in rs if r["ratio"] is not None]
@@ -158,7 +158,7 @@ def show(table: Path) -> None:
         lki = statistics.fmean(r["leg"]["kimg"] for r in rs)
         tki = statistics.fmean(r["textbook"]["kimg"] for r in rs)
         spread = f"{mean:.2f} ({min(ratios):.2f}–{max(ratios):.2f})"
-        print(f"{cell:20} {recipe[:12]:12} {len(rs):2} {spread:>26} {lk:13.1f} {tk:16.1f} "
+        print(f"{cell:20} {recipe[:18]:18} {len(rs):2} {spread:>26} {lk:13.1f} {tk:16.1f} "
               f"{lf:5.0f}/{tf:<5.0f} {pr:5.2f} {cv:5.2f} {lki:6.0f}/{tki:<5.0f}")
 
 
