@@ -114,9 +114,12 @@ def suggest(dataset_size: int, median_side: int, gpu: bool,
     if not shapes:
         shapes = {16: canvas_shape(aspect, 16)}
 
+    measured_at: set[int] = set()  # resolutions whose speed this machine measured
+
     def ips(res: int) -> float:
         measured = speed(model, res) if speed is not None else None
         if measured:
+            measured_at.add(res)
             return measured
         return typical_speed(model, res, gpu) * res * res / shapes[res].pixels if res in shapes else (
             typical_speed(model, res, gpu))
@@ -129,7 +132,7 @@ def suggest(dataset_size: int, median_side: int, gpu: bool,
     res = max(fits) if fits else min(shapes)
     t = minutes_to_recognisable(res)
     # "here" only for this machine's measured speed; before it is measured, a typical machine's figure says so.
-    where = "here" if speed is not None and speed(model, res) else f"on a typical {'GPU' if gpu else 'CPU'}"
+    where = "here" if res in measured_at else f"on a typical {'GPU' if gpu else 'CPU'}"
     augment = auto_augment(dataset_size)  # as config.resolve's "auto"
     size = f"{res} px" if shapes[res].is_square else f"{shapes[res].width}×{shapes[res].height} px"
     reason = (f"Suggested for {dataset_size} images on {'a GPU' if gpu else 'the CPU'}: "
