@@ -1,6 +1,6 @@
 """How fast this machine trains: a short burst of real training steps, measured, cached per
-(device, torch version, model, resolution, batch, and the canvas's aspect when it is not square) in the user
-cache, so that the welcome view and the
+(device, torch version, model, resolution, batch, network width, and the canvas's aspect when it is not square)
+in the user cache, so that the welcome view and the
 time estimates before a run can say "about N images/s" without measuring twice.
 
     ips = probe_speed("dcgan", 64, "cpu")            # measures ~1.5 s of steps (plus set-up), caches
@@ -75,11 +75,24 @@ def device_label(device: torch.device | str) -> str:
     return f"CPU: {_cpu_model()} ({torch.get_num_threads()} threads)"
 
 
-def _key(label: str, model: str, resolution: int, batch: int | None, aspect: str = "1:1") -> str:
-    """A non-square canvas is measured apart (a 3:2 run at 48 px makes 48×32 pixels, not 48×48); square
-    keys are as they were, so figures cached before shapes existed stay valid."""
+def _key(label: str, model: str, resolution: int, batch: int | None, aspect: str = "1:1", width: int = 0,
+         device: torch.device | str = "cpu") -> str:
+    """A non-square canvas is measured apart (a 3:2 run at 48 px makes 48×32 pixels, not 48×48). The width is
+    the one the run trains at (0: the recipe's automatic width on this device), so a figure measured for
+    another width — an artist's own, or the automatic one of an earlier version — is not taken for it."""
     shape = "" if aspect == "1:1" else f"|{aspect}"
-    return f"{label}|torch {torch.__version__}|{model}|{resolution}|{batch or 'auto'}{shape}"
+    trained_width = _width(model, resolution, aspect, width, device)
+    return f"{label}|torch {torch.__version__}|{model}|{resolution}|{batch or 'auto'}{shape}|w{trained_width}"
+
+
+def _width(model: str, resolution: int, aspect: str, width: int, device: torch.device | str) -> int:
+    from studio.core.shape import canvas_shape
+    from studio.core.training.config import automatic_width
+
+    if width:
+        return width
+    device = pick_device(device) if isinstance(device, str) else device
+    return automatic_width(model, canvas_shape(aspect, resolution).pixels ** 0.5, device.type in ("cuda", "mps"))
 
 
 def _read_cache(folder: Path) -> dict:
@@ -104,9 +117,11 @@ def _write_cache(folder: Path, key: str, record: SpeedRecord) -> None:
 
 
 def cached_record(model: str, resolution: int, device: torch.device | str, batch: int | None = None,
-                  folder: Path | None = None, aspect: str = "1:1") -> SpeedRecord | None:
-    """The stored measurement for this device, torch version, model, resolution, batch and aspect, or None."""
-    entry = _read_cache(folder or cache_dir()).get(_key(device_label(device), model, resolution, batch, aspect))
+                  folder: Path | None = None, aspect: str = "1:1", width: int = 0) -> SpeedRecord | None:
+    """The stored measurement for this device, torch version, model, resolution, batch, aspect and width
+    (0: automatic), or None."""
+    key = _key(device_label(device), model, resolution, batch, aspect, width, device)
+    entry = _read_cache(folder or cache_dir()).get(key)
     if not isinstance(entry, dict):
         return None
     try:
@@ -116,23 +131,25 @@ def cached_record(model: str, resolution: int, device: torch.device | str, batch
 
 
 def cached_speed(model: str, resolution: int, device: torch.device | str, batch: int | None = None,
-                 folder: Path | None = None, aspect: str = "1:1") -> float | None:
+                 folder: Path | None = None, aspect: str = "1:1", width: int = 0) -> float | None:
     """Images per second from the cache, or None if this combination was never measured here."""
-    record = cached_record(model, resolution, device, batch, folder, aspect)
+    record = cached_record(model, resolution, device, batch, folder, aspect, width)
     return record.images_per_second if record is not None else None
 
 
 def cached_speed_at_shape(model: str, resolution: int, device: torch.device | str, aspect: str = "1:1",
-                          batch: int | None = None, folder: Path | None = None) -> float | None:
+                          batch: int | None = None, folder: Path | None = None, width: int = 0) -> float | None:
     """Images per second for the `aspect` canvas at `resolution` from the cache: measured at that shape, else
     the square measured at `resolution` counted in pixels (3:2 at 64 px is 48×32: 64²/(48·32) = 2.7 times the
     square's images/s, as the typical figures are counted), else None."""
     from studio.core.shape import canvas_shape
 
-    measured = cached_speed(model, resolution, device, batch, folder, aspect)
+    measured = cached_speed(model, resolution, device, batch, folder, aspect, width)
     if measured is not None or aspect == "1:1":
         return measured
-    square = cached_speed(model, resolution, device, batch, folder)
+    # The square's figure stands in only if it was measured at the width the shape trains at.
+    shape_width = _width(model, resolution, aspect, width, device)
+    square = cached_speed(model, resolution, device, batch, folder, width=shape_width)
     return None if square is None else square * resolution * resolution / canvas_shape(aspect, resolution).pixels
 
 
@@ -144,7 +161,8 @@ def _sync(device: torch.device) -> None:
 
 
 def measure_speed(model: str, resolution: int, device: torch.device | str, batch: int | None = None,
-                  seconds: float = 1.5, cancel: Callable[[], bool] | None = None, aspect: str = "1:1") -> SpeedRecord:
+                  seconds: float = 1.5, cancel: Callable[[], bool] | None = None, aspect: str = "1:1",
+                  width: int = 0) -> SpeedRecord:
     """Train for about `seconds` (after a short warm-up) and return the measurement; caches nothing.
 
     `cancel` is polled before and between all steps, warm-up included; when it returns True,
@@ -163,7 +181,7 @@ def measure_speed(model: str, resolution: int, device: torch.device | str, batch
     with tempfile.TemporaryDirectory(prefix="gan-studio-probe-") as tmp:
         data = write_demo_data(Path(tmp) / "images", count=PROBE_IMAGES, size=resolution)
         cfg = TrainConfig(data=str(data), model=model, resolution=resolution, batch=batch or 0, aspect=aspect,
-                          device=str(device), snapshot_minutes=600, checkpoint_minutes=600)
+                          width=width, device=str(device), snapshot_minutes=600, checkpoint_minutes=600)
         check()  # before building the networks and reading the images, the longest part on a CPU
         trainer = Trainer(cfg, Path(tmp) / "run", device=device)
         try:
@@ -190,17 +208,18 @@ def measure_speed(model: str, resolution: int, device: torch.device | str, batch
 
 def probe_speed(model: str, resolution: int, device: torch.device | str, batch: int | None = None,
                 seconds: float = 1.5, *, cancel: Callable[[], bool] | None = None,
-                folder: Path | None = None, aspect: str = "1:1") -> float:
+                folder: Path | None = None, aspect: str = "1:1", width: int = 0) -> float:
     """Measure images per second for `model` at `resolution` on `device` (batch None: the recipe's
-    automatic batch for that device) and remember it in the user cache; returns the figure."""
-    record = measure_speed(model, resolution, device, batch, seconds, cancel, aspect)
-    _write_cache(folder or cache_dir(), _key(record.device, model, resolution, batch, aspect), record)
+    automatic batch for that device; width 0: its automatic width) and remember it in the user cache;
+    returns the figure."""
+    record = measure_speed(model, resolution, device, batch, seconds, cancel, aspect, width)
+    _write_cache(folder or cache_dir(), _key(record.device, model, resolution, batch, aspect, width, device), record)
     return record.images_per_second
 
 
 def remember_run_speed(model: str, resolution: int, device: torch.device | str, images_per_second: float,
                        seconds: float, batch: int | None = None, folder: Path | None = None,
-                       aspect: str = "1:1") -> None:
+                       aspect: str = "1:1", width: int = 0) -> None:
     """A real run's own speed replaces the probe's figure for the same settings on this device (batch None:
     the automatic batch), so the next estimate starts from what training really did here rather than from
     a few seconds of steps measured while other work (e.g. reading the folder) shared the machine."""
@@ -210,7 +229,7 @@ def remember_run_speed(model: str, resolution: int, device: torch.device | str, 
     label = device_label(device)
     record = SpeedRecord(label, torch.__version__, model, resolution, batch or 0, images_per_second, seconds,
                          time.time())
-    _write_cache(folder or cache_dir(), _key(label, model, resolution, batch, aspect), record)
+    _write_cache(folder or cache_dir(), _key(label, model, resolution, batch, aspect, width, device), record)
 
 
 def kimg_in_minutes(images_per_second: float, minutes: float) -> float:

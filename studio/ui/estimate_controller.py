@@ -56,7 +56,7 @@ class EstimateController(QObject):
         tp = self.panel
         worker = SpeedWorker(tp.model.currentData(), int(tp.resolution.currentData()), tp.device.currentData(),
                              self.seconds, self.cache, parent=self, batch=tp.batch.value() or None,
-                             aspect=tp.aspect.currentData() or "1:1")
+                             aspect=tp.aspect.currentData() or "1:1", width=tp.width.value())
         worker.measuring.connect(lambda what: tp.set_estimate(f"Measuring how fast this trains on {what}…"))
         worker.measured.connect(self._on_speed)
         worker.failed.connect(lambda text: tp.set_estimate(f"No estimate: {text}"))

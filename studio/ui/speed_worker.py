@@ -20,8 +20,9 @@ class SpeedWorker(StudioThread):
 
     def __init__(self, model: str, resolution: int, device: str = "auto", seconds: float = 1.5,
                  cache: Path | None = None, parent: QObject | None = None, batch: int | None = None,
-                 aspect: str = "1:1") -> None:
+                 aspect: str = "1:1", width: int = 0) -> None:
         super().__init__(parent)
+        self.width = width  # 0: the recipe's automatic width
         self.aspect = aspect  # a non-square canvas is measured as itself (its pixels, not its long side's square)
         self.batch = batch  # None: the recipe's automatic batch
         self.model = model
@@ -39,13 +40,14 @@ class SpeedWorker(StudioThread):
         try:
             label = device_label(self.device)
             record = cached_record(self.model, self.resolution, self.device, self.batch, folder=self.cache,
-                                   aspect=self.aspect)
+                                   aspect=self.aspect, width=self.width)
             if record is not None:
                 ips, self.from_cache = record.images_per_second, True
             else:
                 self.measuring.emit("this CPU" if label.startswith("CPU") else label)
                 ips = probe_speed(self.model, self.resolution, self.device, self.batch, seconds=self.seconds,
-                                  cancel=self.isInterruptionRequested, folder=self.cache, aspect=self.aspect)
+                                  cancel=self.isInterruptionRequested, folder=self.cache, aspect=self.aspect,
+                                  width=self.width)
                 self.from_cache = False
         except InterruptedError:
             return

@@ -88,7 +88,7 @@ class TrainingController(QObject):
             w.projects.stop_following()
         w.live.augment_used = cfg.augment != "none"
         self._run = self._first_progress = self._last_progress = None
-        self._device, self._batch = cfg.device, cfg.batch or None
+        self._device, self._batch, self._width = cfg.device, cfg.batch or None, cfg.width
         w.message_bar.hide()
         worker = TrainWorker(cfg, run_dir, resume=resume, dataset=dataset, parent=w)
         worker.loading.connect(w.progress_panel.set_loading)
@@ -221,7 +221,7 @@ class TrainingController(QObject):
         ips = (last.kimg - first.kimg) * 1000 / seconds
         model, resolution, aspect = run
         remember_run_speed(model, resolution, self._device, ips, seconds, self._batch, folder=self.w.estimator.cache,
-                           aspect=aspect)
+                           aspect=aspect, width=self._width)
 
     def _on_thread_finished(self) -> None:
         w = self.w

@@ -1,4 +1,4 @@
-"""The speed probe trains for real, caches per (device, torch, model, resolution, batch) and never
+"""The speed probe trains for real, caches per (device, torch, model, resolution, batch, width) and never
 re-measures what it knows."""
 
 from __future__ import annotations
@@ -69,3 +69,27 @@ def test_a_runs_own_speed_replaces_the_probes(tmp_path: Path):
     remember_run_speed("dcgan", 16, "cpu", 50.0, 10.0, batch=8, folder=tmp_path)  # a chosen batch is its own key
     assert cached_speed("dcgan", 16, "cpu", folder=tmp_path) == 123.0
     assert cached_speed("dcgan", 16, "cpu", batch=8, folder=tmp_path) == 50.0
+
+
+def test_a_figure_is_for_the_width_it_was_trained_at(tmp_path: Path):
+    """The automatic width at 64 px on a CPU is 16 for the quick models; a figure measured at width 32 (an
+    artist's choice, or the automatic width of an earlier version) trains fewer images/s and is not taken for it."""
+    from studio.core.speed_probe import remember_run_speed
+
+    remember_run_speed("quickstyle", 64, "cpu", 60.0, 75.0, folder=tmp_path, width=32)
+    assert cached_speed("quickstyle", 64, "cpu", folder=tmp_path) is None
+    assert cached_speed("quickstyle", 64, "cpu", folder=tmp_path, width=32) == 60.0
+    remember_run_speed("quickstyle", 64, "cpu", 150.0, 75.0, folder=tmp_path)  # automatic: width 16 here
+    assert cached_speed("quickstyle", 64, "cpu", folder=tmp_path) == 150.0
+    assert cached_speed("quickstyle", 64, "cpu", folder=tmp_path, width=16) == 150.0  # the same run, said twice
+    assert cached_speed("quickstyle", 64, "cpu", folder=tmp_path, width=32) == 60.0
+    # A figure cached before widths were part of the key (no "|w…") is not taken: it was measured at width 32.
+    stale = json.loads((tmp_path / CACHE_FILE).read_text())
+    (tmp_path / CACHE_FILE).write_text(json.dumps({key.rsplit("|", 1)[0]: row for key, row in stale.items()}))
+    assert cached_speed("quickstyle", 64, "cpu", folder=tmp_path) is None
+
+
+def test_the_probe_trains_at_the_width_asked(tmp_path: Path):
+    narrow = probe_speed("dcgan", 16, "cpu", batch=4, seconds=0.05, folder=tmp_path, width=8)
+    assert cached_speed("dcgan", 16, "cpu", batch=4, folder=tmp_path, width=8) == pytest.approx(narrow)
+    assert cached_speed("dcgan", 16, "cpu", batch=4, folder=tmp_path) is None  # automatic is 32 at 16 px

@@ -212,7 +212,8 @@ def test_training_says_when_samples_become_recognisable_and_remembers_its_speed(
     tp.model.setCurrentIndex(tp.model.findData("dcgan"))
     tp.resolution.setCurrentIndex(tp.resolution.findData(16))
     batch = tp.batch.value() or None  # the form's batch (the tiny folder's is small): its own measurement
-    assert cached_record("dcgan", 16, "cpu", batch, folder=window.estimator.cache) is None
+    width = tp.width.value()  # and its width (0: automatic), the other part of the key a run's speed depends on
+    assert cached_record("dcgan", 16, "cpu", batch, folder=window.estimator.cache, width=width) is None
     window.start_training()
     panel = window.progress_panel
     target = f"~{images(recognisable_kimg('dcgan', 16))}"
@@ -221,7 +222,7 @@ def test_training_says_when_samples_become_recognisable_and_remembers_its_speed(
     qtbot.waitUntil(lambda: panel.elapsed.text() not in ("—", "0:00", "0:01"), timeout=60_000)  # 1.5 s and more
     with qtbot.waitSignal(window.worker.finished, timeout=HANG_GUARD_MS):
         window.stop_training()
-    record = cached_record("dcgan", 16, "cpu", batch, folder=window.estimator.cache)
+    record = cached_record("dcgan", 16, "cpu", batch, folder=window.estimator.cache, width=width)
     assert record is not None, "the run's speed was not remembered"
     assert record.seconds >= 0.5 and record.images_per_second > 0
     window.estimates = True  # the estimate comes back for the next run, from the remembered speed

@@ -174,6 +174,19 @@ class TrainConfig:
         return cls(**d)
 
 
+def automatic_width(model: str, side: float, gpu: bool) -> int:
+    """The network width a run of `model` gets when none is given, for a canvas of `side`² pixels (a square's
+    side of the same area) on a GPU or not. The speed cache keys its figures by it (core/speed_probe.py)."""
+    if model in ("dcgan", "quickstyle"):
+        # On a CPU narrow wins short runs: at 32 px width 32 trains ~2.5x the images per second of width 64
+        # and scored better in the same minutes; above 32 px width 16 trains ~2.5x the images of width 32
+        # and scored better at 64 px on both emoji folders (bench/RESULTS.md, "Fifth sitting").
+        return 64 if gpu or side > 64 else 32 if side <= 32 else 16
+    # On a CPU a narrow network is what trains to something visible within minutes.
+    # Width 32 trains 2.5x the images per CPU-second of width 64.
+    return (256 if side <= 128 else 512) if gpu else (32 if side <= 64 else 64)
+
+
 def resolve(cfg: TrainConfig, dataset_size: int, device_type: str,
             choose_batch: Callable[[TrainConfig], int] | None = None) -> TrainConfig:
     """Fill every automatic setting. The result is what gets written to config.json; the Trainer resolves
@@ -199,15 +212,7 @@ def resolve(cfg: TrainConfig, dataset_size: int, device_type: str,
     if cfg.z_dim == 0:
         cfg.z_dim = 100 if cfg.model in ("dcgan", "quickstyle") else (256 if res <= 64 or not gpu else 512)
     if cfg.width == 0:
-        if cfg.model in ("dcgan", "quickstyle"):
-            # On a CPU narrow wins short runs: at 32 px width 32 trains ~2.5x the images per second of width 64
-            # and scored better in the same minutes; above 32 px width 16 trains ~2.5x the images of width 32
-            # and scored better at 64 px on both emoji folders (bench/RESULTS.md, "Fifth sitting").
-            cfg.width = 64 if gpu or res > 64 else 32 if res <= 32 else 16
-        else:
-            # On a CPU a narrow network is what trains to something visible within minutes.
-            # Width 32 trains 2.5x the images per CPU-second of width 64.
-            cfg.width = (256 if res <= 128 else 512) if gpu else (32 if res <= 64 else 64)
+        cfg.width = automatic_width(cfg.model, res, gpu)
     loss = loss_spec(cfg.loss)
     if loss.betas is not None:  # the loss's own betas win over the model's (unless set by hand)
         cfg.beta1 = loss.betas[0] if cfg.beta1 is None else cfg.beta1
