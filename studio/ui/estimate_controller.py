@@ -44,10 +44,15 @@ class EstimateController(QObject):
         if self.worker is not None:
             self.worker.requestInterruption()
 
+    def shutdown(self) -> None:
+        """The window closes: nothing pending may start a measurement after it, none runs on."""
+        self.cancel()
+        self.stop_welcome_speed()
+
     def update(self) -> None:
         """Measure (or recall) how fast the form's model trains here, then show what to expect."""
         w = self.window
-        if not self.enabled or w.state != AppState.IDLE or w.dataset is None:
+        if not self.enabled or w.is_shut or w.state != AppState.IDLE or w.dataset is None:
             return
         if self.worker is not None:  # one at a time; the newest settings win
             self._again = True
@@ -93,7 +98,7 @@ class EstimateController(QObject):
         """Tell the welcome view how fast the suggested model trains here (suggest.default_model, as
         `TrainPanel.suggest_defaults` picks): cached, or measured in a thread for a few seconds.
         Only on the welcome view: with a folder open, the measurement would compete with its reading."""
-        if self.window.state != AppState.EMPTY or self.speed_worker is not None:
+        if self.window.is_shut or self.window.state != AppState.EMPTY or self.speed_worker is not None:
             return
         # At the form's shape: a 3:2 canvas at 64 px is 48×32 pixels, not a 64 px square, and the sentence says so.
         aspect = self.panel.aspect.currentData() or "1:1"

@@ -390,7 +390,10 @@ class MainWindow(QMainWindow):
     def _shutdown(self) -> None:
         self.is_shut = True
         self.window_settings.save()
-        self.projects.stop_following()
+        # First what could start a thread later (a debounced re-read of the folder, a pending estimate):
+        # a closed window must not read a folder or train for an estimate 300 ms after it closed.
+        self.projects.shutdown()
+        self.estimator.shutdown()
         self.compare.shutdown()
         if self.explore_tab is not None:
             self.explore_tab.shutdown()  # stops its render thread

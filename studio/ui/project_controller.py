@@ -128,6 +128,13 @@ class ProjectController(QObject):
             self.follower.deleteLater()
             self.follower = None
 
+    def shutdown(self) -> None:
+        """The window closes: no re-read may start after it (the form's debounced reload), none runs on."""
+        self.schedule_reload.cancel()
+        self.stop_following()
+        if self.loader is not None and self.loader.isRunning():
+            self.loader.requestInterruption()
+
     def close_current(self) -> None:
         w = self.w
         self.stop_following()
@@ -247,11 +254,11 @@ class ProjectController(QObject):
 
     # ------------------------------------------------------------------ the folder's images
     def _reload_soon(self) -> None:
-        if self.project is not None and self.project.data is not None and self.w.state == AppState.IDLE:
+        if not self.w.is_shut and self.project is not None and self.project.data is not None and self.w.state == AppState.IDLE:
             self.schedule_reload()
 
     def _reload_dataset(self) -> None:
-        if self.project is not None and self.project.data is not None and self.w.state == AppState.IDLE:
+        if not self.w.is_shut and self.project is not None and self.project.data is not None and self.w.state == AppState.IDLE:
             self.load_dataset()
 
     def load_dataset(self) -> None:

@@ -25,24 +25,42 @@ def gui_thread_garbage_collection(qapp):
 
 @pytest.fixture(autouse=True)
 def no_dangling(qapp, qtbot):
-    """napari's `_dangling_qthreads` idea: threads and windows must not outlive their test."""
+    """napari's `_dangling_qthreads` idea: threads and windows must not outlive their test. pytest-qt
+    processes events once more after this teardown, so a timer of a closed window can still start a
+    thread then: the next test finds it at its setup (and the session's end, below, after the last)."""
+    leaked = _stop_all(running_threads())
+    assert not leaked, f"a thread started after the previous test had ended (a closed window's timer?): {leaked}"
     yield
     try:
         qtbot.waitUntil(lambda: not running_threads(), timeout=HANG_GUARD_MS)
     except (AssertionError, TimeoutError):
         pass  # reported below, with the threads' names
-    threads = running_threads()
+    threads = _stop_all(running_threads())
     windows = [w for w in QApplication.topLevelWidgets() if w.isVisible()]
+    for w in windows:
+        w.close()
+    assert not threads, f"test left threads running: {threads}"
+    assert not windows, f"test left windows open: {[type(w).__name__ for w in windows]}"
+
+
+def _stop_all(threads: list) -> list[str]:
+    """Ask each thread to stop and wait for it; their class names, for the failure message."""
     for t in threads:
         t.requestInterruption()
         stop = getattr(t, "stop", None)
         if stop is not None:
             stop()
         t.wait(10_000)
-    for w in windows:
-        w.close()
-    assert not threads, f"test left threads running: {threads}"
-    assert not windows, f"test left windows open: {[type(w).__name__ for w in windows]}"
+    return [type(t).__name__ for t in threads]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """A studio thread still running when Python exits aborts the process ('QThread: Destroyed while
+    thread is still running') after a green summary; stop it and fail the session by name instead."""
+    leaked = _stop_all(running_threads())
+    if leaked:
+        print(f"\nA studio thread was still running after the last test: {leaked}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture

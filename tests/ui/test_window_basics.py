@@ -145,3 +145,24 @@ def test_start_flag_trains_once_the_folder_is_read(qtbot, window, tiny_images: P
         pass
     assert blocker.args[0].reason == "completed" and blocker.args[0].step == 5
     qtbot.waitUntil(lambda: window.worker is None, timeout=HANG_GUARD_MS)
+
+
+def test_a_closed_window_starts_no_thread(qtbot, window, tiny_images: Path, monkeypatch):
+    """CI aborted after every test had passed ('QThread: Destroyed while thread is still running'): a form
+    change just before closing re-read the folder 300 ms after the window had closed (the debounced reload),
+    and the pending estimate would have trained for seconds. Closing cancels both."""
+    from studio.ui.dataset_loader import DatasetLoader
+    from studio.ui.speed_worker import SpeedWorker
+
+    open_tiny(qtbot, window, tiny_images)
+    window.estimates = True
+    started: list[str] = []
+    for cls in (DatasetLoader, SpeedWorker):
+        real = cls.start
+        monkeypatch.setattr(cls, "start", lambda self, *a, _real=real: (started.append(type(self).__name__),
+                                                                        _real(self, *a))[1])
+    tp = window.train_panel
+    tp.resolution.setCurrentIndex((tp.resolution.currentIndex() + 1) % tp.resolution.count())
+    window.close()
+    qtbot.wait(1_000)  # past both debounces (300 and 400 ms)
+    assert started == []
