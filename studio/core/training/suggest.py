@@ -22,7 +22,8 @@ from studio.core.names import MODEL_LABELS
 # twice the side, twice the images). The Quick style-based model (fifth sitting): at 32 px by
 # bench/recognisable.py, checkpoints every 6 kimg, 12 kimg on twemoji and 18 on openmoji; at 64 px (width 16)
 # from the checkpoints of its 10-minute matrix cells, every 8 kimg, against the textbook's 10-minute KID at
-# 32 px (at 64 px the textbook draws blobs, too low a bar): 16 kimg on twemoji, 40 on openmoji. The larger kept.
+# 32 px (at 64 px the textbook draws blobs, too low a bar): 16 kimg on twemoji, 40 on openmoji. The larger kept;
+# re-measured with ADA (seventh sitting, bench/recognisable.py, every 4 kimg): 28 and 36 kimg, within a checkpoint.
 RECOGNISABLE_KIMG: dict[tuple[str, int], float] = {("dcgan", 32): 24.0, ("style", 32): 35.0,
                                                    ("quickstyle", 32): 18.0, ("quickstyle", 64): 40.0}
 # Speeds used when nothing was measured on this machine yet (images/s of one training process, 2 CPU
