@@ -113,7 +113,8 @@ class Loop:
         if self.live_samples:
             tasks.append(Periodic("samples", r.samples, self._samples))
         tasks += [
-            Periodic("health", r.health, self._check_health),
+            # Also on the step that ends the run: a headless run that ends collapsed says so before it exits.
+            Periodic("health", r.health, self._check_health, at_end=True),
             Periodic("snapshot", cfg.snapshot_minutes * 60, self._snapshot, last=0.0),
             Periodic("pending", 0.0, self._pending),
             Periodic("quality", 0.0, self._quality),
