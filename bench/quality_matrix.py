@@ -39,11 +39,13 @@ CACHE = Path(os.environ.get("GAN_STUDIO_BENCH_CACHE", Path.home() / ".cache" / "
 TABLE = Path(__file__).resolve().parent / "quality-matrix.jsonl"
 
 # Settings that reproduce the defaults before issue 14 (so they stay measurable after the defaults moved).
-OLD_STYLE = {"model": "style", "loss": "logistic", "augment": "ada", "mirror": True, "batch": 32, "lr_g": 2e-3,
-             "lr_d": 2e-3, "beta1": 0.0, "beta2": 0.99, "ema_kimg": 10.0, "ema_rampup": 0.05, "ada_kimg": 100.0}
-OLD_WINDOW = {"model": "dcgan", "loss": "logistic", "augment": "ada", "mirror": True, "batch": 32, "lr_g": 2e-4,
-              "lr_d": 2e-4, "beta1": 0.5, "beta2": 0.999, "r1_gamma": 0.0, "ema_kimg": 10.0, "ema_rampup": 0.05,
-              "ada_kimg": 100.0}
+# Width and z as resolve gave them at <= 64 px on a CPU then (git show 20aecd6^:studio/core/training/config.py).
+OLD_STYLE = {"model": "style", "width": 64, "z_dim": 256, "loss": "logistic", "augment": "ada", "mirror": True,
+             "batch": 32, "lr_g": 2e-3, "lr_d": 2e-3, "beta1": 0.0, "beta2": 0.99, "ema_kimg": 10.0,
+             "ema_rampup": 0.05, "ada_kimg": 100.0}
+OLD_WINDOW = {"model": "dcgan", "width": 64, "z_dim": 100, "loss": "logistic", "augment": "ada", "mirror": True,
+              "batch": 32, "lr_g": 2e-4, "lr_d": 2e-4, "beta1": 0.5, "beta2": 0.999, "r1_gamma": 0.0,
+              "ema_kimg": 10.0, "ema_rampup": 0.05, "ada_kimg": 100.0}
 
 
 def folder_path(name: str) -> Path:
