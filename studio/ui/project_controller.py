@@ -253,12 +253,17 @@ class ProjectController(QObject):
             self.w.train_panel.set_resumable(RunDir(self.project.run).latest_checkpoint() is not None)
 
     # ------------------------------------------------------------------ the folder's images
+    def _may_reload(self) -> bool:
+        """A folder is open, nothing trains, and the window is not closed."""
+        return (not self.w.is_shut and self.project is not None and self.project.data is not None
+                and self.w.state == AppState.IDLE)
+
     def _reload_soon(self) -> None:
-        if not self.w.is_shut and self.project is not None and self.project.data is not None and self.w.state == AppState.IDLE:
+        if self._may_reload():
             self.schedule_reload()
 
     def _reload_dataset(self) -> None:
-        if not self.w.is_shut and self.project is not None and self.project.data is not None and self.w.state == AppState.IDLE:
+        if self._may_reload():
             self.load_dataset()
 
     def load_dataset(self) -> None:
