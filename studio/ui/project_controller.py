@@ -128,18 +128,20 @@ class ProjectController(QObject):
             self.follower.deleteLater()
             self.follower = None
 
-    def shutdown(self) -> None:
-        """The window closes: no re-read may start after it (the form's debounced reload), none runs on."""
-        self.schedule_reload.cancel()
+    def _stop_reading(self) -> None:
+        """No more following a run, and the folder's reading (if any) asked to stop."""
         self.stop_following()
         if self.loader is not None and self.loader.isRunning():
             self.loader.requestInterruption()
 
+    def shutdown(self) -> None:
+        """The window closes: no re-read may start after it (the form's debounced reload), none runs on."""
+        self.schedule_reload.cancel()
+        self._stop_reading()
+
     def close_current(self) -> None:
         w = self.w
-        self.stop_following()
-        if self.loader is not None and self.loader.isRunning():
-            self.loader.requestInterruption()
+        self._stop_reading()
         self.loader = None
         self.dataset = None
         w.live.clear()
