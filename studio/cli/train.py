@@ -125,6 +125,9 @@ def cmd_train(args) -> int:
 
             torch.set_num_threads(training_threads(args.threads))
         finished = _train_in_thread(trainer, _progress_printer(trainer, args.quiet))
+        # Tear the group down together: a rank that destroys it while another still writes its last
+        # checkpoint can abort in Gloo ("terminate called without an active exception"; seen in CI).
+        dist.barrier()
         if dist.active:
             print(f"rank {dist.rank} of {dist.world}: {finished.reason} at step {finished.step}", file=sys.stderr)
         return 0

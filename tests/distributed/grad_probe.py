@@ -39,6 +39,7 @@ def main(data: str, run: str, out: str) -> None:
     if dist.is_main:
         save_file(grads, out)
     trainer.close()
+    dist.barrier()  # rank 1 must not tear the group down while rank 0 still writes (studio train does the same)
     shutdown()
 
 
