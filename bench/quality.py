@@ -55,10 +55,12 @@ def train_leg(data: str, out: str, resolution: int, minutes: float, threads: int
     from studio.core.training.events import Finished
     from studio.core.training.trainer import Trainer
 
-    cfg = TrainConfig(data=data, resolution=resolution, minutes=minutes, device="cpu", checkpoint_minutes=1e9,
+    overrides = dict(overrides)
+    device = overrides.pop("device", "cpu")  # bench/gpu_day.py's legs: "cuda" (with the wall-clock budget)
+    cfg = TrainConfig(data=data, resolution=resolution, minutes=minutes, device=device, checkpoint_minutes=1e9,
                       snapshot_minutes=max(1.0, minutes / 10), **overrides)
     clock = time.thread_time if budget == "cpu" else time.perf_counter
-    trainer = Trainer(cfg, out, device=pick_device("cpu"), clock=clock)
+    trainer = Trainer(cfg, out, device=pick_device(device), clock=clock)
     fin = trainer.train()
     assert isinstance(fin, Finished)
     info = {"step": fin.step, "kimg": fin.kimg, "checkpoint": fin.checkpoint, "config": trainer.cfg.to_json(),

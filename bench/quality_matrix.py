@@ -3,8 +3,9 @@
     python bench/quality_matrix.py --cell twemoji:32:5 --cell openmoji:32:5 --recipes default,style --repeats 2
     python bench/quality_matrix.py --show            # the table gathered so far (all sittings)
 
-A cell is FOLDER:RESOLUTION:MINUTES. FOLDER is `twemoji`, `openmoji` (../shared/data/*-64), `demo` (the
-embedded demo set, 512 images, written once to a cache folder) or a path. For every recipe and repeat, the
+A cell is FOLDER:RESOLUTION:MINUTES. FOLDER is `twemoji`, `openmoji` (../shared/data/*-64), `openmoji128`
+(../shared/data/openmoji-128), `demo` (the embedded demo set, 512 images, written once to a cache folder) or
+a path; FOLDER@N is N pictures of it (a few-shot cell, e.g. `twemoji@100:64:10`). For every recipe and repeat, the
 recipe and a textbook DCGAN train *at the same time*, each pinned to its own core with one thread (so the
 load of a shared machine falls on both alike), for the same wall-clock minutes; then both final EMA
 generators are scored with Inception features against the same real images (bench/quality.py's legs and
@@ -49,8 +50,12 @@ OLD_WINDOW = {"model": "dcgan", "width": 64, "z_dim": 100, "loss": "logistic", "
 
 
 def folder_path(name: str) -> Path:
-    if name in ("twemoji", "openmoji"):
-        path = SHARED / f"{name}-64"
+    """`twemoji`, `openmoji` (64 px), `openmoji128`, `demo`, a path; NAME@N: N pictures of it (few-shot)."""
+    if "@" in name:
+        base, _, count = name.partition("@")
+        return few_shot(folder_path(base), int(count), CACHE / "few-shot" / f"{base.replace('/', '_')}-{count}")
+    if name in ("twemoji", "openmoji", "openmoji128"):
+        path = SHARED / ("openmoji-128" if name == "openmoji128" else f"{name}-64")
         if not path.is_dir():
             raise SystemExit(f"{path} is absent (the shared data folder)")
         return path
@@ -59,6 +64,20 @@ def folder_path(name: str) -> Path:
 
         return write_demo_data(CACHE / "demo-512", count=512, size=64)
     return Path(name).expanduser().resolve()
+
+
+def few_shot(source: Path, count: int, dest: Path) -> Path:
+    """A folder of `count` pictures of `source` (links; every count-th file in name order, so the subset
+    spans the folder instead of its first letters); made once."""
+    if not dest.is_dir():
+        files = sorted(p for p in source.iterdir() if p.suffix.lower() in {".png", ".jpg", ".jpeg", ".webp"})
+        step = max(1, len(files) // count)
+        tmp = dest.with_name(dest.name + ".tmp")
+        tmp.mkdir(parents=True, exist_ok=True)
+        for f in files[::step][:count]:
+            (tmp / f.name).symlink_to(f)
+        tmp.rename(dest)
+    return dest
 
 
 def recipe_overrides(recipe: str, data: Path, resolution: int) -> dict:
@@ -77,6 +96,10 @@ def recipe_overrides(recipe: str, data: Path, resolution: int) -> dict:
         return {"model": "style"}
     if recipe == "style-diff":  # the style recipe of the first sitting (DiffAugment on a CPU)
         return {"model": "style", "augment": "diff"}
+    if recipe == "style-gpu":  # the GPU default's recipe (resolve on a GPU: batch 64) at a width pinned by hand
+        return {"model": "style", "batch": 64}
+    if recipe == "quickstyle-gpu":  # the Quick style-based model with the GPU's batch
+        return {"model": "quickstyle", "batch": 64}
     if recipe == "quick":
         return {"model": "dcgan"}
     if recipe == "quickstyle":  # the Quick style-based model with its default (the Quick model's) recipe
@@ -96,14 +119,14 @@ def run_pair(cell: str, recipe: str, repeat: int, args) -> dict:
     folder, res, minutes = cell.split(":")
     data, res, minutes = folder_path(folder), int(res), float(minutes)
     seed = 1000 * repeat
-    legs = {"textbook": dict(quality.TEXTBOOK, seed=seed),
-            "recipe": dict(recipe_overrides(recipe, data, res), seed=seed)}
+    legs = {"textbook": dict(quality.TEXTBOOK, seed=seed, device=args.device),
+            "recipe": dict(recipe_overrides(recipe, data, res), seed=seed, device=args.device)}
     stamp = time.strftime("%Y%m%d-%H%M%S")
     name = recipe.partition("=")[0]
     out = Path(args.out) / f"{stamp}-{folder}-{res}-{minutes:g}-{name}-r{repeat}"
     out.mkdir(parents=True)
     pair = {"cell": f"{folder}:{res}:{minutes:g}", "recipe": name, "repeat": repeat, "when": stamp,
-            "budget": args.budget, "data": str(data), "resolution": res, "minutes": minutes,
+            "budget": args.budget, "device": args.device, "data": str(data), "resolution": res, "minutes": minutes,
             "load_before": round(os.getloadavg()[0], 2)}
     t0 = time.perf_counter()
     quality.run_legs(_namespace(args, out, pair), legs)
@@ -179,6 +202,8 @@ def main() -> None:
                    help="what a cell's minutes count: each leg's CPU time (default; fair when other work shares "
                         "the machine) or wall-clock time")
     p.add_argument("--nice", type=int, default=0, help="niceness of the legs (e.g. -10 as root: before other work)")
+    p.add_argument("--device", default="cpu", help="where the legs train: cpu, or cuda (bench/gpu_day.py; both legs "
+                   "share the one GPU at once, so give --budget wall)")
     p.add_argument("--rescore", type=Path, help="score an already trained pair's folder and append its row")
     p.add_argument("--show", action="store_true", help="print the table gathered so far and exit")
     args = p.parse_args()

@@ -1,7 +1,7 @@
 """Every speed figure of the studio in one table, all measured in this one run.
 
 Each part runs as its own process (so its peak memory is its own) and hands its figures back as JSON:
-  bench/throughput.py      training images/s per model and resolution (default recipe)
+  bench/throughput.py      training images/s per model and resolution (default recipe; the default models)
   bench/train_speed.py     the engine vs a plain PyTorch loop of the same architecture (ratio)
   bench/gui_overhead.py    training with the window attached vs headless (ratio), UI event-loop lateness
   bench/explore_latency.py canvas move -> image painted
@@ -102,7 +102,8 @@ def main() -> int:
                                                    "startup"))
     rows: list[tuple[str, str, str]] = []
     for r in tp["rows"]:
-        rows.append((f"train {r['model']} {r['resolution']} px (batch {r['batch']}, width {r['width']})",
+        mark = ", the default here" if r.get("default") else ""
+        rows.append((f"train {r['model']} {r['resolution']} px (batch {r['batch']}, width {r['width']}{mark})",
                      f"{r['images_per_second']:.1f} images/s", ""))
     rows.append(("engine / plain PyTorch loop (dcgan)",
                  f"{ts['ratio']:.3f}  ({ts['engine_ips']:.0f} vs {ts['plain_ips']:.0f} images/s)",

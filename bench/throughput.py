@@ -4,7 +4,11 @@ Each (model, resolution) builds a Trainer exactly as `studio train` would (defau
 device), warms up, then times whole steps for a fixed number of seconds. On CUDA the clock stops only
 after a device synchronisation.
 
-    python bench/throughput.py [--models dcgan style] [--resolutions 32 64 128] [--seconds 8] [--json out.json]
+    python bench/throughput.py [--models quickstyle dcgan style] [--resolutions 32 64 128] [--seconds 8] [--json out.json]
+
+By default it measures every model the studio trains by default somewhere (the Quick style-based model, the
+CPU default; the style model, the GPU default) and the Quick DCGAN (growing runs on a CPU); the row of the
+model `studio train` picks on this device is marked.
 """
 
 from __future__ import annotations
@@ -59,7 +63,7 @@ def measure(model: str, resolution: int, data: Path, device: torch.device, secon
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--models", nargs="+", default=["dcgan", "style"])
+    ap.add_argument("--models", nargs="+", default=["quickstyle", "dcgan", "style"])
     ap.add_argument("--resolutions", nargs="+", type=int, default=None,
                     help="default 32 64 128 (and 256 on a GPU)")
     ap.add_argument("--seconds", type=float, default=8.0)
@@ -74,13 +78,18 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="gan-studio-tp-"))
     data = args.data if args.data.is_dir() else write_demo_data(tmp / "demo", 256, max(resolutions))
     print(f"device: {describe_device(device)}; data: {data}")
+    from studio.core.training.suggest import default_model
+
+    default = default_model(device.type in ("cuda", "mps"))
     rows = []
     for model in args.models:
         for res in resolutions:
             r = measure(model, res, data, device, args.seconds, args.warmup, args.batch, tmp)
+            r["default"] = model == default
             rows.append(r)
-            print(f"{model:>6} {res:>4} px  batch {r['batch']:>3}  width {r['width']:>3}: "
-                  f"{r['images_per_second']:8.1f} images/s ({r['steps']} steps)", flush=True)
+            print(f"{model:>10} {res:>4} px  batch {r['batch']:>3}  width {r['width']:>3}: "
+                  f"{r['images_per_second']:8.1f} images/s ({r['steps']} steps)"
+                  f"{'  <- the default here' if r['default'] else ''}", flush=True)
     if args.json:
         args.json.write_text(json.dumps({"device": describe_device(device), "rows": rows}))
     return 0

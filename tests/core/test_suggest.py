@@ -109,3 +109,19 @@ def test_a_non_square_suggestion_counts_pixels(tmp_path):
     remember_run_speed("dcgan", 32, "cpu", 123.0, 60.0, folder=tmp_path, aspect="3:2")
     assert cached_speed("dcgan", 32, "cpu", folder=tmp_path, aspect="3:2") == 123.0
     assert cached_speed("dcgan", 32, "cpu", folder=tmp_path) is None
+
+
+def test_a_slow_machine_gets_a_longer_run_never_a_picture_under_32_px():
+    """Issue 25: a busy machine was suggested 16 px ("32 px would need about 17 min"). Never below 32 px: the
+    run gets longer instead, past its recognisable point, in whole 5 minutes, and the sentence says why."""
+    crawl = {32: 15.0, 64: 4.0, 128: 1.0}  # images/s: 18 kimg at 15/s is 20 min to recognisable at 32 px
+    s = suggest(3786, 64, gpu=False, speed=lambda model, res: crawl.get(res))
+    assert s.resolution == 32
+    assert s.minutes >= s.recognisable_minutes > 10 and s.minutes % 5 == 0
+    assert f"{s.minutes:g} minutes" in s.reason and "slower than most" in s.reason
+    assert f"after about {round(s.recognisable_minutes)} min here" in s.reason
+    # A folder of tiny pictures is enlarged to 32 px, not trained at its own 16 px.
+    assert suggest(500, 16, gpu=False).resolution == 32
+    # A machine that reaches recognisable in the usual 10 minutes keeps them, and no apology.
+    normal = suggest(3786, 64, gpu=False, speed=lambda model, res: {32: 400.0, 64: 200.0}.get(res))
+    assert normal.minutes == 10 and "slower" not in normal.reason

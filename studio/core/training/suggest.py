@@ -9,6 +9,7 @@ train to something recognisable in the time it suggests.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -36,6 +37,7 @@ TYPICAL_SPEED = {("cpu", "dcgan"): {32: 200.0, 64: 150.0, 128: 15.0},
                  ("gpu", "quickstyle"): {32: 4000.0, 64: 2000.0, 128: 800.0, 256: 250.0, 512: 60.0},
                  ("gpu", "style"): {32: 2000.0, 64: 1200.0, 128: 500.0, 256: 150.0, 512: 40.0}}
 CPU_MINUTES, GPU_MINUTES = 10.0, 60.0
+SMALLEST_SUGGESTED = 32  # px: the smallest picture the studio suggests (a slow machine gets a longer run)
 SMALL_FOLDER = 200  # below this, augmentation at full strength from the first step (DiffAugment)
 
 
@@ -72,6 +74,12 @@ class Suggestion:
     reason: str  # one sentence for the training panel
 
 
+def longer_run(recognisable_minutes: float) -> float:
+    """A run's length for a machine too slow to reach recognisable samples in the usual minutes: past the
+    recognisable point by a quarter, in whole 5 minutes (a figure an artist can plan with)."""
+    return float(5 * math.ceil(recognisable_minutes * 1.25 / 5))
+
+
 def recognisable_kimg(model: str, resolution: int) -> float:
     known = RECOGNISABLE_KIMG.get((model, resolution))
     if known is not None:
@@ -106,14 +114,14 @@ def suggest(dataset_size: int, median_side: int, gpu: bool,
     model = default_model(gpu)
     minutes = GPU_MINUTES if gpu else CPU_MINUTES
     cap = 512 if gpu else 128
-    side = min(max(median_side, 16), cap)
-    shapes = {}  # resolution -> its canvas; two resolutions making the same canvas count once
-    for r in (16, 32, 64, 128, 256, 512):
+    side = min(median_side, cap)
+    # Never below SMALLEST_SUGGESTED px (a 16 px picture is an icon, not an artwork): a folder of smaller
+    # pictures is enlarged to it, and a slow machine gets a longer run instead (below).
+    shapes = {SMALLEST_SUGGESTED: canvas_shape(aspect, SMALLEST_SUGGESTED)}
+    for r in (64, 128, 256, 512):  # resolution -> its canvas; two resolutions making the same canvas count once
         shape = canvas_shape(aspect, r)
         if shape.long_side <= side and shape not in shapes.values():
             shapes[r] = shape
-    if not shapes:
-        shapes = {16: canvas_shape(aspect, 16)}
 
     measured_at: set[int] = set()  # resolutions whose speed this machine measured
 
@@ -136,9 +144,14 @@ def suggest(dataset_size: int, median_side: int, gpu: bool,
     where = "here" if res in measured_at else f"on a typical {'GPU' if gpu else 'CPU'}"
     augment = auto_augment(dataset_size)  # as config.resolve's "auto"
     size = f"{res} px" if shapes[res].is_square else f"{shapes[res].width}×{shapes[res].height} px"
+    slow = not fits
+    if slow:  # even the smallest picture needs longer than the usual run: a longer run, never a smaller picture
+        minutes = longer_run(t)
     reason = (f"Suggested for {dataset_size} images on {'a GPU' if gpu else 'the CPU'}: "
               f"{MODEL_LABELS[model]} model at {size}, {minutes:g} minutes — "
-              f"recognisable samples after about {max(1, round(t))} min {where}")
+              + (f"this computer trains slower than most, so the run is longer than the usual "
+                 f"{GPU_MINUTES if gpu else CPU_MINUTES:g}: " if slow else "")
+              + f"recognisable samples after about {max(1, round(t))} min {where}")
     bigger = [r for r in shapes if r > res]
     if bigger and not gpu:
         b = shapes[bigger[0]]
