@@ -31,7 +31,7 @@ def save_grid(image: QImage, path: Path, transparent: bool = False, background: 
     if transparent:
         from studio.core.alpha import live_grid
         from studio.core.data.settings import parse_color
-        from studio.ui.qimage import from_qimage
+        from studio.ui.base.qimage import from_qimage
 
         rgba = live_grid(from_qimage(image), parse_color(background), region)
         return Exporter(path.parent).save_png(rgba, path.name)

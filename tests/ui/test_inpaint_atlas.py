@@ -175,7 +175,7 @@ def test_atlas_build_can_be_cancelled(qtbot, tab):
 def test_atlas_view_switches_to_native_thumbnails_when_zoomed_in(qtbot):
     from studio.ui.explore.atlas_view import AtlasView
     from studio.ui.explore.atlas_worker import AtlasShown
-    from studio.ui.qimage import to_qimage
+    from studio.ui.base.qimage import to_qimage
 
     res, thumb, cols, rows = 128, 64, 8, 8
     thumbs = tuple(to_qimage(np.full((res, res, 3), i * 3, np.uint8)) for i in range(60))

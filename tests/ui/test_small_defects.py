@@ -13,7 +13,7 @@ from PySide6.QtGui import QColor, QImage
 
 from studio.core.explore.canvas import CanvasState, Pin
 from studio.ui.explore.latent_canvas import LatentCanvas
-from studio.ui.qimage import balanced_columns, tile
+from studio.ui.base.qimage import balanced_columns, tile
 
 
 def _pin_colours(qtbot, canvas: LatentCanvas) -> list[QColor]:

@@ -19,6 +19,7 @@ from superqt.utils import qdebounced
 from studio.core.errors import StudioError
 from studio.core.explore.canvas import CanvasModel, CanvasState, Favourites
 from studio.core.explore.render import Recipe
+from studio.ui.base.folders import default_export_folder
 from studio.ui.explore.canvas_memory import load_canvas, save_canvas
 from studio.ui.explore.export_dialog import ExportDialog
 from studio.ui.explore.none_guard import make_none_immortal
@@ -33,7 +34,6 @@ from studio.ui.explore.render_worker import (
 from studio.ui.explore.tab_layout import build_explore_layout
 from studio.ui.explore.tool_runs import ToolRuns
 from studio.ui.explore.walk import WALK_INTERVAL_MS, WalkAndFavourites
-from studio.ui.window_settings import default_export_folder
 
 
 class ExploreTab(ToolRuns, WalkAndFavourites, QWidget):
