@@ -104,6 +104,26 @@ def test_the_cycle_finder_finds_a_cycle():
     assert cycles(g) == [["a", "b", "c"]]
 
 
+# The modules directly in these packages are units of their own (siblings in the layers: studio.app,
+# studio.core.formats.run, studio.core.export...); elsewhere a module belongs to its folder (studio.ui.widgets).
+CONTAINERS = ("studio", "studio.core")
+
+
+def unit(name: str) -> str:
+    """The package `name` belongs to when counting packages that import each other."""
+    if modules()[name].name == "__init__.py":
+        return name
+    parent = name.rpartition(".")[0]
+    return name if parent in CONTAINERS else parent
+
+
+def package_pairs(g: dict[str, frozenset[str]]) -> list[tuple[str, str]]:
+    """Pairs of packages that import each other (each through some module), sorted: a cycle between two
+    packages that no module-level cycle shows (`a.x -> b.y`, `b.z -> a.w`)."""
+    edges = {(unit(a), unit(b)) for a, deps in g.items() for b in deps if unit(a) != unit(b)}
+    return sorted({tuple(sorted(e)) for e in edges if (e[1], e[0]) in edges})
+
+
 def within(name: str, prefix: str) -> bool:
     return name == prefix or name.startswith(prefix + ".")
 
@@ -130,7 +150,8 @@ EXPLORE_LAYERS = [
      "studio.core.explore.nearest", "studio.core.explore.canvas"],
     ["studio.core.explore.projection"],
     ["studio.core.explore.render"],
-    ["studio.core.explore.directions", "studio.core.explore.mixing", "studio.core.explore.features"],
+    ["studio.core.explore.directions", "studio.core.explore.mixing", "studio.core.explore.features",
+     "studio.core.explore.loading"],
     ["studio.core.export"],
     ["studio.core.explore.inpaint_record"],
     ["studio.core.explore.latents", "studio.core.explore.recipe"],

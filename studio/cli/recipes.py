@@ -48,8 +48,8 @@ def cmd_info(args) -> int:
 def _checkpoint_info(target: Path, as_json: bool) -> int:
     """`studio info RUN_DIR|CHECKPOINT`: step, model and the kept best, without loading any tensor."""
     from studio.core.errors import StudioError
-    from studio.core.run import RunDir
-    from studio.core.training.checkpoint import read_state
+    from studio.core.formats.checkpoint import read_state
+    from studio.core.formats.run import RunDir
 
     def describe(path: Path) -> dict:
         st = read_state(path)

@@ -44,7 +44,7 @@ def save_grid(image: QImage, path: Path, transparent: bool = False, background: 
 
 def trained_background(w: QMainWindow) -> tuple[str, bool]:
     """The open run's or folder's background colour, and whether its pictures had see-through pixels."""
-    from studio.core.run import RunDir
+    from studio.core.formats.run import RunDir
 
     colour = w.train_panel.background.text().strip() or "#ffffff"
     report = getattr(w.dataset, "report", None)

@@ -121,7 +121,8 @@ class TrainWorker(StudioThread):
 
     def run(self) -> None:  # noqa: C901 - one dispatch over the event types
         from studio.core.errors import StudioError
-        from studio.core.training.events import Finished, Message, Paused, Progress, Quality, Samples, Saved, Started
+        from studio.core.formats.metrics_rows import Quality
+        from studio.core.training.events import Finished, Message, Paused, Progress, Samples, Saved, Started
         from studio.core.training.trainer import Trainer
 
         if self.nice:

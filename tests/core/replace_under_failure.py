@@ -91,7 +91,7 @@ def full(data: Path, mnt: Path) -> dict:
 
 
 def _best_step(run) -> int:
-    from studio.core.training.checkpoint import load_checkpoint
+    from studio.core.formats.checkpoint import load_checkpoint
 
     return load_checkpoint(run.best_path).step  # the whole file is read and parsed
 

@@ -196,7 +196,7 @@ class Favourites:
             raise
 
     def save(self) -> None:
-        from studio.core.training.checkpoint import write_atomic
+        from studio.core.formats.checkpoint import write_atomic
 
         data = [{"name": f.name, "recipe": f.recipe.to_json()} for f in self.items]
         try:

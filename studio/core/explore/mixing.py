@@ -12,8 +12,8 @@ import torch.nn as nn
 
 from studio.core.errors import StudioError
 from studio.core.explore.recipe import Recipe
+from studio.core.formats.checkpoint_state import CheckpointState
 from studio.core.images import tile
-from studio.core.training.checkpoint_state import CheckpointState
 
 
 class Renders(Protocol):

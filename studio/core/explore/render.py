@@ -16,15 +16,16 @@ from studio import __version__
 from studio.core.alpha import EDGES, finish
 from studio.core.data.settings import parse_color
 from studio.core.errors import StudioError
-from studio.core.names import STYLE_MODELS
 from studio.core.explore.directions import load_or_compute, move
 from studio.core.explore.latents import blend, z_from_seed
+from studio.core.explore.loading import load_generator
 from studio.core.explore.mixing import mix_ws, require_style
 from studio.core.explore.recipe import Recipe, decode_w_array
+from studio.core.formats.checkpoint import file_sha256
+from studio.core.formats.checkpoint_state import CheckpointState
+from studio.core.formats.run import checkpoint_for
 from studio.core.images import images_to_uint8
-from studio.core.models.loading import checkpoint_for, load_generator
-from studio.core.training.checkpoint import file_sha256
-from studio.core.training.checkpoint_state import CheckpointState
+from studio.core.names import STYLE_MODELS
 
 
 def decode_w(text: str, shape: list[int]) -> torch.Tensor:

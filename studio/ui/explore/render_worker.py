@@ -178,7 +178,7 @@ class RenderWorker(StudioThread):
             r = Renderer.open(job.path, job.device, cache_dir=self.cache_dir)
             self.renderer = r
             groups = {k: (v.start, v.stop) for k, v in r.G.layer_groups().items()} if r.is_style else {}
-            from studio.core.run import RunDir
+            from studio.core.formats.run import RunDir
 
             h, w = r.size
             run = RunDir.of_checkpoint(r.checkpoint)
