@@ -105,7 +105,7 @@ def test_the_cycle_finder_finds_a_cycle():
 
 
 # The modules directly in these packages are units of their own (siblings in the layers: studio.app,
-# studio.core.formats.run, studio.core.export...); elsewhere a module belongs to its folder (studio.ui.widgets).
+# studio.core.export, studio.core.images...); elsewhere a module belongs to its folder (studio.ui.widgets).
 CONTAINERS = ("studio", "studio.core")
 
 
@@ -122,6 +122,10 @@ def package_pairs(g: dict[str, frozenset[str]]) -> list[tuple[str, str]]:
     packages that no module-level cycle shows (`a.x -> b.y`, `b.z -> a.w`)."""
     edges = {(unit(a), unit(b)) for a, deps in g.items() for b in deps if unit(a) != unit(b)}
     return sorted({tuple(sorted(e)) for e in edges if (e[1], e[0]) in edges})
+
+
+def test_no_two_packages_import_each_other():
+    assert package_pairs(graph()) == []
 
 
 def within(name: str, prefix: str) -> bool:
@@ -153,8 +157,9 @@ EXPLORE_LAYERS = [
     ["studio.core.explore.directions", "studio.core.explore.mixing", "studio.core.explore.features",
      "studio.core.explore.loading"],
     ["studio.core.export"],
-    ["studio.core.explore.inpaint_record"],
-    ["studio.core.explore.latents", "studio.core.explore.recipe"],
+    ["studio.core.formats.png_recipe"],
+    ["studio.core.formats.inpaint_record"],
+    ["studio.core.explore.latents", "studio.core.formats.recipe"],
     ["studio.core.images", "studio.core.export_formats"],
 ]
 
@@ -190,7 +195,8 @@ def test_layers():
 
 # Modules that are read where torch must not be loaded: `studio --help`, the exporter's PNG reading.
 TORCH_FREE = ["studio.cli", "studio.core.names", "studio.core.training.losses", "studio.core.images",
-              "studio.core.explore.recipe", "studio.core.explore.inpaint_record", "studio.core.export",
+              "studio.core.formats.recipe", "studio.core.formats.inpaint_record", "studio.core.formats.png_recipe",
+              "studio.core.formats.metrics_rows", "studio.core.export",
               "studio.core.export_formats", "studio.core.training.config"]
 
 CODE = """

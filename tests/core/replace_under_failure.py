@@ -44,7 +44,7 @@ def trainer(data: Path, run: Path):
 def favourite_recipe(n: int):
     import torch
 
-    from studio.core.explore.recipe import Recipe, encode_w
+    from studio.core.formats.recipe import Recipe, encode_w
 
     text, shape = encode_w(torch.full((1, 4), float(n)))
     return Recipe(seeds=[n], w=text, w_shape=shape)

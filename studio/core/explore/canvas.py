@@ -12,7 +12,7 @@ from pathlib import Path
 
 from studio.core.errors import StudioError
 from studio.core.explore.latents import inverse_distance_weights
-from studio.core.explore.recipe import Recipe
+from studio.core.formats.recipe import Recipe
 
 MAX_UNDO = 500
 
