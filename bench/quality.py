@@ -110,10 +110,10 @@ def evaluate(args, legs: dict[str, dict]) -> dict[str, dict]:
 
     torch.set_num_threads(args.eval_threads)
     from studio.core.data import ImageFolder
+    from studio.core.explore.loading import load_generator
+    from studio.core.images import grid_image
     from studio.core.metrics.evaluate import Evaluator, MetricsSettings
     from studio.core.training.config import TrainConfig
-    from studio.core.images import grid_image
-    from studio.core.models.loading import load_generator
 
     first = next(iter(legs.values()))
     cfg = TrainConfig.from_json(first["config"])

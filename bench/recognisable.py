@@ -70,7 +70,7 @@ def main() -> None:
         trained = json.loads((out / "leg" / "bench-leg.json").read_text())
     else:
         trained = quality.run_legs(ns, {"leg": overrides})["leg"]
-    from studio.core.run import RunDir
+    from studio.core.formats.run import RunDir
 
     legs = {}
     for step, path in RunDir(out / "leg").checkpoints():

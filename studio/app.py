@@ -39,7 +39,7 @@ def run_app(argv: list[str]) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
     # Fusion draws with the palette, so the window follows the system's light or dark scheme.
     app.setStyle("Fusion")
-    from studio.ui.threads import collect_garbage_in_gui_thread
+    from studio.ui.base.threads import collect_garbage_in_gui_thread
 
     collect_garbage_in_gui_thread()
     from studio.ui.main_window import MainWindow

@@ -36,8 +36,10 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from tests.core.test_explore import make_run
 
     base = tmp_path_factory.mktemp("cli-explore")
-    make_run("style", base / "s")
+    run = make_run("style", base / "s")
     Image.new("RGB", (4, 4)).save(base / "plain.png")
+    other = base / "other.safetensors"  # another file than the one that made the pictures: one byte more
+    other.write_bytes(sorted((run / "checkpoints").glob("step-*.safetensors"))[-1].read_bytes() + b" ")
     return base
 
 
@@ -58,6 +60,7 @@ def wave2(base: Path, wave1) -> dict[str, subprocess.CompletedProcess]:
         "regen-mix": ["regenerate", "out/mix.png", "--out", "out/again.png"],
         "info-seed": ["info", "gen/seed0004.png", "--json"],
         "regen-grid": ["regenerate", "gen/grid.png", "--out", "re/grid.png", "--checkpoint", "s/run"],
+        "regen-other": ["regenerate", "gen/grid.png", "--out", "re/other.png", "--checkpoint", "other.safetensors"],
     }, base)
 
 
@@ -82,6 +85,10 @@ def test_generate_carries_recipe_and_regenerates(base: Path, wave1, wave2):
     assert info["recipe"]["seeds"] == [4] and info["recipe"]["truncation"] == 0.6 and info["recipe"]["w"]
     for name in ("grid.png",):
         assert np.array_equal(pixels(base / "re" / name), pixels(base / "gen" / name)), name
+    r = wave2["regen-other"]  # the checksum policy (core/formats/png_recipe.py), as in the window
+    assert r.returncode != 0 and not (base / "re" / "other.png").exists()
+    assert ("other.safetensors is not the checkpoint that made grid.png (SHA-256 differs); pass --checkpoint "
+            "with the right one, or --ignore-checksum.") in r.stderr, r.stderr
 
 
 def test_interpolate(base: Path, wave1):

@@ -163,9 +163,9 @@ def cmd_atlas(args) -> int:
     from studio.core.errors import StudioError
     from studio.core.explore.atlas import MAX_ATLAS, atlas_poster, build_atlas, check_layout, poster_meta
     from studio.core.explore.features import FeatureSpace, load_discriminator
-    from studio.core.explore.recipe import MAX_SEED
     from studio.core.explore.render import Renderer
     from studio.core.export import Exporter
+    from studio.core.formats.recipe import MAX_SEED
 
     folder, name = out_file(args.out, (".png",))
     if not 2 <= args.count <= MAX_ATLAS:

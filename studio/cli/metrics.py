@@ -28,11 +28,12 @@ def cmd_metrics(args) -> int:
     from studio.core.data import ImageFolder
     from studio.core.device import pick_device
     from studio.core.errors import StudioError
+    from studio.core.explore.loading import load_generator
+    from studio.core.formats.run import RunDir
+    from studio.core.formats.run import checkpoint_for
     from studio.core.metrics.evaluate import Evaluator, MetricsSettings
     from studio.core.metrics.inception import availability
-    from studio.core.run import RunDir
     from studio.core.training.config import TrainConfig
-    from studio.core.models.loading import checkpoint_for, load_generator
 
     ok, why = availability(args.inception)
     if not ok:

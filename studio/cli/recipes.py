@@ -18,7 +18,7 @@ def _add_info(sub) -> None:
 
 @command("info", _add_info)
 def cmd_info(args) -> int:
-    from studio.core.export import read_embedded
+    from studio.core.formats.png_recipe import read_embedded
 
     target = Path(args.file).expanduser()
     if target.is_dir() or target.suffix.lower() != ".png":
@@ -48,8 +48,8 @@ def cmd_info(args) -> int:
 def _checkpoint_info(target: Path, as_json: bool) -> int:
     """`studio info RUN_DIR|CHECKPOINT`: step, model and the kept best, without loading any tensor."""
     from studio.core.errors import StudioError
-    from studio.core.run import RunDir
-    from studio.core.training.checkpoint import read_state
+    from studio.core.formats.checkpoint import read_state
+    from studio.core.formats.run import RunDir
 
     def describe(path: Path) -> dict:
         st = read_state(path)
@@ -112,17 +112,17 @@ def cmd_regenerate(args) -> int:
     from studio.core.device import pick_device
     from studio.core.errors import StudioError
     from studio.core.explore.render import Renderer
-    from studio.core.export import Exporter, read_embedded, regenerate
+    from studio.core.export import Exporter, regenerate
+    from studio.core.formats.png_recipe import NoMaker, NotTheMaker, read_recipe_for
 
     folder, name = out_file(args.out, (".png",))
-    emb = read_embedded(args.file)
-    source = args.checkpoint or emb.checkpoint
-    if not source:
-        raise StudioError("The PNG does not say which checkpoint made it; pass --checkpoint.")
-    renderer = Renderer.open(source, pick_device(args.device))
-    if emb.checkpoint_sha256 and renderer.checkpoint_sha256 != emb.checkpoint_sha256 and not args.ignore_checksum:
-        raise StudioError(f"{renderer.checkpoint.name} is not the checkpoint that made {Path(args.file).name} "
-                          "(SHA-256 differs); pass --checkpoint with the right one, or --ignore-checksum.")
+    try:
+        emb, checkpoint = read_recipe_for(args.file, args.checkpoint, ignore_checksum=args.ignore_checksum)
+    except NoMaker:
+        raise StudioError("The PNG does not say which checkpoint made it; pass --checkpoint.") from None
+    except NotTheMaker as e:
+        raise StudioError(f"{e}; pass --checkpoint with the right one, or --ignore-checksum.") from None
+    renderer = Renderer.open(checkpoint, pick_device(args.device))
     image = regenerate(emb, renderer)
     if emb.recipe is not None:
         meta = renderer.describe(emb.recipe)

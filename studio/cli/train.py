@@ -182,7 +182,8 @@ def _progress_printer(trainer, quiet: bool):
     """The handler of training events for a terminal: a tqdm bar, messages, the final line."""
     from tqdm import tqdm
 
-    from studio.core.training.events import Finished, Message, Progress, Quality, Saved, Started
+    from studio.core.formats.metrics_rows import Quality
+    from studio.core.training.events import Finished, Message, Progress, Saved, Started
 
     def on_signal(signum, frame):
         trainer.stop()  # finish the step, save a checkpoint, exit cleanly

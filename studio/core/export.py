@@ -1,34 +1,26 @@
 """Writing artworks: PNGs with their recipe in text chunks, grids, GIF/WebP/MP4 animations; never overwriting.
 
-Reading back: `read_embedded` parses (and bounds) what a PNG says about how it was made, and
-`regenerate` rebuilds the exact pixels from it.
+Reading back: `regenerate` rebuilds the exact pixels from what a PNG says about how it was made
+(`formats.png_recipe.read_embedded`).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 from PIL import Image, PngImagePlugin
 
-from studio.core.alpha import EDGES, EVERYWHERE, REGIONS, cut_out, finish
+from studio.core.alpha import EDGES, cut_out, finish
 from studio.core.errors import StudioError
 from studio.core.export_formats import ANIMATIONS, AnimationOptions
-from studio.core.explore.inpaint_record import InpaintRecord
-from studio.core.explore.recipe import Recipe
-from studio.core.images import UPSCALES, open_picture, tile, upscale
-
-MAX_RECIPE_CHARS = 1 << 20  # one image's recipe: the w of an 18 x 512 model is ~50 kB
-MAX_GRID_CHARS = 8 << 20
-MAX_GRID_CELLS = 4096
-MAX_PNG_BYTES = 1 << 30
-
+from studio.core.formats.png_recipe import Embedded
+from studio.core.formats.recipe import Recipe
+from studio.core.images import tile, upscale
 
 class Renderer(Protocol):
     """What saving and regenerating need of explore.render.Renderer (the exporter never imports it)."""
@@ -171,113 +163,6 @@ class Exporter:
             raise StudioError("An animation needs at least one frame.")
         opts = AnimationOptions(fps, loop, comment)
         return self._write_new(name, lambda p: fmt.write(p, frames, opts))
-
-
-@dataclass
-class GridLayout:
-    kind: str
-    cols: int
-    gap: int
-    upscale: int
-    cells: list[Recipe | None] = field(default_factory=list)
-    transparent: bool = False  # the run's background colour taken out as alpha (core/alpha.py)
-    transparent_region: str = EDGES  # around each cell's subject, or everywhere (grids from before: everywhere)
-
-
-@dataclass
-class Embedded:
-    """What a studio PNG says about how it was made."""
-
-    version: str
-    checkpoint: str
-    checkpoint_sha256: str
-    model: str
-    recipe: Recipe | None = None
-    grid: GridLayout | None = None
-    inpaint: InpaintRecord | None = None  # an inpainting: the source's SHA-256, the hole, the feather
-    canvas: str = ""  # "24x16": the picture's width x height at native size ("": a PNG from before shapes)
-
-    def to_json(self) -> dict:
-        d: dict = {"studio_version": self.version, "checkpoint": self.checkpoint,
-                   "checkpoint_sha256": self.checkpoint_sha256, "model": self.model}
-        if self.canvas:
-            d["canvas"] = self.canvas
-        if self.recipe is not None:
-            d["recipe"] = self.recipe.to_json()
-        if self.grid is not None:
-            d["grid"] = {"kind": self.grid.kind, "cols": self.grid.cols, "gap": self.grid.gap,
-                         "upscale": self.grid.upscale, "transparent": self.grid.transparent,
-                         "transparent_region": self.grid.transparent_region,
-                         "cells": [None if c is None else c.to_json() for c in self.grid.cells]}
-        if self.inpaint is not None:
-            d["inpaint"] = self.inpaint.to_json()
-        return d
-
-
-def _json(text: str, cap: int, what: str):
-    if len(text) > cap:
-        raise StudioError(f"The {what} in this PNG is {len(text)} characters long; more than the {cap} allowed.")
-    try:
-        return json.loads(text)
-    except (ValueError, RecursionError):
-        raise StudioError(f"The {what} in this PNG is not valid JSON.") from None
-
-
-def read_png_text(path: str | os.PathLike) -> dict[str, str]:
-    """The text chunks before the image data, without decoding pixels (bounded by Pillow's text caps)."""
-    path = Path(path).expanduser()
-    with open_picture(path, "cannot be read as a PNG", max_bytes=MAX_PNG_BYTES) as im:
-        if im.format != "PNG":
-            raise StudioError(f"{path.name} is a {im.format} file; recipes are read from PNGs.")
-        return {str(k): v for k, v in im.info.items() if isinstance(v, str)}
-
-
-def read_embedded(path: str | os.PathLike) -> Embedded:
-    """The recipe (or grid of recipes) a studio PNG carries; StudioError if it has none or it is malformed."""
-    text = read_png_text(path)
-    if "gan-studio:recipe" not in text and "gan-studio:grid" not in text:
-        raise StudioError(f"{Path(path).name} carries no GAN Studio recipe.")
-    emb = Embedded(
-        version=text.get("gan-studio:version", "")[:64], checkpoint=text.get("gan-studio:checkpoint", "")[:4096],
-        checkpoint_sha256=text.get("gan-studio:checkpoint-sha256", "")[:64], model=text.get("gan-studio:model", "")[:32],
-        canvas=_canvas(text.get("gan-studio:canvas", "")),
-    )
-    if "gan-studio:recipe" in text:
-        emb.recipe = Recipe.from_json(_json(text["gan-studio:recipe"], MAX_RECIPE_CHARS, "recipe"))
-        if "gan-studio:inpaint" in text:
-            emb.inpaint = InpaintRecord.from_json(_json(text["gan-studio:inpaint"], MAX_RECIPE_CHARS,
-                                                        "inpainting record"))
-    else:
-        g = _json(text["gan-studio:grid"], MAX_GRID_CHARS, "grid recipe")
-        if not isinstance(g, dict) or not isinstance(g.get("cells"), list):
-            raise StudioError("The grid recipe in this PNG has no list of cells.")
-        cells = g["cells"]
-        cols, gap, up = g.get("cols"), g.get("gap", 2), g.get("upscale", 1)
-        if len(cells) == 0 or len(cells) > MAX_GRID_CELLS:
-            raise StudioError(f"The grid recipe must have from 1 to {MAX_GRID_CELLS} cells.")
-        if not (isinstance(cols, int) and 1 <= cols <= len(cells)) or not (isinstance(gap, int) and 0 <= gap <= 64):
-            raise StudioError("The grid recipe's layout (columns, gap) is not valid.")
-        if up not in UPSCALES:
-            raise StudioError("The grid recipe's upscale must be 1, 2 or 4.")
-        transparent = g.get("transparent", False)
-        if not isinstance(transparent, bool):
-            raise StudioError("The grid recipe's transparent switch must be true or false.")
-        region = g.get("transparent_region", EVERYWHERE if transparent else EDGES)  # none: made before regions
-        if region not in REGIONS:
-            raise StudioError(f"The grid recipe's transparent region must be {' or '.join(REGIONS)}.")
-        emb.grid = GridLayout(str(g.get("kind", "grid"))[:32], cols, gap, up,
-                              [None if c is None else Recipe.from_json(c) for c in cells], transparent, region)
-    return emb
-
-
-def _canvas(text: str) -> str:
-    """A PNG's recorded shape, '24x16' (width x height); '' when absent, an error when malformed."""
-    if not text:
-        return ""
-    w, _, h = text.partition("x")
-    if not (w.isdigit() and h.isdigit() and 0 < int(w) <= 65536 and 0 < int(h) <= 65536):
-        raise StudioError(f"The shape recorded in this PNG ({text[:40]!r}) is not width x height.")
-    return f"{int(w)}x{int(h)}"
 
 
 def regenerate(embedded: Embedded, renderer: Renderer) -> np.ndarray:

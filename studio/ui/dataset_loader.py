@@ -12,8 +12,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
-from studio.ui.qimage import balanced_columns, tile, to_qimage
-from studio.ui.threads import StudioThread
+from studio.ui.base.qimage import balanced_columns, tile, to_qimage
+from studio.ui.base.threads import StudioThread
 
 THUMBNAILS = 32
 AUGMENT_PREVIEW = 16

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 
-from studio.ui.threads import StudioThread
+from studio.ui.base.threads import StudioThread
 
 
 class DeviceProbe(StudioThread):

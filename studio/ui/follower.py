@@ -18,7 +18,7 @@ class RunFollower(QObject):
 
     def __init__(self, run_path: Path, interval_ms: int = 500, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        from studio.core.run import RunDir
+        from studio.core.formats.run import RunDir
 
         self.run = RunDir(run_path)
         self._offset = 0

@@ -18,15 +18,16 @@ from PySide6.QtWidgets import (
 )
 
 from studio.ui.app_state import AppState, enabled
+from studio.ui.base.folders import default_export_folder
+from studio.ui.base.threads import StudioThread
 from studio.ui.device_probe import DeviceProbe
 from studio.ui.estimate_controller import EstimateController
 from studio.ui.project_controller import PICTURE_SUFFIXES, Project, ProjectController
 from studio.ui.sample_export import choose_and_export, export_grid
-from studio.ui.threads import StudioThread
 from studio.ui.training_controller import TrainingController
 from studio.ui.window_layout import build_layout
 from studio.ui.window_menus import build_menus
-from studio.ui.window_settings import EXPORT_KEY, WindowSettings, default_export_folder, fit_to_screen
+from studio.ui.window_settings import EXPORT_KEY, WindowSettings, fit_to_screen
 
 MIN_SIZE = QSize(760, 520)  # fits a 1024 × 700 screen (and an 800 × 600 one) with a title bar and a panel
 STOP_WAIT_MS = 30_000

@@ -12,7 +12,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QFileDialog
 from superqt.utils import qdebounced
 
-from studio.core.training.events import LossRow, Quality
+from studio.core.formats.metrics_rows import LossRow, Quality
 from studio.ui.app_state import AppState
 from studio.ui.dataset_loader import DatasetLoader, LoadedDataset
 from studio.ui.follower import RunFollower
@@ -188,7 +188,7 @@ class ProjectController(QObject):
         if self.busy():
             return
         from studio.core.errors import StudioError
-        from studio.core.run import RunDir
+        from studio.core.formats.run import RunDir
 
         run = RunDir(Path(path).expanduser().resolve())
         try:
@@ -250,7 +250,7 @@ class ProjectController(QObject):
 
     def update_resumable(self) -> None:
         if self.project is not None and self.project.run is not None:
-            from studio.core.run import RunDir
+            from studio.core.formats.run import RunDir
 
             self.w.train_panel.set_resumable(RunDir(self.project.run).latest_checkpoint() is not None)
 
@@ -346,7 +346,7 @@ class ProjectController(QObject):
                                       last.resolution, last.alpha)
 
     def _on_follow_snapshot(self, step: int, path: str) -> None:
-        from studio.core.run import RunDir
+        from studio.core.formats.run import RunDir
 
         if self.project is None or self.project.run is None:
             return
@@ -362,7 +362,7 @@ class ProjectController(QObject):
         self.update_resumable()
 
     def refresh_checkpoints(self) -> None:
-        from studio.core.run import RunDir
+        from studio.core.formats.run import RunDir
 
         if self.project is None or self.project.run is None:
             return

@@ -31,7 +31,7 @@ def save_grid(image: QImage, path: Path, transparent: bool = False, background: 
     if transparent:
         from studio.core.alpha import live_grid
         from studio.core.data.settings import parse_color
-        from studio.ui.qimage import from_qimage
+        from studio.ui.base.qimage import from_qimage
 
         rgba = live_grid(from_qimage(image), parse_color(background), region)
         return Exporter(path.parent).save_png(rgba, path.name)
@@ -44,7 +44,7 @@ def save_grid(image: QImage, path: Path, transparent: bool = False, background: 
 
 def trained_background(w: QMainWindow) -> tuple[str, bool]:
     """The open run's or folder's background colour, and whether its pictures had see-through pixels."""
-    from studio.core.run import RunDir
+    from studio.core.formats.run import RunDir
 
     colour = w.train_panel.background.text().strip() or "#ffffff"
     report = getattr(w.dataset, "report", None)

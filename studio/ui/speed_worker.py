@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from studio.core.names import MODEL_LABELS
-from studio.ui.threads import StudioThread
+from studio.ui.base.threads import StudioThread
 
 
 

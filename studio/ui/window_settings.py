@@ -7,17 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QRect, QSettings, QSize, QStandardPaths
+from PySide6.QtCore import QRect, QSettings, QSize
 from PySide6.QtWidgets import QApplication, QComboBox, QSplitter, QWidget
 
 MAX_RECENT = 10
 EXPORT_KEY = "export_dir"
-
-
-def default_export_folder() -> str:
-    """Where exports go until the user picks a folder: "GAN Studio" in the Pictures folder (or the home)."""
-    pictures = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
-    return str(Path(pictures or Path.home()) / "GAN Studio")
 
 
 def fit_to_screen(window: QWidget) -> None:

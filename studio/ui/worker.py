@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QThread, Signal
 from PySide6.QtGui import QImage
 
-from studio.ui.qimage import to_qimage
-from studio.ui.threads import StudioThread
+from studio.ui.base.qimage import to_qimage
+from studio.ui.base.threads import StudioThread
 
 if TYPE_CHECKING:  # torch is imported only inside the thread, never at window start-up
     from studio.core.data import ImageFolder
@@ -121,7 +121,8 @@ class TrainWorker(StudioThread):
 
     def run(self) -> None:  # noqa: C901 - one dispatch over the event types
         from studio.core.errors import StudioError
-        from studio.core.training.events import Finished, Message, Paused, Progress, Quality, Samples, Saved, Started
+        from studio.core.formats.metrics_rows import Quality
+        from studio.core.training.events import Finished, Message, Paused, Progress, Samples, Saved, Started
         from studio.core.training.trainer import Trainer
 
         if self.nice:

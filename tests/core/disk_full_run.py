@@ -51,7 +51,7 @@ def fill(folder: Path) -> None:
 
 
 def _loads(p: Path) -> bool:
-    from studio.core.training.checkpoint import load_checkpoint
+    from studio.core.formats.checkpoint import load_checkpoint
 
     try:
         return load_checkpoint(p).step == int(p.name[5:13])

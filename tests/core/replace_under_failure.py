@@ -44,7 +44,7 @@ def trainer(data: Path, run: Path):
 def favourite_recipe(n: int):
     import torch
 
-    from studio.core.explore.recipe import Recipe, encode_w
+    from studio.core.formats.recipe import Recipe, encode_w
 
     text, shape = encode_w(torch.full((1, 4), float(n)))
     return Recipe(seeds=[n], w=text, w_shape=shape)
@@ -91,7 +91,7 @@ def full(data: Path, mnt: Path) -> dict:
 
 
 def _best_step(run) -> int:
-    from studio.core.training.checkpoint import load_checkpoint
+    from studio.core.formats.checkpoint import load_checkpoint
 
     return load_checkpoint(run.best_path).step  # the whole file is read and parsed
 

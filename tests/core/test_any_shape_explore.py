@@ -15,7 +15,8 @@ from studio.core.explore.atlas import atlas_poster, build_atlas
 from studio.core.explore.inpaint import InpaintSettings, inpaint, prepare_mask
 from studio.core.explore.mixing import mix_grid
 from studio.core.explore.render import Recipe, Renderer
-from studio.core.export import Exporter, read_embedded, regenerate
+from studio.core.export import Exporter, regenerate
+from studio.core.formats.png_recipe import read_embedded
 from studio.core.images import prepare_target
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # tests/core/conftest.py

@@ -15,9 +15,9 @@ from PIL import Image
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
-from studio.core.names import MODEL_NAMES
 from studio.core.errors import StudioError
-from studio.core.models.loading import load_generator
+from studio.core.explore.loading import load_generator
+from studio.core.names import MODEL_NAMES
 from studio.core.training.config import TrainConfig
 from studio.core.training.trainer import Trainer
 

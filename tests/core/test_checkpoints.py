@@ -13,12 +13,12 @@ import torch
 from safetensors.torch import save_file
 
 from studio.core.errors import StudioError
+from studio.core.explore.loading import load_generator
 from studio.core.explore.render import Recipe, Renderer
-from studio.core.run import RunDir
-from studio.core.training.checkpoint import load_checkpoint, read_state
+from studio.core.formats.checkpoint import load_checkpoint, read_state
+from studio.core.formats.run import RunDir
 from studio.core.training.config import TrainConfig
 from studio.core.training.events import Message, Saved
-from studio.core.models.loading import load_generator
 from studio.core.training.trainer import Trainer
 
 

@@ -13,8 +13,9 @@ from studio.core.errors import StudioError
 from studio.core.explore.animate import keyframe_frames, seed_frames, walk_frames
 from studio.core.explore.mixing import layer_range, mix_grid
 from studio.core.explore.render import Recipe, Renderer
-from studio.core.export import Exporter, read_embedded, regenerate, upscale
+from studio.core.export import Exporter, regenerate, upscale
 from studio.core.export_formats import ANIMATIONS, ExportFormat, mp4_available
+from studio.core.formats.png_recipe import NoMaker, NotTheMaker, read_embedded, read_recipe_for
 from tests.core.test_explore import make_run
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # tests/core/conftest.py
@@ -53,6 +54,36 @@ def test_grid_round_trip(renderer: Renderer, tmp_path: Path):
     emb = read_embedded(path)
     assert emb.grid is not None and emb.grid.cols == 4 and emb.grid.cells[0] is None
     assert np.array_equal(regenerate(emb, renderer), pixels(path))
+
+
+def test_a_recipe_is_regenerated_by_the_checkpoint_that_made_it(renderer: Renderer, tmp_path: Path):
+    """The checksum policy, one reader for the CLI and the window: the checkpoint the PNG names (or the one
+    given, or the window's open one where the named one is gone) must have the SHA-256 the PNG records."""
+    import shutil
+
+    png = Exporter(tmp_path).save_recipe(renderer, Recipe(seeds=[5]), "art.png")
+    emb, checkpoint = read_recipe_for(png)
+    assert checkpoint == renderer.checkpoint and emb.recipe.seeds == [5]
+    run = renderer.checkpoint.parent.parent
+    assert read_recipe_for(png, run)[1] == renderer.checkpoint  # a run folder: its latest checkpoint
+    changed = tmp_path / "changed.safetensors"
+    shutil.copyfile(renderer.checkpoint, changed)
+    with open(changed, "ab") as f:  # another file: one byte more
+        f.write(b" ")
+    with pytest.raises(NotTheMaker, match="changed.safetensors is not the checkpoint that made art.png"):
+        read_recipe_for(png, changed)
+    assert read_recipe_for(png, changed, ignore_checksum=True)[1] == changed
+    # The named checkpoint gone: the open one (the window's fallback) is checked like any other.
+    meta = renderer.describe(Recipe(seeds=[5]))
+    meta["gan-studio:checkpoint"] = str(tmp_path / "gone.safetensors")
+    moved = Exporter(tmp_path).save_png(renderer.render(Recipe(seeds=[5])), "moved.png", meta)
+    assert read_recipe_for(moved, fallback=renderer.checkpoint)[1] == renderer.checkpoint
+    with pytest.raises(NotTheMaker):
+        read_recipe_for(moved, fallback=changed)
+    meta["gan-studio:checkpoint"] = ""
+    anonymous = Exporter(tmp_path).save_png(renderer.render(Recipe(seeds=[5])), "anonymous.png", meta)
+    with pytest.raises(NoMaker):
+        read_recipe_for(anonymous)
 
 
 def test_never_overwrites(renderer: Renderer, tmp_path: Path):

@@ -11,7 +11,7 @@ import torch
 
 from studio.core.demo import write_demo_data
 from studio.core.errors import StudioError
-from studio.core.training.checkpoint import file_sha256, load_checkpoint
+from studio.core.formats.checkpoint import file_sha256, load_checkpoint
 from studio.core.training.config import TrainConfig
 from studio.core.training.finetune import find_source
 from studio.core.training.trainer import Trainer

@@ -22,7 +22,8 @@ from studio.core.explore.inpaint import (
     prepare_mask,
 )
 from studio.core.explore.render import Recipe, Renderer
-from studio.core.export import Exporter, read_embedded, regenerate
+from studio.core.export import Exporter, regenerate
+from studio.core.formats.png_recipe import read_embedded
 from tests.core.test_explore import make_run
 
 

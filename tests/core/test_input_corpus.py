@@ -22,8 +22,8 @@ from PIL import Image, PngImagePlugin
 from studio.core.data import decode as decoding
 from studio.core.data import MAX_FILE_BYTES, MAX_PIXELS, DataConfig, ImageError, ImageFolder, decode_image
 from studio.core.errors import StudioError
-from studio.core.explore.recipe import MAX_SEEDS
-from studio.core.export import MAX_GRID_CELLS, MAX_GRID_CHARS, MAX_RECIPE_CHARS
+from studio.core.formats.png_recipe import MAX_GRID_CELLS, MAX_GRID_CHARS, MAX_RECIPE_CHARS
+from studio.core.formats.recipe import MAX_SEEDS
 from tests.conftest import HANG_GUARD_S
 
 

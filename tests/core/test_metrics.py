@@ -165,8 +165,9 @@ def test_reference_features_are_cached_per_content(inception, tmp_path: Path, tw
 @pytest.mark.slow
 def test_metrics_during_training_reach_the_log_and_the_events(tmp_path: Path, tiny_folder: Path, monkeypatch):
     monkeypatch.setenv("GAN_STUDIO_CACHE", str(tmp_path / "cache"))  # not the user's cache
+    from studio.core.formats.metrics_rows import Quality
     from studio.core.training.config import TrainConfig
-    from studio.core.training.events import Message, Quality
+    from studio.core.training.events import Message
     from studio.core.training.trainer import Trainer
 
     cfg = TrainConfig(data=str(tiny_folder), model="dcgan", resolution=16, batch=8, steps=100_000, width=8,

@@ -13,12 +13,12 @@ import torch.nn.functional as F
 from PIL import Image
 
 from studio.core.errors import StudioError
+from studio.core.explore.loading import load_generator
 from studio.core.models import ModelSpec, build_models
 from studio.core.models.progressive import fade_up
 from studio.core.training.config import TrainConfig
 from studio.core.training.events import Progress, Samples, Saved
 from studio.core.training.progressive import Schedule, Stage, real_at_stage
-from studio.core.models.loading import load_generator
 from studio.core.training.trainer import Trainer
 
 MODELS = ("dcgan", "style")

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from studio.core.explore.loading import load_generator
 from studio.core.explore.mixing import mix_ws
-from studio.core.models.loading import load_generator
 from studio.core.training.config import TrainConfig
 from studio.core.training.trainer import Trainer
 

@@ -19,12 +19,12 @@ import torch
 from PIL import Image
 
 from studio.core.errors import StudioError
-from studio.core.run import RunDir
-from studio.core.training import checkpoint as ckpt_mod
-from studio.core.training.checkpoint import load_checkpoint
+from studio.core.explore.loading import load_generator
+from studio.core.formats import checkpoint as ckpt_mod
+from studio.core.formats.checkpoint import load_checkpoint
+from studio.core.formats.run import RunDir
 from studio.core.training.config import TrainConfig
 from studio.core.training.events import Finished, Message, Saved
-from studio.core.models.loading import load_generator
 from studio.core.training.trainer import Trainer
 from tests.core.disk_full_run import can_unshare
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from studio.core.explore.canvas import Favourites
-from studio.core.run import RunDir
-from studio.core.training.checkpoint import load_checkpoint
+from studio.core.formats.checkpoint import load_checkpoint
+from studio.core.formats.run import RunDir
 from tests.conftest import HANG_GUARD_S
 from tests.core.disk_full_run import can_unshare
 

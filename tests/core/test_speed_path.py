@@ -9,9 +9,9 @@ import pytest
 import torch
 
 from studio.core.device import training_threads
+from studio.core.formats.checkpoint import load_checkpoint
 from studio.core.models import ModelSpec
 from studio.core.training.batch_size import choose_batch, fit_batch, preferred_max, trial_step
-from studio.core.training.checkpoint import load_checkpoint
 from studio.core.training.config import TrainConfig
 from studio.core.training.step import amp_dtype
 from studio.core.training.trainer import Trainer

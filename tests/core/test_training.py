@@ -11,13 +11,13 @@ import pytest
 import torch
 from PIL import Image
 
-from studio.core.names import MODEL_NAMES
 from studio.core.data import DataConfig, ImageFolder
 from studio.core.errors import StudioError
+from studio.core.explore.loading import load_generator
+from studio.core.names import MODEL_NAMES
 from studio.core.training.config import TrainConfig
 from studio.core.training.events import Finished, Progress, Samples, Saved, Started
 from studio.core.training.losses import LOSSES
-from studio.core.models.loading import load_generator
 from studio.core.training.trainer import Trainer
 
 
@@ -178,8 +178,8 @@ def test_dataset_size_independent_of_cache(tiny_folder: Path, tmp_path: Path):
 def test_metrics_rows_are_records_that_keep_every_loss_term(tmp_path: Path):
     """RUN/metrics.jsonl is written and read as LossRow / Quality records; a loss term nobody listed (a new
     LossSpec's) survives the round trip; a line torn by a kill and a row that is not ours are skipped."""
-    from studio.core.run import RunDir
-    from studio.core.training.events import LossRow, Quality
+    from studio.core.formats.metrics_rows import LossRow, Quality
+    from studio.core.formats.run import RunDir
 
     run = RunDir(tmp_path / "run")
     run.create()

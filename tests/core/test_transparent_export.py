@@ -20,9 +20,10 @@ from PIL import Image, ImageDraw
 from studio.core.alpha import EDGES, EVERYWHERE, color_to_alpha, composite, cut_out, finish, live_grid
 from studio.core.explore.artwork import ArtworkRequest, export_artwork
 from studio.core.explore.render import Recipe, Renderer
-from studio.core.export import Exporter, read_embedded, regenerate
+from studio.core.export import Exporter, regenerate
+from studio.core.formats.png_recipe import read_embedded
+from studio.core.formats.run import RunDir
 from studio.core.images import upscale
-from studio.core.run import RunDir
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # tests/core/conftest.py
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from safetensors.torch import load_file
 
-from studio.core.run import RunDir
-from studio.core.training.checkpoint import load_checkpoint
+from studio.core.formats.checkpoint import load_checkpoint
+from studio.core.formats.run import RunDir
 
 HERE = Path(__file__).parent
 

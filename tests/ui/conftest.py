@@ -11,14 +11,14 @@ from PySide6.QtWidgets import QApplication
 
 from pytestqt.exceptions import TimeoutError
 
-from studio.ui.threads import running_threads
+from studio.ui.base.threads import running_threads
 from tests.conftest import HANG_GUARD_MS
 
 
 @pytest.fixture(scope="session", autouse=True)
 def gui_thread_garbage_collection(qapp):
     """As the app does (studio/app.py): cycles are collected in the GUI thread, never in a worker."""
-    from studio.ui.threads import collect_garbage_in_gui_thread
+    from studio.ui.base.threads import collect_garbage_in_gui_thread
 
     collect_garbage_in_gui_thread()
 

@@ -278,8 +278,8 @@ def test_nearest_training_images_are_landscapes(qtbot, tab):
 
 
 def test_snapshot_compare_and_timelapse_keep_the_shape(qtbot, landscape_run: Path):
+    from studio.core.formats.run import RunDir
     from studio.core.images import grid_columns
-    from studio.core.run import RunDir
     from studio.ui.widgets.live_tab import LiveTab
     from studio.ui.widgets.snapshot_compare import SnapshotCompare
 

@@ -12,7 +12,8 @@ from PySide6.QtGui import QImage
 
 from studio.core.explore.canvas import CanvasState
 from studio.core.explore.render import Recipe, Renderer
-from studio.core.export import read_embedded, regenerate
+from studio.core.export import regenerate
+from studio.core.formats.png_recipe import read_embedded
 from tests.conftest import HANG_GUARD_MS
 from tests.ui.conftest import open_explore_tab
 from tests.core.test_explore import make_run
@@ -265,6 +266,21 @@ def test_drop_an_exported_png_reopens_its_recipe(qtbot, tab, tmp_path: Path):
                     Qt.KeyboardModifier.NoModifier)
     tab.dropEvent(ev)
     assert np.array_equal(settle(qtbot, tab), r.render(recipe))
+
+
+def test_a_png_from_another_checkpoint_is_refused_with_a_sentence(qtbot, tab, tmp_path: Path):
+    """The checksum policy holds in the window as in `studio regenerate`: a picture whose recorded
+    checkpoint has changed since (its SHA-256 differs) would be drawn differently, so its recipe is not used."""
+    from studio.core.export import Exporter
+
+    r = Renderer.open(tab.checkpoint)
+    before = tab.model.state
+    meta = r.describe(Recipe(seeds=[33], truncation=0.5))
+    meta["gan-studio:checkpoint-sha256"] = "0" * 64  # the checkpoint at that path is no longer the maker
+    png = Exporter(tmp_path).save_png(r.render(Recipe(seeds=[33], truncation=0.5)), "changed.png", meta)
+    assert not tab.open_picture(str(png))
+    assert "is not the checkpoint that made changed.png" in tab.status.text()
+    assert tab.model.state == before
 
 
 def test_nearest_training_images_button(qtbot, tab):

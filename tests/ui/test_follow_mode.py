@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from studio.core.run import RunDir
+from studio.core.formats.run import RunDir
 from tests.conftest import HANG_GUARD_MS
 
 

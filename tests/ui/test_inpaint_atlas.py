@@ -14,7 +14,7 @@ from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication
 
 from studio.core.explore.render import Recipe, Renderer
-from studio.core.export import read_embedded
+from studio.core.formats.png_recipe import read_embedded
 from tests.conftest import HANG_GUARD_MS
 from tests.core.test_explore import make_run
 
@@ -173,9 +173,9 @@ def test_atlas_build_can_be_cancelled(qtbot, tab):
 
 
 def test_atlas_view_switches_to_native_thumbnails_when_zoomed_in(qtbot):
+    from studio.ui.base.qimage import to_qimage
     from studio.ui.explore.atlas_view import AtlasView
     from studio.ui.explore.atlas_worker import AtlasShown
-    from studio.ui.qimage import to_qimage
 
     res, thumb, cols, rows = 128, 64, 8, 8
     thumbs = tuple(to_qimage(np.full((res, res, 3), i * 3, np.uint8)) for i in range(60))

@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import QRect
 from PySide6.QtWidgets import QApplication, QTabWidget
 
-from studio.core.run import RunDir
+from studio.core.formats.run import RunDir
 from tests.conftest import HANG_GUARD_MS
 from tests.ui import layout_checks
 from tests.ui.conftest import open_tiny

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from studio.core.training.events import LossRow, Quality, read_row
+from studio.core.formats.metrics_rows import LossRow, Quality, read_row
 
 
 def _quality(step: int, kid: float) -> Quality:

@@ -12,8 +12,8 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QImage
 
 from studio.core.explore.canvas import CanvasState, Pin
+from studio.ui.base.qimage import balanced_columns, tile
 from studio.ui.explore.latent_canvas import LatentCanvas
-from studio.ui.qimage import balanced_columns, tile
 
 
 def _pin_colours(qtbot, canvas: LatentCanvas) -> list[QColor]:
@@ -144,7 +144,7 @@ def test_the_style_mix_grid_names_its_seeds_beside_the_pictures(qtbot):
     from PySide6.QtCore import QPointF
     from PySide6.QtGui import QImage
 
-    from studio.core.explore.recipe import Recipe
+    from studio.core.formats.recipe import Recipe
     from studio.ui.explore.render_worker import MixResult
     from studio.ui.explore.style_mixer import StyleMixer
 

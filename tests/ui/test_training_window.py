@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtGui import QImage
 
-from studio.core.run import RunDir
+from studio.core.formats.run import RunDir
 from tests.conftest import HANG_GUARD_MS
 from tests.ui.conftest import open_tiny
 

@@ -15,8 +15,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QFileDialog
 
-from studio.core.export import read_embedded
-from studio.ui.qimage import to_qimage
+from studio.core.formats.png_recipe import read_embedded
+from studio.ui.base.qimage import to_qimage
 from studio.ui.sample_export import EVERYWHERE, TRANSPARENT, export_file_dialog
 from tests.conftest import HANG_GUARD_MS
 from tests.core.test_transparent_export import disc_folder, train

@@ -94,7 +94,7 @@ def test_every_state_enables_what_its_table_says(qtbot, window, tiny_images: Pat
 def test_a_studio_picture_opens_its_recipe_and_a_reopened_run_is_ready_in_explore(qtbot, window, tmp_path: Path):
     from studio.core.explore.render import Recipe, Renderer
     from studio.core.export import Exporter
-    from studio.core.run import RunDir
+    from studio.core.formats.run import RunDir
     from tests.core.test_explore import make_run
 
     run = make_run("dcgan", tmp_path / "d")
@@ -131,7 +131,7 @@ def test_a_run_opened_before_the_explorer_loads_is_ready_in_explore(qtbot, tmp_p
     under Xvfb); the checkpoint now waits for the tab."""
     from PySide6.QtCore import QSettings
 
-    from studio.core.run import RunDir
+    from studio.core.formats.run import RunDir
     from studio.ui.main_window import MainWindow
     from tests.core.test_explore import make_run
 

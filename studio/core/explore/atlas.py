@@ -19,9 +19,9 @@ import numpy as np
 from PIL import Image
 
 from studio.core.errors import StudioError
-from studio.core.explore.recipe import MAX_SEED, Recipe
 from studio.core.explore.render import Renderer
-from studio.core.export import MAX_GRID_CELLS
+from studio.core.formats.png_recipe import MAX_GRID_CELLS
+from studio.core.formats.recipe import MAX_SEED, Recipe
 from studio.core.images import tile
 
 LAYOUTS = ("pca", "tsne", "umap")

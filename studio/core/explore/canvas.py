@@ -12,7 +12,7 @@ from pathlib import Path
 
 from studio.core.errors import StudioError
 from studio.core.explore.latents import inverse_distance_weights
-from studio.core.explore.recipe import Recipe
+from studio.core.formats.recipe import Recipe
 
 MAX_UNDO = 500
 
@@ -196,7 +196,7 @@ class Favourites:
             raise
 
     def save(self) -> None:
-        from studio.core.training.checkpoint import write_atomic
+        from studio.core.formats.checkpoint import write_atomic
 
         data = [{"name": f.name, "recipe": f.recipe.to_json()} for f in self.items]
         try:

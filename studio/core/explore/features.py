@@ -13,8 +13,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from studio.core.errors import StudioError
+from studio.core.formats.checkpoint import load_checkpoint
 from studio.core.models import build_models
-from studio.core.training.checkpoint import load_checkpoint
 
 FEATURE_KINDS = ("auto", "discriminator", "pixels")
 

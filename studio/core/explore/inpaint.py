@@ -19,7 +19,7 @@ import torch
 
 from studio.core.errors import StudioError
 from studio.core.explore.features import FeatureSpace, to_float
-from studio.core.explore.inpaint_record import (  # noqa: F401 (inpainting's API for the CLI and the window)
+from studio.core.formats.inpaint_record import (  # noqa: F401 (inpainting's API for the CLI and the window)
     INPAINT_KEY,
     MAX_FEATHER,
     InpaintRecord,
@@ -33,8 +33,8 @@ from studio.core.explore.inpaint_record import (  # noqa: F401 (inpainting's API
     prepare_mask,
 )
 from studio.core.explore.latents import z_from_seed
-from studio.core.explore.recipe import Recipe
 from studio.core.explore.render import Renderer
+from studio.core.formats.recipe import Recipe
 from studio.core.images import prepare_target
 
 ProgressFn = Callable[[int, int, float], None]  # (step, steps, loss on the known pixels)

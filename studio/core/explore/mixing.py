@@ -11,9 +11,9 @@ import torch
 import torch.nn as nn
 
 from studio.core.errors import StudioError
-from studio.core.explore.recipe import Recipe
+from studio.core.formats.checkpoint_state import CheckpointState
+from studio.core.formats.recipe import Recipe
 from studio.core.images import tile
-from studio.core.training.checkpoint_state import CheckpointState
 
 
 class Renders(Protocol):

@@ -30,8 +30,8 @@ def training_images(checkpoint: str | Path) -> np.ndarray:
 def training_folder(checkpoint: str | Path):
     """The ImageFolder of the run a checkpoint belongs to: its decoded images and their file names."""
     from studio.core.data import ImageFolder
-    from studio.core.run import RunDir
-    from studio.core.training.checkpoint import read_state
+    from studio.core.formats.checkpoint import read_state
+    from studio.core.formats.run import RunDir
     from studio.core.training.config import TrainConfig
 
     checkpoint = Path(checkpoint)
@@ -72,7 +72,7 @@ class NearestImages:
         features = FeatureSpace(D, kind, device)
         path = None
         if cache_dir is not None:
-            from studio.core.training.checkpoint import file_sha256
+            from studio.core.formats.checkpoint import file_sha256
 
             h = hashlib.sha256(np.ascontiguousarray(imgs).data).hexdigest()[:16]
             path = Path(cache_dir) / f"{file_sha256(Path(checkpoint))}-nearest-{features.kind}-{h}.npy"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,19 +11,20 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from studio import __version__
 from studio.core.alpha import EDGES, finish
 from studio.core.data.settings import parse_color
 from studio.core.errors import StudioError
-from studio.core.names import STYLE_MODELS
 from studio.core.explore.directions import load_or_compute, move
 from studio.core.explore.latents import blend, z_from_seed
+from studio.core.explore.loading import load_generator
 from studio.core.explore.mixing import mix_ws, require_style
-from studio.core.explore.recipe import Recipe, decode_w_array
+from studio.core.formats.checkpoint import file_sha256
+from studio.core.formats.checkpoint_state import CheckpointState
+from studio.core.formats.png_recipe import GridLayout, text_chunks
+from studio.core.formats.recipe import Recipe, decode_w_array
+from studio.core.formats.run import checkpoint_for
 from studio.core.images import images_to_uint8
-from studio.core.models.loading import checkpoint_for, load_generator
-from studio.core.training.checkpoint import file_sha256
-from studio.core.training.checkpoint_state import CheckpointState
+from studio.core.names import STYLE_MODELS
 
 
 def decode_w(text: str, shape: list[int]) -> torch.Tensor:
@@ -204,30 +204,11 @@ class Renderer:
         """PNG text chunks that let `studio regenerate` rebuild the image (the final w embedded)."""
         if embed_w and recipe.w is None:
             recipe = recipe.with_w(self.ws(recipe))
-        return {
-            "gan-studio:version": __version__,
-            "gan-studio:checkpoint": str(self.checkpoint),
-            "gan-studio:checkpoint-sha256": self.checkpoint_sha256,
-            "gan-studio:model": self.state.model,
-            "gan-studio:canvas": self.canvas,
-            "gan-studio:recipe": json.dumps(recipe.to_json()),
-        }
+        return text_chunks(self.checkpoint, self.checkpoint_sha256, self.state.model, self.canvas, recipe=recipe)
 
     def describe_grid(self, cells: list[Recipe | None], cols: int, gap: int = 2, upscale: int = 1,
                       kind: str = "grid", transparent: bool = False, transparent_region: str = EDGES
                       ) -> dict[str, str]:
         """Text chunks for a grid: every cell's recipe (None: a blank cell) and the layout."""
-        grid = {
-            "kind": kind, "cols": cols, "gap": gap, "upscale": upscale,
-            **({"transparent": True, "transparent_region": transparent_region} if transparent else {}),
-            # Cells keep their seeds (not w): a 1024-cell grid must stay well under the chunk caps.
-            "cells": [None if c is None else c.to_json() for c in cells],
-        }
-        return {
-            "gan-studio:version": __version__,
-            "gan-studio:checkpoint": str(self.checkpoint),
-            "gan-studio:checkpoint-sha256": self.checkpoint_sha256,
-            "gan-studio:model": self.state.model,
-            "gan-studio:canvas": self.canvas,
-            "gan-studio:grid": json.dumps(grid),
-        }
+        grid = GridLayout(kind, cols, gap, upscale, list(cells), transparent, transparent_region)
+        return text_chunks(self.checkpoint, self.checkpoint_sha256, self.state.model, self.canvas, grid=grid)

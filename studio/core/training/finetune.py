@@ -16,9 +16,9 @@ from pathlib import Path
 import torch.nn as nn
 
 from studio.core.errors import StudioError
+from studio.core.formats.checkpoint import Checkpoint, file_sha256, load_checkpoint, read_state
+from studio.core.formats.run import RunDir
 from studio.core.models import ModelSpec
-from studio.core.run import RunDir
-from studio.core.training.checkpoint import Checkpoint, file_sha256, load_checkpoint, read_state
 from studio.core.training.losses import LOSS_SPECS, loss_spec
 
 # Layers that only a progressively built network has; a source and a new run may differ in them.

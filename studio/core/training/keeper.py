@@ -14,8 +14,8 @@ import numpy as np
 from PIL import Image
 
 from studio.core.errors import StudioError
-from studio.core.run import RunDir
-from studio.core.training.checkpoint import read_state, replace_atomic, save_checkpoint
+from studio.core.formats.checkpoint import read_state, replace_atomic, save_checkpoint
+from studio.core.formats.run import RunDir
 from studio.core.training.config import TrainConfig
 from studio.core.training.events import Event, Message, Saved
 from studio.core.training.serialise import checkpoint_contents

@@ -18,10 +18,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from studio.core.run import RunDir
+from studio.core.formats.metrics_rows import LossRow
+from studio.core.formats.run import RunDir
 from studio.core.training.config import TrainConfig, total_steps
 from studio.core.training.distributed import DistContext
-from studio.core.training.events import Event, Finished, LossRow, Message, Paused, Progress, Samples, Saved
+from studio.core.training.events import Event, Finished, Message, Paused, Progress, Samples, Saved
 from studio.core.training.health import HealthMonitor, HealthWarning
 from studio.core.training.keeper import Keeper
 from studio.core.training.quality import QualityTask

@@ -10,12 +10,13 @@ from collections.abc import Iterator
 import torch
 
 from studio.core.data import ImageFolder
+from studio.core.formats.metrics_rows import Quality
+from studio.core.formats.run import RunDir
 from studio.core.metrics.evaluate import Evaluator, MetricsSettings
 from studio.core.metrics.inception import availability
 from studio.core.metrics.probe import QualityProbe
-from studio.core.run import RunDir
 from studio.core.training.config import TrainConfig
-from studio.core.training.events import Event, Message, Quality
+from studio.core.training.events import Event, Message
 from studio.core.training.keeper import Keeper
 from studio.core.training.state import Networks, TrainState
 

@@ -10,8 +10,8 @@ import torch
 
 from studio import __version__
 from studio.core.errors import StudioError
-from studio.core.training.checkpoint import Checkpoint, check_tensors, flatten_optimizer, unflatten_optimizer
-from studio.core.training.checkpoint_state import CheckpointState
+from studio.core.formats.checkpoint import Checkpoint, check_tensors, flatten_optimizer, unflatten_optimizer
+from studio.core.formats.checkpoint_state import CheckpointState
 from studio.core.training.config import TrainConfig
 from studio.core.training.state import Networks, TrainState
 

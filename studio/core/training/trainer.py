@@ -25,11 +25,11 @@ import torch
 from studio.core.data import ImageFolder
 from studio.core.device import describe_device, pick_device
 from studio.core.errors import StudioError
+from studio.core.formats.checkpoint import Checkpoint, load_checkpoint
+from studio.core.formats.run import RunDir
 from studio.core.images import grid_image
 from studio.core.models import ModelSpec
-from studio.core.run import RunDir
 from studio.core.training.batch_size import choose_batch, trial_step
-from studio.core.training.checkpoint import Checkpoint, load_checkpoint
 from studio.core.training.config import TrainConfig, progressive_schedule, resolve, total_steps
 from studio.core.training.distributed import DistContext
 from studio.core.training.events import Event, Finished, Message, Started

@@ -10,8 +10,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
 from studio.core.errors import StudioError
-from studio.ui.qimage import to_qimage
-from studio.ui.threads import StudioThread
+from studio.ui.base.qimage import to_qimage
+from studio.ui.base.threads import StudioThread
 
 OVERVIEW_THUMB = 64  # pixel long side of a thumbnail in the zoomed-out mosaic
 

@@ -48,7 +48,7 @@ def load_canvas(run: Path) -> CanvasState | None:
 
 def save_canvas(run: Path, state: CanvasState) -> None:
     """Write the pins, cursor and truncation of `state` into `run` (StudioError when the disk refuses)."""
-    from studio.core.training.checkpoint import write_atomic
+    from studio.core.formats.checkpoint import write_atomic
 
     data = {"pins": [[p.seed, round(p.x, 5), round(p.y, 5)] for p in state.pins],
             "cursor": [round(state.cursor[0], 5), round(state.cursor[1], 5)],

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from studio.core.errors import StudioError
 from studio.core.explore.artwork import ArtworkRequest, Cancelled
 from studio.core.export_formats import available_animations
-from studio.ui.threads import StudioThread
+from studio.ui.base.threads import StudioThread
 from studio.ui.widgets.image_view import ImageView
 
 KIND_LABELS = {"image": "Current image (PNG)", "grid": "Favourites as a grid (PNG)",

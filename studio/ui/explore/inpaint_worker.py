@@ -13,8 +13,8 @@ from PySide6.QtGui import QImage
 from studio.core.errors import StudioError
 from studio.core.explore.inpaint import InpaintSettings
 from studio.core.explore.render import Recipe
-from studio.ui.qimage import to_qimage
-from studio.ui.threads import StudioThread
+from studio.ui.base.qimage import to_qimage
+from studio.ui.base.threads import StudioThread
 
 
 @dataclass(frozen=True)

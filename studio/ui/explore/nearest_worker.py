@@ -11,8 +11,8 @@ from PySide6.QtCore import QObject, Signal
 from studio.core.errors import StudioError
 from studio.core.explore.render import Recipe
 from studio.ui.explore.render_worker import NearestMatch, NearestResult
-from studio.ui.qimage import to_qimage
-from studio.ui.threads import StudioThread
+from studio.ui.base.qimage import to_qimage
+from studio.ui.base.threads import StudioThread
 
 
 class NearestWorker(StudioThread):

@@ -8,7 +8,7 @@ import traceback
 from PySide6.QtCore import QObject, Signal
 
 from studio.core.errors import StudioError
-from studio.ui.threads import StudioThread
+from studio.ui.base.threads import StudioThread
 
 
 class ProjectionWorker(StudioThread):

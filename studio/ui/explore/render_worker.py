@@ -18,8 +18,8 @@ from PySide6.QtGui import QImage
 
 from studio.core.errors import StudioError
 from studio.core.explore.render import Recipe
-from studio.ui.qimage import to_qimage
-from studio.ui.threads import StudioThread
+from studio.ui.base.qimage import to_qimage
+from studio.ui.base.threads import StudioThread
 
 
 @dataclass(frozen=True)
@@ -178,7 +178,7 @@ class RenderWorker(StudioThread):
             r = Renderer.open(job.path, job.device, cache_dir=self.cache_dir)
             self.renderer = r
             groups = {k: (v.start, v.stop) for k, v in r.G.layer_groups().items()} if r.is_style else {}
-            from studio.core.run import RunDir
+            from studio.core.formats.run import RunDir
 
             h, w = r.size
             run = RunDir.of_checkpoint(r.checkpoint)

@@ -19,6 +19,7 @@ from superqt.utils import qdebounced
 from studio.core.errors import StudioError
 from studio.core.explore.canvas import CanvasModel, CanvasState, Favourites
 from studio.core.explore.render import Recipe
+from studio.ui.base.folders import default_export_folder
 from studio.ui.explore.canvas_memory import load_canvas, save_canvas
 from studio.ui.explore.export_dialog import ExportDialog
 from studio.ui.explore.none_guard import make_none_immortal
@@ -33,7 +34,6 @@ from studio.ui.explore.render_worker import (
 from studio.ui.explore.tab_layout import build_explore_layout
 from studio.ui.explore.tool_runs import ToolRuns
 from studio.ui.explore.walk import WALK_INTERVAL_MS, WalkAndFavourites
-from studio.ui.window_settings import default_export_folder
 
 
 class ExploreTab(ToolRuns, WalkAndFavourites, QWidget):
@@ -152,19 +152,24 @@ class ExploreTab(ToolRuns, WalkAndFavourites, QWidget):
 
     def open_picture(self, path: str) -> bool:
         """A PNG exported by the studio: its checkpoint (unless one is open) and its recipe on the canvas."""
-        from studio.core.export import read_embedded
+        from studio.core.formats.png_recipe import NoMaker, NotTheMaker, read_recipe_for
 
-        try:
-            emb = read_embedded(path)
+        try:  # the picture's own model where it still is, else the open one; the checksum policy applies
+            emb, checkpoint = read_recipe_for(path, fallback=self.checkpoint)
+        except NoMaker:
+            self._say(f"{Path(path).name} does not say which checkpoint made it: open that checkpoint first.")
+            return False
+        except NotTheMaker as e:
+            self._say(f"{e}: its recipe would draw another picture here. Open the checkpoint that made it.")
+            return False
         except StudioError as e:
             self._say(str(e))
             return False
         if emb.recipe is None:
             self._say("That PNG is a grid; open a single image to reopen its recipe.")
             return False
-        if emb.checkpoint and emb.checkpoint != self.checkpoint and (
-                self.checkpoint is None or Path(emb.checkpoint).exists()):
-            self.open_checkpoint(emb.checkpoint)  # the picture's own model, where it still is
+        if str(checkpoint) != self.checkpoint:
+            self.open_checkpoint(str(checkpoint))
         self.use_recipe(emb.recipe)
         return True
 

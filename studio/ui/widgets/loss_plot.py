@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
-from studio.core.training.events import LossRow, Quality
+from studio.core.formats.metrics_rows import LossRow, Quality
 from studio.ui.widgets.curve_legend import CurveLegend
 
 # Loss keys the core reports, their legend names and colours (colour-blind-safe Okabe–Ito).

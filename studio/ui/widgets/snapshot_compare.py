@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.ui.compare_worker import CompareWorker
+from studio.ui.widgets.compare_worker import CompareWorker
 from studio.ui.widgets.image_view import ImageView
 
 

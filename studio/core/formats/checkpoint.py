@@ -16,7 +16,7 @@ from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
 from studio.core.errors import StudioError
-from studio.core.training.checkpoint_state import CheckpointState
+from studio.core.formats.checkpoint_state import CheckpointState
 
 FORMAT = "gan-studio-checkpoint/1"
 PICKLE_SUFFIXES = (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin")

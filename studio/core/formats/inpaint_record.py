@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image
 
 from studio.core.errors import StudioError
-from studio.core.explore.recipe import MAX_SEED
+from studio.core.formats.recipe import MAX_SEED
 from studio.core.images import centre_window, hw, load_picture, prepare_target
 
 INPAINT_KEY = "gan-studio:inpaint"

@@ -9,8 +9,8 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
-from studio.ui.qimage import tile, to_qimage
-from studio.ui.threads import StudioThread
+from studio.ui.base.qimage import tile, to_qimage
+from studio.ui.base.threads import StudioThread
 
 
 class CompareWorker(StudioThread):

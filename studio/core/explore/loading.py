@@ -9,9 +9,8 @@ import torch
 import torch.nn as nn
 
 from studio.core.errors import StudioError
+from studio.core.formats.checkpoint import Checkpoint, check_tensors, load_checkpoint
 from studio.core.models import build_models
-from studio.core.run import RunDir
-from studio.core.training.checkpoint import Checkpoint, check_tensors, load_checkpoint
 
 
 def load_generator(path: str | Path, device: torch.device | str = "cpu") -> tuple[nn.Module, Checkpoint]:
@@ -35,16 +34,3 @@ def load_generator(path: str | Path, device: torch.device | str = "cpu") -> tupl
         G.upsample_output = True
     G = G.to(device).eval().requires_grad_(False)
     return G, ckpt
-
-
-def checkpoint_for(path: str | Path) -> Path:
-    """A run folder -> its latest checkpoint; a checkpoint file -> itself."""
-    p = Path(path).expanduser()
-    if p.is_dir():
-        latest = RunDir(p).latest_checkpoint()
-        if latest is None:
-            raise StudioError(f"{p} has no checkpoint yet.")
-        return latest
-    if not p.exists():
-        raise StudioError(f"{p} does not exist.")
-    return p

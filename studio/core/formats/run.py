@@ -2,7 +2,7 @@
 
     RUN/config.json          TrainConfig (resolved)
     RUN/dataset.json         the import report (skipped files and reasons)
-    RUN/metrics.jsonl        one JSON row per log interval (events.LossRow) or quality evaluation (events.Quality)
+    RUN/metrics.jsonl        one JSON row per log interval (metrics_rows.LossRow) or quality evaluation (metrics_rows.Quality)
     RUN/checkpoints/step-00001234.safetensors (+ .json sidecar)   the last K (TrainConfig.keep_checkpoints)
     RUN/checkpoints/best.safetensors (+ best.json: step, score, why)  never pruned
     RUN/snapshots/step-00001234.png   fixed-seed sample grids: the timelapse
@@ -19,8 +19,8 @@ import socket
 from pathlib import Path
 
 from studio.core.errors import StudioError
-from studio.core.training.checkpoint import write_atomic
-from studio.core.training.events import LossRow, Quality, read_row
+from studio.core.formats.checkpoint import write_atomic
+from studio.core.formats.metrics_rows import LossRow, Quality, read_row
 
 _STEP = re.compile(r"^step-(\d+)\.(safetensors|png)$")
 
@@ -196,6 +196,19 @@ class RunDir:
     def is_being_written(self) -> bool:
         holder = self._lock_holder()
         return holder is not None and _alive(holder)
+
+
+def checkpoint_for(path: str | Path) -> Path:
+    """A run folder -> its latest checkpoint; a checkpoint file -> itself."""
+    p = Path(path).expanduser()
+    if p.is_dir():
+        latest = RunDir(p).latest_checkpoint()
+        if latest is None:
+            raise StudioError(f"{p} has no checkpoint yet.")
+        return latest
+    if not p.exists():
+        raise StudioError(f"{p} does not exist.")
+    return p
 
 
 def _alive(holder: dict) -> bool:
