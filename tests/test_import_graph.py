@@ -121,6 +121,10 @@ FORBIDDEN = [
     ("studio.core.data", "studio.core.training"),
     ("studio.core.images", "studio.core.explore"),
     ("studio.core.images", "studio.core.training"),
+    ("studio.core.upscale", "studio.core.explore"),  # exporting uses the upscale, never the other way
+    ("studio.core.upscale", "studio.core.export"),
+    ("studio.core.training", "studio.core.upscale"),
+    ("studio.core.data", "studio.core.upscale"),
 ]
 
 # Exploring and exporting, top to bottom: a module may import those below it, never those above.
