@@ -1,7 +1,7 @@
 """The `studio` command line: train | generate | demo-data | mix | interpolate | info | regenerate | inpaint |
-atlas | metrics; with no command the window opens (studio/__main__.py).
+atlas | metrics | upscaler; with no command the window opens (studio/__main__.py).
 
-One module per command family (train, explore, recipes, inpaint, metrics, demo), each registering its
+One module per command family (train, explore, recipes, inpaint, metrics, demo, upscale), each registering its
 commands in registry.COMMANDS; this module builds the parser from them and runs one.
 """
 
@@ -11,11 +11,13 @@ import argparse
 import sys
 
 from studio import __version__
-from studio.cli import demo, explore, inpaint, metrics, recipes, train  # noqa: F401 (they register their commands)
+from studio.cli import (  # noqa: F401 (they register their commands)
+    demo, explore, inpaint, metrics, recipes, train, upscale)
 from studio.cli.registry import COMMANDS, Command, command  # noqa: F401 (the package's API)
 
 # The order `studio --help` lists them in.
-ORDER = ("train", "generate", "demo-data", "mix", "interpolate", "info", "regenerate", "inpaint", "atlas", "metrics")
+ORDER = ("train", "generate", "demo-data", "mix", "interpolate", "info", "regenerate", "inpaint", "atlas", "metrics",
+         "upscaler")
 
 
 def build_parser() -> argparse.ArgumentParser:
