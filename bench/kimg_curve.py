@@ -44,7 +44,7 @@ def leg(args) -> None:
     from studio.core.device import pick_device
     from studio.core.images import grid_image
     from studio.core.metrics.evaluate import Evaluator, MetricsSettings
-    from studio.core.models.loading import load_generator
+    from studio.core.explore.loading import load_generator
     from studio.core.training.config import TrainConfig
     from studio.core.training.trainer import Trainer
 

@@ -37,7 +37,7 @@ def _say(text: str) -> None:
 def source(args):
     """(folder, DataConfig, cache folder, run or None) of the run or of --folder/--resolution."""
     from studio.core.data import DataConfig
-    from studio.core.run import RunDir
+    from studio.core.formats.run import RunDir
     from studio.core.upscale.learned import run_data
 
     if args.run:
@@ -78,7 +78,8 @@ def upscaler(args, pairs, out: Path):
 
 def generated(run: Path, count: int):
     from studio.core.metrics.evaluate import generated_images
-    from studio.core.models.loading import checkpoint_for, load_generator
+    from studio.core.explore.loading import load_generator
+    from studio.core.formats.run import checkpoint_for
 
     G, ckpt = load_generator(checkpoint_for(run))
     return generated_images(G, count, seed=0, num_classes=ckpt.state.spec.num_classes)

@@ -15,7 +15,7 @@ import torch
 from studio.core.data import DataConfig, ProgressFn
 from studio.core.errors import StudioError
 from studio.core.images import upscale
-from studio.core.run import RunDir
+from studio.core.formats.run import RunDir
 from studio.core.upscale.network import SCALES, UpscalerNet, enlarge
 from studio.core.upscale.pairs import FolderPairs, folder_pairs
 from studio.core.upscale.store import UpscalerHeader, load_upscaler, upscaler_path

@@ -1,6 +1,6 @@
 """The learned upscale's file in the run folder: RUN/upscaler/x2.safetensors (and x4), the network and
 its optimiser state as safetensors with a JSON header in the file's metadata, plus a JSON sidecar for
-people and tools, written together atomically (core.training.checkpoint.replace_atomic: a full disk
+people and tools, written together atomically (core.formats.checkpoint.replace_atomic: a full disk
 leaves the old pair). Loading never unpickles anything; a damaged or foreign file is a sentence."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from safetensors.torch import save as st_save
 
 from studio import __version__
 from studio.core.errors import StudioError
-from studio.core.training.checkpoint import check_tensors, flatten_optimizer, replace_atomic
+from studio.core.formats.checkpoint import check_tensors, flatten_optimizer, replace_atomic
 from studio.core.upscale.network import SCALES, UpscalerNet, UpscalerSpec
 
 FORMAT = "gan-studio-upscaler/1"

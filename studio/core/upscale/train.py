@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from studio.core.errors import StudioError
-from studio.core.training.checkpoint import unflatten_optimizer
+from studio.core.formats.checkpoint import unflatten_optimizer
 from studio.core.upscale.network import UpscalerNet, UpscalerSpec, combine, enlarge
 from studio.core.upscale.pairs import FolderPairs, PicturePairs
 from studio.core.upscale.store import HeldOutScore, UpscalerHeader, load_upscaler, save_upscaler
