@@ -57,14 +57,22 @@ def train_leg(data: str, out: str, resolution: int, minutes: float, threads: int
 
     overrides = dict(overrides)
     device = overrides.pop("device", "cpu")  # bench/gpu_day.py's legs: "cuda" (with the wall-clock budget)
-    cfg = TrainConfig(data=data, resolution=resolution, minutes=minutes, device=device, checkpoint_minutes=1e9,
-                      snapshot_minutes=max(1.0, minutes / 10), **overrides)
+    cascade = overrides.pop("cascade", None)  # bench/cascade.py: a small generator, then the learned upscale
+    gen_resolution = cascade["resolution"] if cascade else resolution
+    gen_minutes = minutes - cascade["upscale_minutes"] if cascade else minutes
+    cfg = TrainConfig(data=data, resolution=gen_resolution, minutes=gen_minutes, device=device,
+                      checkpoint_minutes=1e9, snapshot_minutes=max(1.0, minutes / 10), **overrides)
     clock = time.thread_time if budget == "cpu" else time.perf_counter
     trainer = Trainer(cfg, out, device=pick_device(device), clock=clock)
     fin = trainer.train()
     assert isinstance(fin, Finished)
     info = {"step": fin.step, "kimg": fin.kimg, "checkpoint": fin.checkpoint, "config": trainer.cfg.to_json(),
             "seconds": trainer.train_seconds}
+    if cascade:
+        from cascade import train_upscale_part
+
+        info["cascade"] = {**cascade, **train_upscale_part(out, resolution // gen_resolution,
+                                                           cascade["upscale_minutes"] * 60, clock)}
     Path(out, "bench-leg.json").write_text(json.dumps(info, indent=1))
 
 
@@ -134,6 +142,10 @@ def evaluate(args, legs: dict[str, dict]) -> dict[str, dict]:
         mine = Evaluator(data.images, settings, cache_dir=cache)
         mine.real()  # from the cache the first call wrote
         G, ckpt = load_generator(leg["checkpoint"])
+        if "cascade" in leg:  # its pictures as exported: enlarged by the run's learned upscale
+            from cascade import CascadeGenerator
+
+            G = CascadeGenerator(G, Path(leg["checkpoint"]).parents[1], leg["cascade"]["scale"])
         if getattr(args, "raw", False):  # the trained generator itself instead of its moving average
             G.load_state_dict(ckpt.section("G"))
         s, seconds = mine.evaluate(G, progress=_printer(f"{name} fakes"))

@@ -96,6 +96,9 @@ def recipe_overrides(recipe: str, data: Path, resolution: int) -> dict:
         return {"model": "style"}
     if recipe == "style-diff":  # the style recipe of the first sitting (DiffAugment on a CPU)
         return {"model": "style", "augment": "diff"}
+    if recipe.startswith("cascade"):  # cascade64: the default at 64 px + the learned ×2 (bench/cascade.py)
+        return {"model": "auto", "cascade": {"resolution": int(recipe.removeprefix("cascade") or 64),
+                                             "upscale_minutes": 5.0}}
     if recipe == "style-gpu":  # the GPU default's recipe (resolve on a GPU: batch 64) at a width pinned by hand
         return {"model": "style", "batch": 64}
     if recipe == "quickstyle-gpu":  # the Quick style-based model with the GPU's batch
@@ -153,7 +156,8 @@ def score_pair(out: Path, args) -> dict:
     tb, rc = scored["textbook"], scored["recipe"]
     row = {**pair, "score_wall_s": round(time.perf_counter() - t0), "real": args.real, "fake": args.fake,
            "ratio": round(rc["kid"] / tb["kid"], 3) if tb["kid"] > 0 else None,
-           "textbook": _brief(tb), "leg": _brief(rc), "config": trained["recipe"]["config"]}
+           "textbook": _brief(tb), "leg": _brief(rc), "config": trained["recipe"]["config"],
+           **({"cascade": trained["recipe"]["cascade"]} if "cascade" in trained["recipe"] else {})}
     with open(args.table, "a") as f:
         f.write(json.dumps(row) + "\n")
     return row

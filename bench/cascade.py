@@ -1,0 +1,53 @@
+"""The cascade route to big pictures on a CPU: a small generator, then the learned upscale of the run's folder.
+
+A cascade leg of bench/quality.py (a recipe with "cascade": {"resolution": R, "upscale_minutes": U}) spends
+its budget in two parts, both counted by the leg's clock: the generator trains at R px for the leg's minutes
+less U, then the run's learned upscale (core/upscale) trains ×(cell px / R) from the run's own folder for the
+rest (decoding the folder's pairs included). `CascadeGenerator` puts the two together for scoring: the
+generator's pictures, enlarged by the learned upscale, at the cell's resolution.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+
+def train_upscale_part(run: str, scale: int, budget_s: float, clock) -> dict:
+    """Train the run's ×scale upscale for what is left of `budget_s` on `clock` after reading the pairs."""
+    from studio.core.upscale.learned import run_pairs, train_run_upscaler
+
+    t0 = clock()
+    pairs = run_pairs(run, scale)
+    read_s = clock() - t0
+    result = train_run_upscaler(run, pairs, max(1.0, budget_s - read_s), clock=clock)
+    return {"scale": scale, "read_s": round(read_s, 1), "train_s": round(clock() - t0 - read_s, 1),
+            "held_out": result.score.describe()}
+
+
+class CascadeGenerator(nn.Module):
+    """A frozen generator whose pictures go through a learned upscale: what the cascade exports."""
+
+    def __init__(self, G: nn.Module, run: str | Path, scale: int) -> None:
+        super().__init__()
+        from studio.core.upscale.store import load_upscaler, upscaler_path
+
+        self.G = G
+        self.net = load_upscaler(upscaler_path(run, scale)).network()
+        self.z_dim = G.z_dim
+
+    def mapping(self, z, c=None, **kw):
+        return self.G.mapping(z, c, **kw)
+
+    @torch.no_grad()
+    def synthesis(self, ws, **kw) -> torch.Tensor:
+        from studio.core.upscale.network import enlarge
+
+        x = self.G.synthesis(ws, **kw)
+        small = (x.float() * 127.5 + 128).clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
+        big = enlarge(self.net, np.ascontiguousarray(small))
+        # (v - 127.5) / 127.5 comes back as v + 0.5 through the callers' (x * 127.5 + 128).to(uint8): v exactly
+        return (torch.from_numpy(big).permute(0, 3, 1, 2).float() - 127.5) / 127.5
