@@ -170,7 +170,7 @@ def test_layers():
 # Modules that are read where torch must not be loaded: `studio --help`, the exporter's PNG reading.
 TORCH_FREE = ["studio.cli", "studio.core.names", "studio.core.training.losses", "studio.core.images",
               "studio.core.explore.recipe", "studio.core.explore.inpaint_record", "studio.core.export",
-              "studio.core.export_formats", "studio.core.training.config"]
+              "studio.core.export_formats", "studio.core.training.config", "studio.core.models.registry"]
 
 CODE = """
 import sys

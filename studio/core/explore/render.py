@@ -16,7 +16,7 @@ from studio import __version__
 from studio.core.alpha import EDGES, finish
 from studio.core.data.settings import parse_color
 from studio.core.errors import StudioError
-from studio.core.names import STYLE_MODELS
+from studio.core.models.registry import architecture
 from studio.core.explore.directions import load_or_compute, move
 from studio.core.explore.latents import blend, z_from_seed
 from studio.core.explore.mixing import mix_ws, require_style
@@ -62,7 +62,7 @@ class Renderer:
 
     @property
     def is_style(self) -> bool:
-        return self.state.model in STYLE_MODELS
+        return architecture(self.state.model).per_layer_w
 
     @property
     def num_ws(self) -> int:

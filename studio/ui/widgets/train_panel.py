@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from superqt import QCollapsible
 
 from studio.core.errors import StudioError
+from studio.core.models.registry import ARCHITECTURES
 from studio.core.shape import CanvasShape, canvas_shape
 from studio.ui.widgets import form_values
 from studio.ui.widgets.advanced_settings import AdvancedSettings
@@ -31,10 +32,6 @@ from studio.ui.widgets.source_run_box import SourceRunBox
 
 if TYPE_CHECKING:
     from studio.core.training.finetune import SourceRun
-
-MODELS = (("Quick (DCGAN)", "dcgan"), ("Quick style-based (mixing on a CPU)", "quickstyle"),
-          ("Style-based (StyleGAN2-like)", "style"))
-
 
 LENGTH_UNITS = (("minutes", "minutes"), ("thousand images", "kimg"), ("steps", "steps"))
 STATES = ("empty", "idle", "loading", "training", "paused", "stopping", "following")
@@ -51,9 +48,8 @@ class TrainPanel(QWidget):
         super().__init__(parent)
         self.state = "empty"
         self._resumable = False
-        self.model = combo(MODELS)
-        self.model.setToolTip("Quick: a small DCGAN, fast on a CPU. Quick style-based: as fast, with a style per "
-                              "layer, so Explore can mix styles and vary noise. Style-based: better images, wants a GPU.")
+        self.model = combo(tuple((a.choice, a.name) for a in ARCHITECTURES.values()))  # models/registry.py
+        self.model.setToolTip(" ".join(f"{a.label}: {a.help}." for a in ARCHITECTURES.values()))
         self.shape = ShapeFields()
         self.aspect, self.resolution, self.shape_label = self.shape.aspect, self.shape.resolution, self.shape.size
         self.aspect.currentIndexChanged.connect(self._show_stages)
@@ -223,15 +219,17 @@ class TrainPanel(QWidget):
         return self.shape.canvas()
 
     def _show_stages(self) -> None:
-        """The growing box names its first stage by the form's shape; the Quick style-based model trains at
-        one size (the core refuses growing it), so with it the box is off and says why."""
+        """The growing box names its first stage by the form's shape; a model that trains at one size (the
+        registry's `grows`; the core refuses growing it) turns the box off and says why."""
         shape = self.canvas()
         start = shape.at_scale(8).px if shape is not None else "8 px"
-        if self.model.currentData() == "quickstyle":
+        kind = ARCHITECTURES.get(self.model.currentData())
+        if kind is not None and not kind.grows:
+            growing = " or the ".join(a.label for a in ARCHITECTURES.values() if a.grows)
             self.progressive.setChecked(False)
             self.progressive.setEnabled(False)
-            self.progressive.setToolTip("The Quick style-based model trains at one size: choose the Quick or the "
-                                        "Style-based model to grow progressively")
+            self.progressive.setToolTip(f"The {kind.label} model trains at one size: choose the {growing} model "
+                                        "to grow progressively")
             return
         self.progressive.setEnabled(self.model.isEnabled())
         self.progressive.setToolTip(f"Start at {start} and double the size on a schedule, fading each new layer in "

@@ -1,0 +1,63 @@
+"""The model registry (core/models/registry.py): each entry says the truth about the networks it builds, the
+recipe reads its defaults from it, and a model added as one entry reaches validation, the recipe, the
+builder and `studio train --model` with nothing else edited."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+
+import pytest
+
+from studio.core.errors import StudioError
+from studio.core.models import ModelSpec, build_models
+from studio.core.models.registry import ARCHITECTURES, architecture
+from studio.core.training.config import TrainConfig, resolve
+
+
+@pytest.mark.parametrize("name", list(ARCHITECTURES))
+def test_each_entry_describes_the_networks_it_builds(name: str):
+    kind = architecture(name)
+    G, D = build_models(ModelSpec(name=name, resolution=16, z_dim=8, width=8))
+    assert G.num_ws > 1 if kind.per_layer_w else G.num_ws == 1
+    assert hasattr(G, "layer_groups") == kind.per_layer_w
+    if not kind.grows:
+        with pytest.raises(StudioError, match="trains at one size"):
+            TrainConfig(model=name, progressive=True, steps=1).validate()
+
+
+@pytest.mark.parametrize(("name", "device", "expected"), [
+    # (lr, beta1, beta2, r1_gamma, ema_kimg, z_dim, width) at 32 px: the recipe before the registry existed.
+    ("dcgan", "cpu", (1e-3, 0.5, 0.999, 0.0, 10.0, 100, 32)),
+    ("quickstyle", "cpu", (1e-3, 0.5, 0.999, 0.0, 10.0, 100, 32)),
+    ("style", "cpu", (2e-3, 0.0, 0.99, max(0.05, 0.0002 * 32 * 32 / 32), 10.0, 256, 32)),
+    ("style", "cuda", (2e-3, 0.0, 0.99, max(0.05, 0.0002 * 32 * 32 / 64), 10.0, 256, 256)),
+])
+def test_resolve_takes_each_models_defaults_from_its_entry(name, device, expected):
+    cfg = resolve(TrainConfig(model=name, resolution=32, steps=10), 500, device)
+    assert (cfg.lr_g, cfg.beta1, cfg.beta2, cfg.r1_gamma, cfg.ema_kimg, cfg.z_dim, cfg.width) == pytest.approx(
+        expected)
+    assert cfg.lr_d == cfg.lr_g
+
+
+def test_a_model_added_as_one_entry_reaches_every_reader(monkeypatch: pytest.MonkeyPatch):
+    from studio.cli import build_parser
+    from studio.core.training.checkpoint_state import model_spec_of
+    from studio.core.training.suggest import recognisable_kimg
+
+    wide = dataclasses.replace(ARCHITECTURES["dcgan"], name="wide", label="Wide", choice="Wide (test)", lr=3e-4,
+                               width=lambda side, gpu: 24, recognisable_kimg={32: 7.0})
+    monkeypatch.setitem(ARCHITECTURES, "wide", wide)
+    cfg = resolve(TrainConfig(model="wide", resolution=32, steps=10), 500, "cpu")
+    assert (cfg.lr_g, cfg.width) == (3e-4, 24)
+    assert recognisable_kimg("wide", 32) == 7.0
+    G, _ = build_models(model_spec_of("a checkpoint", {"name": "wide", "resolution": 16, "z_dim": 8, "width": 8}))
+    assert G.resolution == 16
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    model = next(a for a in sub.choices["train"]._actions if a.dest == "model")
+    assert "wide" in model.choices and "Wide" in model.help
+
+
+def test_an_unknown_model_is_refused_with_the_choices():
+    with pytest.raises(StudioError, match="Unknown model 'big'.*dcgan, quickstyle, style"):
+        TrainConfig(model="big").validate()
