@@ -99,7 +99,9 @@ class Renderer:
 
     @property
     def noise_layers(self) -> list[nn.Module]:
-        """The synthesis layers that add noise (empty for DCGAN)."""
+        """The synthesis layers that add noise (none for a model without noise inputs, registry.py)."""
+        if not architecture(self.state.model).noise:
+            return []
         return [m for m in self.G.modules() if hasattr(m, "noise_strength")]
 
     @property

@@ -52,6 +52,12 @@ class NoiseInput(nn.Module):
         self.strength = nn.Parameter(torch.zeros([]))
         self.register_buffer("noise_const", torch.randn(1, 1, *self.size))
 
+    @property
+    def noise_strength(self) -> nn.Parameter:
+        """The strength under the style model's name, which the renderer's per-layer switches set (the
+        parameter keeps its own name: checkpoints store it as `strength`)."""
+        return self.strength
+
     def forward(self, x: torch.Tensor, noise_mode: str, generator: torch.Generator | None) -> torch.Tensor:
         if noise_mode == "random":
             noise = torch.randn(x.shape[0], 1, *self.size, device=x.device, dtype=x.dtype, generator=generator)
