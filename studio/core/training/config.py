@@ -125,12 +125,13 @@ class TrainConfig:
         return canvas_shape(self.aspect, self.resolution)
 
     def validate(self) -> None:
+        """Refuse settings that cannot train, with a sentence; changes nothing (`resolve` canonicalises)."""
         self.data_config().validate()
         if self.model != "auto":
             architecture(self.model)  # an unknown model is refused with the choices
         if self.augment not in (*AUGMENT_MODES, "auto"):
             raise StudioError(f"Unknown augmentation '{self.augment}': choose one of {', '.join(AUGMENT_MODES)}.")
-        self.loss = canonical_loss(self.loss)
+        canonical_loss(self.loss)  # an unknown loss is refused with the choices
         if self.batch < 0 or self.batch > 4096:
             raise StudioError(f"Batch size {self.batch} is out of range (1–4096, or 0 for automatic).")
         if self.ada_interval < 1:
@@ -169,11 +170,31 @@ class TrainConfig:
 
     @classmethod
     def from_json(cls, d: dict) -> TrainConfig:
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(d) - names
+        """A run's config.json, the one reader of it (the trainer, the window, the CLI): unknown settings and
+        values of the wrong kind are refused with a sentence; what it lacks takes the defaults above."""
+        if not isinstance(d, dict):
+            raise StudioError("The run's config is not a list of settings (a JSON object).")
+        kinds = {f.name: f.type for f in dataclasses.fields(cls)}
+        unknown = set(d) - set(kinds)
         if unknown:
             raise StudioError(f"The run's config has unknown settings: {', '.join(sorted(unknown))}.")
+        for name, value in d.items():
+            if not _is_kind(value, kinds[name]):
+                raise StudioError(f"The run's config has {name} = {str(value)[:40]!r}, which is not "
+                                  f"{_KIND_WORDS.get(kinds[name], kinds[name])}.")
         return cls(**d)
+
+
+_KINDS = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,), "dict": (dict,), "None": (type(None),)}
+_KIND_WORDS = {"int": "a whole number", "int | None": "a whole number", "float": "a number", "float | None": "a number",
+               "str": "text", "bool": "true or false", "dict": "a group of settings",
+               "dict | None": "a group of settings"}
+
+
+def _is_kind(value, annotation: str) -> bool:
+    """Whether a JSON value fits a field's annotation ("float | None"); true and false are not numbers."""
+    kinds = tuple(k for part in annotation.split("|") for k in _KINDS[part.strip()])
+    return isinstance(value, kinds) and (bool in kinds or not isinstance(value, bool))
 
 
 def automatic_width(model: str, side: float, gpu: bool) -> int:
@@ -193,6 +214,7 @@ def resolve(cfg: TrainConfig, dataset_size: int, device_type: str,
     weight, the progressive phases) follows from its answer."""
     cfg = dataclasses.replace(cfg)
     cfg.validate()
+    cfg.loss = canonical_loss(cfg.loss)  # an alias ("wgan") is stored by its name
     shape = cfg.canvas()
     cfg.resolution = shape.long_side  # what the networks make (the same number for a square)
     res = math.sqrt(shape.pixels)  # the recipe's rules count pixels: a square's side of the same area
@@ -279,6 +301,6 @@ def progressive_schedule(cfg: TrainConfig):
 def total_steps(cfg: TrainConfig) -> int | None:
     if cfg.steps is not None:
         return int(cfg.steps)
-    if cfg.kimg is not None:
+    if cfg.kimg is not None and cfg.batch:
         return max(1, math.ceil(cfg.kimg * 1000 / cfg.batch))
-    return None
+    return None  # given in minutes, or the batch is not settled yet
