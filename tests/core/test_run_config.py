@@ -44,3 +44,9 @@ def test_total_steps_counts_a_last_partial_batch():
     assert total_steps(TrainConfig(kimg=1.0, batch=24)) == 42  # 41.67 batches: the trainer trains 42 steps
     assert total_steps(TrainConfig(kimg=1.0, batch=0)) is None  # not settled yet
     assert total_steps(TrainConfig(minutes=5.0, batch=24)) is None
+
+
+def test_every_setting_reads_back_what_it_wrote():
+    """A field added with a kind from_json cannot check would fail here, not in an artist's window."""
+    cfg = resolve(TrainConfig(data="images", model="style", minutes=3.0, progressive=True), 500, "cpu")
+    assert TrainConfig.from_json(cfg.to_json()) == cfg

@@ -214,7 +214,7 @@ def resolve(cfg: TrainConfig, dataset_size: int, device_type: str,
     weight, the progressive phases) follows from its answer."""
     cfg = dataclasses.replace(cfg)
     cfg.validate()
-    cfg.loss = canonical_loss(cfg.loss)  # an alias ("wgan") is stored by its name
+    cfg.loss = canonical_loss(cfg.loss)  # an alias ("bce") is stored by its name
     shape = cfg.canvas()
     cfg.resolution = shape.long_side  # what the networks make (the same number for a square)
     res = math.sqrt(shape.pixels)  # the recipe's rules count pixels: a square's side of the same area
