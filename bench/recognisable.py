@@ -1,6 +1,6 @@
 """Minutes to "recognisable": train one recipe with a checkpoint every few kimg, score every checkpoint, and
 print the first image count whose KID is at or below the folder's textbook KID after ten minutes (the
-definition core.training.suggest.RECOGNISABLE_KIMG uses).
+definition each model's `recognisable_kimg` in core/models/registry.py uses).
 
     python bench/recognisable.py twemoji --resolution 32 --minutes 5 --every 8 --core 0 &
     python bench/recognisable.py openmoji --resolution 32 --minutes 5 --every 8 --core 1

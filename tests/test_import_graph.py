@@ -139,7 +139,7 @@ def test_the_pair_finder_finds_two_packages_importing_each_other():
 TORCH_FREE = ["studio.cli", "studio.core.names", "studio.core.training.losses", "studio.core.images",
               "studio.core.formats.recipe", "studio.core.formats.inpaint_record", "studio.core.formats.png_recipe",
               "studio.core.formats.metrics_rows", "studio.core.export",
-              "studio.core.export_formats", "studio.core.training.config"]
+              "studio.core.export_formats", "studio.core.training.config", "studio.core.models.registry"]
 
 CODE = """
 import sys

@@ -11,7 +11,7 @@ from studio.cli.registry import command
 
 
 def _add_train(sub) -> None:
-    from studio.core.names import MODEL_NAMES
+    from studio.core.models.registry import ARCHITECTURES
     from studio.core.training.config import FINE_TUNING, options
 
     p = sub.add_parser("train", help="train a GAN on an image folder, headless")
@@ -20,10 +20,11 @@ def _add_train(sub) -> None:
     # Flags whose default or meaning is not one field's (the source run's model and size, one learning
     # rate for both networks, the run's length given once, the old --no-mirror) are written here; every
     # other setting's flag comes from its TrainConfig field (config.option).
-    p.add_argument("--model", choices=(*MODEL_NAMES, "auto"), default=None,
-                   help="default: auto — the Quick style-based model on a CPU (the Quick DCGAN's speed with a style "
-                        "per layer), the style model on a GPU (with --init-from: the source's); dcgan: the Quick "
-                        "DCGAN")
+    auto = {d: next(a.label for a in ARCHITECTURES.values() if d in a.suggested_on) for d in ("cpu", "gpu")}
+    models = "; ".join(f"{a.name}: {a.label}, {a.help}" for a in ARCHITECTURES.values())
+    p.add_argument("--model", choices=(*ARCHITECTURES, "auto"), default=None,
+                   help=f"default: auto — the {auto['cpu']} model on a CPU, the {auto['gpu']} model on a GPU (with "
+                        f"--init-from: the source's); {models}")
     p.add_argument("--resolution", type=int, default=None,
                    help="the long side in px (default: 32 on a CPU, 64 on a GPU; with --init-from: the source's)")
     p.add_argument("--aspect", default=None, metavar="W:H",

@@ -29,14 +29,6 @@ class Project:
     run: Path | None = None
 
 
-def total_steps(cfg: dict) -> int | None:
-    if cfg.get("steps"):
-        return int(cfg["steps"])
-    if cfg.get("kimg") and cfg.get("batch"):
-        return max(1, int(cfg["kimg"] * 1000 / cfg["batch"]))
-    return None
-
-
 class ProjectController(QObject):
     """`window` is the MainWindow that owns it (its widgets, state and settings)."""
 
@@ -189,16 +181,17 @@ class ProjectController(QObject):
             return
         from studio.core.errors import StudioError
         from studio.core.formats.run import RunDir
+        from studio.core.training.config import TrainConfig, total_steps
 
         run = RunDir(Path(path).expanduser().resolve())
         try:
-            cfg = run.read_config()
+            cfg = TrainConfig.from_json(run.read_config())  # the window's one reading of config.json
         except StudioError as e:
             self.w.show_message("error", str(e))
             return
         w, tp = self.w, self.w.train_panel
         self.close_current()
-        data = Path(cfg["data"]) if cfg.get("data") else None
+        data = Path(cfg.data) if cfg.data else None
         self.project = Project(data=data, run=run.path)
         w.window_settings.remember(run.path)
         w.show_project(f"run {run.path.name}")
@@ -206,8 +199,8 @@ class ProjectController(QObject):
         tp.reset_form()
         tp.set_from_config(cfg)
         w.progress_panel.canvas = tp.canvas()  # a growing run's stages are named by its picture size
-        w.live.total_steps = total_steps(cfg)
-        w.live.augment_used = cfg.get("augment", "ada") != "none"
+        w.live.total_steps = total_steps(cfg)  # as the trainer counts them (a last partial batch is a step)
+        w.live.augment_used = cfg.augment != "none"
         tp.run_folder.setText(str(run.path))
         self.follower = RunFollower(run.path, parent=self)
         self.follower.records.connect(self.on_records)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from studio.core.names import MODEL_LABELS
+from studio.core.models.registry import ARCHITECTURES
 from studio.ui.base.threads import StudioThread
 
 
@@ -55,5 +55,5 @@ class SpeedWorker(StudioThread):
             self.failed.emit(str(e).splitlines()[0] if str(e) else type(e).__name__)
             return
         self.images_per_second = ips
-        self.measured.emit(label, MODEL_LABELS.get(self.model, self.model), self.resolution, ips,
-                           kimg_in_minutes(ips, 10))
+        name = ARCHITECTURES[self.model].label if self.model in ARCHITECTURES else self.model
+        self.measured.emit(label, name, self.resolution, ips, kimg_in_minutes(ips, 10))

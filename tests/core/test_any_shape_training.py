@@ -15,9 +15,9 @@ from PIL import Image
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
+from studio.core.models.registry import ARCHITECTURES
 from studio.core.errors import StudioError
 from studio.core.explore.loading import load_generator
-from studio.core.names import MODEL_NAMES
 from studio.core.training.config import TrainConfig
 from studio.core.training.trainer import Trainer
 
@@ -29,7 +29,7 @@ def tiny(data: Path, **kw) -> TrainConfig:
     return TrainConfig(**base)
 
 
-@pytest.mark.parametrize("model", MODEL_NAMES)
+@pytest.mark.parametrize("model", list(ARCHITECTURES))
 @pytest.mark.parametrize("aspect, hw", [("3:2", (16, 24)), ("2:3", (24, 16))])
 def test_both_models_train_and_generate_the_shape(tiny_folder: Path, tmp_path: Path, model, aspect, hw):
     trainer = Trainer(tiny(tiny_folder, model=model, aspect=aspect), tmp_path / "run")

@@ -112,6 +112,6 @@ def test_resume_equals_uninterrupted(tiny_folder: Path, tmp_path: Path):
 def test_progressive_growing_is_refused_with_a_sentence(tiny_folder: Path, tmp_path: Path):
     from studio.core.errors import StudioError
 
-    with pytest.raises(StudioError, match="quick style model trains at one size"):
+    with pytest.raises(StudioError, match="Quick style-based model trains at one size"):
         Trainer(tiny(tiny_folder, progressive=True), tmp_path / "run")
     assert not (tmp_path / "run").exists()

@@ -11,10 +11,10 @@ import pytest
 import torch
 from PIL import Image
 
+from studio.core.models.registry import ARCHITECTURES
 from studio.core.data import DataConfig, ImageFolder
 from studio.core.errors import StudioError
 from studio.core.explore.loading import load_generator
-from studio.core.names import MODEL_NAMES
 from studio.core.training.config import TrainConfig
 from studio.core.training.events import Finished, Progress, Samples, Saved, Started
 from studio.core.training.losses import LOSSES
@@ -27,7 +27,7 @@ def tiny_config(data: Path, **kw) -> TrainConfig:
     return TrainConfig(**base)
 
 
-@pytest.mark.parametrize("model", MODEL_NAMES)
+@pytest.mark.parametrize("model", list(ARCHITECTURES))
 @pytest.mark.parametrize("loss", LOSSES)
 def test_every_model_and_loss_trains(tiny_folder: Path, tmp_path: Path, model: str, loss: str):
     cfg = tiny_config(tiny_folder, model=model, loss=loss, r1_interval=2)

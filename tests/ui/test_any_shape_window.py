@@ -96,6 +96,7 @@ def test_a_reopened_landscape_run_names_a_resolution_at_least_its_long_side(qtbo
     # 16 and 32 px both make 24×16 at 3:2; a run trained with --resolution 32 (config: 24) read "16 px → 24×16
     # px" in the form (seen under Xvfb), a resolution shorter than the picture it names.
     from studio.core.shape import canvas_shape
+    from studio.core.training.config import TrainConfig
     from studio.ui.widgets.train_panel import TrainPanel
 
     panel = TrainPanel()
@@ -103,7 +104,7 @@ def test_a_reopened_landscape_run_names_a_resolution_at_least_its_long_side(qtbo
     for aspect, resolution, shown, size in (("3:2", 24, 32, "24×16 px"), ("3:2", 48, 64, "48×32 px"),
                                             ("2:3", 24, 32, "16×24 px"), ("1:1", 64, 64, "64×64 px"),
                                             ("16:9", 28, 32, "28×16 px")):
-        panel.set_from_config({"model": "dcgan", "aspect": aspect, "resolution": resolution})
+        panel.set_from_config(TrainConfig(model="dcgan", aspect=aspect, resolution=resolution))
         assert (panel.resolution.currentData(), panel.shape_label.text()) == (shown, size), (aspect, resolution)
         assert panel.config("x").canvas() == canvas_shape(aspect, resolution)  # resuming makes the same pictures
 

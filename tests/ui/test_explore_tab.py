@@ -312,7 +312,20 @@ def test_bad_checkpoint_is_a_message_and_dcgan_disables_mixing(qtbot, tmp_path: 
     with qtbot.waitSignal(t.checkpoint_opened, timeout=HANG_GUARD_MS):
         t.open_checkpoint(str(run))
     assert not t.mixer.enabled_for_model and "needs the style-based model" in t.mixer.view.placeholder
-    assert not t.noise.isEnabled()
+    assert not t.noise.isEnabled() and t.noise.note.text() == "The Quick model has no noise inputs."
+    qtbot.waitUntil(lambda: t._shown >= t._latest and not t.view.image.isNull(), timeout=HANG_GUARD_MS)
+    t.shutdown()
+
+
+def test_the_quick_style_model_has_noise_controls(qtbot, tmp_path: Path):
+    """Issue 27 item 4: the Noise tab said "no noise inputs" on the Quick style-based model, which has them."""
+    from studio.ui.explore.tab import ExploreTab
+
+    t = ExploreTab(cache_dir=str(tmp_path / "cache"))
+    qtbot.addWidget(t)
+    with qtbot.waitSignal(t.checkpoint_opened, timeout=HANG_GUARD_MS):
+        t.open_checkpoint(str(make_run("quickstyle", tmp_path / "q")))
+    assert t.noise.isEnabled() and len(t.noise.boxes) == t.info.num_ws and t.noise.note.text() == ""
     qtbot.waitUntil(lambda: t._shown >= t._latest and not t.view.image.isNull(), timeout=HANG_GUARD_MS)
     t.shutdown()
 

@@ -96,3 +96,22 @@ def test_the_growing_box_is_off_and_says_why_for_the_quick_style_based_model(qtb
     assert tp.progressive.isEnabled() and "Start at" in tp.progressive.toolTip()
     tp.set_state("training")
     assert not tp.progressive.isEnabled()
+
+
+def test_the_model_list_is_the_registry(qtbot, monkeypatch):
+    """A model added as one registry entry is in the window's list, with its growing capability."""
+    import dataclasses
+
+    from studio.core.models.registry import ARCHITECTURES
+    from studio.ui.widgets.train_panel import TrainPanel
+
+    still = dataclasses.replace(ARCHITECTURES["dcgan"], name="still", label="Still", choice="Still (test)",
+                                grows=False)
+    monkeypatch.setitem(ARCHITECTURES, "still", still)
+    tp = TrainPanel()
+    qtbot.addWidget(tp)
+    tp.set_state("idle")
+    assert [tp.model.itemData(i) for i in range(tp.model.count())] == list(ARCHITECTURES)
+    tp.model.setCurrentIndex(tp.model.findData("still"))
+    assert tp.model.currentText() == "Still (test)" and not tp.progressive.isEnabled()
+    assert "The Still model trains at one size" in tp.progressive.toolTip()

@@ -63,5 +63,7 @@ def test_panel_sets_metrics_interval_and_says_when_unavailable(qtbot, tmp_path: 
     cfg = panel.config("x")
     assert cfg.metrics_every == 25 and cfg.inception.endswith("missing.pt")
     assert not panel.metrics_available and "does not exist" in panel.metrics_note.text()
-    panel.set_from_config({"metrics_every": 0.0})
+    from studio.core.training.config import TrainConfig
+
+    panel.set_from_config(TrainConfig(metrics_every=0.0))
     assert panel.config("x").metrics_every == 0

@@ -24,7 +24,7 @@ from studio.core.formats.png_recipe import GridLayout, text_chunks
 from studio.core.formats.recipe import Recipe, decode_w_array
 from studio.core.formats.run import checkpoint_for
 from studio.core.images import images_to_uint8
-from studio.core.names import STYLE_MODELS
+from studio.core.models.registry import architecture
 
 
 def decode_w(text: str, shape: list[int]) -> torch.Tensor:
@@ -62,7 +62,7 @@ class Renderer:
 
     @property
     def is_style(self) -> bool:
-        return self.state.model in STYLE_MODELS
+        return architecture(self.state.model).per_layer_w
 
     @property
     def num_ws(self) -> int:
@@ -99,7 +99,9 @@ class Renderer:
 
     @property
     def noise_layers(self) -> list[nn.Module]:
-        """The synthesis layers that add noise (empty for DCGAN)."""
+        """The synthesis layers that add noise (none for a model without noise inputs, registry.py)."""
+        if not architecture(self.state.model).noise:
+            return []
         return [m for m in self.G.modules() if hasattr(m, "noise_strength")]
 
     @property

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from studio.core.errors import StudioError
 from studio.core.models import ModelSpec
-from studio.core.names import MODEL_NAMES
+from studio.core.models.registry import ARCHITECTURES
 
 SPEC_LIMITS = {"resolution": (16, 1024), "z_dim": (1, 4096), "width": (1, 4096), "num_classes": (0, 10_000),
                "block_w": (3, 8), "block_h": (3, 8)}  # a checkpoint without a block is square (4×4)
@@ -21,7 +21,7 @@ def model_spec_of(name: str, raw) -> ModelSpec:
     names = {f.name for f in dataclasses.fields(ModelSpec)}
     if not isinstance(raw, dict) or set(raw) - names:
         raise StudioError(f"{name} has no valid model description.")
-    if raw.get("name") not in MODEL_NAMES:
+    if raw.get("name") not in ARCHITECTURES:
         raise StudioError(f"{name} describes an unknown model ({str(raw.get('name'))[:40]!r}).")
     for key, (lo, hi) in SPEC_LIMITS.items():
         v = raw.get(key, lo)

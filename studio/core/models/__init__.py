@@ -1,14 +1,15 @@
-"""Generator/discriminator architectures and the registry that builds them from a config."""
+"""Generator/discriminator architectures: `ModelSpec`, what a checkpoint says to rebuild a pair, and
+`build_models`, which builds it through the model registry (registry.py). Torch-free at import."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import torch.nn as nn
-
-from studio.core.errors import StudioError
-from studio.core.names import MODEL_NAMES
 from studio.core.shape import CanvasShape
+
+if TYPE_CHECKING:
+    import torch.nn as nn
 
 
 @dataclass(frozen=True)
@@ -39,29 +40,7 @@ class ModelSpec:
 
 
 def build_models(spec: ModelSpec) -> tuple[nn.Module, nn.Module]:
-    """Return (generator, discriminator) for `spec`."""
-    if spec.name == "dcgan":
-        from studio.core.models.dcgan import DCGANDiscriminator, DCGANGenerator
+    """Return (generator, discriminator) for `spec`: its model's builder (registry.py)."""
+    from studio.core.models.registry import architecture
 
-        return (
-            DCGANGenerator(spec.resolution, spec.z_dim, spec.width, spec.num_classes, spec.progressive, spec.block),
-            DCGANDiscriminator(spec.resolution, spec.width, spec.num_classes, spec.d_norm, spec.progressive,
-                               spec.block),
-        )
-    if spec.name == "style":
-        from studio.core.models.style import StyleDiscriminator, StyleGenerator
-
-        return (
-            StyleGenerator(spec.resolution, spec.z_dim, spec.width, spec.num_classes, progressive=spec.progressive,
-                           block=spec.block),
-            StyleDiscriminator(spec.resolution, spec.width, spec.num_classes, spec.progressive, spec.block),
-        )
-    if spec.name == "quickstyle":
-        from studio.core.models.dcgan import DCGANDiscriminator
-        from studio.core.models.quickstyle import QuickStyleGenerator
-
-        return (
-            QuickStyleGenerator(spec.resolution, spec.z_dim, spec.width, spec.num_classes, spec.block),
-            DCGANDiscriminator(spec.resolution, spec.width, spec.num_classes, spec.d_norm, False, spec.block),
-        )
-    raise StudioError(f"Unknown model '{spec.name}': choose one of {', '.join(MODEL_NAMES)}.")
+    return architecture(spec.name).build(spec)

@@ -15,12 +15,16 @@ as the full network's own last layer) and an RGB input per lower resolution in D
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 from studio.core.models.progressive import Staged, fade_up
+
+if TYPE_CHECKING:
+    from studio.core.models import ModelSpec
 
 
 def _dcgan_init(module: nn.Module) -> None:
@@ -166,3 +170,10 @@ class DCGANDiscriminator(Staged, nn.Module):
             pooled = F.leaky_relu(h, 0.2).sum(dim=(2, 3))
             logits = logits + (self.embed(c) * pooled).sum(dim=1, keepdim=True) / math.sqrt(pooled.shape[1])
         return logits.squeeze(1)
+
+
+def build(spec: ModelSpec) -> tuple[nn.Module, nn.Module]:
+    """The Quick model's pair (registry.py)."""
+    return (DCGANGenerator(spec.resolution, spec.z_dim, spec.width, spec.num_classes, spec.progressive, spec.block),
+            DCGANDiscriminator(spec.resolution, spec.width, spec.num_classes, spec.d_norm, spec.progressive,
+                               spec.block))

@@ -16,14 +16,18 @@ The discriminator is the DCGAN's. Any shape: the first layer makes the `block`, 
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from studio.core.models.dcgan import _dcgan_init
+from studio.core.models.dcgan import DCGANDiscriminator, _dcgan_init
 from studio.core.models.progressive import Staged
 from studio.core.models.style import layer_groups_by_resolution, noise_generator, per_layer
+
+if TYPE_CHECKING:
+    from studio.core.models import ModelSpec
 
 
 class StyledBatchNorm(nn.Module):
@@ -47,6 +51,12 @@ class NoiseInput(nn.Module):
         self.size = tuple(size)
         self.strength = nn.Parameter(torch.zeros([]))
         self.register_buffer("noise_const", torch.randn(1, 1, *self.size))
+
+    @property
+    def noise_strength(self) -> nn.Parameter:
+        """The strength under the style model's name, which the renderer's per-layer switches set (the
+        parameter keeps its own name: checkpoints store it as `strength`)."""
+        return self.strength
 
     def forward(self, x: torch.Tensor, noise_mode: str, generator: torch.Generator | None) -> torch.Tensor:
         if noise_mode == "random":
@@ -112,3 +122,9 @@ class QuickStyleGenerator(Staged, nn.Module):
 
     def layer_groups(self) -> dict[str, range]:
         return layer_groups_by_resolution(self.layer_res)
+
+
+def build(spec: ModelSpec) -> tuple[nn.Module, nn.Module]:
+    """The Quick style-based pair (registry.py): this generator and the DCGAN's discriminator, at one size."""
+    return (QuickStyleGenerator(spec.resolution, spec.z_dim, spec.width, spec.num_classes, spec.block),
+            DCGANDiscriminator(spec.resolution, spec.width, spec.num_classes, spec.d_norm, False, spec.block))

@@ -16,6 +16,7 @@ lower resolution when built `progressive`.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -23,6 +24,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from studio.core.models.progressive import Staged
+
+if TYPE_CHECKING:
+    from studio.core.models import ModelSpec
 
 SQRT2 = math.sqrt(2.0)
 
@@ -315,3 +319,10 @@ class StyleDiscriminator(Staged, nn.Module):
             cmap = self.embed(F.one_hot(c, self.num_classes).to(x.dtype))
             out = out + (x * cmap).sum(dim=1, keepdim=True) / np.sqrt(cmap.shape[1])
         return out.squeeze(1)
+
+
+def build(spec: ModelSpec) -> tuple[nn.Module, nn.Module]:
+    """The style model's pair (registry.py)."""
+    return (StyleGenerator(spec.resolution, spec.z_dim, spec.width, spec.num_classes, progressive=spec.progressive,
+                           block=spec.block),
+            StyleDiscriminator(spec.resolution, spec.width, spec.num_classes, spec.progressive, spec.block))

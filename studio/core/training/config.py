@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 from studio.core.data import FIT_MODES, DataConfig, parse_color
 from studio.core.errors import StudioError
-from studio.core.names import AUGMENT_MODES, DEVICE_CHOICES, MODEL_NAMES, PRECISIONS
+from studio.core.models.registry import ARCHITECTURES, architecture
+from studio.core.names import AUGMENT_MODES, DEVICE_CHOICES, PRECISIONS
 from studio.core.shape import CanvasShape, canvas_shape
 from studio.core.training.losses import ALIASES, LOSS_SPECS, LOSSES, canonical_loss, loss_spec
 from studio.core.training.suggest import auto_augment, default_model
@@ -124,12 +125,13 @@ class TrainConfig:
         return canvas_shape(self.aspect, self.resolution)
 
     def validate(self) -> None:
+        """Refuse settings that cannot train, with a sentence; changes nothing (`resolve` canonicalises)."""
         self.data_config().validate()
-        if self.model not in (*MODEL_NAMES, "auto"):
-            raise StudioError(f"Unknown model '{self.model}': choose one of {', '.join(MODEL_NAMES)}.")
+        if self.model != "auto":
+            architecture(self.model)  # an unknown model is refused with the choices
         if self.augment not in (*AUGMENT_MODES, "auto"):
             raise StudioError(f"Unknown augmentation '{self.augment}': choose one of {', '.join(AUGMENT_MODES)}.")
-        self.loss = canonical_loss(self.loss)
+        canonical_loss(self.loss)  # an unknown loss is refused with the choices
         if self.batch < 0 or self.batch > 4096:
             raise StudioError(f"Batch size {self.batch} is out of range (1–4096, or 0 for automatic).")
         if self.ada_interval < 1:
@@ -145,9 +147,10 @@ class TrainConfig:
             raise StudioError("The interval between quality evaluations cannot be negative (0 turns them off).")
         if self.metrics_samples < 0 or 0 < self.metrics_samples < 10:
             raise StudioError("A quality evaluation needs at least 10 generated images (or 0 for automatic).")
-        if self.progressive and self.model == "quickstyle":
-            raise StudioError("The quick style model trains at one size: progressive growing is for the Quick "
-                              "(dcgan) and style-based models. Leave progressive growing off, or choose one of those.")
+        if self.progressive and self.model != "auto" and not architecture(self.model).grows:
+            growing = " and ".join(f"{a.label} ({a.name})" for a in ARCHITECTURES.values() if a.grows)
+            raise StudioError(f"The {architecture(self.model).label} model trains at one size: progressive growing "
+                              f"is for the {growing} models. Leave progressive growing off, or choose one of those.")
         if self.progressive and self.progressive_start:
             from studio.core.training.progressive import check_start
 
@@ -167,24 +170,37 @@ class TrainConfig:
 
     @classmethod
     def from_json(cls, d: dict) -> TrainConfig:
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(d) - names
+        """A run's config.json, the one reader of it (the trainer, the window, the CLI): unknown settings and
+        values of the wrong kind are refused with a sentence; what it lacks takes the defaults above."""
+        if not isinstance(d, dict):
+            raise StudioError("The run's config is not a list of settings (a JSON object).")
+        kinds = {f.name: f.type for f in dataclasses.fields(cls)}
+        unknown = set(d) - set(kinds)
         if unknown:
             raise StudioError(f"The run's config has unknown settings: {', '.join(sorted(unknown))}.")
+        for name, value in d.items():
+            if not _is_kind(value, kinds[name]):
+                raise StudioError(f"The run's config has {name} = {str(value)[:40]!r}, which is not "
+                                  f"{_KIND_WORDS.get(kinds[name], kinds[name])}.")
         return cls(**d)
+
+
+_KINDS = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,), "dict": (dict,), "None": (type(None),)}
+_KIND_WORDS = {"int": "a whole number", "int | None": "a whole number", "float": "a number", "float | None": "a number",
+               "str": "text", "bool": "true or false", "dict": "a group of settings",
+               "dict | None": "a group of settings"}
+
+
+def _is_kind(value, annotation: str) -> bool:
+    """Whether a JSON value fits a field's annotation ("float | None"); true and false are not numbers."""
+    kinds = tuple(k for part in annotation.split("|") for k in _KINDS[part.strip()])
+    return isinstance(value, kinds) and (bool in kinds or not isinstance(value, bool))
 
 
 def automatic_width(model: str, side: float, gpu: bool) -> int:
     """The network width a run of `model` gets when none is given, for a canvas of `side`² pixels (a square's
     side of the same area) on a GPU or not. The speed cache keys its figures by it (core/speed_probe.py)."""
-    if model in ("dcgan", "quickstyle"):
-        # On a CPU narrow wins short runs: at 32 px width 32 trains ~2.5x the images per second of width 64
-        # and scored better in the same minutes; above 32 px width 16 trains ~2.5x the images of width 32
-        # and scored better at 64 px on both emoji folders (bench/RESULTS.md, "Fifth sitting").
-        return 64 if gpu or side > 64 else 32 if side <= 32 else 16
-    # On a CPU a narrow network is what trains to something visible within minutes.
-    # Width 32 trains 2.5x the images per CPU-second of width 64.
-    return (256 if side <= 128 else 512) if gpu else (32 if side <= 64 else 64)
+    return architecture(model).width(side, gpu)  # each model's rule, with its measurements: models/registry.py
 
 
 def resolve(cfg: TrainConfig, dataset_size: int, device_type: str,
@@ -198,6 +214,7 @@ def resolve(cfg: TrainConfig, dataset_size: int, device_type: str,
     weight, the progressive phases) follows from its answer."""
     cfg = dataclasses.replace(cfg)
     cfg.validate()
+    cfg.loss = canonical_loss(cfg.loss)  # an alias ("bce") is stored by its name
     shape = cfg.canvas()
     cfg.resolution = shape.long_side  # what the networks make (the same number for a square)
     res = math.sqrt(shape.pixels)  # the recipe's rules count pixels: a square's side of the same area
@@ -209,31 +226,22 @@ def resolve(cfg: TrainConfig, dataset_size: int, device_type: str,
         cfg.batch = (64 if res <= 64 else 32 if res <= 256 else 16) if gpu else (32 if res <= 64 else 16 if res <= 128 else 8)
     if cfg.augment == "auto":
         cfg.augment = auto_augment(dataset_size)
+    model = architecture(cfg.model)  # the model's defaults (models/registry.py)
     if cfg.z_dim == 0:
-        cfg.z_dim = 100 if cfg.model in ("dcgan", "quickstyle") else (256 if res <= 64 or not gpu else 512)
+        cfg.z_dim = model.z_dim(res, gpu)
     if cfg.width == 0:
-        cfg.width = automatic_width(cfg.model, res, gpu)
+        cfg.width = model.width(res, gpu)
     loss = loss_spec(cfg.loss)
     if loss.betas is not None:  # the loss's own betas win over the model's (unless set by hand)
         cfg.beta1 = loss.betas[0] if cfg.beta1 is None else cfg.beta1
         cfg.beta2 = loss.betas[1] if cfg.beta2 is None else cfg.beta2
-    if cfg.model in ("dcgan", "quickstyle"):
-        # 1e-3, five times the DCGAN paper's 2e-4: in the minutes of a CPU run it more than halved KID on
-        # twemoji and openmoji (bench/RESULTS.md, "Recipes, screening"); 2e-4 is `--lr-g 2e-4 --lr-d 2e-4`.
-        cfg.lr_g = 1e-3 if cfg.lr_g is None else cfg.lr_g
-        cfg.lr_d = 1e-3 if cfg.lr_d is None else cfg.lr_d
-        cfg.beta1 = 0.5 if cfg.beta1 is None else cfg.beta1
-        cfg.beta2 = 0.999 if cfg.beta2 is None else cfg.beta2
-        cfg.r1_gamma = 0.0 if cfg.r1_gamma is None else cfg.r1_gamma
-        cfg.ema_kimg = 10.0 if cfg.ema_kimg is None else cfg.ema_kimg
-    else:
-        cfg.lr_g = 2e-3 if cfg.lr_g is None else cfg.lr_g
-        cfg.lr_d = 2e-3 if cfg.lr_d is None else cfg.lr_d
-        cfg.beta1 = 0.0 if cfg.beta1 is None else cfg.beta1
-        cfg.beta2 = 0.99 if cfg.beta2 is None else cfg.beta2
-        if cfg.r1_gamma is None and loss.r1 != "auto":
-            cfg.r1_gamma = 0.0
-        cfg.ema_kimg = 10.0 if cfg.ema_kimg is None else cfg.ema_kimg
+    cfg.lr_g = model.lr if cfg.lr_g is None else cfg.lr_g
+    cfg.lr_d = model.lr if cfg.lr_d is None else cfg.lr_d
+    cfg.beta1 = model.betas[0] if cfg.beta1 is None else cfg.beta1
+    cfg.beta2 = model.betas[1] if cfg.beta2 is None else cfg.beta2
+    if cfg.r1_gamma is None and not (model.r1_heuristic and loss.r1 == "auto"):
+        cfg.r1_gamma = 0.0
+    cfg.ema_kimg = model.ema_kimg if cfg.ema_kimg is None else cfg.ema_kimg
     if loss.r1 == "never":
         cfg.r1_gamma = 0.0
     if cfg.metrics_every is None:
@@ -293,6 +301,6 @@ def progressive_schedule(cfg: TrainConfig):
 def total_steps(cfg: TrainConfig) -> int | None:
     if cfg.steps is not None:
         return int(cfg.steps)
-    if cfg.kimg is not None:
+    if cfg.kimg is not None and cfg.batch:
         return max(1, math.ceil(cfg.kimg * 1000 / cfg.batch))
-    return None
+    return None  # given in minutes, or the batch is not settled yet

@@ -2,8 +2,9 @@
 measured training speed (studio.core.speed_probe, or the run's own images/s once it trains) and the run's length.
 
 "Recognisable" is a number, not a look: the image count at which the recipe's samples score a KID at or
-below a textbook DCGAN's after ten minutes on the same folder (core.training.suggest.RECOGNISABLE_KIMG,
-measured by bench/quality_matrix.py; the figures and their spread are in bench/RESULTS.md).
+below a textbook DCGAN's after ten minutes on the same folder (each model's `recognisable_kimg` in
+core/models/registry.py, measured by bench/quality_matrix.py; the figures and their spread are in
+bench/RESULTS.md).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from studio.core.errors import StudioError
-from studio.core.names import STYLE_MODELS
+from studio.core.models.registry import architecture
 from studio.core.models import ModelSpec, build_models
 from studio.core.training import losses as L
 from studio.core.training.augment import AdaController, augment
@@ -179,7 +179,7 @@ class GanStep:
         dev, n, G, gen = self.device, b * self.dist.world, self.nets.G, self.nets.gen
         z = self._mine(torch.randn(n, self.nets.spec.z_dim, device=dev, generator=gen), b)
         ws = G.mapping(z, c, update_w_avg=True)
-        if self.nets.spec.name in STYLE_MODELS and self.cfg.style_mixing > 0:
+        if architecture(self.nets.spec.name).per_layer_w and self.cfg.style_mixing > 0:
             # Style-mixing regularisation: from a random layer on, styles come from a second latent.
             z2 = self._mine(torch.randn(n, self.nets.spec.z_dim, device=dev, generator=gen), b)
             cutoff = torch.randint(1, ws.shape[1], (), device=dev, generator=gen)

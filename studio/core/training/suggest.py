@@ -2,9 +2,9 @@
 
 One rule for the window and the command line: the most pixels (up to the folder's median side) whose
 *recognisable* point — the image count at which the recipe's samples score as well as a textbook DCGAN
-after ten minutes (`RECOGNISABLE_KIMG`, measured by bench/quality_matrix.py, see bench/RESULTS.md) — this
-device reaches within the suggested minutes at its measured speed. Never more pixels than the device can
-train to something recognisable in the time it suggests.
+after ten minutes (each model's `recognisable_kimg` in models/registry.py, measured by bench/quality_matrix.py,
+see bench/RESULTS.md) — this device reaches within the suggested minutes at its measured speed. Never more
+pixels than the device can train to something recognisable in the time it suggests.
 """
 
 from __future__ import annotations
@@ -13,29 +13,10 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from studio.core.names import MODEL_LABELS
+from studio.core.models.registry import ARCHITECTURES, architecture
 
-# kimg to "recognisable" (KID at or below the textbook's 10-minute KID on the same folder), per model and
-# resolution, measured at 32 px on twemoji and openmoji (bench/RESULTS.md, "Minutes to recognisable"): the
-# CPU recipe (no augmentation, lr 1e-3) by bench/recognisable.py, checkpoints every 6 kimg: 18 and 24 kimg,
-# the larger kept; the style model from its 5-minute points (33 and 24 kimg: upper bounds). Resolutions not
-# measured scale with the side (ProGAN/StyleGAN give each doubling of resolution a similar image count:
-# twice the side, twice the images). The Quick style-based model (fifth sitting): at 32 px by
-# bench/recognisable.py, checkpoints every 6 kimg, 12 kimg on twemoji and 18 on openmoji; at 64 px (width 16)
-# from the checkpoints of its 10-minute matrix cells, every 8 kimg, against the textbook's 10-minute KID at
-# 32 px (at 64 px the textbook draws blobs, too low a bar): 16 kimg on twemoji, 40 on openmoji. The larger kept;
-# re-measured with ADA (seventh sitting, bench/recognisable.py, every 4 kimg): 28 and 36 kimg, within a checkpoint.
-RECOGNISABLE_KIMG: dict[tuple[str, int], float] = {("dcgan", 32): 24.0, ("style", 32): 35.0,
-                                                   ("quickstyle", 32): 18.0, ("quickstyle", 64): 40.0}
-# Speeds used when nothing was measured on this machine yet (images/s of one training process, 2 CPU
-# threads / a mid-range GPU); the window replaces them with its own measurement (core.speed_probe).
-# At 64 px the quick models are width 16 on a CPU (config.resolve): ~200 images per CPU-second on one thread.
-TYPICAL_SPEED = {("cpu", "dcgan"): {32: 200.0, 64: 150.0, 128: 15.0},
-                 ("cpu", "style"): {32: 100.0, 64: 40.0, 128: 12.0},
-                 ("gpu", "dcgan"): {32: 4000.0, 64: 2000.0, 128: 800.0, 256: 250.0, 512: 60.0},
-                 ("cpu", "quickstyle"): {32: 200.0, 64: 150.0, 128: 15.0},  # the DCGAN's backbone: its speed
-                 ("gpu", "quickstyle"): {32: 4000.0, 64: 2000.0, 128: 800.0, 256: 250.0, 512: 60.0},
-                 ("gpu", "style"): {32: 2000.0, 64: 1200.0, 128: 500.0, 256: 150.0, 512: 40.0}}
+# Each model's recognisable points (kimg to KID at or below the textbook's 10-minute KID on the same folder)
+# and typical speeds live in its registry entry (models/registry.py), with how they were measured.
 CPU_MINUTES, GPU_MINUTES = 10.0, 60.0
 SMALLEST_SUGGESTED = 32  # px: the smallest picture the studio suggests (a slow machine gets a longer run)
 SMALL_FOLDER = 200  # below this, augmentation at full strength from the first step (DiffAugment)
@@ -53,19 +34,20 @@ def auto_augment(dataset_size: int) -> str:
 
 
 def default_model(gpu: bool, progressive: bool = False) -> str:
-    """The model `model="auto"`, the window's suggestion and its welcome speed pick for a device. On a CPU the
-    Quick style-based model: it met the goal (KID at most half the textbook's) in every 32 px cell of the
-    quality matrix, the demo set included, where the Quick DCGAN missed it (bench/RESULTS.md, "Fifth
-    sitting"), and its pictures can be style-mixed; it trains at one size, so a growing run on a CPU gets
-    the Quick DCGAN. On a GPU the style model (mixing, noise, directions)."""
-    if gpu:
-        return "style"
-    return "dcgan" if progressive else "quickstyle"
+    """The model `model="auto"`, the window's suggestion and its welcome speed pick for a device: the one the
+    registry suggests on it (on a CPU the Quick style-based model, on a GPU the style model; why: their
+    entries in models/registry.py). A growing run whose suggested model trains at one size gets the model
+    that grows fastest on the device (on a CPU the Quick DCGAN)."""
+    device = "gpu" if gpu else "cpu"
+    chosen = next(a for a in ARCHITECTURES.values() if device in a.suggested_on)
+    if progressive and not chosen.grows:
+        chosen = max((a for a in ARCHITECTURES.values() if a.grows), key=lambda a: typical_speed(a.name, 32, gpu))
+    return chosen.name
 
 
 @dataclass(frozen=True)
 class Suggestion:
-    model: str  # one of names.MODEL_NAMES, default_model's for the device
+    model: str  # a registry name (models/registry.py), default_model's for the device
     resolution: int
     minutes: float
     augment: str
@@ -81,15 +63,18 @@ def longer_run(recognisable_minutes: float) -> float:
 
 
 def recognisable_kimg(model: str, resolution: int) -> float:
-    known = RECOGNISABLE_KIMG.get((model, resolution))
+    """Measured where measured; resolutions not measured scale with the side from 32 px (ProGAN/StyleGAN give
+    each doubling of resolution a similar image count: twice the side, twice the images)."""
+    points = architecture(model).recognisable_kimg
+    known = points.get(resolution)
     if known is not None:
         return known
-    base = RECOGNISABLE_KIMG.get((model, 32), 40.0)
+    base = points.get(32, 40.0)
     return base * max(1.0, resolution / 32)
 
 
 def typical_speed(model: str, resolution: int, gpu: bool) -> float:
-    table = TYPICAL_SPEED[("gpu" if gpu else "cpu", model)]
+    table = architecture(model).typical_speed["gpu" if gpu else "cpu"]
     if resolution in table:
         return table[resolution]
     nearest = min(table, key=lambda r: abs(r - resolution))
@@ -148,7 +133,7 @@ def suggest(dataset_size: int, median_side: int, gpu: bool,
     if slow:  # even the smallest picture needs longer than the usual run: a longer run, never a smaller picture
         minutes = longer_run(t)
     reason = (f"Suggested for {dataset_size} images on {'a GPU' if gpu else 'the CPU'}: "
-              f"{MODEL_LABELS[model]} model at {size}, {minutes:g} minutes — "
+              f"{architecture(model).label} model at {size}, {minutes:g} minutes — "
               + (f"this computer trains slower than most, so the run is longer than the usual "
                  f"{GPU_MINUTES if gpu else CPU_MINUTES:g}: " if slow else "")
               + f"recognisable samples after about {max(1, round(t))} min {where}")

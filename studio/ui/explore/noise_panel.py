@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QGridLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
+from studio.core.models.registry import ARCHITECTURES
+
 MODES = (("const", "Fixed (the model's own)"), ("random", "Seeded random"), ("none", "Off"))
 
 
@@ -33,7 +35,9 @@ class NoisePanel(QWidget):
         lay.addWidget(self.note)
         lay.addStretch(1)
 
-    def set_model(self, layers: int) -> None:
+    def set_model(self, layers: int, model: str = "") -> None:
+        """`layers`: the open generator's noise inputs (the renderer finds them where the model's registry entry
+        says it has them); `model`: its registry name, for the note when it has none."""
         for b in self.boxes:
             self.grid.removeWidget(b)
             b.deleteLater()
@@ -44,7 +48,8 @@ class NoisePanel(QWidget):
             b.toggled.connect(self._emit)
             self.grid.addWidget(b, i // 6, i % 6)
             self.boxes.append(b)
-        self.note.setText("" if layers else "This model has no noise inputs (DCGAN).")
+        which = f"The {ARCHITECTURES[model].label} model" if model in ARCHITECTURES else "This model"
+        self.note.setText("" if layers else f"{which} has no noise inputs.")
         self.setEnabled(bool(layers))
 
     def set_values(self, mode: str, seed: int, layers: tuple[bool, ...] | None) -> None:

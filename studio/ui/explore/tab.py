@@ -185,7 +185,7 @@ class ExploreTab(ToolRuns, WalkAndFavourites, QWidget):
         self.export_button.setEnabled(True)
         self.directions.set_model(info.num_ws, info.groups)
         self.mixer.set_model(info.groups, info.num_ws)
-        self.noise.set_model(info.noise_layers)
+        self.noise.set_model(info.noise_layers, info.model)
         self.inpaint.set_model_size(info.height, info.width)
         if self.model.state.noise_layers is not None and len(self.model.state.noise_layers) != info.noise_layers:
             self.model.update(record=False, noise_layers=None)  # switches of another model do not apply

@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
 )
 from superqt import QCollapsible
 
-from studio.core.errors import StudioError
-from studio.core.shape import CanvasShape, canvas_shape
-from studio.ui.widgets import form_values
+from studio.core.models.registry import ARCHITECTURES
+from studio.core.shape import CanvasShape
+from studio.ui.widgets import config_bindings, form_values
 from studio.ui.widgets.advanced_settings import AdvancedSettings
 from studio.ui.widgets.form_values import combo, select
 from studio.ui.widgets.scroll import ColumnScroll
@@ -30,11 +30,8 @@ from studio.ui.widgets.shape_fields import ShapeFields
 from studio.ui.widgets.source_run_box import SourceRunBox
 
 if TYPE_CHECKING:
+    from studio.core.training.config import TrainConfig
     from studio.core.training.finetune import SourceRun
-
-MODELS = (("Quick (DCGAN)", "dcgan"), ("Quick style-based (mixing on a CPU)", "quickstyle"),
-          ("Style-based (StyleGAN2-like)", "style"))
-
 
 LENGTH_UNITS = (("minutes", "minutes"), ("thousand images", "kimg"), ("steps", "steps"))
 STATES = ("empty", "idle", "loading", "training", "paused", "stopping", "following")
@@ -51,9 +48,8 @@ class TrainPanel(QWidget):
         super().__init__(parent)
         self.state = "empty"
         self._resumable = False
-        self.model = combo(MODELS)
-        self.model.setToolTip("Quick: a small DCGAN, fast on a CPU. Quick style-based: as fast, with a style per "
-                              "layer, so Explore can mix styles and vary noise. Style-based: better images, wants a GPU.")
+        self.model = combo(tuple((a.choice, a.name) for a in ARCHITECTURES.values()))  # models/registry.py
+        self.model.setToolTip(" ".join(f"{a.label}: {a.help}." for a in ARCHITECTURES.values()))
         self.shape = ShapeFields()
         self.aspect, self.resolution, self.shape_label = self.shape.aspect, self.shape.resolution, self.shape.size
         self.aspect.currentIndexChanged.connect(self._show_stages)
@@ -87,7 +83,7 @@ class TrainPanel(QWidget):
         self.resume_note.setWordWrap(True)
         self.resume_note.setEnabled(False)
         self.resume_note.hide()
-        self._run_config: dict | None = None  # the open run's settings, shown (locked) while resuming
+        self._run_config: TrainConfig | None = None  # the open run's settings, shown (locked) while resuming
         self._blocker = ""  # why Start cannot be pressed ("" when it can)
 
         length_row = QHBoxLayout()
@@ -171,6 +167,7 @@ class TrainPanel(QWidget):
         # What a resumed run can still change (studio.core.training.trainer: only the length and the device).
         self._resume_editable = [self.length, self.length_unit, self.device, self.resume_box]
         self._defaults = form_values.take(form_values.fields(self, keep=(self.device, self.resume_box)))
+        self.bindings = config_bindings.bindings(self)  # the form <-> TrainConfig table, read both ways
         self._show_stages()
         self.set_state("empty")
 
@@ -223,15 +220,17 @@ class TrainPanel(QWidget):
         return self.shape.canvas()
 
     def _show_stages(self) -> None:
-        """The growing box names its first stage by the form's shape; the Quick style-based model trains at
-        one size (the core refuses growing it), so with it the box is off and says why."""
+        """The growing box names its first stage by the form's shape; a model that trains at one size (the
+        registry's `grows`; the core refuses growing it) turns the box off and says why."""
         shape = self.canvas()
         start = shape.at_scale(8).px if shape is not None else "8 px"
-        if self.model.currentData() == "quickstyle":
+        kind = ARCHITECTURES.get(self.model.currentData())
+        if kind is not None and not kind.grows:
+            growing = " or the ".join(a.label for a in ARCHITECTURES.values() if a.grows)
             self.progressive.setChecked(False)
             self.progressive.setEnabled(False)
-            self.progressive.setToolTip("The Quick style-based model trains at one size: choose the Quick or the "
-                                        "Style-based model to grow progressively")
+            self.progressive.setToolTip(f"The {kind.label} model trains at one size: choose the {growing} model "
+                                        "to grow progressively")
             return
         self.progressive.setEnabled(self.model.isEnabled())
         self.progressive.setToolTip(f"Start at {start} and double the size on a schedule, fading each new layer in "
@@ -271,39 +270,13 @@ class TrainPanel(QWidget):
                                   else "Start training")
 
     # ------------------------------------------------------------------ the config
-    def config(self, data: str):
-        """The form as a core TrainConfig (automatic values left for the core to resolve)."""
+    def config(self, data: str) -> TrainConfig:
+        """The form as a core TrainConfig (automatic values left for the core to resolve; what the form
+        does not show keeps TrainConfig's defaults)."""
         from studio.core.training.config import TrainConfig
 
-        unit = self.length_unit.currentData()
-        length = self.length.value()
-        cfg = TrainConfig(
-            data=data, model=self.model.currentData(), resolution=int(self.resolution.currentData()),
-            aspect=self.aspect.currentData(),
-            batch=self.batch.value(), loss=self.loss.currentData(), augment=self.augment.currentData(),
-            classes=self.classes.isChecked(), seed=self.seed.value(), device=self.device.currentData(),
-            fit=self.fit.currentData(), background=self.background.text().strip() or "#ffffff",
-            mirror=self.mirror.isChecked(), width=self.width.value(),
-            snapshot_minutes=self.snapshot_minutes.value(), checkpoint_minutes=self.checkpoint_minutes.value(),
-        )
-        if unit == "steps":
-            cfg.steps = max(1, int(round(length)))
-        elif unit == "kimg":
-            cfg.kimg = length
-        else:
-            cfg.minutes = length
-        if self.lr.value() > 0:
-            cfg.lr_g = cfg.lr_d = self.lr.value()
-        if self.r1.value() >= 0:
-            cfg.r1_gamma = self.r1.value()
-        if self.ema.value() >= 0:
-            cfg.ema_kimg = self.ema.value()
-        if self.metrics_every.value() >= 0:
-            cfg.metrics_every = self.metrics_every.value()
-        cfg.inception = self.inception.text().strip()
-        cfg.progressive = self.progressive.isChecked()
-        cfg.init_from, cfg.freeze_d = self.source_box.record(), self.source_box.freeze_d()
-        return cfg
+        return TrainConfig(data=data, **config_bindings.read(self.bindings),
+                           init_from=self.source_box.record(), freeze_d=self.source_box.freeze_d())
 
     def set_source(self, source: SourceRun | None) -> None:
         """Fine-tune from `source` (a core SourceRun): the network's settings follow it."""
@@ -313,42 +286,11 @@ class TrainPanel(QWidget):
             self.width.setValue(source.spec.width)
         self.source_box.set_source(source)
 
-    def set_from_config(self, cfg: dict) -> None:
-        """Show an existing run's settings (config.json as a dict); kept to be shown again (locked) when
-        the run is resumed, whatever was changed in the form meanwhile."""
-        self._run_config = dict(cfg)
-        select(self.model, cfg.get("model"))
-        aspect = cfg.get("aspect") or "1:1"  # runs from before shapes existed are square
-        try:
-            self.shape.select_canvas(canvas_shape(aspect, int(cfg.get("resolution") or 64)))
-        except (StudioError, TypeError, ValueError):
-            select(self.resolution, cfg.get("resolution"))
-        self.batch.setValue(int(cfg.get("batch") or 0))
-        select(self.loss, cfg.get("loss"))
-        select(self.augment, cfg.get("augment"))
-        self.classes.setChecked(bool(cfg.get("classes")))
-        select(self.fit, cfg.get("fit"))
-        self.background.setText(str(cfg.get("background", "#ffffff")))
-        self.mirror.setChecked(bool(cfg.get("mirror", True)))
-        self.seed.setValue(int(cfg.get("seed") or 0))
-        self.width.setValue(int(cfg.get("width") or 0))
-        every = cfg.get("metrics_every")
-        self.metrics_every.setValue(-1 if every is None else float(every))
-        self.progressive.setChecked(bool(cfg.get("progressive")))
-        lr = cfg.get("lr_g")
-        self.lr.setValue(float(lr) if lr else 0.0)
-        r1, ema = cfg.get("r1_gamma"), cfg.get("ema_kimg")
-        self.r1.setValue(-1 if r1 is None else float(r1))
-        self.ema.setValue(-1 if ema is None else float(ema))
-        for box, key in ((self.snapshot_minutes, "snapshot_minutes"), (self.checkpoint_minutes, "checkpoint_minutes")):
-            if cfg.get(key):
-                box.setValue(float(cfg[key]))
-        self.inception.setText(str(cfg.get("inception") or ""))
-        for unit in ("steps", "kimg", "minutes"):  # the run's own length, in its own unit
-            if cfg.get(unit):
-                select(self.length_unit, unit)
-                self.length.setValue(float(cfg[unit]))
-                break
+    def set_from_config(self, cfg: TrainConfig) -> None:
+        """Show an existing run's settings (its config.json, read by TrainConfig); kept to be shown again
+        (locked) when the run is resumed, whatever was changed in the form meanwhile."""
+        self._run_config = cfg
+        config_bindings.show(self.bindings, cfg)
         self.source_box.set_source(None)  # a resumed run continues its own weights
 
     def set_estimate(self, text: str) -> None:
