@@ -80,8 +80,9 @@ def upscale(image: np.ndarray, factor: int) -> np.ndarray:
 def open_picture(path: Path, cannot_read: str, max_bytes: int | None = None) -> Iterator[Image.Image]:
     """Pillow's Image.open with its failures as StudioErrors a user understands: a missing file, a file
     that is not a picture (`cannot_read`, e.g. "is not a picture the studio can read", ends the sentence
-    before the reason), a decompression bomb, a file over `max_bytes`, an unreadable disk. Errors raised
-    in the `with` body (say, by `im.load()`) are translated too; a StudioError passes through."""
+    before the reason), a picture past Pillow's size limit, a file over `max_bytes`, an unreadable disk.
+    Errors raised in the `with` body (say, by `im.load()`) are translated too; a StudioError passes
+    through."""
     try:
         if max_bytes is not None and path.stat().st_size > max_bytes:
             raise StudioError(f"{path.name} is larger than {max_bytes / 2**30:g} GiB; not reading it.")
@@ -89,8 +90,13 @@ def open_picture(path: Path, cannot_read: str, max_bytes: int | None = None) -> 
             yield im
     except FileNotFoundError:
         raise StudioError(f"{path} does not exist.") from None
-    except (UnidentifiedImageError, Image.DecompressionBombError, ValueError, SyntaxError) as e:
-        raise StudioError(f"{path.name} {cannot_read} ({e}).") from None
+    except Image.DecompressionBombError:
+        limit = 2 * (Image.MAX_IMAGE_PIXELS or 0) // 1_000_000
+        raise StudioError(f"{path.name} is too large to read safely (more than {limit} megapixels).") from None
+    except (UnidentifiedImageError, ValueError, SyntaxError) as e:
+        # Pillow's words for a text chunk past its cap name its internals; the artist gets what it means.
+        why = "a text note inside it is too large" if "MAX_TEXT_CHUNK" in str(e) else e
+        raise StudioError(f"{path.name} {cannot_read} ({why}).") from None
     except OSError as e:
         raise StudioError(f"Cannot read {path}: {e.strerror or e}.") from None
 

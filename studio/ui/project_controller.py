@@ -234,9 +234,10 @@ class ProjectController(QObject):
         if logged <= saved:
             return  # stopped or finished normally: the last checkpoint is the last step
         if checkpoints:
+            n = logged - saved
+            lost = "the 1 step after it is lost" if n == 1 else f"the {n} steps after it are lost"
             self.w.show_message("warning", f"This run was interrupted at step {logged}; resuming continues from "
-                                           f"step {saved}, its last checkpoint (the {logged - saved} steps after it "
-                                           "are lost).")
+                                           f"step {saved}, its last checkpoint ({lost}).")
         else:
             self.w.show_message("warning", f"This run was interrupted at step {logged}, before its first checkpoint: "
                                            "nothing can be resumed, and Start begins a new run from step 0.")

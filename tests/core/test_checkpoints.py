@@ -18,7 +18,7 @@ from studio.core.explore.render import Recipe, Renderer
 from studio.core.formats.checkpoint import load_checkpoint, read_state
 from studio.core.formats.run import RunDir
 from studio.core.training.config import TrainConfig
-from studio.core.training.events import Message, Saved
+from studio.core.training.events import Message, Progress, Saved
 from studio.core.training.trainer import Trainer
 
 
@@ -205,16 +205,44 @@ def test_a_nan_state_is_never_written_as_a_checkpoint(tiny_folder: Path, tmp_pat
     trainer.close()
 
 
-def test_the_first_checkpoint_comes_with_the_first_snapshot(tiny_folder: Path, tmp_path: Path):
-    """A crash in the first minutes must not lose them all: the session's first checkpoint is written as
-    soon as its first snapshot is, not `checkpoint_minutes` later."""
-    trainer = Trainer(tiny(tiny_folder, steps=40, checkpoint_every=0, checkpoint_minutes=60,
-                           snapshot_minutes=1e-6), tmp_path / "run")
-    kinds = []
+class Ticking:
+    """Training time that moves `seconds` each time it is read (the loop reads its clock once a step)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.now, self.seconds = 0.0, seconds
+
+    def __call__(self) -> float:
+        self.now += self.seconds
+        return self.now
+
+
+def test_a_run_killed_40_seconds_in_can_be_resumed(tiny_folder: Path, tmp_path: Path):
+    """Issue 27: a run killed 40 s into its training kept nothing ("before its first checkpoint: nothing can
+    be resumed"); its first checkpoint came with its first snapshot, a minute in. Each step here takes 7 s
+    of training time; the run is abandoned (no stop, no final checkpoint) once 40 s have passed."""
+    run = RunDir(tmp_path / "run")
+    trainer = Trainer(tiny(tiny_folder, steps=100, checkpoint_every=0), run.path, clock=Ticking(7.0))
     for ev in trainer.events():
-        if isinstance(ev, Saved):
-            kinds.append((ev.kind, ev.step))
-            if ev.kind == "checkpoint":
-                trainer.stop()
+        if isinstance(ev, Progress) and ev.elapsed >= 40:
+            break  # killed: what is on disk now is all there is
     trainer.close()
-    assert kinds[0][0] == "snapshot" and kinds[1] == ("checkpoint", kinds[0][1]), kinds
+    assert [s for s, _ in run.checkpoints()] == [5]  # 30 s in: step 5, at 35 s
+    again = Trainer(tiny(tiny_folder, steps=100, checkpoint_every=0), run.path, resume=True)
+    assert again.state.step == 5
+    again.close()
+
+
+def test_a_session_checkpoints_early_then_at_its_own_interval(tiny_folder: Path, tmp_path: Path):
+    """30 s, 1, 2 and 5 minutes into a session's training, then every `checkpoint_minutes` (10 here), and
+    where the run ends; each step takes 7 s of training time."""
+    run = RunDir(tmp_path / "run")
+    trainer = Trainer(tiny(tiny_folder, steps=140, checkpoint_every=0, checkpoint_minutes=10, keep_checkpoints=10),
+                      run.path, clock=Ticking(7.0))
+    trainer.health_seconds = 1e9  # its own business (each step would check)
+    saved = []
+    for ev in trainer.events():
+        if isinstance(ev, Saved) and ev.kind == "checkpoint":
+            saved.append((ev.step, trainer.state.train_seconds))
+    trainer.close()
+    assert saved == [(5, 35.0), (9, 63.0), (18, 126.0), (43, 301.0), (129, 903.0), (140, 980.0)]
+    assert [s for s, _ in run.checkpoints()] == [5, 9, 18, 43, 129, 140]

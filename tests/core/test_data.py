@@ -84,7 +84,7 @@ def test_folder_reports_skipped_files_and_duplicates(tmp_path: Path):
     reasons = {s.path: s.reason for s in folder.report.skipped}
     assert set(reasons) == {"empty.png", "text.png", "trunc.png"}
     assert "empty" in reasons["empty.png"]
-    assert "not an image" in reasons["text.png"]
+    assert "not a picture the studio can read" in reasons["text.png"]
     assert "truncated" in reasons["trunc.png"] or "damaged" in reasons["trunc.png"]
     assert folder.report.duplicates == 1
     assert sorted(os.listdir(d)) == before  # never modifies the user's folder

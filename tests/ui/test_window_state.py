@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import HANG_GUARD_MS
 from tests.ui.conftest import open_tiny
 
@@ -112,17 +114,21 @@ def test_a_studio_picture_opens_its_recipe_and_a_reopened_run_is_ready_in_explor
     assert "is a file" not in window.message_bar.text
 
 
-def test_reopening_an_interrupted_run_says_what_was_kept_and_lost(qtbot, window, tmp_path: Path):
+@pytest.mark.parametrize(("logged", "lost"), [(9, "(the 7 steps after it are lost)"),
+                                               (3, "(the 1 step after it is lost)")])
+def test_reopening_an_interrupted_run_says_what_was_kept_and_lost(qtbot, window, tmp_path: Path, logged, lost):
     import json
 
     from tests.core.test_explore import make_run
 
     run = make_run("dcgan", tmp_path / "d")  # its last checkpoint is at step 2
     with open(run / "metrics.jsonl", "a") as f:  # then it trained on, and was killed before a checkpoint
-        f.write(json.dumps({"step": 9, "kimg": 0.04, "time": 5.0, "images_per_second": 7.0, "loss_g": 1.0}) + "\n")
+        f.write(json.dumps({"step": logged, "kimg": 0.04, "time": 5.0, "images_per_second": 7.0,
+                            "loss_g": 1.0}) + "\n")
     window.open_path(run)
     assert window.message_bar.level == "warning"
-    assert "interrupted at step 9; resuming continues from step 2" in window.message_bar.text
+    assert f"interrupted at step {logged}; resuming continues from step 2, its last checkpoint {lost}." in (
+        window.message_bar.text)
 
 
 def test_a_run_opened_before_the_explorer_loads_is_ready_in_explore(qtbot, tmp_path: Path):

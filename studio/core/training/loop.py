@@ -38,8 +38,9 @@ TaskRun = Callable[[], Generator[Event, None, str | None]]
 
 @dataclass
 class Periodic:
-    """A task due every `seconds` of training time, on the step that ends the run when `at_end`, and
-    whenever `also()` says so. `last` is when it last ran (-inf: due at once)."""
+    """A task due every `seconds` of training time, once at each of the times in `marks` (on the first
+    step at or past it), on the step that ends the run when `at_end`, and whenever `also()` says so.
+    `last` is when it last ran (-inf: due at once)."""
 
     name: str
     seconds: float
@@ -47,10 +48,11 @@ class Periodic:
     last: float = -math.inf
     at_end: bool = False
     also: Callable[[], bool] | None = None
+    marks: tuple[float, ...] = ()
 
     def due(self, now: float, ending: bool) -> bool:
-        return (now - self.last >= self.seconds or (self.at_end and ending)
-                or (self.also is not None and self.also()))
+        return (now - self.last >= self.seconds or any(self.last < t <= now for t in self.marks)
+                or (self.at_end and ending) or (self.also is not None and self.also()))
 
 
 class Scheduler:
@@ -77,6 +79,9 @@ class Rates:
     samples: float = 1.0  # live sample grids, when the window asks for them
     health: float = 5.0  # mode-collapse check on the fixed-seed samples
     sync_every: int = 16  # steps between the ranks' agreement on stopping (distributed runs)
+    # A session's first checkpoints, before the run's own `checkpoint_minutes` take over: a run killed in
+    # its first minute (a crash, a closed laptop) can be resumed, and loses at most half of what it trained.
+    early_checkpoints: tuple[float, ...] = (30.0, 60.0, 120.0, 300.0)
 
 
 class Loop:
@@ -102,9 +107,6 @@ class Loop:
         self._ips = 0.0
         self._metrics_failed = False
         self.checkpoint_path: Path | None = None
-        # The session's first checkpoint comes with its first snapshot (a minute in, by default), not
-        # checkpoint_minutes later: a kill in the first minutes then loses only those since.
-        self._first_checkpoint_due = False
 
     # ------------------------------------------------------------------ the tasks
     def tasks(self) -> list[Periodic]:
@@ -120,8 +122,8 @@ class Loop:
             Periodic("pending", 0.0, self._pending),
             Periodic("quality", 0.0, self._quality),
             Periodic("checkpoint", cfg.checkpoint_minutes * 60, self._checkpoint, last=0.0,
-                     also=lambda: self._first_checkpoint_due or (
-                         cfg.checkpoint_every > 0 and self.state.step % cfg.checkpoint_every == 0)),
+                     also=lambda: cfg.checkpoint_every > 0 and self.state.step % cfg.checkpoint_every == 0,
+                     marks=r.early_checkpoints),
         ]
         return tasks
 
@@ -207,8 +209,6 @@ class Loop:
 
     def _snapshot(self) -> Generator[Event, None, str | None]:
         yield self.keeper.try_save("snapshot", self.grid())
-        if self.checkpoint_path is None:
-            self._first_checkpoint_due = True
         return None
 
     def _pending(self) -> Generator[Event, None, str | None]:
@@ -221,7 +221,6 @@ class Loop:
         return None
 
     def _checkpoint(self) -> Generator[Event, None, str | None]:
-        self._first_checkpoint_due = False  # tried once; a failed save is not retried every step
         ev = self.keeper.try_save("checkpoint")
         self.checkpoint_path = Path(ev.path) if isinstance(ev, Saved) else self.checkpoint_path
         yield ev

@@ -63,6 +63,7 @@ class Trainer:
     log_seconds = Rates.log
     sample_seconds = Rates.samples  # live sample grids, when `live_samples`
     health_seconds = Rates.health
+    early_checkpoints = Rates.early_checkpoints  # seconds into a session
 
     def __init__(
         self,
@@ -291,7 +292,7 @@ class Trainer:
         """Train until the run's length, stop() or divergence, yielding typed events (loop.Loop)."""
         yield from self._opening()
         rates = Rates(self.report_seconds, self.log_seconds, self.sample_seconds, self.health_seconds,
-                      self.sync_every)
+                      self.sync_every, self.early_checkpoints)
         loop = Loop(self.cfg, self.run, self.dist, self.device, self.state, self.gan, lambda: self.step(),
                     self.keeper, self.recovery, self.quality, self.health, self.preview_images, self.sample_grid,
                     rates, self.live_samples, self._pause, self._stop, self.clock)
