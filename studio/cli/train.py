@@ -26,7 +26,7 @@ def _add_train(sub) -> None:
                    help=f"default: auto — the {auto['cpu']} model on a CPU, the {auto['gpu']} model on a GPU (with "
                         f"--init-from: the source's); {models}")
     p.add_argument("--resolution", type=int, default=None,
-                   help="the long side in px (default: 32 on a CPU, 64 on a GPU; with --init-from: the source's)")
+                   help="the long side in px (default: 64; with --init-from: the source's)")
     p.add_argument("--aspect", default=None, metavar="W:H",
                    help="the pictures' shape: 1:1 (default; with --init-from: the source's), 3:2, 2:3, 4:3, 3:4, "
                         "16:9 or 9:16 — the nearest shape the networks make, named on the first line")
@@ -58,14 +58,15 @@ def _add_train(sub) -> None:
                       "checkpoint file): its weights, a fresh optimiser")
 
 
-def _default_resolution(device: str) -> int:
-    """32 px on a CPU, 64 on a GPU, whatever the folder (the command reads no picture before it trains): on a
-    CPU 32 px is the size every folder reaches something recognisable fastest (about a CPU-minute; the CPU
-    recipe met the goal there on all three folders at 5 minutes, bench/RESULTS.md). The window, which has
-    measured the folder and this machine, suggests 64 px where its estimate says that is recognisable in time."""
-    from studio.core.device import pick_device
+DEFAULT_RESOLUTION = 64
 
-    return 32 if pick_device(device).type == "cpu" else 64
+
+def _default_resolution(device: str) -> int:
+    """64 px on every device, whatever the folder (the command reads no picture before it trains). On a CPU the
+    default recipe at 64 px scored at most half the textbook DCGAN's KID in 10 minutes on every folder measured
+    (twemoji 0.43 and 0.26, openmoji 0.235 and 0.17, the demo set 0.46; bench/RESULTS.md, issue 25), and 32 px
+    is a thumbnail. The window, which has measured the folder and this machine, may suggest otherwise."""
+    return DEFAULT_RESOLUTION
 
 
 def _config(args, source):
