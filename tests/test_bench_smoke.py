@@ -37,7 +37,7 @@ def test_gpu_day_says_in_one_sentence_that_it_needs_a_gpu(tmp_path: Path):
         pytest.skip("a CUDA device is here: bench/gpu_day.py would run for real")
     out = tmp_path / "report"
     r = subprocess.run([sys.executable, str(ROOT / "bench" / "gpu_day.py"), "--out", str(out)],
-                       capture_output=True, text=True, timeout=120)
+                       capture_output=True, text=True, timeout=600)  # importing torch on a loaded 2-core machine
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip().startswith("No CUDA device here") and "nothing was run" in r.stdout
     assert not out.exists()
