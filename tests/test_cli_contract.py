@@ -68,11 +68,8 @@ def test_train_flags_come_from_the_config_fields():
         assert action.default == f.default and action.help == opt.help
     args = build_parser().parse_args(["train", "images", "--out", "run"])
     parsed = _config(args, None)
-    from studio.core.device import pick_device
-
-    # The two defaults that are the command's own: the model and the size follow the device.
-    px = 32 if pick_device("auto").type == "cpu" else 64
-    untouched = dataclasses.replace(TrainConfig(), data=parsed.data, model="auto", resolution=px)
+    # The two defaults that are the command's own: the model follows the device (auto), the size is 64 px.
+    untouched = dataclasses.replace(TrainConfig(), data=parsed.data, model="auto", resolution=64)
     assert parsed == untouched
     args = build_parser().parse_args(["train", "images", "--out", "run", "--ema-kimg", "2", "--freeze-d", "1",
                                       "--compile", "--loss", "hinge", "--metrics-samples", "50"])

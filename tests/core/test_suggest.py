@@ -29,7 +29,7 @@ def test_suggestion_follows_the_folder():
     assert small.resolution <= 32 and small.augment == "diff"
     assert not small.mirror  # never mirrored unasked: the folder cannot tell whether it has a handedness
     gpu = suggest(5000, 1024, gpu=True)
-    assert gpu.model == "style" and gpu.resolution >= 128 and gpu.augment == "ada"
+    assert gpu.model == "quickstyle" and gpu.resolution >= 128 and gpu.augment == "ada"
 
 
 def test_resolve_cpu_recipe():
@@ -48,7 +48,7 @@ def test_resolve_cpu_recipe():
     # The Quick style-based model trains at one size: a growing run on a CPU is the Quick DCGAN's.
     assert resolve(TrainConfig(data="x", model="auto", resolution=32, progressive=True, kimg=1.0), 4000, "cpu").model == "dcgan"
     gpu = resolve(TrainConfig(data="x", model="auto", resolution=32), 4000, "cuda")
-    assert (gpu.model, gpu.augment, gpu.width) == ("style", "ada", 256)
+    assert (gpu.model, gpu.augment, gpu.width) == ("quickstyle", "ada", 64)
     assert resolve(TrainConfig(data="x", resolution=32), 100, "cuda").augment == "diff"
     # set by hand: kept
     assert resolve(TrainConfig(data="x", resolution=32, augment="none", mirror=True), 4000, "cpu").augment == "none"

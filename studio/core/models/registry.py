@@ -106,18 +106,22 @@ ARCHITECTURES: dict[str, Architecture] = {a.name: a for a in (
         # 36 kimg, within a checkpoint.
         recognisable_kimg={32: 18.0, 64: 40.0},
         # It met the goal (KID at most half the textbook's) in every 32 px cell of the quality matrix, the demo
-        # set included, where the Quick DCGAN missed it (bench/RESULTS.md, "Fifth sitting").
-        suggested_on=("cpu",),
+        # set included, where the Quick DCGAN missed it (bench/RESULTS.md, "Fifth sitting"). On a GPU too
+        # (issue 25): at equal images shown, width 32, the GPU's batch, it beat the style model at every mark
+        # on twemoji and openmoji from 50 kimg on, while the style model drew one shape for every seed
+        # (bench/RESULTS.md, "KID against images shown"; bench/kimg_curve.py).
+        suggested_on=("cpu", "gpu"),
     ),
     Architecture(
         "style", "Style-based", "Style-based (StyleGAN2-like)",
-        "better pictures (mixing, noise, directions), wants a GPU",
+        "StyleGAN2-like (modulated convolutions); slower, and measured behind Quick style-based so far",
         "studio.core.models.style:build", per_layer_w=True, noise=True, grows=True,
         lr=2e-3, betas=(0.0, 0.99), r1_heuristic=True, z_dim=_style_z, width=_style_width,
         typical_speed={"cpu": {32: 100.0, 64: 40.0, 128: 12.0},
                        "gpu": {32: 2000.0, 64: 1200.0, 128: 500.0, 256: 150.0, 512: 40.0}},
         recognisable_kimg={32: 35.0},  # from its 5-minute points (33 and 24 kimg: upper bounds)
-        suggested_on=("gpu",),
+        # Not suggested anywhere since issue 25: at width 32 and the GPU's batch it drew one shape for every seed
+        # on both emoji folders at 25-100 kimg (bench/RESULTS.md, "KID against images shown").
     ),
 )}
 

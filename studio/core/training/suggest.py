@@ -35,7 +35,7 @@ def auto_augment(dataset_size: int) -> str:
 
 def default_model(gpu: bool, progressive: bool = False) -> str:
     """The model `model="auto"`, the window's suggestion and its welcome speed pick for a device: the one the
-    registry suggests on it (on a CPU the Quick style-based model, on a GPU the style model; why: their
+    registry suggests on it (the Quick style-based model on a CPU and on a GPU; why: their
     entries in models/registry.py). A growing run whose suggested model trains at one size gets the model
     that grows fastest on the device (on a CPU the Quick DCGAN)."""
     device = "gpu" if gpu else "cpu"
