@@ -6,11 +6,14 @@ real kills."""
 from __future__ import annotations
 
 import json
+import os
 import random
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -23,6 +26,22 @@ from tests.core.disk_full_run import can_unshare
 
 DRIVER = Path(__file__).with_name("replace_under_failure.py")
 REPO = Path(__file__).resolve().parents[2]
+# Where the kills land is drawn from a seed; a failure names it, and this variable replays it.
+KILL_SEED = "GAN_STUDIO_KILL_SEED"
+
+
+@contextmanager
+def naming_the_seed(seed: int) -> Iterator[None]:
+    """A failure inside says which seed it drew, and how to draw it again."""
+    try:
+        yield
+    except AssertionError as e:
+        note = (f"kill seed {seed}; replay it with {KILL_SEED}={seed} pytest "
+                "tests/core/test_replace_under_failure.py -k sigkill")
+        if hasattr(e, "add_note"):  # Python 3.11+
+            e.add_note(note)
+            raise
+        raise AssertionError(f"{e}\n{note}") from e
 
 
 @pytest.mark.slow
@@ -54,9 +73,13 @@ def test_sigkill_while_replacing_the_best_and_the_favourites(tiny_folder: Path, 
     rename and its sidecar's, and while favourites.json is written. After each: best.safetensors is a whole
     checkpoint, best.json parses (and, when it describes another step, the reader says so instead of
     trusting its score), favourites.json is a whole list; the next writer clears the temporaries."""
-    seed = random.randrange(1 << 30)
-    print(f"kill seed {seed}", flush=True)
-    rng = random.Random(seed)
+    seed = int(os.environ.get(KILL_SEED) or random.randrange(1 << 30))
+    print(f"kill seed {seed} ({KILL_SEED}={seed} replays it)", flush=True)
+    with naming_the_seed(seed):
+        _kill_in_each_window(tiny_folder, tmp_path, random.Random(seed))
+
+
+def _kill_in_each_window(tiny_folder: Path, tmp_path: Path, rng: random.Random) -> None:
     windows = {
         "writing the new best": lambda names: ".best.json.tmp-" in names and ".best.safetensors.tmp-" in names,
         "between the best's two renames": lambda names: (".best.json.tmp-" in names
