@@ -17,12 +17,13 @@ from typing import Protocol
 import numpy as np
 from PIL import Image, PngImagePlugin
 
-from studio.core.alpha import EDGES, EVERYWHERE, REGIONS, cut_out, finish
+from studio.core.alpha import EDGES, EVERYWHERE, REGIONS, Enlarge, cut_out, finish
 from studio.core.errors import StudioError
 from studio.core.export_formats import ANIMATIONS, AnimationOptions
 from studio.core.explore.inpaint_record import InpaintRecord
 from studio.core.explore.recipe import Recipe
 from studio.core.images import UPSCALES, open_picture, tile, upscale
+from studio.core.upscale.record import LANCZOS, UpscaleRecord
 
 MAX_RECIPE_CHARS = 1 << 20  # one image's recipe: the w of an 18 x 512 model is ~50 kB
 MAX_GRID_CHARS = 8 << 20
@@ -47,6 +48,8 @@ class Renderer(Protocol):
     def render_final(self, recipe: Recipe) -> np.ndarray: ...
 
     def describe(self, recipe: Recipe, embed_w: bool = True) -> dict[str, str]: ...
+
+    def enlarger(self, scale: int, record: UpscaleRecord) -> Enlarge: ...
 
 
 _PARTIAL = re.compile(r"^\..+\.(\d+)\.partial(\.[A-Za-z0-9]+)?$")
@@ -182,6 +185,7 @@ class GridLayout:
     cells: list[Recipe | None] = field(default_factory=list)
     transparent: bool = False  # the run's background colour taken out as alpha (core/alpha.py)
     transparent_region: str = EDGES  # around each cell's subject, or everywhere (grids from before: everywhere)
+    upscaler: UpscaleRecord = field(default_factory=UpscaleRecord)  # Lanczos, or the learned upscale's file
 
 
 @dataclass
@@ -207,7 +211,7 @@ class Embedded:
         if self.grid is not None:
             d["grid"] = {"kind": self.grid.kind, "cols": self.grid.cols, "gap": self.grid.gap,
                          "upscale": self.grid.upscale, "transparent": self.grid.transparent,
-                         "transparent_region": self.grid.transparent_region,
+                         "transparent_region": self.grid.transparent_region, **self.grid.upscaler.to_json(),
                          "cells": [None if c is None else c.to_json() for c in self.grid.cells]}
         if self.inpaint is not None:
             d["inpaint"] = self.inpaint.to_json()
@@ -265,8 +269,11 @@ def read_embedded(path: str | os.PathLike) -> Embedded:
         region = g.get("transparent_region", EVERYWHERE if transparent else EDGES)  # none: made before regions
         if region not in REGIONS:
             raise StudioError(f"The grid recipe's transparent region must be {' or '.join(REGIONS)}.")
+        record = UpscaleRecord.from_json(g, "grid recipe")
+        if record.upscaler != LANCZOS and up == 1:
+            raise StudioError("The grid recipe's learned upscaler is for exports at ×2 or ×4.")
         emb.grid = GridLayout(str(g.get("kind", "grid"))[:32], cols, gap, up,
-                              [None if c is None else Recipe.from_json(c) for c in cells], transparent, region)
+                              [None if c is None else Recipe.from_json(c) for c in cells], transparent, region, record)
     return emb
 
 
@@ -293,14 +300,16 @@ def regenerate(embedded: Embedded, renderer: Renderer) -> np.ndarray:
     g = embedded.grid
     blank = np.full((h, w, 3), 255, np.uint8)
     images = [blank if c is None else renderer.render(c) for c in g.cells]
-    return grid_picture(images, g.cols, g.gap, g.upscale, g.transparent, renderer.background, g.transparent_region)
+    return grid_picture(images, g.cols, g.gap, g.upscale, g.transparent, renderer.background, g.transparent_region,
+                        renderer.enlarger(g.upscale, g.upscaler))
 
 
 def grid_picture(images: Sequence[np.ndarray], cols: int, gap: int, scale: int, transparent: bool,
-                 background: tuple[int, int, int], region: str = EDGES) -> np.ndarray:
-    """A grid as exported (and regenerated): tiled and upscaled, as trained or transparent. EVERYWHERE
-    (the first transparent grids): the tiled grid, white gaps and all, un-composited. EDGES: each cell cut
-    out around its subject on its own (its own borders), laid out with clear gaps."""
+                 background: tuple[int, int, int], region: str = EDGES, enlarge: Enlarge = upscale) -> np.ndarray:
+    """A grid as exported (and regenerated): tiled and upscaled (by `enlarge`: Lanczos or a learned upscale),
+    as trained or transparent. EVERYWHERE (the first transparent grids): the tiled grid, white gaps and all,
+    un-composited. EDGES: each cell cut out around its subject on its own (its own borders), laid out with
+    clear gaps."""
     if transparent and region == EDGES:
-        return tile([cut_out(im, background, scale) for im in images], cols, gap * scale, fill=0)
-    return finish(tile(images, cols, gap), scale, transparent, background, region)
+        return tile([cut_out(im, background, scale, enlarge=enlarge) for im in images], cols, gap * scale, fill=0)
+    return finish(tile(images, cols, gap), scale, transparent, background, region, enlarge)

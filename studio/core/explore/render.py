@@ -13,7 +13,7 @@ import torch
 import torch.nn as nn
 
 from studio import __version__
-from studio.core.alpha import EDGES, finish
+from studio.core.alpha import EDGES, Enlarge, finish
 from studio.core.data.settings import parse_color
 from studio.core.errors import StudioError
 from studio.core.names import STYLE_MODELS
@@ -21,10 +21,13 @@ from studio.core.explore.directions import load_or_compute, move
 from studio.core.explore.latents import blend, z_from_seed
 from studio.core.explore.mixing import mix_ws, require_style
 from studio.core.explore.recipe import Recipe, decode_w_array
-from studio.core.images import images_to_uint8
+from studio.core.images import images_to_uint8, upscale
 from studio.core.models.loading import checkpoint_for, load_generator
+from studio.core.run import RunDir
 from studio.core.training.checkpoint import file_sha256
 from studio.core.training.checkpoint_state import CheckpointState
+from studio.core.upscale.learned import Upscale, choose_upscale
+from studio.core.upscale.record import LANCZOS, LEARNED, UpscaleRecord
 
 
 def decode_w(text: str, shape: list[int]) -> torch.Tensor:
@@ -44,6 +47,7 @@ class Renderer:
         self._sha: str | None = None
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self._directions: dict[int, object] = {}
+        self._upscales: dict[tuple[int, str], Upscale] = {}  # learned upscales by (scale, file SHA-256)
         self.lock = threading.RLock()
 
     @classmethod
@@ -195,10 +199,38 @@ class Renderer:
         return self.synthesize(self.ws(recipe), recipe)
 
     def render_final(self, recipe: Recipe) -> np.ndarray:
-        """The image as exported: native resolution times `recipe.upscale`, RGBA when `recipe.transparent`
-        (the background taken out around the subject or everywhere: core/alpha.py)."""
+        """The image as exported: native resolution times `recipe.upscale` (Lanczos, or the learned upscale
+        the recipe names), RGBA when `recipe.transparent` (the background taken out around the subject or
+        everywhere: core/alpha.py)."""
         return finish(self.render(recipe), recipe.upscale, recipe.transparent, self.background,
-                      recipe.transparent_region)
+                      recipe.transparent_region, self.enlarger(recipe.upscale, recipe.upscale_record))
+
+    @property
+    def run_folder(self) -> Path | None:
+        """The run the checkpoint lies in (where its learned upscale lives); None for a loose file."""
+        run = RunDir.of_checkpoint(self.checkpoint)
+        return run.path if run is not None else None
+
+    def choose_upscale(self, scale: int, wish: str = "auto") -> Upscale:
+        """The upscale an export at ×scale gets: the run's learned one where it has one (`wish` "auto"),
+        Lanczos, or the learned one or a sentence naming the command that trains it ("learned")."""
+        with self.lock:
+            up = choose_upscale(self.run_folder, scale, wish, self.device)
+            if up.sha256 is not None:
+                self._upscales[(scale, up.sha256)] = up
+            return up
+
+    def enlarger(self, scale: int, record: UpscaleRecord) -> Enlarge:
+        """How a recipe's picture is enlarged: Lanczos, or the learned upscale whose file the record names
+        (a sentence when the run's file is not that one any more)."""
+        if scale == 1 or record.upscaler == LANCZOS:
+            return upscale
+        with self.lock:
+            key = (scale, record.sha256)
+            if key not in self._upscales:
+                self._upscales[key] = choose_upscale(self.run_folder, scale, LEARNED, self.device,
+                                                     sha256=record.sha256)
+            return self._upscales[key]
 
     def describe(self, recipe: Recipe, embed_w: bool = True) -> dict[str, str]:
         """PNG text chunks that let `studio regenerate` rebuild the image (the final w embedded)."""
@@ -214,12 +246,13 @@ class Renderer:
         }
 
     def describe_grid(self, cells: list[Recipe | None], cols: int, gap: int = 2, upscale: int = 1,
-                      kind: str = "grid", transparent: bool = False, transparent_region: str = EDGES
-                      ) -> dict[str, str]:
-        """Text chunks for a grid: every cell's recipe (None: a blank cell) and the layout."""
+                      kind: str = "grid", transparent: bool = False, transparent_region: str = EDGES,
+                      upscaler: UpscaleRecord | None = None) -> dict[str, str]:
+        """Text chunks for a grid: every cell's recipe (None: a blank cell), the layout and the upscale."""
         grid = {
             "kind": kind, "cols": cols, "gap": gap, "upscale": upscale,
             **({"transparent": True, "transparent_region": transparent_region} if transparent else {}),
+            **(upscaler.to_json() if upscaler is not None else {}),
             # Cells keep their seeds (not w): a 1024-cell grid must stay well under the chunk caps.
             "cells": [None if c is None else c.to_json() for c in cells],
         }
