@@ -25,6 +25,12 @@ def _add_generate(sub) -> None:
     p.add_argument("--transparent-everywhere", action="store_true",
                    help="RGBA PNGs with the background colour taken out wherever it shows, inside the subject "
                         "too (as --transparent did before it kept enclosed colours opaque)")
+    p.add_argument("--scale", type=int, choices=(1, 2, 4), default=1,
+                   help="upscale x2/x4: with the run's learned upscale where it has one (`studio upscaler`), "
+                        "else Lanczos")
+    p.add_argument("--upscale", choices=("auto", "lanczos", "learned"), default="auto",
+                   help="how --scale enlarges: auto (learned where the run has one), lanczos, or learned (an error "
+                        "when the run has none)")
 
 
 @command("generate", _add_generate)
@@ -37,25 +43,30 @@ def cmd_generate(args) -> int:
 
     seeds = parse_seeds(args.seeds)
     renderer = Renderer.open(args.run, pick_device(args.device))
+    up = renderer.choose_upscale(args.scale, args.upscale)
+    if args.scale > 1:
+        print(f"upscale ×{args.scale}: {up.label}" + (f" (step {up.step})" if up.step is not None else ""),
+              file=sys.stderr)
     exporter = Exporter(Path(args.out))
     images = []
     transparent = args.transparent or args.transparent_everywhere
     region = EVERYWHERE if args.transparent_everywhere else EDGES
     for seed in seeds:
         recipe = Recipe(seeds=[seed], truncation=args.truncation, class_index=args.class_index,
-                        transparent=transparent, transparent_region=region)
-        img = renderer.render(recipe)  # what render_final(recipe) makes, less the alpha (upscale 1)
+                        transparent=transparent, transparent_region=region).with_upscale(args.scale, up.record)
+        img = renderer.render(recipe)  # what render_final(recipe) makes, before the upscale and the alpha
         images.append(img)
-        path = exporter.save_png(finish(img, 1, transparent, renderer.background, region), f"seed{seed:04d}.png",
-                                 renderer.describe(recipe))
+        path = exporter.save_png(finish(img, args.scale, transparent, renderer.background, region, up),
+                                 f"seed{seed:04d}.png", renderer.describe(recipe))
         print(path)
     if args.grid:
         from studio.core.images import grid_columns
 
         cells = [Recipe(seeds=[s], truncation=args.truncation, class_index=args.class_index) for s in seeds]
         cols = grid_columns(len(images), *renderer.size)  # laid out for the shape
-        grid = grid_picture(images, cols, 2, 1, transparent, renderer.background, region)
-        meta = renderer.describe_grid(cells, cols, transparent=transparent, transparent_region=region)
+        grid = grid_picture(images, cols, 2, args.scale, transparent, renderer.background, region, up)
+        meta = renderer.describe_grid(cells, cols, upscale=args.scale, transparent=transparent,
+                                      transparent_region=region, upscaler=up.record)
         print(exporter.save_png(grid, "grid.png", meta))
     return 0
 

@@ -100,7 +100,7 @@ def _add_regenerate(sub) -> None:
     p.add_argument("file", metavar="FILE.png")
     p.add_argument("--out", required=True, metavar="OTHER.png")
     p.add_argument("--checkpoint", help="use this run folder or checkpoint instead of the one recorded")
-    p.add_argument("--ignore-checksum", action="store_true", help="allow a checkpoint whose SHA-256 differs")
+    p.add_argument("--ignore-checksum", action="store_true", help="allow a checkpoint (or learned upscale) whose SHA-256 differs")
     p.add_argument("--source", metavar="IMAGE",
                    help="for an inpainting: the original picture, to rebuild the repaired picture (default: the "
                         "recorded path, if its SHA-256 still matches); without it the generated fill is written")
@@ -123,16 +123,30 @@ def cmd_regenerate(args) -> int:
     except NotTheMaker as e:
         raise StudioError(f"{e}; pass --checkpoint with the right one, or --ignore-checksum.") from None
     renderer = Renderer.open(checkpoint, pick_device(args.device))
+    if args.ignore_checksum:
+        _with_current_upscaler(emb, renderer)
     image = regenerate(emb, renderer)
     if emb.recipe is not None:
         meta = renderer.describe(emb.recipe)
     else:
         meta = renderer.describe_grid(emb.grid.cells, emb.grid.cols, emb.grid.gap, emb.grid.upscale, emb.grid.kind,
-                                      emb.grid.transparent, emb.grid.transparent_region)
+                                      emb.grid.transparent, emb.grid.transparent_region, emb.grid.upscaler)
     if emb.inpaint is not None:
         image, meta = _inpainting_again(emb, image, meta, args.source)
     print(Exporter(folder).save_png(image, name, meta))
     return 0
+
+
+def _with_current_upscaler(emb, renderer) -> None:
+    """--ignore-checksum: a picture made with a learned upscale that has been trained further since is
+    enlarged with the run's upscale as it is now (and records that one)."""
+    from studio.core.formats.upscale_record import LEARNED
+
+    if emb.recipe is not None and emb.recipe.upscaler == LEARNED:
+        up = renderer.choose_upscale(emb.recipe.upscale, LEARNED)
+        emb.recipe = emb.recipe.with_upscale(emb.recipe.upscale, up.record)
+    if emb.grid is not None and emb.grid.upscaler.upscaler == LEARNED:
+        emb.grid.upscaler = renderer.choose_upscale(emb.grid.upscale, LEARNED).record
 
 
 def _inpainting_again(emb, generated, meta: dict, source_arg: str | None):

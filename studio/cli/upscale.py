@@ -22,23 +22,14 @@ def _add_upscaler(sub) -> None:
 def cmd_upscaler(args) -> int:
     from studio.core.device import pick_device
     from studio.core.errors import StudioError
-    from studio.core.upscale.learned import run_pairs, train_run_upscaler
-    from studio.core.upscale.pairs import PicturesTooSmall
+    from studio.core.upscale.learned import scales_to_train, train_run_upscaler
 
     if not args.minutes > 0:
         raise StudioError("--minutes must be more than 0.")
     device = pick_device(args.device)
-    pairs = []
-    for scale in ([args.scale] if args.scale else [2, 4]):
-        try:
-            pairs.append(run_pairs(args.run, scale))
-        except PicturesTooSmall as e:
-            if args.scale or not pairs:  # asked for, or not even ×2 is possible
-                raise
-            print(f"×{scale} left out: {e}", file=sys.stderr)
-    for p in pairs:
-        if p.left_out:
-            print(f"×{p.scale}: {p.left_out} pictures smaller than {p.high_shape.px} left out", file=sys.stderr)
+    pairs, notes = scales_to_train(args.run, args.scale)
+    for note in notes:
+        print(note, file=sys.stderr)
     seconds = args.minutes * 60 / len(pairs)
     for p in pairs:
         print(f"×{p.scale}: {p.shape.px} -> {p.high_shape.px}, {len(p.train)} pictures to learn from, "

@@ -21,10 +21,16 @@ picture's border is taken out, found at native size by a flood and enlarged as a
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from PIL import Image
 
 from studio.core.images import upscale
+
+# How a picture is enlarged: (uint8 H, W, 3; factor) -> uint8 (H·factor, W·factor, 3). Lanczos by default; an
+# export with a run's learned upscale (core/upscale) passes that one.
+Enlarge = Callable[[np.ndarray, int], np.ndarray]
 
 
 def color_to_alpha(image: np.ndarray, background: tuple[int, int, int]) -> np.ndarray:
@@ -155,7 +161,7 @@ def _grow(mask: np.ndarray) -> np.ndarray:
 
 
 def cut_out(image: np.ndarray, background: tuple[int, int, int], scale: int = 1,
-            seams: np.ndarray | None = None) -> np.ndarray:
+            seams: np.ndarray | None = None, enlarge: Enlarge = upscale) -> np.ndarray:
     """uint8 (H, W, 3) at native size -> uint8 (H * scale, W * scale, 4): upscaled, with `background` taken
     out as alpha around the subject only (EDGES); `seams` (a grid's gaps, at native size) become clear.
 
@@ -164,7 +170,7 @@ def cut_out(image: np.ndarray, background: tuple[int, int, int], scale: int = 1,
     around the subject, opaque inside it, and any alpha at least colour-to-alpha's keeps fg inside [0, 1], so
     laid on the background the export is still the picture."""
     region = background_region(image, background, seams)
-    big = upscale(image, scale)
+    big = enlarge(image, scale)
     p = big.astype(np.float64) / 255.0
     b = np.asarray(background, dtype=np.float64).reshape(1, 1, 3) / 255.0
     if scale == 1:
@@ -181,16 +187,17 @@ def cut_out(image: np.ndarray, background: tuple[int, int, int], scale: int = 1,
 
 
 def finish(image: np.ndarray, scale: int, transparent: bool, background: tuple[int, int, int],
-           region: str = EDGES) -> np.ndarray:
-    """The exported pixels of a native-size RGB picture: upscaled by `scale`, then as trained, or with
-    `background` taken out as alpha (around the subject: EDGES; wherever it shows: EVERYWHERE)."""
+           region: str = EDGES, enlarge: Enlarge = upscale) -> np.ndarray:
+    """The exported pixels of a native-size RGB picture: upscaled by `scale` (with `enlarge`: Lanczos or a
+    learned upscale), then as trained, or with `background` taken out as alpha (around the subject: EDGES;
+    wherever it shows: EVERYWHERE)."""
     if not transparent:
-        return upscale(image, scale)
+        return enlarge(image, scale)
     if region == EVERYWHERE:
-        return color_to_alpha(upscale(image, scale), background)
+        return color_to_alpha(enlarge(image, scale), background)
     if region != EDGES:
         raise ValueError(f"unknown transparent region {region!r}")
-    return cut_out(image, background, scale)
+    return cut_out(image, background, scale, enlarge=enlarge)
 
 
 def grid_seams(image: np.ndarray) -> np.ndarray | None:

@@ -15,12 +15,13 @@ from typing import Protocol
 import numpy as np
 from PIL import Image, PngImagePlugin
 
-from studio.core.alpha import EDGES, cut_out, finish
+from studio.core.alpha import EDGES, Enlarge, cut_out, finish
 from studio.core.errors import StudioError
 from studio.core.export_formats import ANIMATIONS, AnimationOptions
 from studio.core.formats.png_recipe import Embedded
 from studio.core.formats.recipe import Recipe
 from studio.core.images import tile, upscale
+from studio.core.formats.upscale_record import UpscaleRecord
 
 class Renderer(Protocol):
     """What saving and regenerating need of explore.render.Renderer (the exporter never imports it)."""
@@ -39,6 +40,8 @@ class Renderer(Protocol):
     def render_final(self, recipe: Recipe) -> np.ndarray: ...
 
     def describe(self, recipe: Recipe, embed_w: bool = True) -> dict[str, str]: ...
+
+    def enlarger(self, scale: int, record: UpscaleRecord) -> Enlarge: ...
 
 
 _PARTIAL = re.compile(r"^\..+\.(\d+)\.partial(\.[A-Za-z0-9]+)?$")
@@ -178,14 +181,16 @@ def regenerate(embedded: Embedded, renderer: Renderer) -> np.ndarray:
     g = embedded.grid
     blank = np.full((h, w, 3), 255, np.uint8)
     images = [blank if c is None else renderer.render(c) for c in g.cells]
-    return grid_picture(images, g.cols, g.gap, g.upscale, g.transparent, renderer.background, g.transparent_region)
+    return grid_picture(images, g.cols, g.gap, g.upscale, g.transparent, renderer.background, g.transparent_region,
+                        renderer.enlarger(g.upscale, g.upscaler))
 
 
 def grid_picture(images: Sequence[np.ndarray], cols: int, gap: int, scale: int, transparent: bool,
-                 background: tuple[int, int, int], region: str = EDGES) -> np.ndarray:
-    """A grid as exported (and regenerated): tiled and upscaled, as trained or transparent. EVERYWHERE
-    (the first transparent grids): the tiled grid, white gaps and all, un-composited. EDGES: each cell cut
-    out around its subject on its own (its own borders), laid out with clear gaps."""
+                 background: tuple[int, int, int], region: str = EDGES, enlarge: Enlarge = upscale) -> np.ndarray:
+    """A grid as exported (and regenerated): tiled and upscaled (by `enlarge`: Lanczos or a learned upscale),
+    as trained or transparent. EVERYWHERE (the first transparent grids): the tiled grid, white gaps and all,
+    un-composited. EDGES: each cell cut out around its subject on its own (its own borders), laid out with
+    clear gaps."""
     if transparent and region == EDGES:
-        return tile([cut_out(im, background, scale) for im in images], cols, gap * scale, fill=0)
-    return finish(tile(images, cols, gap), scale, transparent, background, region)
+        return tile([cut_out(im, background, scale, enlarge=enlarge) for im in images], cols, gap * scale, fill=0)
+    return finish(tile(images, cols, gap), scale, transparent, background, region, enlarge)

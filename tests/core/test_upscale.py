@@ -102,3 +102,19 @@ def test_exports_choose_the_learned_upscale_only_where_the_run_has_one(pairs, tm
         choose_upscale(run, 2, LEARNED, sha256="0" * 64)
     img = pairs.held_out.low[0]
     assert np.array_equal(up(img, 2), up(img, 2)) and up(img, 2).shape == (32, 32, 3)
+
+
+def test_a_recipe_records_its_upscale_and_one_from_before_means_lanczos():
+    from studio.core.explore.recipe import Recipe
+    from studio.core.formats.upscale_record import UpscaleRecord
+
+    old = Recipe.from_json({"seeds": [3], "upscale": 2})  # a PNG from before the learned upscale
+    assert old.upscaler == LANCZOS and old.upscale_record == UpscaleRecord()
+    assert "upscaler" not in old.to_json()
+    made = Recipe(seeds=[3]).with_upscale(2, UpscaleRecord(LEARNED, "ab" * 32, 40))
+    again = Recipe.from_json(made.to_json())
+    assert again.upscale_record == UpscaleRecord(LEARNED, "ab" * 32, 40) and again.upscale == 2
+    for bad in ({"upscaler": "bicubic"}, {"upscaler": "learned"}, {"upscaler": "learned", "upscaler_sha256": "x"},
+                {"upscaler_sha256": "ab" * 32}):
+        with pytest.raises(StudioError, match="upscaler"):
+            Recipe.from_json({"seeds": [3], "upscale": 2, **bad})

@@ -13,7 +13,6 @@ from studio.core.explore.animate import keyframe_frames, walk_frames
 from studio.core.explore.render import Recipe, Renderer
 from studio.core.export import Exporter, grid_picture
 from studio.core.export_formats import ANIMATIONS
-from studio.core.images import upscale
 
 KINDS = ("image", "grid", "keyframes", "walk")
 
@@ -36,6 +35,7 @@ class ArtworkRequest:
     fps: float = 24.0
     transparent: bool = False  # PNGs: the run's background colour taken out as alpha (core/alpha.py)
     transparent_region: str = EDGES  # around the subject, or EVERYWHERE the colour shows
+    upscaler: str = "auto"  # ×2/×4 with: "auto" (the run's learned upscale where it has one), "lanczos", "learned"
 
     def validate(self) -> None:
         if self.kind not in KINDS:
@@ -71,9 +71,10 @@ def export_artwork(renderer: Renderer, req: ArtworkRequest, progress: Callable[[
         if progress is not None:
             progress(i, n)
 
+    up = renderer.choose_upscale(req.scale, req.upscaler)
     if req.kind == "image":
-        recipe = Recipe.from_json({**req.recipe.to_json(), "upscale": req.scale, "transparent": req.transparent,
-                                   "transparent_region": req.transparent_region})
+        recipe = Recipe.from_json({**req.recipe.to_json(), "transparent": req.transparent,
+                                   "transparent_region": req.transparent_region}).with_upscale(req.scale, up.record)
         path = ex.save_recipe(renderer, recipe, name)
         tick(1, 1)
         return path
@@ -85,8 +86,9 @@ def export_artwork(renderer: Renderer, req: ArtworkRequest, progress: Callable[[
             tick(i + 1, len(cells))
         cols = max(1, math.ceil(math.sqrt(len(cells))))
         meta = renderer.describe_grid(cells, cols, upscale=req.scale, kind="favourites", transparent=req.transparent,
-                                      transparent_region=req.transparent_region)
-        picture = grid_picture(images, cols, 2, req.scale, req.transparent, renderer.background, req.transparent_region)
+                                      transparent_region=req.transparent_region, upscaler=up.record)
+        picture = grid_picture(images, cols, 2, req.scale, req.transparent, renderer.background, req.transparent_region,
+                               up)
         return ex.save_png(picture, name, meta)
     if req.kind == "keyframes":
         keys = [renderer.ws(r) for r in req.favourites]
@@ -94,4 +96,4 @@ def export_artwork(renderer: Renderer, req: ArtworkRequest, progress: Callable[[
     else:
         base = req.recipe or Recipe()
         frames = walk_frames(renderer, req.walk_seed, req.frames, base, progress=tick)
-    return ex.save_animation((upscale(f, req.scale) for f in frames), name, req.fps, loop=True)
+    return ex.save_animation((up(f, req.scale) for f in frames), name, req.fps, loop=True)

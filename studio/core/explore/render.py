@@ -11,7 +11,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from studio.core.alpha import EDGES, finish
+from studio.core.alpha import EDGES, Enlarge, finish
 from studio.core.data.settings import parse_color
 from studio.core.errors import StudioError
 from studio.core.explore.directions import load_or_compute, move
@@ -22,9 +22,11 @@ from studio.core.formats.checkpoint import file_sha256
 from studio.core.formats.checkpoint_state import CheckpointState
 from studio.core.formats.png_recipe import GridLayout, text_chunks
 from studio.core.formats.recipe import Recipe, decode_w_array
-from studio.core.formats.run import checkpoint_for
-from studio.core.images import images_to_uint8
+from studio.core.formats.run import RunDir, checkpoint_for
+from studio.core.images import images_to_uint8, upscale
 from studio.core.models.registry import architecture
+from studio.core.formats.upscale_record import LANCZOS, LEARNED, UpscaleRecord
+from studio.core.upscale.learned import Upscale, choose_upscale
 
 
 def decode_w(text: str, shape: list[int]) -> torch.Tensor:
@@ -44,6 +46,7 @@ class Renderer:
         self._sha: str | None = None
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self._directions: dict[int, object] = {}
+        self._upscales: dict[tuple[int, str], Upscale] = {}  # learned upscales by (scale, file SHA-256)
         self.lock = threading.RLock()
 
     @classmethod
@@ -197,10 +200,38 @@ class Renderer:
         return self.synthesize(self.ws(recipe), recipe)
 
     def render_final(self, recipe: Recipe) -> np.ndarray:
-        """The image as exported: native resolution times `recipe.upscale`, RGBA when `recipe.transparent`
-        (the background taken out around the subject or everywhere: core/alpha.py)."""
+        """The image as exported: native resolution times `recipe.upscale` (Lanczos, or the learned upscale
+        the recipe names), RGBA when `recipe.transparent` (the background taken out around the subject or
+        everywhere: core/alpha.py)."""
         return finish(self.render(recipe), recipe.upscale, recipe.transparent, self.background,
-                      recipe.transparent_region)
+                      recipe.transparent_region, self.enlarger(recipe.upscale, recipe.upscale_record))
+
+    @property
+    def run_folder(self) -> Path | None:
+        """The run the checkpoint lies in (where its learned upscale lives); None for a loose file."""
+        run = RunDir.of_checkpoint(self.checkpoint)
+        return run.path if run is not None else None
+
+    def choose_upscale(self, scale: int, wish: str = "auto") -> Upscale:
+        """The upscale an export at ×scale gets: the run's learned one where it has one (`wish` "auto"),
+        Lanczos, or the learned one or a sentence naming the command that trains it ("learned")."""
+        with self.lock:
+            up = choose_upscale(self.run_folder, scale, wish, self.device)
+            if up.sha256 is not None:
+                self._upscales[(scale, up.sha256)] = up
+            return up
+
+    def enlarger(self, scale: int, record: UpscaleRecord) -> Enlarge:
+        """How a recipe's picture is enlarged: Lanczos, or the learned upscale whose file the record names
+        (a sentence when the run's file is not that one any more)."""
+        if scale == 1 or record.upscaler == LANCZOS:
+            return upscale
+        with self.lock:
+            key = (scale, record.sha256)
+            if key not in self._upscales:
+                self._upscales[key] = choose_upscale(self.run_folder, scale, LEARNED, self.device,
+                                                     sha256=record.sha256)
+            return self._upscales[key]
 
     def describe(self, recipe: Recipe, embed_w: bool = True) -> dict[str, str]:
         """PNG text chunks that let `studio regenerate` rebuild the image (the final w embedded)."""
@@ -209,8 +240,9 @@ class Renderer:
         return text_chunks(self.checkpoint, self.checkpoint_sha256, self.state.model, self.canvas, recipe=recipe)
 
     def describe_grid(self, cells: list[Recipe | None], cols: int, gap: int = 2, upscale: int = 1,
-                      kind: str = "grid", transparent: bool = False, transparent_region: str = EDGES
-                      ) -> dict[str, str]:
-        """Text chunks for a grid: every cell's recipe (None: a blank cell) and the layout."""
-        grid = GridLayout(kind, cols, gap, upscale, list(cells), transparent, transparent_region)
+                      kind: str = "grid", transparent: bool = False, transparent_region: str = EDGES,
+                      upscaler: UpscaleRecord | None = None) -> dict[str, str]:
+        """Text chunks for a grid: every cell's recipe (None: a blank cell), the layout and the upscale."""
+        grid = GridLayout(kind, cols, gap, upscale, list(cells), transparent, transparent_region,
+                          upscaler or UpscaleRecord())
         return text_chunks(self.checkpoint, self.checkpoint_sha256, self.state.model, self.canvas, grid=grid)

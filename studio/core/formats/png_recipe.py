@@ -15,6 +15,7 @@ from studio.core.alpha import EDGES, EVERYWHERE, REGIONS
 from studio.core.errors import StudioError
 from studio.core.formats.inpaint_record import INPAINT_KEY, InpaintRecord
 from studio.core.formats.recipe import Recipe
+from studio.core.formats.upscale_record import LANCZOS, UpscaleRecord
 from studio.core.images import UPSCALES, open_picture
 
 VERSION_KEY = "gan-studio:version"
@@ -40,13 +41,14 @@ class GridLayout:
     cells: list[Recipe | None] = field(default_factory=list)
     transparent: bool = False  # the run's background colour taken out as alpha (core/alpha.py)
     transparent_region: str = EDGES  # around each cell's subject, or everywhere (grids from before: everywhere)
+    upscaler: UpscaleRecord = field(default_factory=UpscaleRecord)  # Lanczos, or the learned upscale's file
 
     def to_chunk(self) -> dict:
         """The `gan-studio:grid` chunk's JSON: the transparent switch only when on; cells keep their seeds,
         not w (a 1024-cell grid must stay well under the chunk caps)."""
         return {"kind": self.kind, "cols": self.cols, "gap": self.gap, "upscale": self.upscale,
                 **({"transparent": True, "transparent_region": self.transparent_region} if self.transparent else {}),
-                "cells": [None if c is None else c.to_json() for c in self.cells]}
+                **self.upscaler.to_json(), "cells": [None if c is None else c.to_json() for c in self.cells]}
 
 
 @dataclass
@@ -72,7 +74,7 @@ class Embedded:
         if self.grid is not None:
             d["grid"] = {"kind": self.grid.kind, "cols": self.grid.cols, "gap": self.grid.gap,
                          "upscale": self.grid.upscale, "transparent": self.grid.transparent,
-                         "transparent_region": self.grid.transparent_region,
+                         "transparent_region": self.grid.transparent_region, **self.grid.upscaler.to_json(),
                          "cells": [None if c is None else c.to_json() for c in self.grid.cells]}
         if self.inpaint is not None:
             d["inpaint"] = self.inpaint.to_json()
@@ -130,8 +132,11 @@ def read_embedded(path: str | os.PathLike) -> Embedded:
         region = g.get("transparent_region", EVERYWHERE if transparent else EDGES)  # none: made before regions
         if region not in REGIONS:
             raise StudioError(f"The grid recipe's transparent region must be {' or '.join(REGIONS)}.")
+        record = UpscaleRecord.from_json(g, "grid recipe")
+        if record.upscaler != LANCZOS and up == 1:
+            raise StudioError("The grid recipe's learned upscaler is for exports at ×2 or ×4.")
         emb.grid = GridLayout(str(g.get("kind", "grid"))[:32], cols, gap, up,
-                              [None if c is None else Recipe.from_json(c) for c in cells], transparent, region)
+                              [None if c is None else Recipe.from_json(c) for c in cells], transparent, region, record)
     return emb
 
 

@@ -15,6 +15,7 @@ import numpy as np
 from studio.core.alpha import EDGES, EVERYWHERE, REGIONS
 from studio.core.errors import StudioError
 from studio.core.images import UPSCALES
+from studio.core.formats.upscale_record import LANCZOS, UpscaleRecord
 
 if TYPE_CHECKING:
     import torch
@@ -74,14 +75,32 @@ class Recipe:
     pca_samples: int = 4096
     w: str | None = None  # base64 little-endian float32 [num_ws, w_dim]
     w_shape: list[int] | None = None
-    upscale: int = 1  # exported at native size x upscale (Lanczos)
+    upscale: int = 1  # exported at native size x upscale
+    # How: "lanczos", or "learned": the run's learned upscale (core/upscale), whose file's SHA-256 and step are
+    # kept so that regenerating uses that very network. Absent (recipes from before): Lanczos.
+    upscaler: str = LANCZOS
+    upscaler_sha256: str | None = None
+    upscaler_step: int | None = None
     transparent: bool = False  # exported with the run's background colour taken out as alpha (core/alpha.py)
     # Where: "edges", the background around the subject (the default), or "everywhere" the colour shows.
     # A recipe with "transparent": true and no region is from before regions: it meant "everywhere".
     transparent_region: str = EDGES
 
     def to_json(self) -> dict:
-        return dataclasses.asdict(self)
+        d = dataclasses.asdict(self)
+        for k in ("upscaler", "upscaler_sha256", "upscaler_step"):
+            del d[k]
+        d.update(self.upscale_record.to_json())  # nothing for Lanczos: recipes read as they did before
+        return d
+
+    @property
+    def upscale_record(self) -> UpscaleRecord:
+        return UpscaleRecord(self.upscaler, self.upscaler_sha256, self.upscaler_step)
+
+    def with_upscale(self, scale: int, record: UpscaleRecord) -> Recipe:
+        """A copy exported at ×scale with this upscale."""
+        return dataclasses.replace(self, upscale=scale, upscaler=record.upscaler, upscaler_sha256=record.sha256,
+                                   upscaler_step=record.step)
 
     @classmethod
     def from_json(cls, d: dict) -> Recipe:
@@ -156,6 +175,9 @@ class Recipe:
             decode_w_array(self.w, self.w_shape)  # base64, length and finiteness
         if self.upscale not in UPSCALES:
             raise bad("upscale must be 1, 2 or 4")
+        self.upscale_record.validate()
+        if self.upscaler != LANCZOS and self.upscale == 1:
+            raise bad("learned upscaler is for exports at ×2 or ×4")
         if not isinstance(self.transparent, bool):
             raise bad("transparent switch must be true or false")
         if self.transparent_region not in REGIONS:

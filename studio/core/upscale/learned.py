@@ -17,14 +17,12 @@ from studio.core.errors import StudioError
 from studio.core.images import upscale
 from studio.core.formats.run import RunDir
 from studio.core.upscale.network import SCALES, UpscalerNet, enlarge
-from studio.core.upscale.pairs import FolderPairs, folder_pairs
+from studio.core.upscale.pairs import FolderPairs, PicturesTooSmall, folder_pairs
+from studio.core.formats.upscale_record import LANCZOS, LEARNED, UPSCALERS, UpscaleRecord
 from studio.core.upscale.store import UpscalerHeader, load_upscaler, upscaler_path
 from studio.core.upscale.train import ProgressFn as TrainProgressFn
 from studio.core.upscale.train import UpscalerResult, UpscalerSettings, train_upscaler
 
-LANCZOS, LEARNED = "lanczos", "learned"
-UPSCALERS = (LANCZOS, LEARNED)
-TRAIN_COMMAND = "studio upscaler RUN --minutes 5"
 
 
 def run_folder(run: str | Path) -> Path:
@@ -62,6 +60,23 @@ def run_pairs(run: str | Path, scale: int, decoding: ProgressFn | None = None) -
     if not folder.is_dir():
         raise StudioError(f"The run's picture folder {folder} is not there any more: the upscale learns from it.")
     return folder_pairs(folder, config, scale, RunDir(run).cache_dir, decoding)
+
+
+def scales_to_train(run: str | Path, scale: int | None = None,
+                    decoding: ProgressFn | None = None) -> tuple[list[FolderPairs], list[str]]:
+    """The pairs of each upscale to train: `scale` alone, or (None) ×2 and ×4, leaving out ×4 with a note
+    when the folder's pictures are too small for it; and the notes (sentences) to show the artist."""
+    pairs: list[FolderPairs] = []
+    notes: list[str] = []
+    for s in [scale] if scale else list(SCALES):
+        try:
+            pairs.append(run_pairs(run, s, decoding))
+        except PicturesTooSmall as e:
+            if scale or not pairs:  # asked for, or not even ×2 is possible
+                raise
+            notes.append(f"×{s} left out: {e}")
+    notes += [f"×{p.scale}: {p.left_out} pictures smaller than {p.high_shape.px} left out" for p in pairs if p.left_out]
+    return pairs, notes
 
 
 def train_run_upscaler(run: str | Path, pairs: FolderPairs, seconds: float, *, device: torch.device | str = "cpu",
@@ -110,6 +125,11 @@ class Upscale:
     def label(self) -> str:
         return "learned from your folder" if self.kind == LEARNED else "Lanczos"
 
+    @property
+    def record(self) -> UpscaleRecord:
+        """What an export made with it records."""
+        return UpscaleRecord(LEARNED, self.sha256, self.step) if self.kind == LEARNED else UpscaleRecord()
+
 
 def choose_upscale(run: str | Path | None, scale: int, wish: str = "auto", device: torch.device | str = "cpu",
                    sha256: str | None = None) -> Upscale:
@@ -129,6 +149,7 @@ def choose_upscale(run: str | Path | None, scale: int, wish: str = "auto", devic
     file = load_upscaler(path)
     if sha256 is not None and file.sha256 != sha256:
         raise StudioError(f"The run's learned ×{scale} upscale has been trained further since this picture was made "
-                          "(its checksum differs), so it would not give the same pixels.")
+                          "(its checksum differs), so it would not give the same pixels; `studio regenerate "
+                          "--ignore-checksum` enlarges it with the upscale as it is now.")
     device = torch.device(device)
     return Upscale(scale, LEARNED, file.network(device), device, file.sha256, file.header.step)

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 
 from studio.core.errors import StudioError
 from studio.core.formats.checkpoint import unflatten_optimizer
-from studio.core.upscale.network import UpscalerNet, UpscalerSpec, combine, enlarge
+from studio.core.upscale.network import UpscalerNet, UpscalerSpec, combine, enlarge, to_tensor
 from studio.core.upscale.pairs import FolderPairs, PicturePairs
 from studio.core.upscale.store import HeldOutScore, UpscalerHeader, load_upscaler, save_upscaler
 
@@ -75,35 +75,29 @@ def held_out_score(net: UpscalerNet, held: PicturePairs, device: torch.device | 
 
 
 class _Crops:
-    """Random aligned crops of the training pairs, mirrored left-right and up-down at random."""
+    """Random aligned crops of the training pairs, mirrored left-right and up-down at random (cut from the
+    uint8 arrays as they are: only a batch at a time becomes float tensors on the device)."""
 
     def __init__(self, pairs: PicturePairs, scale: int, patch: int, device: torch.device, seed: int) -> None:
-        def t(a: np.ndarray) -> torch.Tensor:  # uint8 on the device: 1/4 of float's memory
-            return torch.from_numpy(np.ascontiguousarray(a)).permute(0, 3, 1, 2).contiguous().to(device)
-
-        self.low, self.base, self.high = t(pairs.low), t(pairs.lanczos), t(pairs.high)
-        self.scale = scale
+        self.pairs, self.scale, self.device = pairs, scale, device
         h, w = pairs.low.shape[1:3]
         self.ph, self.pw = min(patch, h), min(patch, w)
         self.rng = np.random.default_rng(seed)
 
     def batch(self, n: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        s, (ph, pw) = self.scale, (self.ph, self.pw)
-        h, w = self.low.shape[2:]
-        idx = self.rng.integers(0, len(self.low), n)
+        s, (ph, pw), p = self.scale, (self.ph, self.pw), self.pairs
+        h, w = p.low.shape[1:3]
+        idx = self.rng.integers(0, len(p), n)
         ys, xs = self.rng.integers(0, h - ph + 1, n), self.rng.integers(0, w - pw + 1, n)
         flips = self.rng.integers(0, 2, (n, 2))
-        lows, bases, highs = [], [], []
+        parts: list[list[np.ndarray]] = [[], [], []]
         for i, y, x, (fx, fy) in zip(idx, ys, xs, flips, strict=True):
-            parts = [self.low[i, :, y:y + ph, x:x + pw], self.base[i, :, s * y:s * (y + ph), s * x:s * (x + pw)],
-                     self.high[i, :, s * y:s * (y + ph), s * x:s * (x + pw)]]
-            dims = [d for d, f in ((2, fx), (1, fy)) if f]
-            if dims:
-                parts = [p.flip(dims) for p in parts]
-            lows.append(parts[0])
-            bases.append(parts[1])
-            highs.append(parts[2])
-        return torch.stack(lows).float(), torch.stack(bases).float(), torch.stack(highs).float()
+            hi = (slice(s * y, s * (y + ph)), slice(s * x, s * (x + pw)))
+            for out, crop in zip(parts, (p.low[i, y:y + ph, x:x + pw], p.lanczos[i][hi], p.high[i][hi]), strict=True):
+                out.append(crop[:, ::-1] if fx else crop)
+                if fy:
+                    out[-1] = out[-1][::-1]
+        return tuple(to_tensor(np.stack(a), self.device) for a in parts)  # type: ignore[return-value]
 
 
 def train_upscaler(pairs: FolderPairs, path: Path, seconds: float, *, settings: UpscalerSettings | None = None,
