@@ -105,7 +105,7 @@ def test_exports_choose_the_learned_upscale_only_where_the_run_has_one(pairs, tm
 
 
 def test_a_recipe_records_its_upscale_and_one_from_before_means_lanczos():
-    from studio.core.explore.recipe import Recipe
+    from studio.core.formats.recipe import Recipe
     from studio.core.formats.upscale_record import UpscaleRecord
 
     old = Recipe.from_json({"seeds": [3], "upscale": 2})  # a PNG from before the learned upscale

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox
 
@@ -17,7 +17,6 @@ from studio.ui.widgets.form_values import select
 
 if TYPE_CHECKING:
     from studio.core.training.config import TrainConfig
-    from studio.ui.widgets.train_panel import TrainPanel
 
 
 def same(value: Any) -> Any:
@@ -115,10 +114,38 @@ def length_out(form: tuple[float, str]) -> tuple[int | None, float | None, float
     return (None, amount, None) if unit == "kimg" else (None, None, amount)
 
 
+class TrainForm(Protocol):
+    """What the table binds: the training panel's fields (ui/widgets/train_panel.py; not imported, which
+    imports this table)."""
+
+    model: QComboBox
+    shape: Any  # ShapeFields: aspect and resolution
+    augment: QComboBox
+    background: QLineEdit
+    batch: QSpinBox
+    checkpoint_minutes: QDoubleSpinBox
+    classes: QCheckBox
+    device: QComboBox
+    fit: QComboBox
+    length: QSpinBox
+    length_unit: QComboBox
+    loss: QComboBox
+    mirror: QCheckBox
+    progressive: QCheckBox
+    seed: QSpinBox
+    width: QSpinBox
+    ema: Any  # the advanced settings' fields: spin boxes, some optional
+    inception: QLineEdit
+    lr: Any
+    metrics_every: Any
+    r1: Any
+    snapshot_minutes: Any
+
+
 class ShapeBinding:
     """The shape fields as (aspect, resolution): a run's are shown as the picture they make."""
 
-    def __init__(self, panel: TrainPanel) -> None:
+    def __init__(self, panel: TrainForm) -> None:
         self.shape = panel.shape
 
     def form_value(self) -> tuple[str, int]:
@@ -132,7 +159,7 @@ class ShapeBinding:
             select(self.shape.resolution, resolution)
 
 
-def bindings(p: TrainPanel) -> list[Binding]:
+def bindings(p: TrainForm) -> list[Binding]:
     """The training panel's table. The fine-tuning source (`init_from`, `freeze_d`) is not in it: it is chosen
     with `set_source`, and a run shown to be resumed continues its own weights."""
     return [
