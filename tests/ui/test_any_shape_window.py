@@ -289,7 +289,7 @@ def test_snapshot_compare_and_timelapse_keep_the_shape(qtbot, landscape_run: Pat
     compare.set_checkpoints([(s, str(p)) for s, p in run.checkpoints()])
     compare.seeds.setText("0-5")
     compare.compare()
-    qtbot.waitUntil(lambda: compare.worker.isFinished() and not compare.views[1].image.isNull(),
+    qtbot.waitUntil(lambda: compare.worker is None and not compare.views[1].image.isNull(),
                     timeout=HANG_GUARD_MS)
     cols, rows = cells(compare.views[0].image, 24, 16)
     assert (cols, rows) == (grid_columns(6, 16, 24), 3)  # 2 × 3 landscapes: about square, not 3 × 2

@@ -118,7 +118,7 @@ def test_finished_run_reopens_compares_and_resumes(qtbot, make_window, tiny_imag
     again.compare.compare()
     qtbot.waitUntil(lambda: not again.compare.views[0].image.isNull() and not again.compare.views[1].image.isNull(),
                     timeout=HANG_GUARD_MS)
-    qtbot.waitUntil(lambda: not again.compare.worker.isRunning(), timeout=HANG_GUARD_MS)
+    qtbot.waitUntil(lambda: again.compare.worker is None, timeout=HANG_GUARD_MS)
 
     # The form shows the run's own length (6 steps), not the new window's default unit (minutes).
     assert again.train_panel.length_unit.currentData() == "steps" and again.train_panel.length.value() == 6

@@ -151,8 +151,7 @@ def test_a_closed_window_starts_no_thread(qtbot, window, tiny_images: Path, monk
     """CI aborted after every test had passed ('QThread: Destroyed while thread is still running'): a form
     change just before closing re-read the folder 300 ms after the window had closed (the debounced reload),
     and the pending estimate would have trained for seconds. Closing cancels both."""
-    from studio.ui.dataset_loader import DatasetLoader
-    from studio.ui.speed_worker import SpeedWorker
+    from studio.ui.jobs import Job
 
     open_tiny(qtbot, window, tiny_images)
     window.estimates = True
@@ -160,12 +159,11 @@ def test_a_closed_window_starts_no_thread(qtbot, window, tiny_images: Path, monk
 
     def counted(real):
         def start(self, *args):
-            started.append(type(self).__name__)
+            started.append(self.name)
             return real(self, *args)
         return start
 
-    for cls in (DatasetLoader, SpeedWorker):  # the real threads still run: each start is only counted
-        monkeypatch.setattr(cls, "start", counted(cls.start))
+    monkeypatch.setattr(Job, "start", counted(Job.start))  # the real jobs still run: each start is only counted
     tp = window.train_panel
     tp.resolution.setCurrentIndex((tp.resolution.currentIndex() + 1) % tp.resolution.count())
     window.close()

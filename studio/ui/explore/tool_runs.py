@@ -10,19 +10,20 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog
 
 from studio.core.errors import StudioError
-from studio.ui.explore.atlas_worker import AtlasWorker
-from studio.ui.explore.inpaint_worker import InpaintWorker
-from studio.ui.explore.nearest_worker import NearestWorker
-from studio.ui.explore.projection_worker import ProjectionWorker
+from studio.ui.explore.atlas_worker import build_atlas_shown
+from studio.ui.explore.inpaint_worker import inpaint_picture
+from studio.ui.explore.nearest_worker import find_nearest
+from studio.ui.explore.projection_worker import project_picture
+from studio.ui.jobs import Job, stop_jobs, start_job
 
 
 class ToolRuns:
     """Projection, nearest images, atlas and inpainting for ExploreTab: start, cancel, finish."""
 
-    projection: ProjectionWorker | None = None
-    nearest_worker: NearestWorker | None = None
-    atlas_worker: AtlasWorker | None = None
-    inpaint_worker: InpaintWorker | None = None
+    projection: Job | None = None
+    nearest_worker: Job | None = None
+    atlas_worker: Job | None = None
+    inpaint_worker: Job | None = None
 
     # ---- nearest training images, projection
     def check_nearest(self) -> None:
@@ -33,11 +34,11 @@ class ToolRuns:
         self.nearest.searching()
         self.strips.setCurrentWidget(self.nearest)
         nearest_cache = str(Path(self.cache_dir) / "nearest") if self.cache_dir is not None else None
-        self.nearest_worker = NearestWorker(self.checkpoint, self.current_recipe, nearest_cache, parent=self)
+        self.nearest_worker = start_job(self, find_nearest, self.checkpoint, self.current_recipe, nearest_cache,
+                                        failure="Could not compare with the training images")
         self.nearest_worker.done.connect(self.nearest.show_result)
         self.nearest_worker.failed.connect(self._say)
         self.nearest_worker.finished.connect(lambda: setattr(self, "nearest_worker", None))
-        self.nearest_worker.start()
 
     def _choose_picture(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Project a picture", "",
@@ -53,15 +54,14 @@ class ToolRuns:
         if self.projection is not None:
             self._say("A projection is already running.")
             return
-        self.projection = ProjectionWorker(self.checkpoint, path, steps, self)
-        self.projection.progress.connect(lambda i, n, loss: self.status.setText(
-            f"Projecting {Path(path).name}: step {i}/{n}, loss {loss:.4f}"))
-        self.projection.done.connect(lambda r, note: (self.use_recipe(r), self._say(
-            f"Projected {Path(path).name}" + (f" ({note})." if note else "."))))
+        self.projection = start_job(self, project_picture, self.checkpoint, path, steps, failure="Projection failed")
+        self.projection.progress.connect(lambda p: self.status.setText(
+            f"Projecting {Path(path).name}: step {p[0]}/{p[1]}, loss {p[2]:.4f}"))
+        self.projection.done.connect(lambda r: (self.use_recipe(r.recipe), self._say(
+            f"Projected {Path(path).name}" + (f" ({r.note})." if r.note else "."))))
         self.projection.failed.connect(self._say)
         self.projection.finished.connect(self._projection_finished)
         self.controls.project_button.setEnabled(False)
-        self.projection.start()
 
     def _projection_finished(self) -> None:
         self.projection = None
@@ -76,17 +76,17 @@ class ToolRuns:
         if self.atlas_worker is not None:
             self._say("An atlas is already being built.")
             return
-        self.atlas_worker = AtlasWorker(self.checkpoint, list(seeds), self.model.state.truncation, layout, self)
-        self.atlas_worker.progress.connect(self.atlas.show_progress)
+        self.atlas_worker = start_job(self, build_atlas_shown, self.checkpoint, list(seeds),
+                                      self.model.state.truncation, layout, failure="The atlas failed")
+        self.atlas_worker.progress.connect(lambda p: self.atlas.show_progress(*p))
         self.atlas_worker.done.connect(self.atlas.show_atlas)
         self.atlas_worker.failed.connect(self._say)
         self.atlas_worker.finished.connect(self._atlas_finished)
         self.atlas.set_busy(True)
-        self.atlas_worker.start()
 
     def cancel_atlas(self) -> None:
         if self.atlas_worker is not None:
-            self.atlas_worker.requestInterruption()
+            self.atlas_worker.cancel()
 
     def _atlas_finished(self) -> None:
         self.atlas_worker = None
@@ -115,17 +115,17 @@ class ToolRuns:
         if self.inpaint_worker is not None:
             self._say("Inpainting is already running.")
             return
-        self.inpaint_worker = InpaintWorker(self.checkpoint, picture, mask, settings, self)
-        self.inpaint_worker.progress.connect(self.inpaint.show_progress)
+        self.inpaint_worker = start_job(self, inpaint_picture, self.checkpoint, picture, mask, settings,
+                                        failure="Inpainting failed")
+        self.inpaint_worker.progress.connect(lambda p: self.inpaint.show_progress(*p))
         self.inpaint_worker.done.connect(self.inpaint.show_outcome)
         self.inpaint_worker.failed.connect(lambda text: (self.inpaint.status.setText(text), self._say(text)))
         self.inpaint_worker.finished.connect(self._inpainting_finished)
         self.inpaint.set_busy(True)
-        self.inpaint_worker.start()
 
     def cancel_inpainting(self) -> None:
         if self.inpaint_worker is not None:
-            self.inpaint_worker.requestInterruption()
+            self.inpaint_worker.cancel()
 
     def _inpainting_finished(self) -> None:
         self.inpaint_worker = None
@@ -168,13 +168,7 @@ class ToolRuns:
 
 
     def stop_tools(self) -> None:
-        """Interrupt and wait for every tool's worker (the tab is closing)."""
-        if self.projection is not None:
-            self.projection.requestInterruption()
-            self.projection.wait()
-        if self.nearest_worker is not None:
-            self.nearest_worker.wait()  # indexing is not interruptible; it is bounded by the training set
-        for worker in (self.atlas_worker, self.inpaint_worker):
-            if worker is not None:
-                worker.requestInterruption()  # both check it between images / steps
-                worker.wait()
+        """Cancel and wait for every tool's job (the tab is closing); indexing the nearest images does not
+        check, but it is bounded by the training set."""
+        stop_jobs([j for j in (self.projection, self.nearest_worker, self.atlas_worker, self.inpaint_worker)
+                   if j is not None])
