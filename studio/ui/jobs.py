@@ -31,6 +31,10 @@ from studio.ui.threads import register
 # Jobs block on files and torch; the global pool's default (one thread per core: 2 on a small laptop)
 # would queue the speed probe behind a folder's reading.
 POOL_THREADS = 16
+# A pool thread that waits for more work keeps its per-thread state: OpenMP's thread count, frozen when
+# the thread first ran torch, made the speed probe measure (and cache) "1 thread" after the render thread
+# had set 1 for a while. Each job gets a fresh thread instead, as a QThread did (starting one: ~0.1 ms).
+POOL_EXPIRY_MS = 0
 
 
 class JobControl(Protocol):
@@ -126,6 +130,7 @@ class Job(QObject):
         pool = QThreadPool.globalInstance()
         if pool.maxThreadCount() < POOL_THREADS:
             pool.setMaxThreadCount(POOL_THREADS)
+        pool.setExpiryTimeout(POOL_EXPIRY_MS)
         self._worker.start()
 
     def cancel(self) -> None:

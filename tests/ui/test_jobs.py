@@ -92,3 +92,16 @@ def test_a_job_cancelled_before_the_pool_began_it_never_runs(qtbot, owner):
     assert job.wait(0) and not job.is_running()
     qtbot.waitUntil(lambda: finished == [True], timeout=HANG_GUARD_MS)
     assert not ran.is_set()
+
+
+def test_each_job_gets_a_fresh_thread(qtbot, owner):
+    """Per-thread state must not leak from one job into the next: a pooled thread kept OpenMP's thread count
+    from its first torch call, and the speed probe then measured '1 thread' after the render thread had set 1."""
+    threads = []
+    for _ in range(3):
+        job = start_job(owner, lambda job: threading.get_native_id())
+        with qtbot.waitSignal(job.done, timeout=HANG_GUARD_MS) as done:
+            pass
+        threads.append(done.args[0])
+        qtbot.waitUntil(lambda: not running_threads(), timeout=HANG_GUARD_MS)
+    assert len(set(threads)) == 3, f"jobs shared a thread: {threads}"
