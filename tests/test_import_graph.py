@@ -127,7 +127,7 @@ FORBIDDEN = [
 EXPLORE_LAYERS = [
     ["studio.core.explore.artwork"],
     ["studio.core.explore.animate", "studio.core.explore.atlas", "studio.core.explore.inpaint",
-     "studio.core.explore.nearest", "studio.core.explore.canvas"],
+     "studio.core.explore.nearest", "studio.core.explore.canvas", "studio.core.explore.variations"],
     ["studio.core.explore.projection"],
     ["studio.core.explore.render"],
     ["studio.core.explore.directions", "studio.core.explore.mixing", "studio.core.explore.features"],

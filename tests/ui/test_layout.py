@@ -128,7 +128,7 @@ def test_explore_never_scrolls_whatever_tool_or_strip_is_shown(qtbot, window, tm
     qtbot.wait(30)
     holder = QTabWidget.currentWidget(window.tabs)
     problems = []
-    tab.nearest.searching()  # the longest sentence the strip says
+    tab.tools["nearest"].panel.searching()  # the longest sentence the strip says
     for s in range(tab.strips.count()):
         tab.strips.setCurrentIndex(s)
         for t in range(tab.side_tabs.count()):
