@@ -1,9 +1,11 @@
 """One-shot work off the GUI thread on superqt's thread pool, with the studio's error policy in one place.
 
 `start_job(owner, work, *args, failure=...)` runs `work(job, *args)` through `superqt.utils.create_worker`
-and returns a `Job`, a QObject child of `owner` whose signals arrive in the GUI thread:
+(a generator function through superqt's GeneratorWorker) and returns a `Job`, a QObject child of `owner`
+whose signals arrive in the GUI thread:
 
     progress(tuple)  what the work reported with `job.report(...)`
+    yielded(object)  each value a generator work yields (training's events)
     done(object)     what the work returned (not sent when the job was cancelled)
     failed(str)      a sentence for the artist: a StudioError's own text; anything else is a bug, so its
                      traceback goes to stderr and the sentence is "<failure>: <Type>: <message>"
@@ -16,6 +18,7 @@ never runs its work."""
 
 from __future__ import annotations
 
+import inspect
 import sys
 import threading
 import traceback
@@ -23,7 +26,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
-from superqt.utils import WorkerBase, create_worker
+from superqt.utils import GeneratorWorker, WorkerBase, create_worker
 
 from studio.core.errors import StudioError
 from studio.ui.threads import register
@@ -46,7 +49,7 @@ class JobControl(Protocol):
 
 
 class _JobSignals(QObject):
-    """superqt's worker signals (WorkerBase emits these by name) and the job's progress."""
+    """superqt's worker signals (its workers emit these by name) and the job's progress."""
 
     started = Signal()
     finished = Signal()
@@ -54,16 +57,18 @@ class _JobSignals(QObject):
     returned = Signal(object)
     errored = Signal(object)
     warned = Signal(tuple)
+    yielded = Signal(object)  # a generator job's values
+    paused = Signal()
+    resumed = Signal()
+    aborted = Signal()
     progress = Signal(tuple)
 
 
-class StudioWorker(WorkerBase):
-    """superqt's worker for a plain function that gets the control as its first argument. It knows when
-    its work has ended (`wait`) and skips the work when cancelled before the pool began it."""
+class _Tracked:
+    """What the studio adds to superqt's workers: the control the work gets (`cancelled`, `report`), `wait`
+    for the end of the work, and no work at all when cancelled before the pool began it."""
 
-    def __init__(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-        super().__init__(SignalsClass=_JobSignals)
-        self._func, self._args, self._kwargs = func, args, kwargs
+    def _track(self) -> None:
         self._lock = threading.Lock()
         self._began = False
         self._ended = threading.Event()
@@ -104,23 +109,50 @@ class StudioWorker(WorkerBase):
         finally:
             self._ended.set()
 
+
+class StudioWorker(_Tracked, WorkerBase):
+    """superqt's worker for a plain function `work(job, *args)`."""
+
+    def __init__(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        super().__init__(SignalsClass=_JobSignals)
+        self._track()
+        self._func, self._args, self._kwargs = func, args, kwargs
+
     def work(self) -> Any:
         return self._func(self, *self._args, **self._kwargs)
+
+
+class StudioGenerator(_Tracked, GeneratorWorker):
+    """superqt's GeneratorWorker for a generator function `work(job, *args)`: each value it yields arrives
+    as the Job's `yielded`; cancelling ends it at its next yield, and the generator is closed in its own
+    thread (its `finally` blocks run there)."""
+
+    def __init__(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        super().__init__(func, self, *args, SignalsClass=_JobSignals, **kwargs)  # makes the generator, runs nothing
+        self._track()
+
+    def work(self) -> Any:
+        try:
+            return super().work()
+        finally:
+            self._gen.close()
 
 
 class Job(QObject):
     """One run of a work function; see the module's docstring."""
 
     progress = Signal(tuple)
+    yielded = Signal(object)
     done = Signal(object)
     failed = Signal(str)
     finished = Signal()
 
-    def __init__(self, owner: QObject, name: str, failure: str, worker: StudioWorker) -> None:
+    def __init__(self, owner: QObject, name: str, failure: str, worker: StudioWorker | StudioGenerator) -> None:
         super().__init__(owner)
         self.name, self.failure = name, failure
         self._worker = worker
         worker.signals.progress.connect(self.progress)
+        worker.signals.yielded.connect(self.yielded)
         worker.returned.connect(self.done)
         worker.errored.connect(self._errored)
         worker.finished.connect(self._finished)
@@ -166,8 +198,8 @@ def start_job(owner: QObject, work: Callable[..., Any], *args: Any, failure: str
     """Run `work(job, *args, **kwargs)` on the pool; the Job is `owner`'s child. Connect to its signals
     before the event loop runs again (superqt starts the worker on the next turn of the loop), or pass
     `start=False` and call `Job.start()`."""
-    worker = create_worker(work, *args, _start_thread=False, _worker_class=StudioWorker, _ignore_errors=True,
-                           **kwargs)
+    kind = StudioGenerator if inspect.isgeneratorfunction(work) else StudioWorker
+    worker = create_worker(work, *args, _start_thread=False, _worker_class=kind, _ignore_errors=True, **kwargs)
     job = Job(owner, name or getattr(work, "__name__", "job"), failure, worker)
     if start:
         job.start()

@@ -371,12 +371,12 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         worker = self.training.worker
-        if worker is not None and worker.isRunning():
+        if worker is not None and worker.is_running():
             if not self._closing and not self.confirm_stop():
                 event.ignore()
                 return
             self._closing = True
-            worker.stop()
+            self.training.controls.stop()
             self.set_state(AppState.STOPPING)
             # The loop ends after its current step and saves a checkpoint; wait for it here.
             if not worker.wait(STOP_WAIT_MS):

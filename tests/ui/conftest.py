@@ -94,6 +94,11 @@ def tiny_images(tmp_path: Path) -> Path:
     return write_demo_data(tmp_path / "tiny", count=24, size=16)
 
 
+def event(kind: type, when=None):
+    """A `check_params_cb` for the training job's `yielded`: an event of `kind` (for which `when` holds)."""
+    return lambda ev: isinstance(ev, kind) and (when is None or when(ev))
+
+
 def tiny_settings(window, steps: int | None = None) -> None:
     """The smallest useful training: DCGAN, 16 px, batch 4, width 16."""
     tp = window.train_panel

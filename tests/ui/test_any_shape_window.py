@@ -13,9 +13,10 @@ from PIL import Image
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QImage
 
+from studio.ui.worker import LiveSamples
 from tests.conftest import HANG_GUARD_MS
 from tests.ui.conftest import open_explore_tab
-from tests.ui.conftest import open_tiny
+from tests.ui.conftest import event, open_tiny
 
 
 def landscapes(folder: Path, count: int = 20, squares: int = 4) -> Path:
@@ -71,9 +72,9 @@ def test_landscape_folder_suggests_its_shape_and_trains_it(qtbot, window, tmp_pa
     assert "Start at 12×8 px" in tp.progressive.toolTip()
     window.start_training()
     worker = window.worker
-    with qtbot.waitSignal(worker.samples, timeout=HANG_GUARD_MS) as blocker:
+    with qtbot.waitSignal(worker.yielded, timeout=HANG_GUARD_MS, check_params_cb=event(LiveSamples)) as blocker:
         pass
-    cells(blocker.args[0], 24, 16)  # the live grid: 24×16 pictures, though G starts at 12×8
+    cells(blocker.args[0].image, 24, 16)  # the live grid: 24×16 pictures, though G starts at 12×8
     qtbot.waitUntil(lambda: "px" in window.progress_panel.bar.format(), timeout=HANG_GUARD_MS)
     assert "12×8 px" in window.progress_panel.bar.format(), window.progress_panel.bar.format()
     with qtbot.waitSignal(worker.finished, timeout=HANG_GUARD_MS):

@@ -105,3 +105,25 @@ def test_each_job_gets_a_fresh_thread(qtbot, owner):
         threads.append(done.args[0])
         qtbot.waitUntil(lambda: not running_threads(), timeout=HANG_GUARD_MS)
     assert len(set(threads)) == 3, f"jobs shared a thread: {threads}"
+
+
+def test_a_generator_job_yields_in_order_and_a_cancel_closes_it_in_its_thread(qtbot, owner):
+    gui = threading.get_ident()
+    closed: list = []
+
+    def count(job, n):
+        try:
+            for i in range(n):
+                yield i
+            while not job.cancelled():
+                yield "waiting"
+        finally:
+            closed.append(threading.get_ident() != gui)
+
+    job = start_job(owner, count, 3)
+    seen: list = []
+    job.yielded.connect(seen.append)
+    qtbot.waitUntil(lambda: "waiting" in seen, timeout=HANG_GUARD_MS)
+    assert seen[:3] == [0, 1, 2]
+    stop_jobs([job], HANG_GUARD_MS)
+    assert closed == [True]  # its finally ran, off the GUI thread

@@ -11,8 +11,9 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
+from studio.core.training.events import Finished
 from tests.conftest import HANG_GUARD_MS
-from tests.ui.conftest import open_tiny
+from tests.ui.conftest import event, open_tiny
 
 
 def test_welcome_view_then_open_folder_shows_dataset_report(qtbot, window, tiny_images: Path):
@@ -141,7 +142,7 @@ def test_start_flag_trains_once_the_folder_is_read(qtbot, window, tiny_images: P
     window.projects.suggested_for = tiny_images.resolve()  # keep the tiny settings, as a second open would
     window.open_path(args.path)
     qtbot.waitUntil(lambda: window.worker is not None, timeout=20_000)
-    with qtbot.waitSignal(window.worker.finished_training, timeout=30_000) as blocker:
+    with qtbot.waitSignal(window.worker.yielded, timeout=30_000, check_params_cb=event(Finished)) as blocker:
         pass
     assert blocker.args[0].reason == "completed" and blocker.args[0].step == 5
     qtbot.waitUntil(lambda: window.worker is None, timeout=HANG_GUARD_MS)
