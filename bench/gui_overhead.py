@@ -147,9 +147,16 @@ class WindowSession:
         window.train_panel.set_resumable(False)
         window.train_panel.run_folder.clear()
         window.start_training()
-        worker = window.worker
-        worker.progress.connect(on_progress)
-        worker.samples.connect(on_samples)
+        from studio.core.training.events import Progress
+        from studio.ui.worker import LiveSamples
+
+        def on_event(ev) -> None:  # the training job's one event signal
+            if isinstance(ev, Progress):
+                on_progress(ev)
+            elif isinstance(ev, LiveSamples):
+                on_samples(ev)
+
+        window.worker.yielded.connect(on_event)
         while window.worker is not None:
             self.app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
         first, last = state["first"], state["last"]

@@ -93,8 +93,15 @@ def soak(minutes: float, warmup: float, model: str = "dcgan", resolution: int = 
         sampler.timeout.connect(sample)
         window.start_training()
         worker = window.worker
-        worker.progress.connect(lambda *_: counts.__setitem__("progress", counts["progress"] + 1))
-        worker.samples.connect(lambda *_: counts.__setitem__("grids", counts["grids"] + 1))
+        from studio.core.training.events import Progress
+        from studio.ui.worker import LiveSamples
+
+        def count(ev) -> None:  # the training job's one event signal
+            kind = "progress" if isinstance(ev, Progress) else "grids" if isinstance(ev, LiveSamples) else None
+            if kind is not None:
+                counts[kind] += 1
+
+        worker.yielded.connect(count)
         probe.start()
         sampler.start()
         sample()

@@ -56,7 +56,10 @@ def first_grid_seconds(window, app, run_dir: Path) -> float:
     window.train_panel.run_folder.setText(str(run_dir))
     t0 = time.perf_counter()
     window.start_training()
-    window.worker.samples.connect(lambda *_: painted.append(time.perf_counter()))
+    from studio.ui.worker import LiveSamples
+
+    window.worker.yielded.connect(lambda ev: painted.append(time.perf_counter()) if isinstance(ev, LiveSamples)
+                                  else None)
     while not painted:
         app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
     window.grid.repaint()  # the frame the artist sees; offscreen this draws into the backing store

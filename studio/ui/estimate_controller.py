@@ -1,6 +1,6 @@
 """What to expect before Start: the welcome view's "about N images/s here" (measured once per device and
 torch, then cached) and the training panel's estimate, which follows the form a moment after the artist
-stops changing it. Both train for a few seconds in a SpeedWorker thread."""
+stops changing it. Both train for a few seconds in a `measure_speed` job."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from superqt.utils import qdebounced
 from studio.core.shape import canvas_shape
 from studio.core.training.suggest import default_model
 from studio.ui.app_state import AppState
-from studio.ui.speed_worker import SpeedWorker
+from studio.ui.base.jobs import Job, start_job
+from studio.ui.speed_worker import SpeedMeasured, measure_speed
 from studio.ui.widgets.train_panel import TrainPanel
 from studio.ui.widgets.welcome import WelcomeView
 
@@ -27,8 +28,8 @@ class EstimateController(QObject):
         self.welcome = welcome
         self.cache = cache
         self.enabled = enabled  # off in tests and benches unless asked for: it trains for seconds
-        self.worker: SpeedWorker | None = None  # the panel's estimate
-        self.speed_worker: SpeedWorker | None = None  # the welcome view's speed
+        self.worker: Job | None = None  # the panel's estimate
+        self.speed_worker: Job | None = None  # the welcome view's speed
         self.resolution = 64  # of the welcome view's measurement
         self._welcome_size = "64 px"  # its picture at the form's shape, as the welcome view names it
         self.seconds = 1.5
@@ -42,7 +43,7 @@ class EstimateController(QObject):
         self.schedule.cancel()
         self.panel.set_estimate("")
         if self.worker is not None:
-            self.worker.requestInterruption()
+            self.worker.cancel()
 
     def shutdown(self) -> None:
         """The window closes: nothing pending may start a measurement after it, none runs on."""
@@ -56,25 +57,25 @@ class EstimateController(QObject):
             return
         if self.worker is not None:  # one at a time; the newest settings win
             self._again = True
-            self.worker.requestInterruption()
+            self.worker.cancel()
             return
         tp = self.panel
-        worker = SpeedWorker(tp.model.currentData(), int(tp.resolution.currentData()), tp.device.currentData(),
-                             self.seconds, self.cache, parent=self, batch=tp.batch.value() or None,
-                             aspect=tp.aspect.currentData() or "1:1", width=tp.width.value())
-        worker.measuring.connect(lambda what: tp.set_estimate(f"Measuring how fast this trains on {what}…"))
-        worker.measured.connect(self._on_speed)
-        worker.failed.connect(lambda text: tp.set_estimate(f"No estimate: {text}"))
-        worker.finished.connect(self._on_finished)
-        self.worker = worker
-        worker.start()
+        job = start_job(self, measure_speed, tp.model.currentData(), int(tp.resolution.currentData()),
+                        tp.device.currentData(), self.seconds, self.cache, batch=tp.batch.value() or None,
+                        aspect=tp.aspect.currentData() or "1:1", width=tp.width.value(),
+                        failure="The speed probe failed")
+        job.progress.connect(lambda what: tp.set_estimate(f"Measuring how fast this trains on {what[0]}…"))
+        job.done.connect(self._on_speed)
+        job.failed.connect(lambda text: tp.set_estimate(f"No estimate: {text}"))
+        job.finished.connect(self._on_finished)
+        self.worker = job
 
-    def _on_speed(self, _device: str, _model: str, _resolution: int, images_per_second: float, _kimg: float) -> None:
+    def _on_speed(self, measured: SpeedMeasured | None) -> None:
         from studio.core.errors import StudioError
         from studio.core.training.estimate import describe_for
 
         w = self.window
-        if w.state != AppState.IDLE or w.dataset is None or w.project is None or self._again:
+        if measured is None or w.state != AppState.IDLE or w.dataset is None or w.project is None or self._again:
             return
         try:
             cfg = self.panel.config(str(w.project.data))
@@ -83,12 +84,10 @@ class EstimateController(QObject):
             return
         device = self.panel.device.currentData()
         device_type = "cpu" if device == "cpu" or not w.gpu else "cuda"
-        self.panel.set_estimate(describe_for(cfg, len(w.dataset.folder), device_type, images_per_second))
+        self.panel.set_estimate(describe_for(cfg, len(w.dataset.folder), device_type, measured.images_per_second))
 
     def _on_finished(self) -> None:
-        worker, self.worker = self.worker, None
-        if worker is not None:
-            worker.deleteLater()
+        self.worker = None
         if self._again:
             self._again = False
             self.schedule()
@@ -103,24 +102,21 @@ class EstimateController(QObject):
         # At the form's shape: a 3:2 canvas at 64 px is 48×32 pixels, not a 64 px square, and the sentence says so.
         aspect = self.panel.aspect.currentData() or "1:1"
         self._welcome_size = canvas_shape(aspect, self.resolution).px
-        worker = SpeedWorker(default_model(gpu), self.resolution, "auto", self.seconds, self.cache,
-                             parent=self, aspect=aspect)
-        worker.measuring.connect(self.welcome.set_measuring)
-        worker.measured.connect(self._on_welcome_speed)
-        worker.failed.connect(self.welcome.set_speed_failed)
-        worker.finished.connect(self._on_welcome_finished)
-        self.speed_worker = worker
-        worker.start()
+        job = start_job(self, measure_speed, default_model(gpu), self.resolution, "auto", self.seconds, self.cache,
+                        aspect=aspect, failure="The speed probe failed")
+        job.progress.connect(lambda what: self.welcome.set_measuring(what[0]))
+        job.done.connect(self._on_welcome_speed)
+        job.failed.connect(self.welcome.set_speed_failed)
+        job.finished.connect(self._on_welcome_finished)
+        self.speed_worker = job
 
-    def _on_welcome_speed(self, device: str, model: str, _resolution: int, images_per_second: float,
-                          kimg: float) -> None:
-        self.welcome.set_speed(device, model, self._welcome_size, images_per_second, kimg)
+    def _on_welcome_speed(self, m: SpeedMeasured | None) -> None:
+        if m is not None:
+            self.welcome.set_speed(m.device, m.model, self._welcome_size, m.images_per_second, m.kimg_in_10_minutes)
 
     def stop_welcome_speed(self) -> None:
         if self.speed_worker is not None:
-            self.speed_worker.requestInterruption()  # its training steps would slow the folder's reading
+            self.speed_worker.cancel()  # its training steps would slow the folder's reading
 
     def _on_welcome_finished(self) -> None:
-        worker, self.speed_worker = self.speed_worker, None
-        if worker is not None:
-            worker.deleteLater()
+        self.speed_worker = None

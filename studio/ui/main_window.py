@@ -19,8 +19,9 @@ from PySide6.QtWidgets import (
 
 from studio.ui.app_state import AppState, enabled
 from studio.ui.base.folders import default_export_folder
+from studio.ui.base.jobs import Job, jobs_below, start_job, stop_jobs
 from studio.ui.base.threads import StudioThread
-from studio.ui.device_probe import DeviceProbe
+from studio.ui.device_probe import Devices, probe_devices
 from studio.ui.estimate_controller import EstimateController
 from studio.ui.project_controller import PICTURE_SUFFIXES, Project, ProjectController
 from studio.ui.sample_export import choose_and_export, export_grid
@@ -69,7 +70,7 @@ class MainWindow(QMainWindow):
         self.home = Path(home) if home is not None else default_home()
         self.cache = Path(cache) if cache is not None else default_cache()
         self.settings = settings if settings is not None else QSettings()
-        self.probe: DeviceProbe | None = None
+        self.probe: Job | None = None
         self.gpu = False
         self.autostart = False  # start training as soon as the folder is read (`studio --start`)
         self.autostart_steps: int | None = None
@@ -262,14 +263,16 @@ class MainWindow(QMainWindow):
 
     # ================================================================== devices, help
     def _probe_devices(self) -> None:
-        self.probe = DeviceProbe(self)
-        self.probe.found.connect(self._on_devices)
-        self.probe.start()
+        self.probe = start_job(self, probe_devices, failure="The devices could not be listed")
+        self.probe.done.connect(self._on_devices)
+        self.probe.failed.connect(lambda text: self.show_message("error", text))
+        self.probe.finished.connect(lambda: setattr(self, "probe", None))
 
-    def _on_devices(self, auto_name: str, extra: list, gpu: bool) -> None:
+    def _on_devices(self, devices: Devices) -> None:
+        auto_name, gpu = devices.auto, devices.gpu
         self.gpu = gpu
         self._add_explore_tab()
-        self.train_panel.set_devices(auto_name, [tuple(e) for e in extra])
+        self.train_panel.set_devices(auto_name, list(devices.extra))
         if self.state not in (AppState.TRAINING, AppState.PAUSED, AppState.STOPPING, AppState.LOADING):
             self.device_label.setText(f"Device: {auto_name}")
         self.welcome.set_device(auto_name, gpu)
@@ -369,12 +372,12 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         worker = self.training.worker
-        if worker is not None and worker.isRunning():
+        if worker is not None and worker.is_running():
             if not self._closing and not self.confirm_stop():
                 event.ignore()
                 return
             self._closing = True
-            worker.stop()
+            self.training.controls.stop()
             self.set_state(AppState.STOPPING)
             # The loop ends after its current step and saves a checkpoint; wait for it here.
             if not worker.wait(STOP_WAIT_MS):
@@ -398,10 +401,11 @@ class MainWindow(QMainWindow):
         self.compare.shutdown()
         if self.explore_tab is not None:
             self.explore_tab.shutdown()  # stops its render thread
-        # Every helper thread of ours is a child of the window: ask each to finish, then wait for it.
+        # Every helper thread and job of ours is below the window: ask each to finish, then wait for it.
         threads = [t for t in self.findChildren(StudioThread) if t.isRunning()]
         for thread in threads:
             thread.requestInterruption()
+        stop_jobs(jobs_below(self))
         for thread in threads:
             thread.wait()
         self.training.shutdown()

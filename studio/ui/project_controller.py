@@ -1,5 +1,5 @@
 """What is open: an image folder, a run folder (with the folder it was trained on), a checkpoint or a
-studio picture. Opening reads the folder in a DatasetLoader thread, follows a run another process is
+studio picture. Opening reads the folder in a `load_dataset` job, follows a run another process is
 writing (RunFollower), shows a stopped run where it stopped, and suggests settings for a new folder."""
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from superqt.utils import qdebounced
 
 from studio.core.formats.metrics_rows import LossRow, Quality
 from studio.ui.app_state import AppState
-from studio.ui.dataset_loader import DatasetLoader, LoadedDataset
+from studio.ui.dataset_loader import LoadedDataset, load_dataset
+from studio.ui.base.jobs import Job, start_job
 from studio.ui.follower import RunFollower
 from studio.ui.widgets.progress_panel import format_duration
 
@@ -37,7 +38,7 @@ class ProjectController(QObject):
         self.w = window
         self.project: Project | None = None
         self.dataset: LoadedDataset | None = None
-        self.loader: DatasetLoader | None = None
+        self.loader: Job | None = None
         self.follower: RunFollower | None = None
         self.suggested_for: Path | None = None  # the folder whose suggested settings were applied
         self.schedule_reload = qdebounced(self._reload_dataset, 300, parent=self)
@@ -123,8 +124,8 @@ class ProjectController(QObject):
     def _stop_reading(self) -> None:
         """No more following a run, and the folder's reading (if any) asked to stop."""
         self.stop_following()
-        if self.loader is not None and self.loader.isRunning():
-            self.loader.requestInterruption()
+        if self.loader is not None:
+            self.loader.cancel()
 
     def shutdown(self) -> None:
         """The window closes: no re-read may start after it (the form's debounced reload), none runs on."""
@@ -264,24 +265,22 @@ class ProjectController(QObject):
 
     def load_dataset(self) -> None:
         assert self.project is not None and self.project.data is not None
-        if self.loader is not None and self.loader.isRunning():
-            self.loader.requestInterruption()
+        if self.loader is not None:
+            self.loader.cancel()
         w, tp = self.w, self.w.train_panel
         self.dataset = None
         tp.set_blocker("")
         w.dataset_panel.set_folder(str(self.project.data))
-        loader = DatasetLoader(self.project.data, int(tp.resolution.currentData()), tp.fit.currentData(),
-                               tp.background.text().strip() or "#ffffff", tp.classes.isChecked(), w.cache, w,
-                               aspect=tp.aspect.currentData())
-        loader.progress.connect(w.dataset_panel.set_loading)
-        loader.loaded.connect(lambda result, ldr=loader: self._on_dataset(ldr, result))
+        loader = start_job(w, load_dataset, self.project.data, int(tp.resolution.currentData()), tp.fit.currentData(),
+                           tp.background.text().strip() or "#ffffff", tp.classes.isChecked(), w.cache,
+                           aspect=tp.aspect.currentData(), failure="The folder could not be read")
+        loader.progress.connect(lambda p: w.dataset_panel.set_loading(*p))
+        loader.done.connect(lambda result, ldr=loader: self._on_dataset(ldr, result))
         loader.failed.connect(lambda text, ldr=loader: self._on_dataset_failed(ldr, text))
-        loader.finished.connect(loader.deleteLater)
         self.loader = loader
-        loader.start()
 
-    def _on_dataset(self, loader: DatasetLoader, result: LoadedDataset) -> None:
-        if loader is not self.loader:
+    def _on_dataset(self, loader: Job, result: LoadedDataset | None) -> None:
+        if loader is not self.loader or result is None:
             return  # an older request, superseded
         w, tp = self.w, self.w.train_panel
         self.loader = None
@@ -313,7 +312,7 @@ class ProjectController(QObject):
                 tp.length.setValue(w.autostart_steps)
             w.training.start()
 
-    def _on_dataset_failed(self, loader: DatasetLoader, text: str) -> None:
+    def _on_dataset_failed(self, loader: Job, text: str) -> None:
         if loader is not self.loader:
             return
         self.loader = None

@@ -1,7 +1,8 @@
-"""Training from the window: Start / Pause / Resume / Stop, and the training worker's signals turned into
+"""Training from the window: Start / Pause / Resume / Stop, and the training job's events turned into
 what the window shows (curves, grid, progress, messages, the finished run opened in Explore).
 
-The worker stays a QThread (studio.ui.worker): one long loop that pauses and stops between steps."""
+The training is a generator job (studio.ui.worker.train on superqt's GeneratorWorker): one long loop that
+pauses and stops between steps; its events arrive as one signal, `match`ed in `_on_event`."""
 
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QIcon, QImage
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
+from studio.core.formats.metrics_rows import Quality
+from studio.core.training.events import Finished, Message, Paused, Progress, Saved, Started
 from studio.ui.app_state import AppState
-from studio.ui.worker import TrainWorker
+from studio.ui.base.jobs import Job, start_job
+from studio.ui.worker import DatasetReady, LiveSamples, TrainControls, train
 from studio.ui.widgets.progress_panel import thousands
 
 REFRESH_MS = 330  # curves and progress redraw at most 3 Hz, however fast events arrive
@@ -26,7 +30,10 @@ class TrainingController(QObject):
     def __init__(self, window) -> None:
         super().__init__(window)
         self.w = window
-        self.worker: TrainWorker | None = None
+        self.worker: Job | None = None  # the training job, while it runs
+        self.controls: TrainControls | None = None  # its pause / resume / stop
+        self.finished_event: Finished | None = None  # how the last session ended
+        self.last_checkpoint: str | None = None  # the last checkpoint it saved
         self._pending_progress = None
         self._first_progress = self._last_progress = None  # this session's: its speed is remembered at the end
         self._run = None  # (model, resolution, aspect) of the run in training, as resolved: from Started
@@ -90,44 +97,64 @@ class TrainingController(QObject):
         self._run = self._first_progress = self._last_progress = None
         self._device, self._batch, self._width = cfg.device, cfg.batch or None, cfg.width
         w.message_bar.hide()
-        worker = TrainWorker(cfg, run_dir, resume=resume, dataset=dataset, parent=w)
-        worker.loading.connect(w.progress_panel.set_loading)
-        worker.dataset_ready.connect(self._on_dataset)
-        worker.started_training.connect(self._on_started)
-        worker.progress.connect(self._on_progress)
-        worker.samples.connect(self._on_samples)
-        worker.saved.connect(self._on_saved)
-        worker.message.connect(w.show_message)
-        worker.paused.connect(self._on_paused)
-        worker.finished_training.connect(self._on_finished)
-        worker.quality.connect(self.on_quality)
-        worker.failed.connect(lambda text: w.show_message("error", text))
-        worker.finished.connect(self._on_thread_finished)
-        self.worker = worker
+        self.controls = TrainControls()
+        self.finished_event = self.last_checkpoint = None
+        job = start_job(w, train, cfg, run_dir, self.controls, resume=resume, dataset=dataset,
+                        failure="Training stopped with an error", name="training", start=False)
+        job.progress.connect(lambda loaded: w.progress_panel.set_loading(*loaded))
+        job.yielded.connect(self._on_event)
+        job.failed.connect(lambda text: w.show_message("error", text))
+        job.finished.connect(self._on_thread_finished)
+        self.worker = job
         project.run = Path(run_dir)
         tp.run_folder.setText(str(run_dir))
         w.set_state(AppState.LOADING)
         w.tabs.setCurrentIndex(0)
         w.progress_panel.set_text("starting…")
-        worker.start()
+        job.start()
 
     def pause(self) -> None:
-        if self.worker is not None and self.w.state == AppState.TRAINING:
-            self.worker.pause()
+        if self.controls is not None and self.worker is not None and self.w.state == AppState.TRAINING:
+            self.controls.pause()
             self.w.set_state(AppState.PAUSED)
             self.w.progress_panel.set_pausing()
 
     def resume(self) -> None:
-        if self.worker is not None and self.w.state == AppState.PAUSED:
-            self.worker.resume()
+        if self.controls is not None and self.worker is not None and self.w.state == AppState.PAUSED:
+            self.controls.resume()
             self.w.set_state(AppState.TRAINING)
 
     def stop(self) -> None:
-        if self.worker is not None and self.w.state in (AppState.LOADING, AppState.TRAINING, AppState.PAUSED):
-            self.worker.stop()
+        if self.controls is not None and self.worker is not None and \
+                self.w.state in (AppState.LOADING, AppState.TRAINING, AppState.PAUSED):
+            self.controls.stop()
             self.w.set_state(AppState.STOPPING)
 
-    # ------------------------------------------------------------------ the worker's signals
+    # ------------------------------------------------------------------ the training job's events
+    def _on_event(self, ev) -> None:
+        match ev:
+            case Progress():
+                self._on_progress(ev)
+            case LiveSamples(image=image, step=step, kimg=kimg):
+                self._on_samples(image, step, kimg)
+            case Started():
+                self._on_started(ev)
+            case Saved(kind=kind, step=step, path=path):
+                if kind == "checkpoint":
+                    self.last_checkpoint = path
+                self._on_saved(kind, step, path)
+            case Quality():
+                self.on_quality(ev)
+            case Message(level=level, text=text):
+                self.w.show_message(level, text)
+            case Paused(step=step):
+                self._on_paused(step)
+            case Finished():
+                self.finished_event = ev
+                self._on_finished(ev)
+            case DatasetReady(report=report):
+                self._on_dataset(report)
+
     def _on_dataset(self, report) -> None:
         if self.w.dataset is None:
             self.w.dataset_panel.set_report(report)
@@ -135,7 +162,7 @@ class TrainingController(QObject):
     def _on_started(self, ev) -> None:
         w = self.w
         if w.state == AppState.LOADING:
-            w.set_state(AppState.PAUSED if self.worker is not None and self.worker.is_paused else AppState.TRAINING)
+            w.set_state(AppState.PAUSED if self.controls is not None and self.controls.is_paused else AppState.TRAINING)
         w.device_label.setText(f"Device: {ev.device}")
         canvas = ev.canvas
         self._run = (ev.model, ev.resolution, canvas.aspect if canvas is not None else "1:1") if ev.model else None
@@ -225,9 +252,7 @@ class TrainingController(QObject):
 
     def _on_thread_finished(self) -> None:
         w = self.w
-        worker, self.worker = self.worker, None
-        if worker is not None:
-            worker.deleteLater()
+        self.worker = None
         w.set_state(AppState.IDLE if w.project is not None else AppState.EMPTY)
         w.projects.update_resumable()
         w.closed_after_training()

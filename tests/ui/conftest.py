@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from pytestqt.exceptions import TimeoutError
 
-from studio.ui.base.threads import running_threads
+from studio.ui.base.threads import running_threads, stop_and_wait
 from tests.conftest import HANG_GUARD_MS
 
 
@@ -44,14 +44,8 @@ def no_dangling(qapp, qtbot):
 
 
 def _stop_all(threads: list) -> list[str]:
-    """Ask each thread to stop and wait for it; their class names, for the failure message."""
-    for t in threads:
-        t.requestInterruption()
-        stop = getattr(t, "stop", None)
-        if stop is not None:
-            stop()
-        t.wait(10_000)
-    return [type(t).__name__ for t in threads]
+    """Ask each thread or pool job to stop and wait for it; their names, for the failure message."""
+    return stop_and_wait(threads, 10_000)
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -98,6 +92,11 @@ def tiny_images(tmp_path: Path) -> Path:
     from studio.core.demo import write_demo_data
 
     return write_demo_data(tmp_path / "tiny", count=24, size=16)
+
+
+def event(kind: type, when=None):
+    """A `check_params_cb` for the training job's `yielded`: an event of `kind` (for which `when` holds)."""
+    return lambda ev: isinstance(ev, kind) and (when is None or when(ev))
 
 
 def tiny_settings(window, steps: int | None = None) -> None:

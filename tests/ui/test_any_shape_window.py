@@ -13,9 +13,10 @@ from PIL import Image
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QImage
 
+from studio.ui.worker import LiveSamples
 from tests.conftest import HANG_GUARD_MS
 from tests.ui.conftest import open_explore_tab
-from tests.ui.conftest import open_tiny
+from tests.ui.conftest import event, open_tiny
 
 
 def landscapes(folder: Path, count: int = 20, squares: int = 4) -> Path:
@@ -71,9 +72,9 @@ def test_landscape_folder_suggests_its_shape_and_trains_it(qtbot, window, tmp_pa
     assert "Start at 12×8 px" in tp.progressive.toolTip()
     window.start_training()
     worker = window.worker
-    with qtbot.waitSignal(worker.samples, timeout=HANG_GUARD_MS) as blocker:
+    with qtbot.waitSignal(worker.yielded, timeout=HANG_GUARD_MS, check_params_cb=event(LiveSamples)) as blocker:
         pass
-    cells(blocker.args[0], 24, 16)  # the live grid: 24×16 pictures, though G starts at 12×8
+    cells(blocker.args[0].image, 24, 16)  # the live grid: 24×16 pictures, though G starts at 12×8
     qtbot.waitUntil(lambda: "px" in window.progress_panel.bar.format(), timeout=HANG_GUARD_MS)
     assert "12×8 px" in window.progress_panel.bar.format(), window.progress_panel.bar.format()
     with qtbot.waitSignal(worker.finished, timeout=HANG_GUARD_MS):
@@ -197,7 +198,7 @@ def test_explore_shows_a_landscape_checkpoint_at_its_shape(qtbot, tab):
 def test_mixer_cells_are_the_pictures_shape(qtbot, tab):
     from PySide6.QtCore import QPoint, Qt
 
-    m = tab.mixer
+    m = tab.tools["mixer"].panel
     m.rows.setText("1,2")
     m.cols.setText("10,11")
     with qtbot.waitSignal(tab.worker.mix_ready, timeout=HANG_GUARD_MS):
@@ -220,12 +221,12 @@ def test_mixer_cells_are_the_pictures_shape(qtbot, tab):
 
 
 def test_atlas_lays_out_landscape_thumbnails(qtbot, tab):
-    panel = tab.atlas
+    panel = tab.tools["atlas"].panel
     tab.side_tabs.setCurrentWidget(panel)
     panel.count.setValue(12)
     panel.first.setValue(40)
     panel.build.click()
-    qtbot.waitUntil(lambda: panel.view.atlas is not None and tab.atlas_worker is None, timeout=HANG_GUARD_MS)
+    qtbot.waitUntil(lambda: panel.view.atlas is not None and tab.runs.jobs.get("atlas") is None, timeout=HANG_GUARD_MS)
     atlas = panel.view.atlas
     assert (atlas.width, atlas.height) == (24, 16) and atlas.overview_size == (24, 16)
     assert atlas.overview.width() == atlas.cols * 26 - 2 and atlas.overview.height() == atlas.rows * 18 - 2
@@ -259,22 +260,23 @@ def test_a_square_picture_is_fitted_to_the_landscape_and_the_note_says_so(qtbot,
     Image.fromarray(np.full((30, 30, 3), 90, np.uint8)).save(tmp_path / "square.png")
     said: list[str] = []
     tab.message.connect(said.append)
-    tab.project_picture(str(tmp_path / "square.png"), steps=3)
-    qtbot.waitUntil(lambda: tab.projection is None, timeout=HANG_GUARD_MS)
+    tab.tools["projection"].project(str(tmp_path / "square.png"), steps=3)
+    qtbot.waitUntil(lambda: tab.runs.jobs.get("projection") is None, timeout=HANG_GUARD_MS)
     assert ("Projected square.png (the 30×30 picture was cropped to its centre 30×20 and scaled to 24×16 px, the "
             "model's shape).") in said, said
     # Inpainting: the note when the picture opens, the dimmed border outside the 3:2 window.
-    panel = tab.inpaint
+    panel = tab.tools["inpaint"].panel
     assert panel.open_picture(str(tmp_path / "square.png"))
     assert "cropped to its centre 30×20 and scaled to 24×16 px" in panel.status.text()
     assert panel.canvas.model_size == (16, 24)
 
 
 def test_nearest_training_images_are_landscapes(qtbot, tab):
-    tab.check_nearest()
-    qtbot.waitUntil(lambda: tab.nearest_worker is None and tab.nearest.list.count() > 0, timeout=HANG_GUARD_MS)
-    item = tab.nearest.list.item(0)
-    pix = item.icon().pixmap(tab.nearest.list.iconSize())
+    tab.tools["nearest"].check()
+    nearest = tab.tools["nearest"].panel
+    qtbot.waitUntil(lambda: tab.runs.jobs.get("nearest") is None and nearest.list.count() > 0, timeout=HANG_GUARD_MS)
+    item = tab.tools["nearest"].panel.list.item(0)
+    pix = item.icon().pixmap(tab.tools["nearest"].panel.list.iconSize())
     assert abs(aspect_of(pix.width(), pix.height()) - 1.5) < 0.1, (pix.width(), pix.height())
 
 
@@ -290,7 +292,7 @@ def test_snapshot_compare_and_timelapse_keep_the_shape(qtbot, landscape_run: Pat
     compare.set_checkpoints([(s, str(p)) for s, p in run.checkpoints()])
     compare.seeds.setText("0-5")
     compare.compare()
-    qtbot.waitUntil(lambda: compare.worker.isFinished() and not compare.views[1].image.isNull(),
+    qtbot.waitUntil(lambda: compare.worker is None and not compare.views[1].image.isNull(),
                     timeout=HANG_GUARD_MS)
     cols, rows = cells(compare.views[0].image, 24, 16)
     assert (cols, rows) == (grid_columns(6, 16, 24), 3)  # 2 × 3 landscapes: about square, not 3 × 2

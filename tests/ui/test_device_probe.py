@@ -33,6 +33,6 @@ def test_the_window_probes_this_machines_devices(qtbot, tmp_path: Path):
     # The probe then starts the welcome view's speed estimate; interrupt it as opening a folder does, and
     # let the probe and the estimate end before the window goes (the estimate itself is tested in test_help.py).
     if window.speed_worker is not None:
-        window.speed_worker.requestInterruption()
-    qtbot.waitUntil(lambda: window.speed_worker is None and not window.probe.isRunning(), timeout=HANG_GUARD_MS)
+        window.speed_worker.cancel()
+    qtbot.waitUntil(lambda: window.speed_worker is None and window.probe is None, timeout=HANG_GUARD_MS)
     window.close()  # the Explore tab's own workers end with it (the dangling-thread guard checks)

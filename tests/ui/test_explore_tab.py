@@ -95,32 +95,32 @@ def test_requests_coalesce_latest_wins(qtbot, tab):
 
 def test_direction_slider_moves_the_image_and_reset_restores(qtbot, tab):
     before = settle(qtbot, tab)
-    tab.directions.sliders[0].setValue(30)  # +3 standard deviations along the first principal direction
+    tab.tools["directions"].panel.sliders[0].setValue(30)  # +3 standard deviations along the first principal direction
     moved = settle(qtbot, tab)
     assert not np.array_equal(before, moved)
     assert tab.current_recipe.directions == [[0, 3.0]]
-    tab.directions.reset()
+    tab.tools["directions"].panel.reset()
     assert np.array_equal(settle(qtbot, tab), before)
     tab.undo()
     assert np.array_equal(settle(qtbot, tab), moved)
 
 
 def test_noise_switches_reach_the_recipe(qtbot, tab):
-    n = len(tab.noise.boxes)
+    n = len(tab.tools["noise"].panel.boxes)
     assert n == tab.info.noise_layers > 0
-    tab.noise.mode.setCurrentIndex(tab.noise.mode.findData("random"))
-    tab.noise.seed.setValue(7)
-    tab.noise.boxes[0].setChecked(False)
+    tab.tools["noise"].panel.mode.setCurrentIndex(tab.tools["noise"].panel.mode.findData("random"))
+    tab.tools["noise"].panel.seed.setValue(7)
+    tab.tools["noise"].panel.boxes[0].setChecked(False)
     settle(qtbot, tab)
     r = tab.current_recipe
     assert r.noise_mode == "random" and r.noise_seed == 7 and r.noise_layers == [False] + [True] * (n - 1)
     tab.undo()
     settle(qtbot, tab)
-    assert tab.noise.boxes[0].isChecked() and tab.current_recipe.noise_layers is None
+    assert tab.tools["noise"].panel.boxes[0].isChecked() and tab.current_recipe.noise_layers is None
 
 
 def test_mixer_cell_reflects_seeds(qtbot, tab):
-    m = tab.mixer
+    m = tab.tools["mixer"].panel
     m.rows.setText("1,2")
     m.cols.setText("10,11")
     m.layers.setCurrentText("coarse")
@@ -190,9 +190,9 @@ def test_project_a_picture_onto_the_canvas(qtbot, tab, tmp_path: Path):
     Image.fromarray(r.render(Recipe(seeds=[21]))).resize((40, 30)).save(tmp_path / "mine.png")
     said: list[str] = []
     tab.message.connect(said.append)
-    tab.project_picture(str(tmp_path / "mine.png"), steps=20)
-    assert tab.projection is not None and not tab.controls.project_button.isEnabled()
-    qtbot.waitUntil(lambda: tab.projection is None, timeout=HANG_GUARD_MS)
+    tab.tools["projection"].project(str(tmp_path / "mine.png"), steps=20)
+    assert tab.runs.jobs.get("projection") is not None and not tab.controls.project_button.isEnabled()
+    qtbot.waitUntil(lambda: tab.runs.jobs.get("projection") is None, timeout=HANG_GUARD_MS)
     # 40×30 onto a 16×16 model: the note says how it was fitted.
     assert ("Projected mine.png (the 40×30 picture was cropped to its centre 30×30 and scaled to 16×16 px, the "
             "model's shape).") in said, said
@@ -230,7 +230,7 @@ def test_favourites_in_the_mixer(qtbot, tab):
     settle(qtbot, tab)
     tab.add_favourite()
     fav = tab.favourites.items[-1].recipe
-    m = tab.mixer
+    m = tab.tools["mixer"].panel
     m.rows.setText("f1")
     m.cols.setText("3")
     m.layers.setCurrentText("fine")
@@ -286,20 +286,20 @@ def test_a_png_from_another_checkpoint_is_refused_with_a_sentence(qtbot, tab, tm
 
 
 def test_nearest_training_images_button(qtbot, tab):
-    tab.check_nearest()
-    assert tab.nearest_worker is not None
-    qtbot.waitUntil(lambda: tab.nearest.list.count() == 8, timeout=HANG_GUARD_MS)
-    assert "discriminator features" in tab.nearest.title.text()
+    tab.tools["nearest"].check()
+    assert tab.runs.jobs.get("nearest") is not None
+    qtbot.waitUntil(lambda: tab.tools["nearest"].panel.list.count() == 8, timeout=HANG_GUARD_MS)
+    assert "discriminator features" in tab.tools["nearest"].panel.title.text()
     # Each picture is named by its file ("#248 0.084" said nothing an artist could find in the folder).
     import json
 
     folder = Path(json.loads((Path(tab.checkpoint).parent.parent / "config.json").read_text())["data"])
     files = {p.name for p in folder.rglob("*") if p.is_file()}
-    items = [tab.nearest.list.item(i) for i in range(8)]
+    items = [tab.tools["nearest"].panel.list.item(i) for i in range(8)]
     assert all(item.text() in files for item in items), [item.text() for item in items]
     assert all(item.toolTip().splitlines()[0] in {str(p.relative_to(folder)) for p in folder.rglob("*")}
                for item in items)
-    qtbot.waitUntil(lambda: tab.nearest_worker is None, timeout=HANG_GUARD_MS)
+    qtbot.waitUntil(lambda: tab.runs.jobs.get("nearest") is None, timeout=HANG_GUARD_MS)
     assert list(Path(tab.cache_dir, "nearest").glob("*-nearest-discriminator-*.npy"))
 
 
@@ -313,8 +313,10 @@ def test_bad_checkpoint_is_a_message_and_dcgan_disables_mixing(qtbot, tmp_path: 
     run = make_run("dcgan", tmp_path / "d")
     with qtbot.waitSignal(t.checkpoint_opened, timeout=HANG_GUARD_MS):
         t.open_checkpoint(str(run))
-    assert not t.mixer.enabled_for_model and "needs the style-based model" in t.mixer.view.placeholder
-    assert not t.noise.isEnabled() and t.noise.note.text() == "The Quick model has no noise inputs."
+    mixer = t.tools["mixer"].panel
+    assert not mixer.enabled_for_model and "needs the style-based model" in mixer.view.placeholder
+    noise = t.tools["noise"].panel
+    assert not noise.isEnabled() and noise.note.text() == "The Quick model has no noise inputs."
     qtbot.waitUntil(lambda: t._shown >= t._latest and not t.view.image.isNull(), timeout=HANG_GUARD_MS)
     t.shutdown()
 
@@ -327,7 +329,8 @@ def test_the_quick_style_model_has_noise_controls(qtbot, tmp_path: Path):
     qtbot.addWidget(t)
     with qtbot.waitSignal(t.checkpoint_opened, timeout=HANG_GUARD_MS):
         t.open_checkpoint(str(make_run("quickstyle", tmp_path / "q")))
-    assert t.noise.isEnabled() and len(t.noise.boxes) == t.info.num_ws and t.noise.note.text() == ""
+    noise = t.tools["noise"].panel
+    assert noise.isEnabled() and len(noise.boxes) == t.info.num_ws and noise.note.text() == ""
     qtbot.waitUntil(lambda: t._shown >= t._latest and not t.view.image.isNull(), timeout=HANG_GUARD_MS)
     t.shutdown()
 
@@ -385,10 +388,10 @@ def test_a_narrow_tab_puts_the_canvas_among_the_tools(qtbot, tab):
     """Three columns where they fit; on a narrow page the canvas becomes the first tool tab, and the page
     asks for no more width than that arrangement needs (it never scrolls sideways)."""
     column = tab.columns.canvas
-    tab.side_tabs.setCurrentWidget(tab.directions)
+    tab.side_tabs.setCurrentWidget(tab.tools["directions"].panel)
     tab.resize(tab.columns.wide_width() - 100, 760)
     qtbot.waitUntil(lambda: not tab.columns.wide, timeout=HANG_GUARD_MS)
-    assert tab.side_tabs.indexOf(column) == 0 and tab.side_tabs.currentWidget() is tab.directions
+    assert tab.side_tabs.indexOf(column) == 0 and tab.side_tabs.currentWidget() is tab.tools["directions"].panel
     assert tab.minimumSizeHint().width() <= tab.width()
     tab.side_tabs.setCurrentWidget(column)
     assert tab.canvas.isVisible() and tab.view.isVisible()
@@ -427,7 +430,7 @@ def test_every_tool_is_in_view_on_the_narrowest_page(qtbot, tab):
         missing = [t for t in TOOLS if t not in _tools_in_view(tab)]
         assert not missing, f"at {width} px the tools {missing} are out of view"
         assert layout_checks.hidden_tabs(tab) == []
-    for page, name in ((tab.atlas, "Atlas"), (tab.inpaint, "Inpaint")):
+    for page, name in ((tab.tools["atlas"].panel, "Atlas"), (tab.tools["inpaint"].panel, "Inpaint")):
         button = next(b for b in tab.side_tabs.buttons() if b.text() == name)
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
         assert tab.side_tabs.currentWidget() is page and button.isChecked()
@@ -443,8 +446,8 @@ def test_another_checkpoint_starts_with_its_own_history(qtbot, tab, tmp_path: Pa
     marker = Recipe(seeds=[4242])
     tab.history.add(tab.view.image, marker)
     picture = QImage(8, 8, QImage.Format.Format_RGB888)
-    tab.nearest.show_result(NearestResult("pixels", (NearestMatch(picture, 0.5, 0, "old.png"),)))
-    assert marker in tab.history.recipes() and tab.nearest.list.count() == 1
+    tab.tools["nearest"].panel.show_result(NearestResult("pixels", (NearestMatch(picture, 0.5, 0, "old.png"),)))
+    assert marker in tab.history.recipes() and tab.tools["nearest"].panel.list.count() == 1
     other = tmp_path / "other.safetensors"
     shutil.copyfile(tab.checkpoint, other)
     if Path(tab.checkpoint).with_suffix(".json").exists():  # its sidecar
@@ -452,7 +455,7 @@ def test_another_checkpoint_starts_with_its_own_history(qtbot, tab, tmp_path: Pa
     with qtbot.waitSignal(tab.checkpoint_opened, timeout=HANG_GUARD_MS):
         tab.open_checkpoint(str(other))
     assert marker not in tab.history.recipes(), "the last model's history was kept"
-    assert tab.nearest.list.count() == 0 and "press the button" in tab.nearest.title.text()
+    assert tab.tools["nearest"].panel.list.count() == 0 and "press the button" in tab.tools["nearest"].panel.title.text()
 
 
 def test_truncation_keys_make_one_history_entry_and_the_slider_is_long(qtbot, tab):

@@ -45,7 +45,7 @@ def test_start_from_an_existing_run(qtbot, window, tiny_images: Path, tmp_path: 
     assert window.state == "loading" and not window.source_action.isEnabled()
     with qtbot.waitSignal(worker.finished, timeout=60_000):
         pass
-    assert worker.finished_event is not None and worker.finished_event.reason == "completed"
+    assert window.training.finished_event is not None and window.training.finished_event.reason == "completed"
     cfg = json.loads((window.project.run / "config.json").read_text())
     assert cfg["freeze_d"] == 2 and cfg["init_from"]["run"] == str(source.resolve())
 

@@ -15,6 +15,7 @@ from PySide6.QtGui import QGuiApplication
 
 import studio
 from studio.core.speed_probe import CACHE_FILE
+from studio.ui.device_probe import Devices
 from tests.conftest import HANG_GUARD_MS
 
 
@@ -23,11 +24,13 @@ def test_welcome_measures_the_speed_once_then_reads_the_cache(qtbot, make_window
     window.speed_resolution, window.speed_seconds = 16, 0.3
     welcome = window.welcome
     assert "Detecting" in welcome.device_note.text()
-    window._on_devices("CPU (2 threads)", [], False)  # what the device probe reports, once torch has loaded
-    worker = window.speed_worker
+    window._on_devices(Devices("CPU (2 threads)", (), False))  # what the device probe reports, once torch has loaded
+    measured: list = []
+    window.speed_worker.done.connect(measured.append)
     assert "Device: <b>CPU (2 threads)</b>" in welcome.device_note.text() and "Quick style-based model" in welcome.device_note.text()
     qtbot.waitUntil(lambda: window.speed_worker is None, timeout=HANG_GUARD_MS)
-    assert worker.from_cache is False and worker.images_per_second > 0
+    (first,) = measured
+    assert first.from_cache is False and first.images_per_second > 0
     text = welcome.speed_note.text()
     assert "On this CPU" in text and "Quick style-based model at 16 px" in text and "images/s" in text
     assert "10-minute run shows it about" in text and " images</b>" in text and "kimg" not in text
@@ -39,25 +42,26 @@ def test_welcome_measures_the_speed_once_then_reads_the_cache(qtbot, make_window
     # The next start shows the same figure from the cache, without measuring.
     again = make_window()
     again.speed_resolution = 16
-    again._on_devices("CPU (2 threads)", [], False)
-    cached_worker = again.speed_worker
+    again._on_devices(Devices("CPU (2 threads)", (), False))
+    again.speed_worker.done.connect(measured.append)
     qtbot.waitUntil(lambda: again.speed_worker is None, timeout=HANG_GUARD_MS)
-    assert cached_worker.from_cache is True and cached_worker.images_per_second == worker.images_per_second
+    assert measured[1].from_cache is True and measured[1].images_per_second == first.images_per_second
     assert again.welcome.speed_note.text() == text
 
 
 def test_opening_a_folder_stops_the_measurement(qtbot, window, tiny_images: Path, tmp_path: Path):
     window.speed_resolution, window.speed_seconds = 16, 60
-    window._on_devices("CPU (2 threads)", [], False)
-    worker = window.speed_worker
+    window._on_devices(Devices("CPU (2 threads)", (), False))
+    measured: list = []
+    window.speed_worker.done.connect(measured.append)
     qtbot.waitUntil(lambda: "Measuring" in window.welcome.speed_note.text(), timeout=HANG_GUARD_MS)
     window.open_folder(tiny_images)
     qtbot.waitUntil(lambda: window.speed_worker is None, timeout=HANG_GUARD_MS)  # interrupted (asserted below)
-    assert worker.from_cache is None  # never measured to the end
+    assert measured == []  # never measured to the end
     assert not (tmp_path / "cache" / CACHE_FILE).exists()
     qtbot.waitUntil(lambda: window.loader is None, timeout=HANG_GUARD_MS)
     # With a project open there is nothing to measure for.
-    window._on_devices("CPU (2 threads)", [], False)
+    window._on_devices(Devices("CPU (2 threads)", (), False))
     assert window.speed_worker is None
 
 

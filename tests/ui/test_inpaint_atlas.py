@@ -83,7 +83,7 @@ def test_inpaint_panel_fills_the_painted_hole_and_saves(qtbot, tab, run_dir: Pat
     picture = Renderer.open(run_dir).render(Recipe(seeds=[7]))
     big = Image.fromarray(picture).resize((64, 64), Image.NEAREST)
     big.save(tmp_path / "picture.png")
-    panel = tab.inpaint
+    panel = tab.tools["inpaint"].panel
     tab.side_tabs.setCurrentWidget(panel)
     assert panel.open_picture(str(tmp_path / "picture.png"))
     assert not panel.fill.isEnabled()  # nothing painted yet
@@ -94,13 +94,13 @@ def test_inpaint_panel_fills_the_painted_hole_and_saves(qtbot, tab, run_dir: Pat
     panel.steps.setValue(8)
     panel.feather.setValue(1)
     panel.fill.click()
-    assert tab.inpaint_worker is not None and panel.cancel.isEnabled()
-    qtbot.waitUntil(lambda: panel.outcome is not None and tab.inpaint_worker is None, timeout=60_000)
+    assert tab.runs.jobs.get("inpaint") is not None and panel.cancel.isEnabled()
+    qtbot.waitUntil(lambda: panel.outcome is not None and tab.runs.jobs.get("inpaint") is None, timeout=60_000)
     out = panel.outcome
     assert not panel.after.image.isNull() and out.after.size() == out.before.size()
     assert out.filled > 0 and out.last_loss <= out.first_loss
     assert panel.save.isEnabled() and panel.fill.isEnabled()
-    path = tab.save_inpainting(str(tmp_path / "exports"), "fixed.png")
+    path = tab.tools["inpaint"].save(str(tmp_path / "exports"), "fixed.png")
     assert path is not None and path.name == "fixed.png"
     emb = read_embedded(path)
     assert emb.inpaint is not None and emb.inpaint.hole().sum() == out.filled
@@ -114,25 +114,25 @@ def test_inpaint_panel_fills_the_painted_hole_and_saves(qtbot, tab, run_dir: Pat
 
 def test_inpaint_can_be_cancelled(qtbot, tab, run_dir: Path, tmp_path: Path):
     Image.fromarray(np.full((16, 16, 3), 200, np.uint8)).save(tmp_path / "grey.png")
-    panel = tab.inpaint
+    panel = tab.tools["inpaint"].panel
     panel.open_picture(str(tmp_path / "grey.png"))
     drag(qtbot, panel.canvas, [panel.canvas.to_widget(4, 4), panel.canvas.to_widget(8, 8)])
     panel.steps.setValue(5000)
     panel.fill.click()
     qtbot.waitUntil(lambda: panel.progress.value() >= 1, timeout=30_000)
     panel.cancel.click()
-    qtbot.waitUntil(lambda: tab.inpaint_worker is None, timeout=30_000)
+    qtbot.waitUntil(lambda: tab.runs.jobs.get("inpaint") is None, timeout=30_000)
     assert panel.outcome is None and "cancelled" in panel.status.text()
 
 
 def test_atlas_click_pins_the_seed_on_the_canvas(qtbot, tab):
-    panel = tab.atlas
+    panel = tab.tools["atlas"].panel
     tab.side_tabs.setCurrentWidget(panel)
     panel.count.setValue(30)
     panel.first.setValue(100)
     panel.build.click()
-    assert tab.atlas_worker is not None and panel.cancel.isEnabled()
-    qtbot.waitUntil(lambda: panel.view.atlas is not None and tab.atlas_worker is None, timeout=60_000)
+    assert tab.runs.jobs.get("atlas") is not None and panel.cancel.isEnabled()
+    qtbot.waitUntil(lambda: panel.view.atlas is not None and tab.runs.jobs.get("atlas") is None, timeout=60_000)
     atlas = panel.view.atlas
     assert sorted(atlas.seeds) == list(range(100, 130)) and len(set(atlas.cells)) == 30
     pins_before = len(tab.model.state.pins)
@@ -155,20 +155,20 @@ def test_atlas_click_pins_the_seed_on_the_canvas(qtbot, tab):
     start = view.mapFromScene(view.cell_centre(101))
     drag(qtbot, view.viewport(), [QPointF(start), QPointF(start + QPoint(30, 0)), QPointF(start + QPoint(60, 10))])
     assert len(tab.model.state.pins) == pins_before
-    tab._seed_to_mixer(117, "cols")
-    assert tab.mixer.cols.text().endswith(",117")
+    tab.tools["mixer"].add_seed(117, "cols")
+    assert tab.tools["mixer"].panel.cols.text().endswith(",117")
 
 
 def test_atlas_build_can_be_cancelled(qtbot, tab):
     # Opening the checkpoint also computes its directions in the background; their "ready" line would
     # overwrite the cancel message if it arrived late, so let it arrive first.
     qtbot.waitUntil(lambda: "directions ready" in tab.status.text(), timeout=60_000)
-    tab.atlas.count.setValue(3000)
-    tab.atlas.build.click()
-    qtbot.waitUntil(lambda: tab.atlas.progress.value() >= 1, timeout=30_000)
-    tab.atlas.cancel.click()
-    qtbot.waitUntil(lambda: tab.atlas_worker is None, timeout=30_000)
-    assert tab.atlas.view.atlas is None and tab.atlas.build.isEnabled()
+    tab.tools["atlas"].panel.count.setValue(3000)
+    tab.tools["atlas"].panel.build.click()
+    qtbot.waitUntil(lambda: tab.tools["atlas"].panel.progress.value() >= 1, timeout=30_000)
+    tab.tools["atlas"].panel.cancel.click()
+    qtbot.waitUntil(lambda: tab.runs.jobs.get("atlas") is None, timeout=30_000)
+    assert tab.tools["atlas"].panel.view.atlas is None and tab.tools["atlas"].panel.build.isEnabled()
     assert "cancelled" in tab.status.text()
 
 
@@ -212,9 +212,9 @@ def test_no_atlas_or_inpaint_without_a_checkpoint(qtbot, tmp_path: Path):
 
     t = ExploreTab(cache_dir=str(tmp_path / "cache"))
     qtbot.addWidget(t)
-    t.build_atlas([1, 2, 3])
-    assert t.atlas_worker is None and "Open a checkpoint first" in t.status.text()
-    t.start_inpainting("x.png", np.zeros((4, 4), np.uint8), None)
-    assert t.inpaint_worker is None
+    t.tools["atlas"].build([1, 2, 3])
+    assert t.runs.jobs.get("atlas") is None and "Open a checkpoint first" in t.status.text()
+    t.tools["inpaint"].start("x.png", np.zeros((4, 4), np.uint8), None)
+    assert t.runs.jobs.get("inpaint") is None
     t.shutdown()
     QApplication.processEvents()

@@ -12,9 +12,11 @@ from PySide6.QtCore import QRect
 from PySide6.QtWidgets import QApplication, QTabWidget
 
 from studio.core.formats.run import RunDir
+from studio.core.training.events import Paused
+from studio.ui.worker import LiveSamples
 from tests.conftest import HANG_GUARD_MS
 from tests.ui import layout_checks
-from tests.ui.conftest import open_tiny
+from tests.ui.conftest import event, open_tiny
 
 SIZES = ((1024, 700), (1920, 1080))
 LONG = ("Possible mode collapse: the generator makes nearly the same picture for every seed (the samples' "
@@ -62,11 +64,11 @@ def test_layout_in_every_state_and_tab(qtbot, window, tiny_images: Path):
     _check_every_tab(qtbot, window, "folder read")
     window.start_training()
     worker = window.worker
-    qtbot.waitSignal(worker.samples, timeout=HANG_GUARD_MS).wait()
+    qtbot.waitSignal(worker.yielded, timeout=HANG_GUARD_MS, check_params_cb=event(LiveSamples)).wait()
     qtbot.waitUntil(lambda: window.state == "training", timeout=HANG_GUARD_MS)
     window.training.refresh_views()
     _check_every_tab(qtbot, window, "training")
-    with qtbot.waitSignal(worker.paused, timeout=HANG_GUARD_MS):
+    with qtbot.waitSignal(worker.yielded, timeout=HANG_GUARD_MS, check_params_cb=event(Paused)):
         window.pause_training()
     _check_every_tab(qtbot, window, "paused")
     with qtbot.waitSignal(worker.finished, timeout=HANG_GUARD_MS):
@@ -128,7 +130,7 @@ def test_explore_never_scrolls_whatever_tool_or_strip_is_shown(qtbot, window, tm
     qtbot.wait(30)
     holder = QTabWidget.currentWidget(window.tabs)
     problems = []
-    tab.nearest.searching()  # the longest sentence the strip says
+    tab.tools["nearest"].panel.searching()  # the longest sentence the strip says
     for s in range(tab.strips.count()):
         tab.strips.setCurrentIndex(s)
         for t in range(tab.side_tabs.count()):

@@ -149,9 +149,9 @@ def test_mode_collapse_warning_is_visible_in_the_window(qtbot, window, tiny_imag
 
     open_tiny(qtbot, window, tiny_images)
     window.start_training()
-    worker = window.worker
-    qtbot.waitUntil(lambda: worker._trainer is not None, timeout=30_000)
-    health = worker._trainer.health  # floats read by the training thread between steps
+    controls = window.training.controls
+    qtbot.waitUntil(lambda: controls.trainer is not None, timeout=30_000)
+    health = controls.trainer.health  # floats read by the training thread between steps
     health.min_kimg = health.warmup_kimg = 0.0
     qtbot.waitUntil(lambda: "mode collapse" in window.message_bar.text, timeout=30_000)
     assert window.message_bar.level == "warning" and window.message_bar.isVisible()

@@ -115,8 +115,8 @@ def test_no_control_speaks_unexplained_jargon(qtbot, window):
             texts += [w.prefix(), w.suffix(), w.specialValueText()] if hasattr(w, "suffix") else []
         elif isinstance(w, QTabWidget):
             texts += [w.tabText(i) for i in range(w.count())]
-    window.explore_tab.mixer.set_model({"coarse": (0, 4), "middle": (4, 8), "fine": (8, 12)}, 12)
-    texts.append(window.explore_tab.mixer.info.text())
+    window.explore_tab.tools["mixer"].panel.set_model({"coarse": (0, 4), "middle": (4, 8), "fine": (8, 12)}, 12)
+    texts.append(window.explore_tab.tools["mixer"].panel.info.text())
     found = sorted({t for t in texts if JARGON.search(t) and "thousand images shown" not in t})
     assert not found, f"jargon on screen: {found}"
 

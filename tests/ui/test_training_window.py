@@ -8,8 +8,10 @@ from pathlib import Path
 from PySide6.QtGui import QImage
 
 from studio.core.formats.run import RunDir
+from studio.core.training.events import Finished, Paused, Progress
+from studio.ui.worker import LiveSamples
 from tests.conftest import HANG_GUARD_MS
-from tests.ui.conftest import open_tiny
+from tests.ui.conftest import event, open_tiny
 
 
 def _bytes(image: QImage) -> bytes:
@@ -21,10 +23,10 @@ def test_training_updates_curves_and_grid_then_stops_in_time(qtbot, window, tiny
     assert window.dataset_panel.count.text().startswith("24 used")
     window.start_training()
     worker = window.worker
-    with qtbot.waitSignal(worker.samples, timeout=30_000) as blocker:
+    with qtbot.waitSignal(worker.yielded, timeout=30_000, check_params_cb=event(LiveSamples)) as blocker:
         pass
-    assert blocker.args[0].width() > 16  # a QImage grid, made in the worker thread
-    qtbot.waitSignal(worker.progress, timeout=30_000).wait()
+    assert blocker.args[0].image.width() > 16  # a QImage grid, made in the training thread
+    qtbot.waitSignal(worker.yielded, timeout=30_000, check_params_cb=event(Progress)).wait()
     qtbot.waitUntil(lambda: window.loss_plot.point_count("loss_g") >= 3, timeout=20_000)
     first, seen = QImage(window.grid.image), window.grid.updates
     qtbot.waitUntil(lambda: window.grid.updates >= seen + 2, timeout=20_000)
@@ -40,7 +42,7 @@ def test_training_updates_curves_and_grid_then_stops_in_time(qtbot, window, tiny
     assert window.state == "idle"
     run = RunDir(window.project.run)
     assert run.latest_checkpoint() is not None
-    assert worker.finished_event.reason == "stopped"
+    assert window.training.finished_event.reason == "stopped"
     assert "stopped at step" in window.message_bar.text
     assert window.train_panel.resume_box.isEnabled()
 
@@ -49,15 +51,17 @@ def test_pause_stops_steps_and_resume_continues(qtbot, window, tiny_images: Path
     open_tiny(qtbot, window, tiny_images)
     window.start_training()
     worker = window.worker
-    qtbot.waitSignal(worker.progress, timeout=30_000).wait()
-    with qtbot.waitSignal(worker.paused, timeout=HANG_GUARD_MS) as blocker:
+    qtbot.waitSignal(worker.yielded, timeout=30_000, check_params_cb=event(Progress)).wait()
+    with qtbot.waitSignal(worker.yielded, timeout=HANG_GUARD_MS, check_params_cb=event(Paused)) as blocker:
         window.toggle_pause()  # what Space does
-    paused_at = blocker.args[0]
+    paused_at = blocker.args[0].step
     assert window.state == "paused" and window.train_panel.pause_button.text() == "Resume"
-    with qtbot.assertNotEmitted(worker.progress, wait=700):
-        pass
-    with qtbot.waitSignal(worker.progress, timeout=10_000,
-                          check_params_cb=lambda ev: ev.step > paused_at) as blocker:
+    steps: list = []
+    worker.yielded.connect(lambda ev: steps.append(ev) if isinstance(ev, Progress) else None)
+    qtbot.wait(700)  # no step while paused
+    assert steps == []
+    with qtbot.waitSignal(worker.yielded, timeout=10_000,
+                          check_params_cb=event(Progress, lambda ev: ev.step > paused_at)) as blocker:
         window.toggle_pause()
     assert window.state == "training"
     with qtbot.waitSignal(worker.finished, timeout=HANG_GUARD_MS):
@@ -69,17 +73,18 @@ def test_closing_while_training_asks_then_saves_a_checkpoint(qtbot, make_window,
     open_tiny(qtbot, window, tiny_images)
     window.start_training()
     worker = window.worker
-    qtbot.waitSignal(worker.progress, timeout=30_000).wait()
+    qtbot.waitSignal(worker.yielded, timeout=30_000, check_params_cb=event(Progress)).wait()
     asked = []
     window.confirm_stop = lambda: asked.append(True) or False
     window.close()
-    assert window.isVisible() and worker.isRunning(), "answering No must keep training"
+    assert window.isVisible() and worker.is_running(), "answering No must keep training"
     window.confirm_stop = lambda: asked.append(True) or True
     window.close()  # returns once the worker has stopped and saved (a hang is the suite timeout's)
     assert len(asked) == 2
-    assert not worker.isRunning() and not window.isVisible()
-    assert worker.finished_event is not None and worker.finished_event.reason == "stopped"
-    assert Path(worker.last_checkpoint).exists()
+    assert not worker.is_running() and not window.isVisible()
+    finished = window.training.finished_event
+    assert finished is not None and finished.reason == "stopped"
+    assert Path(window.training.last_checkpoint).exists()
 
 
 def test_finished_run_reopens_compares_and_resumes(qtbot, make_window, tiny_images: Path, tmp_path: Path):
@@ -91,7 +96,7 @@ def test_finished_run_reopens_compares_and_resumes(qtbot, make_window, tiny_imag
     explore = window.explore_tab
     assert explore is not None and window.tabs.indexOf(explore) >= 0
     with qtbot.waitSignal(explore.checkpoint_opened, timeout=2 * HANG_GUARD_MS) as opened:
-        with qtbot.waitSignal(worker.finished_training, timeout=HANG_GUARD_MS) as blocker:
+        with qtbot.waitSignal(worker.yielded, timeout=HANG_GUARD_MS, check_params_cb=event(Finished)) as blocker:
             pass
     assert blocker.args[0].reason == "completed"
     assert opened.args[0] == blocker.args[0].checkpoint  # the finished run is ready to explore
@@ -118,7 +123,7 @@ def test_finished_run_reopens_compares_and_resumes(qtbot, make_window, tiny_imag
     again.compare.compare()
     qtbot.waitUntil(lambda: not again.compare.views[0].image.isNull() and not again.compare.views[1].image.isNull(),
                     timeout=HANG_GUARD_MS)
-    qtbot.waitUntil(lambda: not again.compare.worker.isRunning(), timeout=HANG_GUARD_MS)
+    qtbot.waitUntil(lambda: again.compare.worker is None, timeout=HANG_GUARD_MS)
 
     # The form shows the run's own length (6 steps), not the new window's default unit (minutes).
     assert again.train_panel.length_unit.currentData() == "steps" and again.train_panel.length.value() == 6

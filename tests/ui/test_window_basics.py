@@ -11,8 +11,9 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
+from studio.core.training.events import Finished
 from tests.conftest import HANG_GUARD_MS
-from tests.ui.conftest import open_tiny
+from tests.ui.conftest import event, open_tiny
 
 
 def test_welcome_view_then_open_folder_shows_dataset_report(qtbot, window, tiny_images: Path):
@@ -141,7 +142,7 @@ def test_start_flag_trains_once_the_folder_is_read(qtbot, window, tiny_images: P
     window.projects.suggested_for = tiny_images.resolve()  # keep the tiny settings, as a second open would
     window.open_path(args.path)
     qtbot.waitUntil(lambda: window.worker is not None, timeout=20_000)
-    with qtbot.waitSignal(window.worker.finished_training, timeout=30_000) as blocker:
+    with qtbot.waitSignal(window.worker.yielded, timeout=30_000, check_params_cb=event(Finished)) as blocker:
         pass
     assert blocker.args[0].reason == "completed" and blocker.args[0].step == 5
     qtbot.waitUntil(lambda: window.worker is None, timeout=HANG_GUARD_MS)
@@ -151,8 +152,7 @@ def test_a_closed_window_starts_no_thread(qtbot, window, tiny_images: Path, monk
     """CI aborted after every test had passed ('QThread: Destroyed while thread is still running'): a form
     change just before closing re-read the folder 300 ms after the window had closed (the debounced reload),
     and the pending estimate would have trained for seconds. Closing cancels both."""
-    from studio.ui.dataset_loader import DatasetLoader
-    from studio.ui.speed_worker import SpeedWorker
+    from studio.ui.base.jobs import Job
 
     open_tiny(qtbot, window, tiny_images)
     window.estimates = True
@@ -160,12 +160,11 @@ def test_a_closed_window_starts_no_thread(qtbot, window, tiny_images: Path, monk
 
     def counted(real):
         def start(self, *args):
-            started.append(type(self).__name__)
+            started.append(self.name)
             return real(self, *args)
         return start
 
-    for cls in (DatasetLoader, SpeedWorker):  # the real threads still run: each start is only counted
-        monkeypatch.setattr(cls, "start", counted(cls.start))
+    monkeypatch.setattr(Job, "start", counted(Job.start))  # the real jobs still run: each start is only counted
     tp = window.train_panel
     tp.resolution.setCurrentIndex((tp.resolution.currentIndex() + 1) % tp.resolution.count())
     window.close()

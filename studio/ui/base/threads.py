@@ -1,14 +1,27 @@
-"""The base of every QThread the studio starts, so that tests (and the window) can find the live ones."""
+"""The registry of everything the studio runs off the GUI thread, so that tests (and the window) can find
+what is still running: the long-lived QThreads (`StudioThread`: the render and training threads) and the
+one-shot jobs on superqt's pool (`studio.ui.jobs.Job`, which registers itself)."""
 
 from __future__ import annotations
 
 import weakref
+from typing import Protocol
 
 import shiboken6
 
 from PySide6.QtCore import QObject, QThread
 
-_LIVE: weakref.WeakSet[QThread] = weakref.WeakSet()
+_LIVE: weakref.WeakSet = weakref.WeakSet()
+
+
+class RunningJob(Protocol):
+    """What a registered job offers the guard: whether it still runs, a request to stop, a wait."""
+
+    def is_running(self) -> bool: ...
+
+    def cancel(self) -> None: ...
+
+    def wait(self, msecs: int | None = None) -> bool: ...
 
 
 class StudioThread(QThread):
@@ -19,9 +32,36 @@ class StudioThread(QThread):
         _LIVE.add(self)
 
 
-def running_threads() -> list[QThread]:
-    # A finished thread may be deleted (deleteLater) before Python lets go of its wrapper: skip those.
-    return [t for t in list(_LIVE) if shiboken6.isValid(t) and t.isRunning()]
+def register(job: RunningJob) -> None:
+    """Make a pool job visible to `running_threads()` (studio.ui.jobs does this for every Job)."""
+    _LIVE.add(job)
+
+
+def _running(t) -> bool:
+    if isinstance(t, QThread):
+        # A finished thread may be deleted (deleteLater) before Python lets go of its wrapper: skip those.
+        return shiboken6.isValid(t) and t.isRunning()
+    return t.is_running()  # a job's state is plain Python: readable after its QObject is deleted
+
+
+def running_threads() -> list:
+    """The studio threads and pool jobs still running."""
+    return [t for t in list(_LIVE) if _running(t)]
+
+
+def stop_and_wait(threads: list, msecs: int = 10_000) -> list[str]:
+    """Ask each thread or job to stop, then wait for it; their names, for a failure message."""
+    for t in threads:
+        if isinstance(t, QThread):
+            t.requestInterruption()
+            stop = getattr(t, "stop", None)
+            if stop is not None:
+                stop()
+        else:
+            t.cancel()
+    for t in threads:
+        t.wait(msecs)
+    return [getattr(t, "name", None) or type(t).__name__ for t in threads]
 
 
 _COLLECTOR = None

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-import traceback
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QImage
 from PySide6.QtWidgets import (
     QComboBox,
@@ -27,40 +25,23 @@ from PySide6.QtWidgets import (
 from studio.core.errors import StudioError
 from studio.core.explore.artwork import ArtworkRequest, Cancelled
 from studio.core.export_formats import available_animations
-from studio.ui.base.threads import StudioThread
+from studio.ui.base.jobs import Job, JobControl, start_job, stop_jobs
 from studio.ui.widgets.image_view import ImageView
 
 KIND_LABELS = {"image": "Current image (PNG)", "grid": "Favourites as a grid (PNG)",
                "keyframes": "Favourites as a looping animation", "walk": "Random-walk loop"}
 
 
-class ExportWorker(StudioThread):
-    """Runs one export with its own frozen generator copy, so the canvas stays live meanwhile."""
+def export_job(job: JobControl, checkpoint: str, request: ArtworkRequest) -> str:
+    """One export with its own frozen generator copy, so the canvas stays live meanwhile; reports (done, of)."""
+    from studio.core.explore.artwork import export_artwork
+    from studio.core.explore.render import Renderer
 
-    progress = Signal(int, int)
-    done = Signal(str)
-    failed = Signal(str)
-
-    def __init__(self, checkpoint: str, request: ArtworkRequest, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.checkpoint, self.request = checkpoint, request
-
-    def run(self) -> None:
-        from studio.core.explore.artwork import export_artwork
-        from studio.core.explore.render import Renderer
-
-        try:
-            renderer = Renderer.open(self.checkpoint)
-            path = export_artwork(renderer, self.request, lambda i, n: self.progress.emit(i, n),
-                                  self.isInterruptionRequested)
-            self.done.emit(str(path))
-        except Cancelled:
-            self.failed.emit("Export cancelled; nothing was written.")
-        except StudioError as e:
-            self.failed.emit(str(e))
-        except Exception as e:  # a bug: loud on stderr, a sentence in the dialog
-            traceback.print_exc(file=sys.stderr)
-            self.failed.emit(f"Export failed: {type(e).__name__}: {e}")
+    renderer = Renderer.open(checkpoint)
+    try:
+        return str(export_artwork(renderer, request, job.report, job.cancelled))
+    except Cancelled:
+        raise StudioError("Export cancelled; nothing was written.") from None
 
 
 PREVIEW_SIDE = 160  # the preview's long side at most, in px
@@ -84,7 +65,7 @@ class ExportDialog(QDialog):
         self.setWindowTitle("Export")
         self.setMinimumWidth(560)
         self.checkpoint, self.recipe, self.favourites, self.walk_seed = checkpoint, recipe, list(favourites), walk_seed
-        self.worker: ExportWorker | None = None
+        self.worker: Job | None = None
         self.kind = QComboBox(toolTip="This image, your favourites as a grid or as a looping animation, or a random-walk loop")
         for k, label in KIND_LABELS.items():
             self.kind.addItem(label, k)
@@ -200,12 +181,11 @@ class ExportDialog(QDialog):
         self.status.setText("Exporting…")
         self.progress.setValue(0)
         self.export_button.setEnabled(False)
-        self.worker = ExportWorker(self.checkpoint, req, self)
-        self.worker.progress.connect(lambda i, n: (self.progress.setMaximum(n), self.progress.setValue(i)))
+        self.worker = start_job(self, export_job, self.checkpoint, req, failure="Export failed")
+        self.worker.progress.connect(lambda p: (self.progress.setMaximum(p[1]), self.progress.setValue(p[0])))
         self.worker.done.connect(self._done)
         self.worker.failed.connect(self._failed)
         self.worker.finished.connect(self._finished)
-        self.worker.start()
 
     def _done(self, path: str) -> None:
         self.progress.setValue(self.progress.maximum())
@@ -228,8 +208,7 @@ class ExportDialog(QDialog):
 
     def cancel_export(self) -> None:
         if self.worker is not None:
-            self.worker.requestInterruption()
-            self.worker.wait()
+            stop_jobs([self.worker])
 
     def reject(self) -> None:
         self.cancel_export()

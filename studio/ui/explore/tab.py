@@ -23,21 +23,17 @@ from studio.ui.base.folders import default_export_folder
 from studio.ui.explore.canvas_memory import load_canvas, save_canvas
 from studio.ui.explore.export_dialog import ExportDialog
 from studio.ui.explore.none_guard import make_none_immortal
-from studio.ui.explore.render_worker import (
-    DirectionsJob,
-    ImageJob,
-    MixJob,
-    OpenJob,
-    PinThumbsJob,
-    RenderWorker,
-)
+from studio.ui.explore.render_worker import DirectionsJob, ImageJob, OpenJob, PinThumbsJob, RenderWorker
 from studio.ui.explore.tab_layout import build_explore_layout
+from studio.ui.explore.tool import Tool
 from studio.ui.explore.tool_runs import ToolRuns
+from studio.ui.explore.tools import EXPLORE_TOOLS
 from studio.ui.explore.walk import WALK_INTERVAL_MS, WalkAndFavourites
 
 
-class ExploreTab(ToolRuns, WalkAndFavourites, QWidget):
-    """The artist's instrument: a latent canvas, directions, a style mixer and export."""
+class ExploreTab(WalkAndFavourites, QWidget):
+    """The artist's instrument: a latent canvas, its tools (`*_tool.py`, one file each) and export; the `ToolHost`
+    of studio/ui/explore/tool.py."""
 
     image_shown = Signal(int)  # token of the image now on screen
     checkpoint_opened = Signal(str)
@@ -52,9 +48,8 @@ class ExploreTab(ToolRuns, WalkAndFavourites, QWidget):
         self.worker = RenderWorker(self, cache_dir=cache_dir, threads=render_threads)
         self.worker.opened.connect(self._opened)
         self.worker.image_ready.connect(self._image_ready)
-        self.worker.mix_ready.connect(self._mix_ready)
-        self.worker.directions_ready.connect(lambda _t, n: self._say(f"{n} principal directions ready."))
-        self.worker.failed.connect(self._say)
+        self.worker.directions_ready.connect(lambda _t, n: self.say(f"{n} principal directions ready."))
+        self.worker.failed.connect(self.say)
         self.worker.thumbs_ready.connect(self._thumbs_ready)
         self.worker.pin_thumbs_ready.connect(self._pin_thumbs_ready)
         self.checkpoint: str | None = None
@@ -77,8 +72,12 @@ class ExploreTab(ToolRuns, WalkAndFavourites, QWidget):
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
 
+        self.tools: dict[str, Tool] = {cls.name: cls() for cls in EXPLORE_TOOLS}
+        self.runs = ToolRuns(self)
         build_explore_layout(self)
         self.setAcceptDrops(True)
+        for tool in self.tools.values():
+            tool.attach(self)
 
         self.canvas.drag_started.connect(self._drag_started)
         self.canvas.cursor_moved.connect(lambda x, y: self._edit(self.model.move_cursor(x, y, record=False)))
@@ -88,31 +87,14 @@ class ExploreTab(ToolRuns, WalkAndFavourites, QWidget):
         self.canvas.pin_removed.connect(lambda i: self._edit(self.model.remove_pin(i)))
         self.canvas.pin_reseeded.connect(lambda i, s: self._edit(self.model.reseed_pin(i, s)))
         self.controls.add_pin.connect(lambda s: self._edit(self.model.add_pin(s, random.random(), random.random())))
-        self.controls.truncation_changed.connect(lambda psi: self._slider_edit(truncation=psi))
-        self.controls.truncation_committed.connect(self._slider_done)
+        self.controls.truncation_changed.connect(lambda psi: self.slider_edit(truncation=psi))
+        self.controls.truncation_committed.connect(self.slider_done)
         self.controls.play_toggled.connect(self._play)
         self.controls.speed_changed.connect(lambda v: setattr(self, "_walk_speed", v))
         self.controls.undo.connect(self.undo)
         self.controls.redo.connect(self.redo)
         self.controls.favourite.connect(self.add_favourite)
-        self.controls.nearest.connect(self.check_nearest)
-        self.controls.project.connect(self._choose_picture)
-        self.directions.changed.connect(lambda m, l: self._slider_edit(directions=m, direction_layers=l))
-        self.directions.committed.connect(self._directions_committed)
-        self.noise.changed.connect(lambda mode, seed, layers: self._edit(self.model.update(
-            noise_mode=mode, noise_seed=seed, noise_layers=layers)))
-        self.mixer.requested.connect(lambda r, c, l: self.worker.submit(MixJob(r, c, l, self.model.state.truncation)))
-        self.mixer.cell_chosen.connect(self.use_recipe)
-        self.mixer.message.connect(self._say)
         self.history.chosen.connect(self.use_recipe)
-        self.atlas.build_requested.connect(self.build_atlas)
-        self.atlas.cancel_requested.connect(self.cancel_atlas)
-        self.atlas.pin_requested.connect(self.pin_seed)
-        self.atlas.mixer_requested.connect(self._seed_to_mixer)
-        self.inpaint.fill_requested.connect(self.start_inpainting)
-        self.inpaint.cancel_requested.connect(self.cancel_inpainting)
-        self.inpaint.save_requested.connect(self._choose_inpaint_file)
-        self.inpaint.use_requested.connect(self._use_inpainting)
         self.favourite_strip.chosen.connect(self.use_recipe)
         QShortcut(QKeySequence.StandardKey.Undo, self, self.undo)
         QShortcut(QKeySequence.StandardKey.Redo, self, self.redo)
@@ -157,16 +139,16 @@ class ExploreTab(ToolRuns, WalkAndFavourites, QWidget):
         try:  # the picture's own model where it still is, else the open one; the checksum policy applies
             emb, checkpoint = read_recipe_for(path, fallback=self.checkpoint)
         except NoMaker:
-            self._say(f"{Path(path).name} does not say which checkpoint made it: open that checkpoint first.")
+            self.say(f"{Path(path).name} does not say which checkpoint made it: open that checkpoint first.")
             return False
         except NotTheMaker as e:
-            self._say(f"{e}: its recipe would draw another picture here. Open the checkpoint that made it.")
+            self.say(f"{e}: its recipe would draw another picture here. Open the checkpoint that made it.")
             return False
         except StudioError as e:
-            self._say(str(e))
+            self.say(str(e))
             return False
         if emb.recipe is None:
-            self._say("That PNG is a grid; open a single image to reopen its recipe.")
+            self.say("That PNG is a grid; open a single image to reopen its recipe.")
             return False
         if str(checkpoint) != self.checkpoint:
             self.open_checkpoint(str(checkpoint))
@@ -175,18 +157,16 @@ class ExploreTab(ToolRuns, WalkAndFavourites, QWidget):
 
     def _opened(self, info) -> None:
         self.info = info
-        if info.checkpoint != self.checkpoint:  # what the last model drew is not this one's
+        other_model = info.checkpoint != self.checkpoint
+        if other_model:  # what the last model drew is not this one's
             self.history.clear()
-            self.nearest.clear()
         self.checkpoint = info.checkpoint
         run = Path(info.checkpoint).parent.parent if Path(info.checkpoint).parent.name == "checkpoints" else None
         self.source.set_full_text(f"{info.checkpoint}  ·  {info.model} · {info.width}×{info.height} px · "
                                   f"step {info.step}")
         self.export_button.setEnabled(True)
-        self.directions.set_model(info.num_ws, info.groups)
-        self.mixer.set_model(info.groups, info.num_ws)
-        self.noise.set_model(info.noise_layers, info.model)
-        self.inpaint.set_model_size(info.height, info.width)
+        for tool in self.tools.values():
+            tool.opened(info, other_model)
         if self.model.state.noise_layers is not None and len(self.model.state.noise_layers) != info.noise_layers:
             self.model.update(record=False, noise_layers=None)  # switches of another model do not apply
             self._sync()
@@ -194,8 +174,6 @@ class ExploreTab(ToolRuns, WalkAndFavourites, QWidget):
         self.canvas.thumbs.clear()
         self._request_pin_thumbs()
         self.worker.submit(DirectionsJob())
-        if info.groups:
-            self.mixer.request()
         self.open_favourites(run)
         self.checkpoint_opened.emit(info.checkpoint)
 
@@ -208,7 +186,7 @@ class ExploreTab(ToolRuns, WalkAndFavourites, QWidget):
         try:
             saved = load_canvas(run)
         except StudioError as e:
-            self._say(str(e))
+            self.say(str(e))
             self._canvas_run = None  # the damaged file stays as it is: nothing is written over it
             return
         now = self.model.state
@@ -222,14 +200,14 @@ class ExploreTab(ToolRuns, WalkAndFavourites, QWidget):
             try:
                 save_canvas(self._canvas_run, self.model.state)
             except StudioError as e:
-                self._say(str(e))
+                self.say(str(e))
 
     # ---- rendering
     def render(self) -> int:
         try:
             recipe = self.model.state.recipe()
         except StudioError as e:
-            self._say(str(e))
+            self.say(str(e))
             return self._latest
         self._latest = self.worker.submit(ImageJob(recipe))
         return self._latest
@@ -257,9 +235,6 @@ class ExploreTab(ToolRuns, WalkAndFavourites, QWidget):
         if missing:
             self.worker.submit(PinThumbsJob(missing, self.model.state.truncation))
 
-    def _mix_ready(self, token: int, image: QImage, result) -> None:
-        self.mixer.show_grid(image, result)
-
     # ---- editing
     def _edit(self, _state=None) -> None:
         self._sync()
@@ -276,11 +251,8 @@ class ExploreTab(ToolRuns, WalkAndFavourites, QWidget):
         first = not self._synced_once
         if first or s.truncation != before.truncation:
             self.controls.set_psi(s.truncation)
-        if first or (s.directions, s.direction_layers) != (before.directions, before.direction_layers):
-            self.directions.set_values(s.directions, s.direction_layers)
-        if first or (s.noise_mode, s.noise_seed, s.noise_layers) != (before.noise_mode, before.noise_seed,
-                                                                      before.noise_layers):
-            self.noise.set_values(s.noise_mode, s.noise_seed, s.noise_layers)
+        for tool in self.tools.values():
+            tool.show_state(s, before, first)
         self._show_history(force=first)
         self._synced_once = True
         self._remember_canvas()
@@ -306,13 +278,8 @@ class ExploreTab(ToolRuns, WalkAndFavourites, QWidget):
         self.controls.seed.setValue(seed + 1)
         self._edit(self.model.add_pin(seed, x, y))
 
-    def _directions_committed(self, moves, layers) -> None:
-        # A release ends the drag's undo step; a reset or a layer choice is a step of its own.
-        self._slider_done()
-        self._slider_edit(directions=moves, direction_layers=layers)
-        self._slider_done()
-
-    def _slider_edit(self, **changes) -> None:
+    def slider_edit(self, **changes) -> None:
+        """A change that is part of a slider's drag (or key presses): one undo step when it ends."""
         if dataclasses.replace(self.model.state, **changes) == self.model.state:
             return
         if not self._editing:
@@ -330,9 +297,9 @@ class ExploreTab(ToolRuns, WalkAndFavourites, QWidget):
 
     def _slider_rested(self) -> None:
         if self._editing and QApplication.mouseButtons() == Qt.MouseButton.NoButton:
-            self._slider_done()
+            self.slider_done()
 
-    def _slider_done(self) -> None:
+    def slider_done(self) -> None:
         if not self._editing:
             return
         self._editing = False
@@ -351,11 +318,44 @@ class ExploreTab(ToolRuns, WalkAndFavourites, QWidget):
             self._edit()
 
     def use_recipe(self, recipe: Recipe) -> None:
-        """Put a latent from the history, the favourites, the mixer or a dropped PNG on the canvas."""
+        """Put a latent from the history, the favourites, a tool or a dropped PNG on the canvas."""
         try:
             self._edit(self.model.set_latent(recipe))
         except StudioError as e:
-            self._say(str(e))
+            self.say(str(e))
+
+    # ---- what the tools get (studio/ui/explore/tool.py: ToolHost)
+    @property
+    def state(self) -> CanvasState:
+        return self.model.state
+
+    def run(self, tool: Tool, work, *request, failure: str):
+        return self.runs.run(tool, work, *request, failure=failure)
+
+    def cancel(self, tool: Tool) -> None:
+        self.runs.cancel(tool)
+
+    def edit(self, **changes) -> None:
+        self._edit(self.model.update(**changes))
+
+    def pin_seed(self, seed: int) -> None:
+        """A pin for `seed` on the canvas, with the cursor on it (so its image shows); one undo step."""
+        x, y = random.uniform(0.1, 0.9), random.uniform(0.1, 0.9)
+        self.model.add_pin(seed, x, y)
+        self.model.move_cursor(x, y, record=False)
+        self._edit()
+        self.say(f"Seed {seed} pinned on the canvas.")
+
+    def show_status(self, text: str) -> None:
+        self.status.setText(text)
+
+    def reveal(self, tool: Tool) -> None:
+        for pages in (self.side_tabs, self.strips):
+            if pages.indexOf(tool.panel) >= 0:
+                pages.setCurrentWidget(tool.panel)
+
+    def tool(self, name: str) -> Tool:
+        return self.tools[name]
 
     # ---- export
     def show_export(self) -> None:
@@ -367,11 +367,11 @@ class ExploreTab(ToolRuns, WalkAndFavourites, QWidget):
                                     self.export_folder, self.controls.seed.value(), self, preview=self.view.image,
                                     background=info.background if info is not None else "#ffffff",
                                     transparent=info is not None and info.trained_transparent)
-        self._export.exported.connect(self._exported)
+        self._export.exported.connect(self.exported)
         self._export.show()
 
-    def _exported(self, path: str) -> None:
-        self._say(f"Saved {path}")
+    def exported(self, path: str) -> None:
+        self.say(f"Saved {path}")
         self.export_folder = str(Path(path).parent)
         self.export_folder_changed.emit(self.export_folder)
 
@@ -384,7 +384,7 @@ class ExploreTab(ToolRuns, WalkAndFavourites, QWidget):
     def dropEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self.open_picture(event.mimeData().urls()[0].toLocalFile())
 
-    def _say(self, text: str) -> None:
+    def say(self, text: str) -> None:
         self.status.setText(text)
         self.message.emit(text)
 
@@ -393,7 +393,7 @@ class ExploreTab(ToolRuns, WalkAndFavourites, QWidget):
         """Stop the walk, the tools, any export and the render thread (the main window calls this when it closes)."""
         self.walk_timer.stop()
         self._remember_canvas.flush()
-        self.stop_tools()
+        self.runs.stop_all()
         if self._export is not None:
             self._export.cancel_export()
         if self.worker.isRunning():

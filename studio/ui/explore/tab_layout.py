@@ -1,28 +1,24 @@
 """The Explore tab's widgets and where they go: the header (what is open, Open, Export), the latent
-canvas and its controls, the image, the tool tabs (directions, style mixer, noise, atlas, inpainting) and
-the strip under them (history, favourites, nearest training images)."""
+canvas and its controls, the image, the tool tabs (each tool's panel placed `Place.SIDE`, in the order of
+EXPLORE_TOOLS) and the strip under them (history, favourites, then the panels placed `Place.STRIP`)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
-from studio.ui.explore.atlas_view import AtlasPanel
-from studio.ui.explore.directions_panel import DirectionsPanel
 from studio.ui.explore.history_strip import ThumbnailStrip
-from studio.ui.explore.inpaint_view import InpaintPanel
 from studio.ui.explore.latent_canvas import LatentCanvas
 from studio.ui.explore.latent_controls import LatentControls
-from studio.ui.explore.nearest_panel import NearestPanel
-from studio.ui.explore.noise_panel import NoisePanel
-from studio.ui.explore.style_mixer import StyleMixer
+from studio.ui.explore.tool import Place
 from studio.ui.explore.tool_tabs import ToolTabs
 from studio.ui.widgets.elided_label import ElidedLabel
 from studio.ui.widgets.image_view import ImageView
 
 
 def build_explore_layout(tab: QWidget) -> None:
-    """The widgets of the ExploreTab `tab` (studio/ui/explore/tab.py), each an attribute of it, laid out."""
+    """The widgets of the ExploreTab `tab` (studio/ui/explore/tab.py), each an attribute of it, laid out;
+    the tools' panels come from `tab.tools`."""
     tab.source = ElidedLabel("No checkpoint open.")  # a long path never widens the page
     tab.source.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     open_button = QPushButton("Open run or checkpoint…")
@@ -47,20 +43,10 @@ def build_explore_layout(tab: QWidget) -> None:
     tab.history.setToolTip("History: the images you visited; click one to go back to it")
     tab.favourite_strip = ThumbnailStrip(limit=1000)
     tab.favourite_strip.setToolTip("Favourites, saved with the run; click one to put it on the canvas")
-    tab.nearest = NearestPanel()
-    tab.directions = DirectionsPanel()
-    tab.mixer = StyleMixer()
     side = ToolTabs()
-    side.addTab(tab.directions, "Directions")
-    side.addTab(tab.mixer, "Style mixer")
-    tab.noise = NoisePanel()
-    side.addTab(tab.noise, "Noise")
-    from studio.core.explore.atlas import available_layouts
-
-    tab.atlas = AtlasPanel(available_layouts())
-    side.addTab(tab.atlas, "Atlas")
-    tab.inpaint = InpaintPanel()
-    side.addTab(tab.inpaint, "Inpaint")
+    for tool in tab.tools.values():
+        if tool.place is Place.SIDE:
+            side.addTab(tool.panel, tool.title)
     tab.side_tabs = side
 
     left = QWidget()
@@ -91,7 +77,9 @@ def build_explore_layout(tab: QWidget) -> None:
     tab.strips = QTabWidget()
     tab.strips.addTab(tab.history, "History")
     tab.strips.addTab(favourites, "Favourites")
-    tab.strips.addTab(tab.nearest, "Nearest training images")
+    for tool in tab.tools.values():
+        if tool.place is Place.STRIP:
+            tab.strips.addTab(tool.panel, tool.title)
     tab.strips.setCornerWidget(tab.play_favourites)  # beside the strip's tabs: the strip keeps its height
     tab.strips.currentChanged.connect(lambda i: tab.play_favourites.setVisible(tab.strips.widget(i) is favourites))
     tab.play_favourites.setVisible(False)

@@ -27,10 +27,15 @@ class WalkAndFavourites:
             try:
                 self.favourites = Favourites.load(run)
             except StudioError as e:
-                self._say(str(e))
-        self.mixer.favourites = [f.recipe for f in self.favourites.items] if self.favourites is not None else []
+                self.say(str(e))
+        self._favourites_changed()
         if self.favourites is not None and self.favourites.items:
             self.worker.submit(ThumbsJob(tuple(f.recipe for f in self.favourites.items)))
+
+    def _favourites_changed(self) -> None:
+        recipes = [f.recipe for f in self.favourites.items] if self.favourites is not None else []
+        for tool in self.tools.values():
+            tool.favourites_changed(recipes)
 
     def _thumbs_ready(self, token: int, images: list, recipes: tuple) -> None:
         if self.favourites is None:
@@ -50,7 +55,7 @@ class WalkAndFavourites:
 
     def _play_favourites(self, on: bool) -> None:
         if on and (self.favourites is None or not self.favourites.items):
-            self._say("Add favourites first (♥): the loop plays through them in order.")
+            self.say("Add favourites first (♥): the loop plays through them in order.")
             self.play_favourites.setChecked(False)
             return
         if on:
@@ -78,17 +83,17 @@ class WalkAndFavourites:
 
     def add_favourite(self) -> None:
         if self.current_recipe is None:
-            self._say("Nothing to keep yet.")
+            self.say("Nothing to keep yet.")
             return
         if self.favourites is None:
-            self._say("Favourites are saved in a run folder; this checkpoint is not inside one.")
+            self.say("Favourites are saved in a run folder; this checkpoint is not inside one.")
             return
         try:
             fav = self.favourites.add(f"favourite {len(self.favourites.items) + 1}", self.current_recipe)
         except StudioError as e:
-            self._say(str(e))
+            self.say(str(e))
             return
         self.favourite_strip.add(self._last_image, fav.recipe, fav.name)
-        self.mixer.favourites = [f.recipe for f in self.favourites.items]
-        self._say(f"Kept as {fav.name}.")
+        self._favourites_changed()
+        self.say(f"Kept as {fav.name}.")
 

@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.ui.widgets.compare_worker import CompareWorker
+from studio.ui.widgets.compare_worker import render_checkpoints
+from studio.ui.base.jobs import Job, start_job, stop_jobs
 from studio.ui.widgets.image_view import ImageView
 
 
@@ -63,7 +64,7 @@ class SnapshotCompare(QWidget):
         self.compare_button.clicked.connect(self.compare)
         self.status = QLabel()
         self.status.setEnabled(False)
-        self.worker: CompareWorker | None = None
+        self.worker: Job | None = None
 
         top = QHBoxLayout()
         top.addWidget(QLabel("Seeds"))
@@ -116,7 +117,7 @@ class SnapshotCompare(QWidget):
         self.status.setText("" if has else "No checkpoints yet: they are saved while training and when it stops.")
 
     def compare(self) -> None:
-        if self.worker is not None and self.worker.isRunning():
+        if self.worker is not None:
             return
         try:
             seeds = parse_seed_text(self.seeds.text())
@@ -128,17 +129,17 @@ class SnapshotCompare(QWidget):
             return
         self.status.setText("rendering…")
         self.compare_button.setEnabled(False)
-        self.worker = CompareWorker(paths, seeds, parent=self)
-        self.worker.rendered.connect(self._on_rendered)
+        self.worker = start_job(self, render_checkpoints, paths, seeds, failure="Could not render the checkpoints")
+        self.worker.progress.connect(lambda shown: self._on_rendered(*shown))
         self.worker.failed.connect(self.error)
         self.worker.finished.connect(self._on_done)
-        self.worker.start()
 
     def _on_rendered(self, index: int, image: QImage) -> None:
         self.views[index].set_image(image)
         self.views[index].setToolTip(self.pickers[index].currentText())
 
     def _on_done(self) -> None:
+        self.worker = None
         self.compare_button.setEnabled(bool(self.checkpoints))
         self.status.setText("Only one checkpoint so far: both sides show it." if len(self.checkpoints) == 1 else "")
 
@@ -148,6 +149,5 @@ class SnapshotCompare(QWidget):
             self.explore_requested.emit(path)
 
     def shutdown(self) -> None:
-        if self.worker is not None and self.worker.isRunning():
-            self.worker.requestInterruption()
-            self.worker.wait(10_000)
+        if self.worker is not None:
+            stop_jobs([self.worker], 10_000)
