@@ -21,6 +21,7 @@ from studio.core.explore.canvas import CanvasModel, CanvasState, Favourites
 from studio.core.explore.render import Recipe
 from studio.ui.explore.canvas_memory import load_canvas, save_canvas
 from studio.ui.explore.export_dialog import ExportDialog
+from studio.ui.explore.upscaler_dialog import UpscalerDialog
 from studio.ui.explore.none_guard import make_none_immortal
 from studio.ui.explore.render_worker import (
     DirectionsJob,
@@ -71,6 +72,7 @@ class ExploreTab(ToolRuns, WalkAndFavourites, QWidget):
         self._synced_once = False
         self._history_shown = (False, False)
         self._export: ExportDialog | None = None
+        self._upscaler: UpscalerDialog | None = None
         self.cache_dir = cache_dir
         self.export_folder = default_export_folder()  # the window gives the remembered one
         app = QApplication.instance()
@@ -178,6 +180,7 @@ class ExploreTab(ToolRuns, WalkAndFavourites, QWidget):
         self.source.set_full_text(f"{info.checkpoint}  ·  {info.model} · {info.width}×{info.height} px · "
                                   f"step {info.step}")
         self.export_button.setEnabled(True)
+        self.upscaler_button.setEnabled(run is not None)  # it learns from the run's folder
         self.directions.set_model(info.num_ws, info.groups)
         self.mixer.set_model(info.groups, info.num_ws)
         self.noise.set_model(info.noise_layers)
@@ -365,6 +368,18 @@ class ExploreTab(ToolRuns, WalkAndFavourites, QWidget):
         self._export.exported.connect(self._exported)
         self._export.show()
 
+    def show_upscaler(self) -> None:
+        """Train upscaler…: the open run's learned ×2/×4 upscale, trained in the background."""
+        run = Path(self.checkpoint).parent.parent if self.checkpoint else None
+        if run is None or Path(self.checkpoint).parent.name != "checkpoints":
+            return
+        if self._upscaler is None or self._upscaler.run != run:
+            if self._upscaler is not None:
+                self._upscaler.close()
+            self._upscaler = UpscalerDialog(run, self)
+        self._upscaler.show()
+        self._upscaler.raise_()
+
     def _exported(self, path: str) -> None:
         self._say(f"Saved {path}")
         self.export_folder = str(Path(path).parent)
@@ -391,6 +406,8 @@ class ExploreTab(ToolRuns, WalkAndFavourites, QWidget):
         self.stop_tools()
         if self._export is not None:
             self._export.cancel_export()
+        if self._upscaler is not None:
+            self._upscaler.stop_and_wait()
         if self.worker.isRunning():
             self.worker.stop()
 
