@@ -100,7 +100,8 @@ def _add_regenerate(sub) -> None:
     p.add_argument("file", metavar="FILE.png")
     p.add_argument("--out", required=True, metavar="OTHER.png")
     p.add_argument("--checkpoint", help="use this run folder or checkpoint instead of the one recorded")
-    p.add_argument("--ignore-checksum", action="store_true", help="allow a checkpoint (or learned upscale) whose SHA-256 differs")
+    p.add_argument("--ignore-checksum", action="store_true",
+                   help="allow a checkpoint (or learned upscale) whose SHA-256 differs")
     p.add_argument("--source", metavar="IMAGE",
                    help="for an inpainting: the original picture, to rebuild the repaired picture (default: the "
                         "recorded path, if its SHA-256 still matches); without it the generated fill is written")

@@ -26,6 +26,7 @@ from studio.core.errors import StudioError
 from studio.core.explore.artwork import ArtworkRequest, Cancelled
 from studio.core.export_formats import available_animations
 from studio.ui.base.jobs import Job, JobControl, start_job, stop_jobs
+from studio.ui.explore.upscale_sizes import UPSCALER_ROLE, size_choices
 from studio.ui.widgets.image_view import ImageView
 
 KIND_LABELS = {"image": "Current image (PNG)", "grid": "Favourites as a grid (PNG)",
@@ -69,7 +70,8 @@ class ExportDialog(QDialog):
         self.kind = QComboBox(toolTip="This image, your favourites as a grid or as a looping animation, or a random-walk loop")
         for k, label in KIND_LABELS.items():
             self.kind.addItem(label, k)
-        self.scale = QComboBox(toolTip="Native pixels, or enlarged 2× / 4× with Lanczos resampling")
+        self.scale = QComboBox(toolTip="Native pixels, or enlarged 2× / 4×: with the upscale learned from your "
+                                       "folder (Train upscaler…) or with Lanczos resampling")
         # The current image at its own shape, and each size in pixels (a 24×16 run: ×2 is 48×32).
         self.preview = ImageView(placeholder="", min_side=64, size_hint=120)
         self.preview.setToolTip("The current image, at its shape")
@@ -78,9 +80,9 @@ class ExportDialog(QDialog):
         pw, ph = (preview.width(), preview.height()) if preview is not None and not preview.isNull() else (0, 0)
         if pw:
             self.preview.setFixedSize(preview_size(pw, ph))  # the picture's shape, not a tall box around it
-        for s in (1, 2, 4):
-            size = f", {pw * s}×{ph * s} px" if pw else ""
-            self.scale.addItem(f"x{s}" + (f" (native{size})" if s == 1 else f" (Lanczos{size})"), s)
+        for text, scale, upscaler in size_choices(checkpoint, pw, ph):  # learned first, where there is one
+            self.scale.addItem(text, scale)
+            self.scale.setItemData(self.scale.count() - 1, upscaler, UPSCALER_ROLE)
         # The generator paints on the colour training laid transparent pictures on; "Transparent" takes that
         # colour back out as alpha (core/alpha.py): "around the subject" only the background connected to the
         # picture's edges (enclosed light colours, the white of an eye, stay opaque), or wherever it shows.
@@ -163,7 +165,8 @@ class ExportDialog(QDialog):
 
     def request(self) -> ArtworkRequest:
         return ArtworkRequest(kind=self.kind.currentData(), folder=self.folder.text(), name=self.name.text(),
-                              fmt=self.fmt.currentData(), scale=self.scale.currentData(), recipe=self.recipe,
+                              fmt=self.fmt.currentData(), scale=self.scale.currentData(),
+                              upscaler=self.scale.currentData(UPSCALER_ROLE) or "lanczos", recipe=self.recipe,
                               favourites=tuple(self.favourites), walk_seed=self.walk_seed,
                               frames=self.frames.value(), fps=float(self.fps.value()),
                               transparent=bool(self.background.isEnabled() and self.background.currentData()),

@@ -22,6 +22,7 @@ from studio.core.explore.render import Recipe
 from studio.ui.base.folders import default_export_folder
 from studio.ui.explore.canvas_memory import load_canvas, save_canvas
 from studio.ui.explore.export_dialog import ExportDialog
+from studio.ui.explore.upscaler_dialog import UpscalerDialog
 from studio.ui.explore.none_guard import make_none_immortal
 from studio.ui.explore.render_worker import DirectionsJob, ImageJob, OpenJob, PinThumbsJob, RenderWorker
 from studio.ui.explore.tab_layout import build_explore_layout
@@ -66,6 +67,7 @@ class ExploreTab(WalkAndFavourites, QWidget):
         self._synced_once = False
         self._history_shown = (False, False)
         self._export: ExportDialog | None = None
+        self._upscaler: UpscalerDialog | None = None
         self.cache_dir = cache_dir
         self.export_folder = default_export_folder()  # the window gives the remembered one
         app = QApplication.instance()
@@ -165,6 +167,7 @@ class ExploreTab(WalkAndFavourites, QWidget):
         self.source.set_full_text(f"{info.checkpoint}  ·  {info.model} · {info.width}×{info.height} px · "
                                   f"step {info.step}")
         self.export_button.setEnabled(True)
+        self.upscaler_button.setEnabled(run is not None)  # it learns from the run's folder
         for tool in self.tools.values():
             tool.opened(info, other_model)
         if self.model.state.noise_layers is not None and len(self.model.state.noise_layers) != info.noise_layers:
@@ -375,6 +378,18 @@ class ExploreTab(WalkAndFavourites, QWidget):
         self.export_folder = str(Path(path).parent)
         self.export_folder_changed.emit(self.export_folder)
 
+    def show_upscaler(self) -> None:
+        """Train upscaler…: the open run's learned ×2/×4 upscale, trained in the background."""
+        run = Path(self.checkpoint).parent.parent if self.checkpoint else None
+        if run is None or Path(self.checkpoint).parent.name != "checkpoints":
+            return
+        if self._upscaler is None or self._upscaler.run != run:
+            if self._upscaler is not None:
+                self._upscaler.close()
+            self._upscaler = UpscalerDialog(run, self)
+        self._upscaler.show()
+        self._upscaler.raise_()
+
     # ---- drag and drop of an exported PNG: reopen its recipe
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
         urls = event.mimeData().urls()
@@ -396,6 +411,8 @@ class ExploreTab(WalkAndFavourites, QWidget):
         self.runs.stop_all()
         if self._export is not None:
             self._export.cancel_export()
+        if self._upscaler is not None:
+            self._upscaler.stop_and_wait()
         if self.worker.isRunning():
             self.worker.stop()
 

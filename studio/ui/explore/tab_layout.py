@@ -1,4 +1,4 @@
-"""The Explore tab's widgets and where they go: the header (what is open, Open, Export), the latent
+"""The Explore tab's widgets and where they go: the header (what is open, Open, Train upscaler, Export), the latent
 canvas and its controls, the image, the tool tabs (each tool's panel placed `Place.SIDE`, in the order of
 EXPLORE_TOOLS) and the strip under them (history, favourites, then the panels placed `Place.STRIP`)."""
 
@@ -28,9 +28,15 @@ def build_explore_layout(tab: QWidget) -> None:
     tab.export_button.setToolTip("Save this image, a grid or a looping animation (PNG, GIF, WebP, MP4)")
     tab.export_button.clicked.connect(tab.show_export)
     tab.export_button.setEnabled(False)
+    tab.upscaler_button = QPushButton("Train upscaler…")
+    tab.upscaler_button.setToolTip("Learn ×2/×4 enlarging from this run's own folder (a few minutes); "
+                                   "Export sizes then use it instead of Lanczos")
+    tab.upscaler_button.clicked.connect(tab.show_upscaler)
+    tab.upscaler_button.setEnabled(False)
     header = QHBoxLayout()
     header.addWidget(tab.source, 1)
     header.addWidget(open_button)
+    header.addWidget(tab.upscaler_button)
     header.addWidget(tab.export_button)
 
     tab.canvas = LatentCanvas()
