@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from studio.core.export import read_embedded
+from studio.core.formats.png_recipe import read_embedded
 from tests.conftest import HANG_GUARD_MS
 from tests.ui.conftest import open_explore_tab
 
