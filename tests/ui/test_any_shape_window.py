@@ -141,10 +141,11 @@ def test_the_suggestion_counts_this_machines_square_speed_in_pixels(qtbot, windo
     from studio.core.speed_probe import cached_speed_at_shape, remember_run_speed
     from studio.core.training.suggest import recognisable_kimg
 
-    remember_run_speed("quickstyle", 16, "cpu", 3.0, 60.0, folder=window.estimator.cache)
-    shape = canvas_shape("3:2", 16)  # 24×16: what a folder of 36×24 pictures is suggested
-    speed = cached_speed_at_shape("quickstyle", 16, "cpu", "3:2", folder=window.estimator.cache)
-    assert speed == 3.0 * 16 * 16 / (24 * 16)
+    # 32 px: the smallest the studio suggests (issue 25), whose 3:2 canvas is 24×16
+    remember_run_speed("quickstyle", 32, "cpu", 3.0, 60.0, folder=window.estimator.cache)
+    shape = canvas_shape("3:2", 32)  # 24×16: what a folder of 36×24 pictures is suggested
+    speed = cached_speed_at_shape("quickstyle", 32, "cpu", "3:2", folder=window.estimator.cache)
+    assert speed == 3.0 * 32 * 32 / (24 * 16)
     minutes = round(recognisable_kimg("quickstyle", shape.area_side) * 1000 / speed / 60)
     window.open_folder(landscapes(tmp_path / "landscapes"))
     qtbot.waitUntil(lambda: window.loader is None and window.dataset is not None, timeout=HANG_GUARD_MS)
