@@ -205,8 +205,7 @@ class TrainPanel(QWidget):
         aspect, why = suggest_aspect(sizes)
         s = suggest(dataset_size, median_side(sizes, aspect), gpu, aspect=aspect,
                     speed=lambda model, res: cached_speed_at_shape(model, res, device, aspect, folder=cache))
-        select(self.aspect, aspect)
-        select(self.resolution, s.resolution)
+        self.shape.select_resolution(aspect, s.resolution)
         select(self.model, s.model)
         select(self.augment, s.augment)
         self.mirror.setChecked(s.mirror)
