@@ -285,6 +285,11 @@ class TrainPanel(QWidget):
             self.width.setValue(source.spec.width)
         self.source_box.set_source(source)
 
+    def show_model(self, model: str, canvas: CanvasShape) -> None:
+        """Name the model and picture size of a checkpoint opened on its own (the panel stays disabled)."""
+        select(self.model, model)
+        self.shape.select_canvas(canvas)
+
     def set_from_config(self, cfg: TrainConfig) -> None:
         """Show an existing run's settings (its config.json, read by TrainConfig); kept to be shown again
         (locked) when the run is resumed, whatever was changed in the form meanwhile."""
