@@ -31,7 +31,7 @@ def run_app(argv: list[str]) -> int:
     t0 = time.perf_counter()
     args = build_parser().parse_args(argv)
     configure_runtime()
-    from PySide6.QtCore import QCoreApplication, QTimer
+    from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QApplication
 
     QCoreApplication.setOrganizationName(APP_NAME)
@@ -55,6 +55,15 @@ def run_app(argv: list[str]) -> int:
     shown = time.perf_counter() - t0
     if os.environ.get("GAN_STUDIO_TIMING"):
         print(f"window shown after {shown:.2f} s", file=sys.stderr, flush=True)
+    open_requested(window, args)
+    return app.exec()
+
+
+def open_requested(window, args: argparse.Namespace) -> None:
+    """What the command line asks for, once the event loop runs: the demo, or PATH through the window's one
+    `open_path` (File ▸ Open, Open recent and drops use it too: a studio PNG opens the same way from each)."""
+    from PySide6.QtCore import QTimer
+
     if args.start:
         window.autostart = True
         window.autostart_steps = args.steps
@@ -62,4 +71,3 @@ def run_app(argv: list[str]) -> int:
         QTimer.singleShot(0, window.open_demo)
     elif args.path:
         QTimer.singleShot(0, lambda: window.open_path(args.path))
-    return app.exec()

@@ -7,7 +7,8 @@ doubles to 16, 32, 64 px; a landscape 3:2 run starts from 6×4 (width × height)
 square run the scale is the resolution, so nothing about square runs changes.
 
 `canvas_shape(aspect, resolution)` picks the block nearest the aspect (short side 4, or 3 where that is
-nearer, long side up to twice the short) and the doublings whose long side is nearest the resolution.
+nearer, long side up to twice the short) and the doublings whose long side is nearest the resolution;
+`canvas_sizes(aspect)` lists the sizes it can make, each once (what the window offers).
 """
 
 from __future__ import annotations
@@ -160,6 +161,15 @@ def canvas_shape(aspect: str, resolution: int) -> CanvasShape:
     # Nearest long side on a log scale; a tie goes to the larger picture.
     scale = min(scales, key=lambda s: (abs(math.log(max(bw, bh) * s / 4 / resolution)), -s))
     return CanvasShape.of_model(scale, bw, bh)
+
+
+def canvas_sizes(aspect: str) -> tuple[CanvasShape, ...]:
+    """Every size the networks make for `aspect`, smallest first, each once: one per scale from 16 px up,
+    while its long side stays within the resolutions the studio trains (3:2: 24×16, 48×32 … 768×512). Asking
+    `canvas_shape(aspect, s.long_side)` makes exactly `s`, so a list of these is a list of resolutions."""
+    smallest = canvas_shape(aspect, MIN_SCALE)  # the block, at the networks' smallest scale
+    scales = (MIN_SCALE * 2**i for i in range(int(math.log2(MAX_SCALE // MIN_SCALE)) + 1))
+    return tuple(s for s in map(smallest.at_scale, scales) if s.long_side <= MAX_SCALE)
 
 
 def fit_picture(img: Image.Image, width: int, height: int, fit: str,

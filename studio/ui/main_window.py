@@ -145,6 +145,7 @@ class MainWindow(QMainWindow):
         self.explore_tab = ExploreTab(cache_dir=str(self.cache / "explore"))
         self.tabs.addTab(self.explore_tab, "Explore")
         self.explore_tab.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.explore_tab.checkpoint_opened.connect(self.projects.show_checkpoint)
         self.explore_tab.export_folder = self.export_folder()
         self.explore_tab.export_folder_changed.connect(self.set_export_folder)
         self.compare.set_explore_available(True)

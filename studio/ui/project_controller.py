@@ -243,6 +243,18 @@ class ProjectController(QObject):
             self.w.show_message("warning", f"This run was interrupted at step {logged}, before its first checkpoint: "
                                            "nothing can be resumed, and Start begins a new run from step 0.")
 
+    def show_checkpoint(self, _path: str) -> None:
+        """A checkpoint or studio picture opened on its own (no folder or run): the training panel, disabled,
+        names the model and size that made it, not the form's defaults."""
+        from studio.core.shape import CanvasShape
+
+        info = self.w.explore_tab.info if self.w.explore_tab is not None else None
+        if self.project is not None or info is None or not info.resolution:
+            return
+        scale = info.resolution  # the networks' scale; the picture is width × height
+        self.w.train_panel.show_model(info.model, CanvasShape.of_model(scale, info.width * 4 // scale,
+                                                                       info.height * 4 // scale))
+
     def update_resumable(self) -> None:
         if self.project is not None and self.project.run is not None:
             from studio.core.formats.run import RunDir

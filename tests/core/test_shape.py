@@ -106,3 +106,24 @@ def test_aspect_suggested_from_the_folder():
     assert aspect == "9:16" and "portrait" in sentence
     assert suggest_aspect([(64, 64), (60, 64)])[0] == "1:1"
     assert suggest_aspect([])[0] == "1:1"
+
+
+@pytest.mark.parametrize("aspect, first, last", [
+    ("1:1", "16×16", "1024×1024"),
+    ("3:2", "24×16", "768×512"),
+    ("2:3", "16×24", "512×768"),
+    ("16:9", "28×16", "896×512"),
+    ("4:3", "16×12", "1024×768"),
+])
+def test_the_sizes_a_shape_offers_are_each_made_once_and_exactly(aspect, first, last):
+    # Issue 27: at 3:2 the window offered "16 px" and "32 px", both 24×16. The list is what the networks
+    # make for the aspect, smallest first, each once, and asking for one's long side makes exactly it.
+    from studio.core.shape import canvas_sizes
+
+    sizes = canvas_sizes(aspect)
+    names = [f"{s.width}×{s.height}" for s in sizes]
+    assert (names[0], names[-1]) == (first, last)
+    assert len(set(sizes)) == len(sizes) and [s.scale for s in sizes] == sorted(s.scale for s in sizes)
+    assert [s.scale for s in sizes] == [16 * 2**i for i in range(len(sizes))]  # a scale per entry, none skipped
+    for s in sizes:
+        assert canvas_shape(aspect, s.long_side) == s

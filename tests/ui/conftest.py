@@ -100,10 +100,11 @@ def event(kind: type, when=None):
 
 
 def tiny_settings(window, steps: int | None = None) -> None:
-    """The smallest useful training: DCGAN, 16 px, batch 4, width 16."""
+    """The smallest useful training: DCGAN, the shape's smallest size (16 px square, 24×16 at 3:2), batch 4,
+    width 16."""
     tp = window.train_panel
     tp.model.setCurrentIndex(tp.model.findData("dcgan"))
-    tp.resolution.setCurrentIndex(tp.resolution.findData(16))
+    tp.resolution.setCurrentIndex(0)
     tp.batch.setValue(4)
     tp.width.setValue(16)
     tp.augment.setCurrentIndex(tp.augment.findData("ada"))

@@ -49,7 +49,7 @@ def test_landscape_folder_suggests_its_shape_and_trains_it(qtbot, window, tmp_pa
     # The folder's suggestion: most of its pictures are landscape 3:2, and the hint says so.
     assert tp.aspect.currentData() == "3:2"
     assert "most of these images are landscape 3:2" in tp.hint.text()
-    # 16 px asked (open_tiny): the networks make 24×16, and the panel says so beside the resolution.
+    # The smallest size asked (open_tiny): 24×16, and the panel says so beside it.
     assert tp.shape_label.text() == "24×16 px"
     assert tp.config("x").canvas().describe() == "24×16 px (3:2 landscape)"
     qtbot.waitUntil(lambda: window.loader is None and window.dataset is not None
@@ -93,21 +93,54 @@ def test_landscape_folder_suggests_its_shape_and_trains_it(qtbot, window, tmp_pa
         cells(QImage(str(snapshots[-1])), 24, 16)
 
 
-def test_a_reopened_landscape_run_names_a_resolution_at_least_its_long_side(qtbot):
-    # 16 and 32 px both make 24×16 at 3:2; a run trained with --resolution 32 (config: 24) read "16 px → 24×16
-    # px" in the form (seen under Xvfb), a resolution shorter than the picture it names.
+def test_a_reopened_landscape_run_shows_the_size_it_makes(qtbot):
+    # 16 and 32 px both made 24×16 at 3:2; a run trained with --resolution 32 (config: 24) read "16 px → 24×16
+    # px" in the form (seen under Xvfb). Now the list names the pictures themselves, and the run's is chosen.
     from studio.core.shape import canvas_shape
     from studio.core.training.config import TrainConfig
     from studio.ui.widgets.train_panel import TrainPanel
 
     panel = TrainPanel()
     qtbot.addWidget(panel)
-    for aspect, resolution, shown, size in (("3:2", 24, 32, "24×16 px"), ("3:2", 48, 64, "48×32 px"),
-                                            ("2:3", 24, 32, "16×24 px"), ("1:1", 64, 64, "64×64 px"),
-                                            ("16:9", 28, 32, "28×16 px")):
+    for aspect, resolution, shown, size in (("3:2", 24, "24×16", "24×16 px"), ("3:2", 48, "48×32", "48×32 px"),
+                                            ("2:3", 24, "16×24", "16×24 px"), ("1:1", 64, "64 px", "64×64 px"),
+                                            ("16:9", 28, "28×16", "28×16 px")):
         panel.set_from_config(TrainConfig(model="dcgan", aspect=aspect, resolution=resolution))
-        assert (panel.resolution.currentData(), panel.shape_label.text()) == (shown, size), (aspect, resolution)
+        assert (panel.resolution.currentText(), panel.shape_label.text()) == (shown, size), (aspect, resolution)
         assert panel.config("x").canvas() == canvas_shape(aspect, resolution)  # resuming makes the same pictures
+
+
+def test_a_landscape_offers_the_sizes_the_networks_make_each_once(qtbot):
+    # Issue 27: at 3:2 "16 px" and "32 px" both gave 24×16, and "3:2, 32 px" trained 24×16; at 128 px the long
+    # side depended on the shape. The list offers each size the networks make once, by its W×H, and the
+    # form's config makes exactly the size chosen; changing the shape keeps the networks' scale.
+    from studio.core.training.config import TrainConfig
+    from studio.ui.widgets.train_panel import TrainPanel
+
+    panel = TrainPanel()
+    qtbot.addWidget(panel)
+    res = panel.resolution
+    assert [res.itemText(i) for i in range(res.count())] == [
+        "16 px", "32 px", "64 px", "128 px", "256 px", "512 px", "1024 px"]
+    assert res.currentText() == "64 px"
+    panel.aspect.setCurrentIndex(panel.aspect.findData("3:2"))
+    items = [res.itemText(i) for i in range(res.count())]
+    assert items == ["24×16", "48×32", "96×64", "192×128", "384×256", "768×512"]
+    assert res.currentText() == "96×64"  # the 64 px square's networks, wider
+    for i, text in enumerate(items):
+        res.setCurrentIndex(i)
+        cfg = panel.config("x")
+        assert f"{cfg.canvas().width}×{cfg.canvas().height}" == text
+        assert panel.shape_label.text() == f"{text} px"
+        # As config.json keeps it: the long side of what the networks make, which makes it again.
+        assert TrainConfig.from_json(cfg.to_json()).canvas() == cfg.canvas()
+    res.setCurrentIndex(res.findText("48×32"))
+    assert panel.config("x").resolution == 48  # what --resolution means: the long side
+    for aspect, text in (("16:9", "56×32"), ("4:3", "32×24"), ("2:3", "32×48"), ("1:1", "32 px")):
+        panel.aspect.setCurrentIndex(panel.aspect.findData(aspect))
+        assert res.currentText() == text, aspect
+        texts = [res.itemText(i) for i in range(res.count())]
+        assert len(set(texts)) == len(texts)
 
 
 def test_the_welcome_view_gives_the_speed_at_the_forms_shape(qtbot, window, tmp_path: Path):

@@ -137,6 +137,14 @@ class CanvasModel:
         return self.update(w=recipe.w, w_shape=tuple(recipe.w_shape or ()), noise_mode=recipe.noise_mode,
                            noise_seed=recipe.noise_seed)
 
+    def set_picture(self, recipe: Recipe) -> CanvasState:
+        """Show a studio picture's recipe: its latent as `set_latent` does, and its truncation, so that ψ reads
+        what made the picture (not the canvas's before)."""
+        if recipe.w is None:
+            raise StudioError("Only a recipe with its w embedded can be placed on the canvas.")
+        return self.update(w=recipe.w, w_shape=tuple(recipe.w_shape or ()), noise_mode=recipe.noise_mode,
+                           noise_seed=recipe.noise_seed, truncation=recipe.truncation)
+
     def nearest_pin(self, x: float, y: float, radius: float) -> int | None:
         best, best_d = None, radius
         for i, p in enumerate(self.state.pins):

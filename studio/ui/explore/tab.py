@@ -56,6 +56,7 @@ class ExploreTab(WalkAndFavourites, QWidget):
         self.checkpoint: str | None = None
         self.info = None
         self.current_recipe: Recipe | None = None
+        self._picture: tuple[Path, Recipe] | None = None  # a studio PNG waiting for its checkpoint to open
         self.favourites: Favourites | None = None
         self._latest = 0  # newest image token requested
         self._shown = 0  # newest image token shown
@@ -153,9 +154,18 @@ class ExploreTab(WalkAndFavourites, QWidget):
             self.say("That PNG is a grid; open a single image to reopen its recipe.")
             return False
         if str(checkpoint) != self.checkpoint:
+            # Placed once the checkpoint is open, after the run's remembered canvas (which would replace it).
+            self._picture = (Path(checkpoint).resolve(), emb.recipe)
             self.open_checkpoint(str(checkpoint))
-        self.use_recipe(emb.recipe)
+            return True
+        self._show_picture(emb.recipe)
         return True
+
+    def _show_picture(self, recipe: Recipe) -> None:
+        try:
+            self._edit(self.model.set_picture(recipe))
+        except StudioError as e:
+            self._say(str(e))
 
     def _opened(self, info) -> None:
         self.info = info
@@ -174,6 +184,9 @@ class ExploreTab(WalkAndFavourites, QWidget):
             self.model.update(record=False, noise_layers=None)  # switches of another model do not apply
             self._sync()
         self._open_canvas(run)
+        picture, self._picture = self._picture, None
+        if picture is not None and Path(info.checkpoint).resolve() == picture[0]:
+            self._show_picture(picture[1])  # the picture being opened wins over the remembered canvas
         self.canvas.thumbs.clear()
         self._request_pin_thumbs()
         self.worker.submit(DirectionsJob())

@@ -11,8 +11,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox
 
-from studio.core.errors import StudioError
-from studio.core.shape import canvas_shape
 from studio.ui.widgets.form_values import select
 
 if TYPE_CHECKING:
@@ -152,11 +150,7 @@ class ShapeBinding:
         return (self.shape.aspect.currentData(), int(self.shape.resolution.currentData()))
 
     def show_value(self, value: tuple[str, int]) -> None:
-        aspect, resolution = value
-        try:
-            self.shape.select_canvas(canvas_shape(aspect or "1:1", int(resolution)))
-        except (StudioError, TypeError, ValueError):
-            select(self.shape.resolution, resolution)
+        self.shape.select_resolution(*value)
 
 
 def bindings(p: TrainForm) -> list[Binding]:

@@ -1,17 +1,19 @@
-"""The training panel's picture shape: the aspect (square, landscape, portrait), the resolution (the long
-side) and, beside it, the size the networks will really make ("48×32 px", from core.shape)."""
+"""The training panel's picture shape: the aspect (square, landscape, portrait) and the size. A square
+offers its side ("64 px"); any other shape offers the sizes its networks make, each once, by their width ×
+height ("48×32", from core.shape.canvas_sizes), so what is chosen is exactly what trains. Each entry's value
+is its long side, what `TrainConfig.resolution` and `studio train --resolution` mean."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel
 
 from studio.core.errors import StudioError
-from studio.core.shape import ASPECTS, CanvasShape, canvas_shape, parse_aspect
+from studio.core.shape import ASPECTS, CanvasShape, canvas_shape, canvas_sizes, parse_aspect
 from studio.ui.widgets.form_values import combo, select
 
-RESOLUTIONS = (16, 32, 64, 128, 256, 512, 1024)
 # Square first, then each landscape beside its portrait.
 SHAPE_ORDER = ("1:1", "3:2", "2:3", "16:9", "9:16", "4:3", "3:4")
+DEFAULT_SCALE = 64  # the 64 px square, and every shape's size from the same networks
 
 
 def aspect_label(aspect: str) -> str:
@@ -20,52 +22,79 @@ def aspect_label(aspect: str) -> str:
     return "Square 1:1" if ratio == 1 else f"{'Landscape' if ratio > 1 else 'Portrait'} {aspect}"
 
 
+def size_label(shape: CanvasShape) -> str:
+    """A size's entry in the list: '64 px' for a square, '48×32' otherwise."""
+    return shape.px if shape.is_square else f"{shape.width}×{shape.height}"
+
+
 ASPECT_CHOICES = tuple((aspect_label(a), a) for a in sorted(
     ASPECTS, key=lambda a: SHAPE_ORDER.index(a) if a in SHAPE_ORDER else len(SHAPE_ORDER)))
 
 
 class ShapeFields:
-    """The aspect and resolution combo boxes and the size label; the panel places and reads them."""
+    """The aspect and size combo boxes and the size label; the panel places and reads them."""
 
     def __init__(self) -> None:
         self.aspect: QComboBox = combo(ASPECT_CHOICES)
         self.aspect.setToolTip("The shape of the pictures the GAN learns to make: square, landscape or portrait. "
                                "Opening a folder suggests the shape most of its images have; images of another "
                                "shape are cropped or padded to it (Advanced)")
-        self.resolution: QComboBox = combo(tuple((f"{r} px", r) for r in RESOLUTIONS))
-        select(self.resolution, 64)
-        self.resolution.setToolTip("The long side of the pictures the GAN learns to make (the size beside it is "
-                                   "the picture's, in pixels). Larger is slower: each doubling costs roughly 4× "
-                                   "the time per image")
+        self.resolution: QComboBox = combo(())
+        self._sizes: tuple[CanvasShape, ...] = ()
+        self._offer_sizes()
+        self.resolution.setToolTip("The size of the pictures the GAN learns to make, in pixels (width × height for "
+                                   "a landscape or portrait): the sizes the networks can grow for this shape. "
+                                   "Larger is slower: each doubling costs roughly 4× the time per image")
         self.size = QLabel()
-        self.size.setToolTip("The size of the pictures this run makes, width × height: the shape's nearest size "
-                             "to the resolution that the networks can grow")
+        self.size.setToolTip("The size of the pictures this run makes, width × height")
         self.row = QHBoxLayout()
         self.row.addWidget(self.resolution, 1)
         self.row.addWidget(self.size, 1)
+        self.aspect.currentIndexChanged.connect(lambda _i: self._offer_sizes())
         self.aspect.currentIndexChanged.connect(self.show_size)
         self.resolution.currentIndexChanged.connect(self.show_size)
         self.show_size()
 
+    def _offer_sizes(self) -> None:
+        """List the aspect's sizes, keeping the networks' scale of the size chosen before (64 px square ->
+        96×64 at 3:2); the list's own signal stays quiet, the aspect's change announces both."""
+        aspect = self.aspect.currentData() or "1:1"
+        sizes = canvas_sizes(aspect)
+        if sizes == self._sizes:
+            return
+        before = self.canvas()
+        scale = before.scale if before is not None else DEFAULT_SCALE
+        quiet = self.resolution.blockSignals(True)  # as it was: a caller may have quietened it
+        self.resolution.clear()
+        for shape in sizes:
+            self.resolution.addItem(size_label(shape), shape.long_side)
+        self._sizes = sizes
+        self.resolution.setCurrentIndex(min(range(len(sizes)), key=lambda i: abs(sizes[i].scale - scale)))
+        self.resolution.blockSignals(quiet)
+
     def canvas(self) -> CanvasShape | None:
         """The picture's shape the fields ask for (None if the core cannot make it)."""
-        try:
-            return canvas_shape(self.aspect.currentData() or "1:1", int(self.resolution.currentData()))
-        except StudioError:
-            return None
+        i = self.resolution.currentIndex()
+        return self._sizes[i] if 0 <= i < len(self._sizes) else None
 
     def show_size(self) -> None:
         shape = self.canvas()
         self.size.setText(f"{shape.width}×{shape.height} px" if shape is not None else "—")
 
     def select_canvas(self, shape: CanvasShape) -> None:
-        """Choose the aspect and the resolution that make `shape` (a run's or a checkpoint's picture)."""
+        """Choose the aspect and the size that make `shape` (a run's, a checkpoint's or a suggestion's
+        picture); a size the list does not offer chooses the nearest that it does."""
         select(self.aspect, shape.aspect)
-        aspect = self.aspect.currentData() or "1:1"
-        makes = [r for r in RESOLUTIONS if canvas_shape(aspect, r) == shape]
-        if makes:
-            # Several make it (16 and 32 px both give 24×16): the first at least as long as the picture, so
-            # that the form never reads "16 px → 24×16 px" for a run trained with --resolution 32.
-            select(self.resolution, min(makes, key=lambda r: (r < shape.long_side, r)))
-            return
-        select(self.resolution, min(RESOLUTIONS, key=lambda r: abs(r - shape.long_side)))
+        self._offer_sizes()  # also when the aspect's signals are blocked
+        i = min(range(len(self._sizes)), key=lambda k: (self._sizes[k] != shape,
+                                                        abs(self._sizes[k].long_side - shape.long_side)))
+        self.resolution.setCurrentIndex(i)
+        self.show_size()
+
+    def select_resolution(self, aspect: str, resolution: int) -> None:
+        """Choose what `TrainConfig(aspect=…, resolution=…)` makes (a size the networks cannot make: the
+        nearest listed)."""
+        try:
+            self.select_canvas(canvas_shape(aspect or "1:1", int(resolution)))
+        except (StudioError, TypeError, ValueError):
+            select(self.resolution, resolution)

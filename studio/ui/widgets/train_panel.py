@@ -205,8 +205,7 @@ class TrainPanel(QWidget):
         aspect, why = suggest_aspect(sizes)
         s = suggest(dataset_size, median_side(sizes, aspect), gpu, aspect=aspect,
                     speed=lambda model, res: cached_speed_at_shape(model, res, device, aspect, folder=cache))
-        select(self.aspect, aspect)
-        select(self.resolution, s.resolution)
+        self.shape.select_resolution(aspect, s.resolution)
         select(self.model, s.model)
         select(self.augment, s.augment)
         self.mirror.setChecked(s.mirror)
@@ -285,6 +284,11 @@ class TrainPanel(QWidget):
             self.shape.select_canvas(source.spec.canvas)
             self.width.setValue(source.spec.width)
         self.source_box.set_source(source)
+
+    def show_model(self, model: str, canvas: CanvasShape) -> None:
+        """Name the model and picture size of a checkpoint opened on its own (the panel stays disabled)."""
+        select(self.model, model)
+        self.shape.select_canvas(canvas)
 
     def set_from_config(self, cfg: TrainConfig) -> None:
         """Show an existing run's settings (its config.json, read by TrainConfig); kept to be shown again
