@@ -14,10 +14,8 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image, ImageFilter
 
 from studio.core.errors import StudioError
-from studio.core.images import upscale
 from studio.core.formats.checkpoint import unflatten_optimizer
 from studio.core.upscale.network import UpscalerNet, UpscalerSpec, combine, enlarge, to_tensor
 from studio.core.upscale.pairs import FolderPairs, PicturePairs
@@ -31,10 +29,6 @@ class UpscalerSettings:
     batch: int = 16
     patch: int = 24  # low-res crop side (the whole picture when it is smaller)
     lr: float = 5e-4
-    # The share of training inputs blurred and noised a little first (their Lanczos base made from the spoilt
-    # copy too), so that the network learns to enlarge a generator's pictures, which are softer and noisier
-    # than the folder's own taken down, instead of sharpening their speckle (bench/RESULTS.md, issue 25).
-    degrade: float = 0.7
 
 
 @dataclass(frozen=True)
@@ -84,9 +78,8 @@ class _Crops:
     """Random aligned crops of the training pairs, mirrored left-right and up-down at random (cut from the
     uint8 arrays as they are: only a batch at a time becomes float tensors on the device)."""
 
-    def __init__(self, pairs: PicturePairs, scale: int, patch: int, device: torch.device, seed: int,
-                 degrade: float = 0.0) -> None:
-        self.pairs, self.scale, self.device, self.degrade = pairs, scale, device, degrade
+    def __init__(self, pairs: PicturePairs, scale: int, patch: int, device: torch.device, seed: int) -> None:
+        self.pairs, self.scale, self.device = pairs, scale, device
         h, w = pairs.low.shape[1:3]
         self.ph, self.pw = min(patch, h), min(patch, w)
         self.rng = np.random.default_rng(seed)
@@ -100,21 +93,11 @@ class _Crops:
         parts: list[list[np.ndarray]] = [[], [], []]
         for i, y, x, (fx, fy) in zip(idx, ys, xs, flips, strict=True):
             hi = (slice(s * y, s * (y + ph)), slice(s * x, s * (x + pw)))
-            low, base = p.low[i, y:y + ph, x:x + pw], p.lanczos[i][hi]
-            if self.rng.random() < self.degrade:
-                low = self._spoil(low)
-                base = upscale(low, s)
-            for out, crop in zip(parts, (low, base, p.high[i][hi]), strict=True):
+            for out, crop in zip(parts, (p.low[i, y:y + ph, x:x + pw], p.lanczos[i][hi], p.high[i][hi]), strict=True):
                 out.append(crop[:, ::-1] if fx else crop)
                 if fy:
                     out[-1] = out[-1][::-1]
         return tuple(to_tensor(np.stack(a), self.device) for a in parts)  # type: ignore[return-value]
-
-    def _spoil(self, low: np.ndarray) -> np.ndarray:
-        """A little blur (radius up to 1 px) and noise (σ up to 6 of 255), as a generator's pictures have."""
-        radius, sigma = self.rng.uniform(0.0, 1.0), self.rng.uniform(0.0, 6.0)
-        soft = np.asarray(Image.fromarray(np.ascontiguousarray(low)).filter(ImageFilter.GaussianBlur(radius)), np.float32)
-        return np.clip(soft + self.rng.normal(0.0, sigma, soft.shape), 0, 255).round().astype(np.uint8)
 
 
 def train_upscaler(pairs: FolderPairs, path: Path, seconds: float, *, settings: UpscalerSettings | None = None,
@@ -145,7 +128,7 @@ def train_upscaler(pairs: FolderPairs, path: Path, seconds: float, *, settings: 
             opt.load_state_dict(unflatten_optimizer(file.section("opt"), header.optimizer_groups))
         except (ValueError, KeyError, RuntimeError):
             pass  # a damaged optimiser state only costs the moments Adam needs to warm up again
-    crops = _Crops(pairs.train, scale, settings.patch, device, seed=header.step, degrade=settings.degrade)
+    crops = _Crops(pairs.train, scale, settings.patch, device, seed=header.step)
     step, recent, last_report = header.step, [], -1.0
     start = clock()
     cancelled = False
