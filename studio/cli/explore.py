@@ -26,10 +26,10 @@ def _add_generate(sub) -> None:
                    help="RGBA PNGs with the background colour taken out wherever it shows, inside the subject "
                         "too (as --transparent did before it kept enclosed colours opaque)")
     p.add_argument("--scale", type=int, choices=(1, 2, 4), default=1,
-                   help="upscale x2/x4: with the run's learned upscale where it has one (`studio upscaler`), "
-                        "else Lanczos")
+                   help="upscale x2/x4 (Lanczos unless --upscale learned)")
     p.add_argument("--upscale", choices=("auto", "lanczos", "learned"), default="auto",
-                   help="how --scale enlarges: auto (learned where the run has one), lanczos, or learned (an error "
+                   help="how --scale enlarges: auto (Lanczos: it measured better on generated pictures), lanczos, "
+                        "or learned (the run's upscale from `studio upscaler`, sharper on real pictures; an error "
                         "when the run has none)")
 
 

@@ -1,5 +1,5 @@
 """The Export dialog's sizes: native, and ×2 / ×4 with the upscale learned from the run's folder where the
-run has one ("x2 (learned from your folder, 48×32 px)", offered first) and with Lanczos."""
+run has one ("x2 (learned from your folder, 48×32 px)", offered after Lanczos) and with Lanczos."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ def size_choices(checkpoint: str | None, width: int, height: int) -> list[tuple[
         if s == 1:
             out.append((f"x1 (native{size})", 1, "lanczos"))
             continue
-        if checkpoint and learned_header(Path(checkpoint), s) is not None:
-            out.append((f"x{s} (learned from your folder{size})", s, "learned"))
         out.append((f"x{s} (Lanczos{size})", s, "lanczos"))
+        if checkpoint and learned_header(Path(checkpoint), s) is not None:
+            # After Lanczos: it measured sharper on real pictures but worse on generated ones (bench/RESULTS.md)
+            out.append((f"x{s} (learned from your folder{size})", s, "learned"))
     return out
