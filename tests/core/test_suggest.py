@@ -103,8 +103,13 @@ def test_a_non_square_suggestion_counts_pixels(tmp_path):
     assert " here" not in suggest(4000, 64, gpu=False, speed=lambda model, res: None).reason
     kimg = recognisable_kimg(s.model, shape.area_side)
     assert abs(s.recognisable_minutes - kimg * 1000 / speeds[s.resolution] / 60) < 1e-9
-    # Nothing measured: the typical square speed scaled by the pixels (24×16 is faster than 32×32).
-    assert suggest(4000, 24, gpu=False, aspect="3:2").recognisable_minutes < suggest(4000, 32, gpu=False).recognisable_minutes
+    # Nothing measured: the typical square speed scaled by the pixels (48×32 has 3/8 of 64×64's).
+    from studio.core.training.suggest import typical_speed
+
+    small = canvas_shape("3:2", 64)
+    ips = typical_speed("quickstyle", 64, False) * 64 * 64 / small.pixels
+    expected = recognisable_kimg("quickstyle", small.area_side) * 1000 / ips / 60
+    assert abs(suggest(4000, 24, gpu=False, aspect="3:2").recognisable_minutes - expected) < 1e-9
     # A run's own speed is remembered for its shape only, never as the square's.
     remember_run_speed("dcgan", 32, "cpu", 123.0, 60.0, folder=tmp_path, aspect="3:2")
     assert cached_speed("dcgan", 32, "cpu", folder=tmp_path, aspect="3:2") == 123.0
@@ -120,8 +125,9 @@ def test_a_slow_machine_gets_a_longer_run_never_a_picture_under_32_px():
     assert s.minutes >= s.recognisable_minutes > 10 and s.minutes % 5 == 0
     assert f"{s.minutes:g} minutes" in s.reason and "slower than most" in s.reason
     assert f"after about {round(s.recognisable_minutes)} min here" in s.reason
-    # A folder of tiny pictures is enlarged to 32 px, not trained at its own 16 px.
+    # A folder of tiny pictures is enlarged to 32 px, not trained at its own 16 px; a 3:2 one to 48×32.
     assert suggest(500, 16, gpu=False).resolution == 32
+    assert "at 48×32 px" in suggest(500, 36, gpu=False, aspect="3:2").reason
     # A machine that reaches recognisable in the usual 10 minutes keeps them, and no apology.
     normal = suggest(3786, 64, gpu=False, speed=lambda model, res: {32: 400.0, 64: 200.0}.get(res))
     assert normal.minutes == 10 and "slower" not in normal.reason

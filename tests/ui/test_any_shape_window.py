@@ -174,16 +174,16 @@ def test_the_suggestion_counts_this_machines_square_speed_in_pixels(qtbot, windo
     from studio.core.speed_probe import cached_speed_at_shape, remember_run_speed
     from studio.core.training.suggest import recognisable_kimg
 
-    # 32 px: the smallest the studio suggests (issue 25), whose 3:2 canvas is 24×16
-    remember_run_speed("quickstyle", 32, "cpu", 3.0, 60.0, folder=window.estimator.cache)
-    shape = canvas_shape("3:2", 32)  # 24×16: what a folder of 36×24 pictures is suggested
-    speed = cached_speed_at_shape("quickstyle", 32, "cpu", "3:2", folder=window.estimator.cache)
-    assert speed == 3.0 * 32 * 32 / (24 * 16)
+    # 48×32: the smallest 3:2 picture the studio suggests (never a side of 32 px below it; issue 25)
+    remember_run_speed("quickstyle", 64, "cpu", 3.0, 60.0, folder=window.estimator.cache)
+    shape = canvas_shape("3:2", 64)  # 48×32: what a folder of 36×24 pictures is suggested
+    speed = cached_speed_at_shape("quickstyle", 64, "cpu", "3:2", folder=window.estimator.cache)
+    assert speed == 3.0 * 64 * 64 / (48 * 32)
     minutes = round(recognisable_kimg("quickstyle", shape.area_side) * 1000 / speed / 60)
     window.open_folder(landscapes(tmp_path / "landscapes"))
     qtbot.waitUntil(lambda: window.loader is None and window.dataset is not None, timeout=HANG_GUARD_MS)
     hint = window.train_panel.hint.text()
-    assert "Quick style-based model at 24×16 px" in hint and f"recognisable samples after about {minutes} min here" in hint, hint
+    assert "Quick style-based model at 48×32 px" in hint and f"recognisable samples after about {minutes} min here" in hint, hint
 
 
 # ---------------------------------------------------------------------------------------------- Explore

@@ -102,10 +102,12 @@ def suggest(dataset_size: int, median_side: int, gpu: bool,
     side = min(median_side, cap)
     # Never below SMALLEST_SUGGESTED px (a 16 px picture is an icon, not an artwork): a folder of smaller
     # pictures is enlarged to it, and a slow machine gets a longer run instead (below).
-    shapes = {SMALLEST_SUGGESTED: canvas_shape(aspect, SMALLEST_SUGGESTED)}
-    for r in (64, 128, 256, 512):  # resolution -> its canvas; two resolutions making the same canvas count once
-        shape = canvas_shape(aspect, r)
-        if shape.long_side <= side and shape not in shapes.values():
+    # (a shape's smallest canvas whose long side is at least that: 48×32 at 3:2, not 24×16).
+    sizes = [(r, canvas_shape(aspect, r)) for r in (32, 64, 128, 256, 512)]
+    floor = next((r, c) for r, c in sizes if c.long_side >= SMALLEST_SUGGESTED)
+    shapes = {floor[0]: floor[1]}  # resolution -> its canvas; two resolutions making the same canvas count once
+    for r, shape in sizes:
+        if r > floor[0] and shape.long_side <= side and shape not in shapes.values():
             shapes[r] = shape
 
     measured_at: set[int] = set()  # resolutions whose speed this machine measured
