@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QSettings, QSize, Qt, QTimer, QUrl
+from PySide6.QtCore import QCoreApplication, QSettings, QSize, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -384,6 +384,9 @@ class MainWindow(QMainWindow):
             if not worker.wait(STOP_WAIT_MS):
                 event.ignore()  # still saving: the window closes when the thread ends
                 return
+            # The events the job yielded before it ended (its last checkpoint, Finished) wait in the GUI
+            # thread's queue, which this wait blocked: deliver them before the controllers shut down.
+            QCoreApplication.sendPostedEvents()
         self._shutdown()
         event.accept()
 

@@ -52,10 +52,12 @@ def test_landscape_folder_suggests_its_shape_and_trains_it(qtbot, window, tmp_pa
     # The smallest size asked (open_tiny): 24×16, and the panel says so beside it.
     assert tp.shape_label.text() == "24×16 px"
     assert tp.config("x").canvas().describe() == "24×16 px (3:2 landscape)"
+    # The folder was first read at the suggestion (48×32, never under 32 px: issue 25), then again at the form's
+    # smaller size: wait for that second reading.
     qtbot.waitUntil(lambda: window.loader is None and window.dataset is not None
-                    and window.dataset.folder.config.aspect == "3:2", timeout=HANG_GUARD_MS)
+                    and window.dataset.folder.config.aspect == "3:2"
+                    and window.dataset.folder.images.shape[1:3] == (16, 24), timeout=HANG_GUARD_MS)
     # The Dataset tab shows the pictures as training will see them: 24×16 tiles.
-    assert window.dataset.folder.images.shape[1:3] == (16, 24)
     cells(window.dataset_panel.thumbnails.image, 24, 16)
     # Another shape reads the folder again at that shape.
     tp.aspect.setCurrentIndex(tp.aspect.findData("2:3"))

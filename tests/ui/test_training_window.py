@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtGui import QImage
 
 from studio.core.formats.run import RunDir
-from studio.core.training.events import Finished, Paused, Progress
+from studio.core.training.events import Finished, Paused, Progress, Started
 from studio.ui.worker import LiveSamples
 from tests.conftest import HANG_GUARD_MS
 from tests.ui.conftest import event, open_tiny
@@ -130,12 +130,12 @@ def test_finished_run_reopens_compares_and_resumes(qtbot, make_window, tiny_imag
     again.train_panel.length.setValue(8)  # two more steps
     again.start_training()
     resumed = again.worker
-    with qtbot.waitSignal(resumed.started_training, timeout=HANG_GUARD_MS) as blocker:
+    with qtbot.waitSignal(resumed.yielded, timeout=HANG_GUARD_MS, check_params_cb=event(Started)) as blocker:
         pass
     assert blocker.args[0].resumed_from is not None and blocker.args[0].step == 6
-    with qtbot.waitSignal(resumed.finished, timeout=HANG_GUARD_MS):
+    with qtbot.waitSignal(resumed.yielded, timeout=HANG_GUARD_MS, check_params_cb=event(Finished)) as blocker:
         pass
-    assert resumed.finished_event.step == 8 and resumed.finished_event.reason == "completed"
+    assert blocker.args[0].step == 8 and blocker.args[0].reason == "completed"
 
     # `studio CHECKPOINT` opens it in the explorer (after the principal directions of the finished run, which
     # the explorer may still be computing: one job at a time, so a hang guard, not a speed, bounds the wait).
