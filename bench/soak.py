@@ -128,7 +128,7 @@ def soak(minutes: float, warmup: float, model: str = "dcgan", resolution: int = 
         for _ in range(5):
             t = time.perf_counter()
             plot.redraw()
-            plot.view.repaint()
+            plot.ensure_chart().view.repaint()
             redraws.append((time.perf_counter() - t) * 1000)
         points = {k: s.n for k, s in plot.series.items()}
         trained = window.worker is not None  # still training when the soak ended (not failed)

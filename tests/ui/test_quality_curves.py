@@ -20,14 +20,14 @@ def test_kid_has_its_own_plot_fed_by_events_and_records(qtbot):
     qtbot.addWidget(plot)
     plot.show()
     plot.add_records([LossRow(s, s / 100, 0.0, 0.0, 0.0, {"loss_g": 1.0, "loss_d": 0.5}) for s in range(1, 50)])
-    assert plot.quality_plot is None  # no evaluation yet: no empty KID axis
+    assert plot.chart.quality_plot is None  # no evaluation yet: no empty KID axis
     plot.add_records([read_row({"step": 20, "kimg": 0.6, "kid": 0.080, "fid": 150.0, "density": 0.5,
                                 "coverage": 0.2}),
                       read_row({"step": 50, "kimg": 1.6, "loss_g": 1.1, "loss_d": 0.4})])
     plot.add_quality(40, 0.040, 110.0, 0.7, 0.35)
     plot.redraw()
-    assert plot.quality_plot is not None
-    x, y = plot._kid_curve.getData()
+    assert plot.chart.quality_plot is not None
+    x, y = plot.chart.kid_curve.getData()
     assert list(x) == [20, 40] and list(y) == [80.0, 40.0]  # KID × 10³
     assert plot.point_count("loss_g") == 50  # the quality record added no loss point
     # A loss term the plot has no colour for (a new LossSpec's) is followed as it is shown live.
@@ -35,7 +35,7 @@ def test_kid_has_its_own_plot_fed_by_events_and_records(qtbot):
     assert plot.point_count("rel_pair") == 1
     assert "KID 40.00" in plot.quality_text() and "coverage 0.35" in plot.quality_text()
     plot.clear()
-    assert plot.quality_plot is None and plot.kid.n == 0
+    assert plot.chart.quality_plot is None and plot.kid.n == 0
 
 
 def test_window_plots_quality_events_and_follows_quality_records(qtbot, window):
@@ -67,3 +67,26 @@ def test_panel_sets_metrics_interval_and_says_when_unavailable(qtbot, tmp_path: 
 
     panel.set_from_config(TrainConfig(metrics_every=0.0))
     assert panel.config("x").metrics_every == 0
+
+
+def test_points_that_arrive_before_the_curves_are_shown_are_drawn_when_they_are(qtbot):
+    """The chart (pyqtgraph) is built on first show, so launching does not import it: what arrived before
+    (a followed run's history, a KID evaluation) is all there once the curves are shown."""
+    from PySide6.QtGui import QPalette
+
+    from studio.ui.widgets.loss_plot import LossPlot
+
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    for s in range(1, 21):
+        plot.add_point(s, {"loss_g": 1.0 + s / 100, "loss_d": 0.5}, 0.1)
+    plot.add_quality(10, 0.050)
+    assert plot.chart is None  # nothing drawn while hidden
+    plot.show()
+    qtbot.waitExposed(plot)
+    chart = plot.chart
+    assert chart is not None and sorted(chart.curves) == ["loss_d", "loss_g"]
+    x, y = chart.curves["loss_g"].getData()
+    assert len(x) == 20 and abs(float(y[-1]) - 1.2) < 0.05  # smoothed, but the run's level
+    assert list(chart.kid_curve.getData()[1]) == [50.0]
+    assert chart.view.backgroundBrush().color() == plot.palette().color(QPalette.ColorRole.Base)

@@ -84,11 +84,12 @@ def test_the_loss_legend_covers_no_point_of_the_curves(qtbot):
     qtbot.wait(50)
     picture = plot.grab().toImage()
     orange = QColor(CURVES["loss_g"][1])
-    box = plot.losses.getViewBox()
+    chart = plot.ensure_chart()
+    box = chart.losses.getViewBox()
     hidden = []
     for step in range(1, 9):
         scene = box.mapViewToScene(QPointF(step, 3.0))
-        at = plot.view.mapTo(plot, plot.view.mapFromScene(scene))
+        at = chart.view.mapTo(plot, chart.view.mapFromScene(scene))
         near = [picture.pixelColor(at.x() + dx, at.y() + dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
         if not any(abs(c.red() - orange.red()) + abs(c.green() - orange.green()) + abs(c.blue() - orange.blue()) < 60
                    for c in near):

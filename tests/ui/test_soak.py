@@ -54,6 +54,6 @@ def test_curves_stay_bounded_for_any_run_length(qtbot):
     assert np.all(np.diff(x) > 0) and x[0] < 4 and x[-1] > n - 5  # the whole run, in order, at one resolution
     assert abs(float(y.mean()) - 1.0) < 0.01  # averaging keeps the level
     plot.redraw()  # must complete on the bounded store (how long it takes: bench/soak.py's redraw_ms_median)
-    plot.view.repaint()
-    drawn_x, _ = plot._curves["loss_g"].getData()
+    plot.chart.view.repaint()
+    drawn_x, _ = plot.chart.curves["loss_g"].getData()
     assert drawn_x is not None and len(drawn_x) <= Series.max_points

@@ -32,7 +32,7 @@ def test_training_updates_curves_and_grid_then_stops_in_time(qtbot, window, tiny
     qtbot.waitUntil(lambda: window.grid.updates >= seen + 2, timeout=20_000)
     assert _bytes(window.grid.image) != _bytes(first), "the live grid never changed"
     window.loss_plot.flush()
-    x, y = window.loss_plot._curves["loss_g"].getData()
+    x, y = window.loss_plot.ensure_chart().curves["loss_g"].getData()
     assert x is not None and len(x) >= 3, "the plot holds no points"
     assert window.state == "training"
     assert "step" in window.progress_panel.bar.format()
@@ -175,7 +175,7 @@ def test_plots_follow_a_dark_palette(qtbot, window):
     dark.setColor(QPalette.ColorRole.Base, QColor(30, 30, 30))
     dark.setColor(QPalette.ColorRole.Text, QColor(230, 230, 230))
     window.loss_plot.setPalette(dark)
-    assert window.loss_plot.view.backgroundBrush().color() == QColor(30, 30, 30)
+    assert window.loss_plot.ensure_chart().view.backgroundBrush().color() == QColor(30, 30, 30)
 
 
 def test_estimate_before_start_follows_the_form(qtbot, window, tiny_images: Path):

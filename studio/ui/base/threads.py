@@ -65,17 +65,42 @@ def stop_and_wait(threads: list, msecs: int = 10_000) -> list[str]:
 
 
 _COLLECTOR = None
+COLLECT_MS = 1000
+
+
+class _GuiThreadCollector(QObject):
+    """Python's cycle collector, driven from the GUI thread: automatic collection off, and on a timer the
+    generations whose counts passed their thresholds are collected here, as the interpreter would."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        import gc
+
+        from PySide6.QtCore import QTimer
+
+        self._gc = gc
+        self.thresholds = gc.get_threshold()
+        gc.disable()
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self.check)
+        self.timer.start(COLLECT_MS)
+
+    def check(self) -> None:
+        counts = self._gc.get_count()
+        for generation in (2, 1, 0):  # the oldest due generation (collecting it collects the younger ones)
+            if counts[generation] > self.thresholds[generation]:
+                self._gc.collect(generation)
+                return
 
 
 def collect_garbage_in_gui_thread() -> None:
     """Python's cycle collector runs in whichever thread happens to allocate; when that is a worker
     (a render or training thread) and the garbage holds Qt wrappers, PySide6 deletes GUI objects off the
     GUI thread and the process segfaults (seen in CI: 'Garbage-collecting' inside a render thread's
-    safetensors load). pyqtgraph's GarbageCollector switches automatic collection off and collects on a
-    1 s timer in the GUI thread instead; reference counting, which frees nearly everything, is untouched.
+    safetensors load). So automatic collection is switched off and the collector runs on a 1 s timer in
+    the GUI thread instead (the scheme of pyqtgraph's GarbageCollector, written here because importing
+    pyqtgraph for it cost the launch 0.4 s); reference counting, which frees nearly everything, is untouched.
     Call once a QApplication exists; later calls do nothing."""
     global _COLLECTOR
     if _COLLECTOR is None:
-        from pyqtgraph.util.garbage_collector import GarbageCollector
-
-        _COLLECTOR = GarbageCollector(interval=1.0)
+        _COLLECTOR = _GuiThreadCollector()
