@@ -5,6 +5,9 @@ its budget in two parts, both counted by the leg's clock: the generator trains a
 less U, then the run's learned upscale (core/upscale) trains ×(cell px / R) from the run's own folder for the
 rest (decoding the folder's pairs included). `CascadeGenerator` puts the two together for scoring: the
 generator's pictures, enlarged by the learned upscale, at the cell's resolution.
+
+With "upscale": "lanczos" the leg trains no upscale (the generator gets the whole budget) and its pictures
+are enlarged with Lanczos instead: the cascade's other route, against which the learned one must win.
 """
 
 from __future__ import annotations
@@ -31,12 +34,13 @@ def train_upscale_part(run: str, scale: int, budget_s: float, clock) -> dict:
 class CascadeGenerator(nn.Module):
     """A frozen generator whose pictures go through a learned upscale: what the cascade exports."""
 
-    def __init__(self, G: nn.Module, run: str | Path, scale: int) -> None:
+    def __init__(self, G: nn.Module, run: str | Path, scale: int, upscale: str = "learned") -> None:
         super().__init__()
         from studio.core.upscale.store import load_upscaler, upscaler_path
 
         self.G = G
-        self.net = load_upscaler(upscaler_path(run, scale)).network()
+        self.scale = scale
+        self.net = load_upscaler(upscaler_path(run, scale)).network() if upscale == "learned" else None
         self.z_dim = G.z_dim
 
     def mapping(self, z, c=None, **kw):
@@ -44,10 +48,11 @@ class CascadeGenerator(nn.Module):
 
     @torch.no_grad()
     def synthesis(self, ws, **kw) -> torch.Tensor:
-        from studio.core.upscale.network import enlarge
+        from studio.core.upscale.network import enlarge, lanczos_bases
 
         x = self.G.synthesis(ws, **kw)
-        small = (x.float() * 127.5 + 128).clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
-        big = enlarge(self.net, np.ascontiguousarray(small))
+        small = np.ascontiguousarray(
+            (x.float() * 127.5 + 128).clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy())
+        big = enlarge(self.net, small) if self.net is not None else lanczos_bases(small, self.scale)
         # (v - 127.5) / 127.5 comes back as v + 0.5 through the callers' (x * 127.5 + 128).to(uint8): v exactly
         return (torch.from_numpy(big).permute(0, 3, 1, 2).float() - 127.5) / 127.5

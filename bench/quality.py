@@ -68,11 +68,13 @@ def train_leg(data: str, out: str, resolution: int, minutes: float, threads: int
     assert isinstance(fin, Finished)
     info = {"step": fin.step, "kimg": fin.kimg, "checkpoint": fin.checkpoint, "config": trainer.cfg.to_json(),
             "seconds": trainer.train_seconds}
-    if cascade:
+    if cascade and cascade.get("upscale", "learned") == "learned":
         from cascade import train_upscale_part
 
         info["cascade"] = {**cascade, **train_upscale_part(out, resolution // gen_resolution,
                                                            cascade["upscale_minutes"] * 60, clock)}
+    elif cascade:  # enlarged with Lanczos: nothing more to train
+        info["cascade"] = {**cascade, "scale": resolution // gen_resolution}
     Path(out, "bench-leg.json").write_text(json.dumps(info, indent=1))
 
 
@@ -145,7 +147,8 @@ def evaluate(args, legs: dict[str, dict]) -> dict[str, dict]:
         if "cascade" in leg:  # its pictures as exported: enlarged by the run's learned upscale
             from cascade import CascadeGenerator
 
-            G = CascadeGenerator(G, Path(leg["checkpoint"]).parents[1], leg["cascade"]["scale"])
+            G = CascadeGenerator(G, Path(leg["checkpoint"]).parents[1], leg["cascade"]["scale"],
+                                 leg["cascade"].get("upscale", "learned"))
         if getattr(args, "raw", False):  # the trained generator itself instead of its moving average
             G.load_state_dict(ckpt.section("G"))
         s, seconds = mine.evaluate(G, progress=_printer(f"{name} fakes"))
