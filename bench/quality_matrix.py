@@ -80,12 +80,18 @@ def few_shot(source: Path, count: int, dest: Path) -> Path:
     return dest
 
 
-def recipe_overrides(recipe: str, data: Path, resolution: int) -> dict:
+def recipe_overrides(recipe: str, data: Path, resolution: int, gpu: bool = False) -> dict:
     """TrainConfig settings of a named recipe (a JSON object is taken as it is)."""
     if "=" in recipe:
         return json.loads(recipe.partition("=")[2])
-    if recipe == "default":
-        return {"model": "auto"}  # `studio train` with no other flag: the device's recipe, resolved for the folder
+    if recipe == "default":  # `studio train` with no other flag: the device's recipe, resolved for the folder,
+        from studio.core.training.suggest import cpu_enlarge  # and from 128 px on a CPU at half the size ×2
+
+        enlarge = cpu_enlarge(resolution, gpu, automatic_model=True)
+        if enlarge > 1:
+            return {"model": "auto", "cascade": {"resolution": resolution // enlarge, "upscale_minutes": 0.0,
+                                                 "upscale": "lanczos"}}
+        return {"model": "auto"}
     if recipe == "window":
         from studio.core.training.suggest import suggest
 
@@ -127,7 +133,8 @@ def run_pair(cell: str, recipe: str, repeat: int, args) -> dict:
     data, res, minutes = folder_path(folder), int(res), float(minutes)
     seed = 1000 * repeat
     legs = {"textbook": dict(quality.TEXTBOOK, seed=seed, device=args.device),
-            "recipe": dict(recipe_overrides(recipe, data, res), seed=seed, device=args.device)}
+            "recipe": dict(recipe_overrides(recipe, data, res, args.device != "cpu"), seed=seed,
+                          device=args.device)}
     stamp = time.strftime("%Y%m%d-%H%M%S")
     name = recipe.partition("=")[0]
     out = Path(args.out) / f"{stamp}-{folder}-{res}-{minutes:g}-{name}-r{repeat}"

@@ -25,8 +25,9 @@ def _add_generate(sub) -> None:
     p.add_argument("--transparent-everywhere", action="store_true",
                    help="RGBA PNGs with the background colour taken out wherever it shows, inside the subject "
                         "too (as --transparent did before it kept enclosed colours opaque)")
-    p.add_argument("--scale", type=int, choices=(1, 2, 4), default=1,
-                   help="upscale x2/x4 (Lanczos unless --upscale learned)")
+    p.add_argument("--scale", type=int, choices=(1, 2, 4), default=None,
+                   help="upscale x2/x4 (Lanczos unless --upscale learned); default: the run's own size (x2 for "
+                        "a CPU's 128 px run, whose generator makes 64 px), else x1")
     p.add_argument("--upscale", choices=("auto", "lanczos", "learned"), default="auto",
                    help="how --scale enlarges: auto (Lanczos: it measured better on generated pictures), lanczos, "
                         "or learned (the run's upscale from `studio upscaler`, sharper on real pictures; an error "
@@ -43,6 +44,7 @@ def cmd_generate(args) -> int:
 
     seeds = parse_seeds(args.seeds)
     renderer = Renderer.open(args.run, pick_device(args.device))
+    args.scale = args.scale or renderer.enlarge
     up = renderer.choose_upscale(args.scale, args.upscale)
     if args.scale > 1:
         print(f"upscale ×{args.scale}: {up.label}" + (f" (step {up.step})" if up.step is not None else ""),

@@ -90,6 +90,7 @@ def cmd_train(args) -> int:
 
     from studio.core.device import pick_device
     from studio.core.training.distributed import from_environment, shutdown
+    from studio.core.training.suggest import cpu_enlarge
     from studio.core.training.trainer import Trainer
 
     dist, device_name = from_environment(args.device)  # under torchrun: join the process group
@@ -102,10 +103,16 @@ def cmd_train(args) -> int:
 
         source = find_source(args.init_from)  # its model and size are the defaults of the new run
     cfg = _config(args, source)
+    device = pick_device(device_name)
     if not args.resume and cfg.steps is None and cfg.kimg is None and cfg.minutes is None:
         cfg.minutes = 60.0
-    if not args.resume and cfg.aspect != "1:1" and dist.is_main:
-        print(_shape_line(cfg), file=sys.stderr)
+    asked = cfg.canvas()
+    if not args.resume and source is None:
+        cfg.enlarge = cpu_enlarge(asked.long_side, device.type != "cpu", args.model in (None, "auto"), cfg.progressive)
+        if cfg.enlarge > 1:  # the generator trains at the smaller size (suggest.cpu_enlarge says why)
+            cfg.resolution = asked.long_side // cfg.enlarge
+    if not args.resume and dist.is_main and (cfg.aspect != "1:1" or cfg.enlarge > 1):
+        print(_shape_line(cfg, asked), file=sys.stderr)
     loading = None if args.quiet else tqdm(desc="reading images", unit="img", leave=False, file=sys.stderr)
 
     def load_progress(done: int, total: int) -> None:
@@ -114,7 +121,7 @@ def cmd_train(args) -> int:
         loading.refresh()
 
     try:
-        trainer = Trainer(cfg, args.out, resume=args.resume, dist=dist, device=pick_device(device_name),
+        trainer = Trainer(cfg, args.out, resume=args.resume, dist=dist, device=device,
                           load_progress=load_progress if loading is not None else None)
         if loading is not None:
             loading.close()
@@ -137,12 +144,22 @@ def cmd_train(args) -> int:
         shutdown()
 
 
-def _shape_line(cfg) -> str:
-    """The first line of a non-square run: the shape the networks make for the asked aspect and size."""
+def _shape_line(cfg, asked) -> str:
+    """The first line of a non-square or enlarged run: the shape the networks make for the asked aspect and
+    size, and on a CPU from 128 px up the smaller generator whose pictures are enlarged to it."""
     shape = cfg.canvas()
     doublings = (shape.scale // 4).bit_length() - 1
-    return (f"shape {shape.describe()}: the nearest to {cfg.aspect} at {cfg.resolution} px the networks make "
+    made = (f"{shape.describe()}: the nearest to {cfg.aspect} at {cfg.resolution} px the networks make "
             f"(a {shape.block_w}×{shape.block_h} block doubled {doublings} times)")
+    if cfg.enlarge == 1:
+        return f"shape {made}"
+    if shape.is_square:
+        made = shape.px
+    w, h = shape.width * cfg.enlarge, shape.height * cfg.enlarge
+    big = f"{w} px" if w == h else f"{w}×{h} px"
+    return (f"{big} pictures on a CPU: the generator trains at {made}, and its pictures are enlarged "
+            f"×{cfg.enlarge} with Lanczos — per CPU-minute far closer to the folder than training {asked.px} "
+            f"directly (bench/RESULTS.md); choose a model (e.g. --model quickstyle) to train {asked.px} directly")
 
 
 def _train_in_thread(trainer, on_event):

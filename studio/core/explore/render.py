@@ -92,6 +92,13 @@ class Renderer:
         return f"{w}x{h}"
 
     @property
+    def enlarge(self) -> int:
+        """How many times the run's pictures are enlarged from the generator's (its `enlarge`: 2 for a CPU's
+        128 px run, core/training/suggest.cpu_enlarge); the exports' size to start from."""
+        value = self.state.config.get("enlarge", 1)
+        return value if value in (1, 2, 4) else 1
+
+    @property
     def background(self) -> tuple[int, int, int]:
         """The colour training laid transparent pictures on (the run's `background`), which a transparent
         export takes back out (core/alpha.py)."""

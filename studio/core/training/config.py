@@ -99,6 +99,9 @@ class TrainConfig:
                            help="with --init-from: keep the first K discriminator blocks frozen (FreezeD)")
     # Outputs.
     grid: int = 16  # fixed-seed preview images
+    # The run's pictures are its generator's enlarged ×enlarge with Lanczos: how a CPU makes 128 px pictures
+    # (suggest.cpu_enlarge; `studio generate` and the exports start from this size).
+    enlarge: int = 1
     snapshot_minutes: float = option(1.0)
     checkpoint_minutes: float = option(5.0)
     checkpoint_every: int = option(0, metavar="STEPS")  # 0: time-based only
@@ -157,6 +160,8 @@ class TrainConfig:
             check_start(self.progressive_start, self.canvas().scale)
         if any(x is not None and x <= 0 for x in (self.progressive_kimg, self.progressive_minutes)):
             raise StudioError("The length of a progressive-growing phase must be positive.")
+        if self.enlarge not in (1, 2, 4):
+            raise StudioError(f"A run's pictures are enlarged ×1, ×2 or ×4, not ×{self.enlarge}.")
         if self.freeze_d < 0:
             raise StudioError("The number of frozen discriminator blocks cannot be negative.")
         if self.freeze_d and not self.init_from:
