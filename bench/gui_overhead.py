@@ -96,7 +96,7 @@ class WindowSession:
         while self.window.dataset is None:
             self.app.processEvents()
             time.sleep(0.01)
-        tp = self.window.train_panel
+        tp = self.window.views.train_panel
         tp.model.setCurrentIndex(tp.model.findData(args.model))
         tp.resolution.setCurrentIndex(tp.resolution.findData(args.resolution))
         tp.batch.setValue(args.batch)
@@ -108,7 +108,7 @@ class WindowSession:
         self.window.confirm_stop = lambda: True
         # Opening each stopped segment in the explorer would compute its directions (PCA) during the
         # next headless segment and flatter the window.
-        self.window.explore_on_finish = False
+        self.window.explore.on_finish = False
 
     def segment(self) -> tuple[float, np.ndarray, int, int, float]:
         """images/s over `seconds` after `warmup`, the probe's lateness in ms, grids and progress drawn,
@@ -144,8 +144,8 @@ class WindowSession:
             if state["first"] is not None:
                 state["grids"] += 1
 
-        window.train_panel.set_resumable(False)
-        window.train_panel.run_folder.clear()
+        window.views.train_panel.set_resumable(False)
+        window.views.train_panel.run_folder.clear()
         window.start_training()
         from studio.core.training.events import Progress
         from studio.ui.worker import LiveSamples

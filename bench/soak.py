@@ -57,14 +57,14 @@ def soak(minutes: float, warmup: float, model: str = "dcgan", resolution: int = 
         window = MainWindow(home=tmp / "home", cache=tmp / "cache", probe_devices=False,
                             settings=QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat))
         window.confirm_stop = lambda: True
-        window.explore_on_finish = False
+        window.explore.on_finish = False
         window.resize(1600, 1000)
         window.show()
         window.open_folder(data)
         while window.dataset is None or window.loader is not None:
             app.processEvents()
             time.sleep(0.01)
-        tp = window.train_panel
+        tp = window.views.train_panel
         tp.model.setCurrentIndex(tp.model.findData(model))
         tp.resolution.setCurrentIndex(tp.resolution.findData(resolution))
         tp.batch.setValue(batch)
@@ -74,7 +74,7 @@ def soak(minutes: float, warmup: float, model: str = "dcgan", resolution: int = 
         tp.device.setCurrentIndex(tp.device.findData("cpu"))
         tp.snapshot_minutes.setValue(0.25)  # the timelapse grows through the soak too
         tp.checkpoint_minutes.setValue(2.0)
-        window.tabs.setCurrentWidget(window.tabs.widget(0))  # Live: curves and the sample grid on screen
+        window.views.tabs.setCurrentWidget(window.views.tabs.widget(0))  # Live: curves and the sample grid on screen
 
         ticks: list[float] = []
         probe = QTimer()
@@ -108,7 +108,7 @@ def soak(minutes: float, warmup: float, model: str = "dcgan", resolution: int = 
         def report() -> None:
             log(f"  {(time.perf_counter() - t0) / 60:5.1f} min: RSS {rss_mb():7.1f} MB, "
                 f"{counts['progress']} progress updates, {counts['grids']} grids, "
-                f"{window.loss_plot.point_count('loss_g')} points plotted", flush=True)
+                f"{window.views.loss_plot.point_count('loss_g')} points plotted", flush=True)
 
         reporter = QTimer()
         reporter.setInterval(60_000)
@@ -123,7 +123,7 @@ def soak(minutes: float, warmup: float, model: str = "dcgan", resolution: int = 
         probe.stop()
         sampler.stop()
         # Curves at the end: a full redraw of every curve (setData on all of them) and a repaint.
-        plot = window.loss_plot
+        plot = window.views.loss_plot
         redraws = []
         for _ in range(5):
             t = time.perf_counter()

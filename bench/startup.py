@@ -52,8 +52,8 @@ def first_grid_seconds(window, app, run_dir: Path) -> float:
     from PySide6.QtCore import QEventLoop
 
     painted: list[float] = []
-    window.train_panel.set_resumable(False)
-    window.train_panel.run_folder.setText(str(run_dir))
+    window.views.train_panel.set_resumable(False)
+    window.views.train_panel.run_folder.setText(str(run_dir))
     t0 = time.perf_counter()
     window.start_training()
     from studio.ui.worker import LiveSamples
@@ -62,7 +62,7 @@ def first_grid_seconds(window, app, run_dir: Path) -> float:
                                   else None)
     while not painted:
         app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
-    window.grid.repaint()  # the frame the artist sees; offscreen this draws into the backing store
+    window.views.grid.repaint()  # the frame the artist sees; offscreen this draws into the backing store
     app.processEvents()
     seconds = time.perf_counter() - t0
     window.stop_training()
@@ -94,13 +94,13 @@ def measure(repeats: int, resolution: int, model: str) -> dict:
         window.resize(1600, 1000)
         window.show()
         window.confirm_stop = lambda: True
-        window.explore_on_finish = False
+        window.explore.on_finish = False
         data = write_demo_data(tmp / "demo", count=256, size=resolution)
         window.open_folder(data)
         while window.dataset is None:
             app.processEvents()
             time.sleep(0.01)
-        tp = window.train_panel
+        tp = window.views.train_panel
         tp.model.setCurrentIndex(tp.model.findData(model))
         tp.resolution.setCurrentIndex(tp.resolution.findData(resolution))
         tp.device.setCurrentIndex(tp.device.findData("cpu"))

@@ -1,7 +1,9 @@
 """The studio window: a welcome view, then a project view with the training panel on the left and the
-Live, Dataset, Snapshots and Explore tabs on the right. It lays the widgets out, keeps the state
-(studio.ui.app_state) and hands the work to its controllers: what is open (ProjectController),
-training (TrainingController) and the estimates before Start (EstimateController); it computes nothing."""
+Live, Dataset, Snapshots and Explore tabs on the right. It builds its widgets (`views`, window_layout) and
+menus (`actions`, window_menus), wires them to its controllers — what is open (ProjectController), training
+(TrainingController), the estimates before Start (EstimateController), the sample export and the Explore
+tab (ExploreLink) — each handed its view (`presenter`, studio.ui.views' protocols) and collaborators, and
+keeps its commands and its closing; it computes nothing."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import QCoreApplication, QSettings, QSize, Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QApplication,
     QMainWindow,
@@ -17,17 +19,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.ui.app_state import AppState, enabled
+from studio.ui.app_state import AppState
 from studio.ui.base.folders import default_export_folder
 from studio.ui.base.jobs import Job, jobs_below, start_job, stop_jobs
 from studio.ui.base.threads import StudioThread
 from studio.ui.device_probe import Devices, probe_devices
 from studio.ui.estimate_controller import EstimateController
+from studio.ui.explore_link import ExploreLink
 from studio.ui.project_controller import PICTURE_SUFFIXES, Project, ProjectController
-from studio.ui.sample_export import choose_and_export, export_grid
+from studio.ui.sample_export import SampleExport
 from studio.ui.training_controller import TrainingController
 from studio.ui.window_layout import build_layout
 from studio.ui.window_menus import build_menus
+from studio.ui.window_presenter import WindowPresenter
 from studio.ui.window_settings import EXPORT_KEY, WindowSettings, fit_to_screen
 
 MIN_SIZE = QSize(760, 520)  # fits a 1024 × 700 screen (and an 800 × 600 one) with a title bar and a panel
@@ -72,16 +76,7 @@ class MainWindow(QMainWindow):
         self.settings = settings if settings is not None else QSettings()
         self.probe: Job | None = None
         self.gpu = False
-        self.autostart = False  # start training as soon as the folder is read (`studio --start`)
-        self.autostart_steps: int | None = None
-        self.explore_on_finish = True  # open a finished run in the Explore tab (its PCA takes CPU)
-        self.state = AppState.EMPTY
         self._closing = False
-        self.is_shut = False
-        self._pending_explore: Path | None = None
-        # A run opened before the Explore tab exists (`studio RUN`: torch still loading) is opened there after.
-        self._pending_checkpoint: tuple[str, bool] | None = None
-        self._explorer_missing = False
         self._guide: QWidget | None = None
         self.about_dialog: QWidget | None = None
         # Asked before closing while training; tests answer it directly.
@@ -94,76 +89,59 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(MIN_SIZE)
         self.resize(1400, 900)
         self._fitted = False
-        self._build()
-        self.training = TrainingController(self)
-        self.projects = ProjectController(self)
-        self.estimator = EstimateController(self, self.train_panel, self.welcome, self.cache, probe_devices)
+        self._build(probe_devices)
         self._connect()
-        build_menus(self)
-        self.window_settings = WindowSettings(self.settings, self, self.split, self.train_panel.length_unit,
-                                              self._show_recent)
         self.window_settings.restore()
         self.set_state(AppState.EMPTY)
         if probe_devices:
             QTimer.singleShot(0, self._probe_devices)  # then adds the Explore tab
         else:
-            self._add_explore_tab()
+            self.explore.add()
 
-    # ================================================================== layout
-    def _build(self) -> None:
-        build_layout(self)
+    # ================================================================== the parts and their wiring
+    def _build(self, probe_devices: bool) -> None:
+        v = self.views = build_layout(self)
+        self.menu_actions = build_menus(self, self, v)  # its slots are this window's commands, called later
+        self.window_settings = WindowSettings(self.settings, self, v.split, v.train_panel.length_unit,
+                                              self._show_recent)
+        self.presenter = WindowPresenter(self, v, self.menu_actions, self._on_state)
         # The Explore tab imports torch (seconds): it is added once torch has loaded in the background.
-        self.explore_tab: QWidget | None = None
-        self.compare.set_explore_available(False)
+        self.explore = ExploreLink(self, v, self.menu_actions.view_menu, self.presenter, self.cache, self.export_folder,
+                                   self.set_export_folder, lambda info: self.projects.show_checkpoint(info))
+        self.estimator = EstimateController(self, v.train_panel, v.welcome, self.cache, probe_devices)
+        self.projects = ProjectController(self.presenter, v.train_panel, self.estimator, self.window_settings,
+                                          self.explore, self.home, self.cache,
+                                          training=lambda: self.training.worker is not None,
+                                          start_training=self.start_training, gpu=lambda: self.gpu, parent=self)
+        self.training = TrainingController(self.presenter, v.train_panel, self.projects, self.home, self.cache,
+                                           remember=self.window_settings.remember, explore=self.explore.finished,
+                                           ended=self.closed_after_training, parent=self)
+        self.sample_export = SampleExport(self, v.grid, v.train_panel, self.projects, self.presenter,
+                                          self.export_folder, self.set_export_folder)
 
     def _connect(self) -> None:
-        self.welcome.open_folder_requested.connect(self.choose_folder)
-        self.welcome.open_run_requested.connect(self.choose_run)
-        self.welcome.demo_requested.connect(self.open_demo)
-        self.welcome.recent_selected.connect(self.open_path)
-        self.welcome.guide_requested.connect(self.show_guide)
-        tp = self.train_panel
+        v = self.views
+        v.welcome.open_folder_requested.connect(self.choose_folder)
+        v.welcome.open_run_requested.connect(self.choose_run)
+        v.welcome.demo_requested.connect(self.open_demo)
+        v.welcome.recent_selected.connect(self.open_path)
+        v.welcome.guide_requested.connect(self.show_guide)
+        tp = v.train_panel
         tp.start_requested.connect(self.start_training)
         tp.pause_requested.connect(self.pause_training)
         tp.resume_requested.connect(self.resume_training)
         tp.stop_requested.connect(self.stop_training)
         tp.source_box.choose_requested.connect(self.projects.choose_source_run)
-        self.live.unreadable.connect(lambda text: self.show_message("warning", text))
-        self.compare.explore_requested.connect(self.explore_checkpoint)
-        self.compare.error.connect(lambda text: self.show_message("warning", text))
-        self.tabs.currentChanged.connect(self._on_tab)
-
-    def _add_explore_tab(self) -> None:
-        """Add the explorer (studio.ui.explore, built alongside) when it is installed."""
-        if self.explore_tab is not None:
-            return
-        try:
-            from studio.ui.explore.tab import ExploreTab
-        except ImportError:
-            self._explorer_missing = True
-            return  # the window works without it
-        self.explore_tab = ExploreTab(cache_dir=str(self.cache / "explore"))
-        self.tabs.addTab(self.explore_tab, "Explore")
-        self.explore_tab.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
-        self.explore_tab.checkpoint_opened.connect(self.projects.show_checkpoint)
-        self.explore_tab.export_folder = self.export_folder()
-        self.explore_tab.export_folder_changed.connect(self.set_export_folder)
-        self.compare.set_explore_available(True)
-        a = QAction("E&xplore", self)
-        a.setShortcut(QKeySequence("Ctrl+4"))
-        a.triggered.connect(lambda: self.tabs.setCurrentWidget(self.explore_tab))
-        self.addAction(a)
-        self.view_menu.addAction(a)
-        if self._pending_checkpoint is not None:
-            self.explore_checkpoint(*self._pending_checkpoint)
-        if self._pending_explore is not None:
-            self.open_in_explore(self._pending_explore)
+        v.live.unreadable.connect(lambda text: self.show_message("warning", text))
+        v.compare.error.connect(lambda text: self.show_message("warning", text))
+        v.tabs.currentChanged.connect(self._on_tab)
 
     def _on_tab(self, index: int) -> None:
-        if self.tabs.widget(index) is self.compare:
+        compare = self.views.compare
+        if self.views.tabs.widget(index) is compare:
             self.projects.refresh_checkpoints()
-            if self.compare.is_empty and self.compare.checkpoints:
-                self.compare.compare()  # show something at once: oldest against newest
+            if compare.is_empty and compare.checkpoints:
+                compare.compare()  # show something at once: oldest against newest
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
@@ -172,38 +150,29 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, lambda: fit_to_screen(self))
 
     # ================================================================== state
+    state = property(lambda self: self.presenter.state)
+    is_shut = property(lambda self: self.presenter.is_shut)
+
     def set_state(self, state: AppState | str) -> None:
-        state = AppState(state)
-        self.state = state
-        self.train_panel.set_state(state)
-        self.state_label.setText(state.text)
-        self.start_action.setEnabled(enabled("start", state))
-        self.pause_action.setEnabled(enabled("pause", state))
-        self.stop_action.setEnabled(enabled("stop", state))
-        self.source_action.setEnabled(enabled("source", state))
-        self.close_action.setEnabled(enabled("close", state))
-        self.export_action.setEnabled(not self.grid.image.isNull())
+        self.presenter.set_state(state)
+
+    def _on_state(self, state: AppState) -> None:
         if state == AppState.IDLE:
             self.estimator.schedule()
         else:
             self.estimator.cancel()
 
     def show_message(self, level: str, text: str) -> None:
-        self.message_bar.show_message(level, text)
-        self.statusBar().showMessage(text.splitlines()[0] if text else "", 8000)
-
-    def show_project(self, title: str | None) -> None:
-        """The project view titled `title` (a folder, a run, a picture), or the welcome view for None."""
-        self.setWindowTitle(f"GAN Studio — {title}" if title else "GAN Studio")
-        self.stack.setCurrentWidget(self.split if title else self.welcome)
+        self.presenter.say(level, text)
 
     def _show_recent(self, items: list[str]) -> None:
-        self.welcome.set_recent(items)
-        self.recent_menu.clear()
+        self.views.welcome.set_recent(items)
+        menu = self.menu_actions.recent_menu
+        menu.clear()
         for p in items:
-            a = self.recent_menu.addAction(p)
+            a = menu.addAction(p)
             a.triggered.connect(lambda _c=False, path=p: self.open_path(path))
-        self.recent_menu.setEnabled(bool(items))
+        menu.setEnabled(bool(items))
 
     def recent(self) -> list[str]:
         return self.window_settings.recent()
@@ -213,6 +182,7 @@ class MainWindow(QMainWindow):
     dataset = property(lambda self: self.projects.dataset)
     loader = property(lambda self: self.projects.loader)
     follower = property(lambda self: self.projects.follower)
+    explore_tab = property(lambda self: self.explore.tab)
     worker = property(lambda self: self.training.worker)
     estimate_worker = property(lambda self: self.estimator.worker)
     speed_worker = property(lambda self: self.estimator.speed_worker)
@@ -221,6 +191,9 @@ class MainWindow(QMainWindow):
                              lambda self, s: setattr(self.estimator, "seconds", s))
     speed_resolution = property(lambda self: self.estimator.resolution,
                                 lambda self, r: setattr(self.estimator, "resolution", r))
+    autostart = property(lambda self: self.projects.autostart, lambda self, on: setattr(self.projects, "autostart", on))
+    autostart_steps = property(lambda self: self.projects.autostart_steps,
+                               lambda self, n: setattr(self.projects, "autostart_steps", n))
 
     # Commands (menus, buttons, drops, the command line and tests call these).
     def choose_folder(self) -> None:
@@ -228,6 +201,12 @@ class MainWindow(QMainWindow):
 
     def choose_run(self) -> None:
         self.projects.choose_run()
+
+    def choose_file(self) -> None:
+        self.projects.choose_file()
+
+    def choose_source_run(self) -> None:
+        self.projects.choose_source_run()
 
     def open_demo(self) -> None:
         self.projects.open_demo()
@@ -249,6 +228,9 @@ class MainWindow(QMainWindow):
 
     def start_training(self) -> None:
         self.training.start()
+
+    def start_or_toggle(self) -> None:
+        self.training.start_or_toggle()
 
     def pause_training(self) -> None:
         self.training.pause()
@@ -272,11 +254,11 @@ class MainWindow(QMainWindow):
     def _on_devices(self, devices: Devices) -> None:
         auto_name, gpu = devices.auto, devices.gpu
         self.gpu = gpu
-        self._add_explore_tab()
-        self.train_panel.set_devices(auto_name, list(devices.extra))
+        self.explore.add()
+        self.views.train_panel.set_devices(auto_name, list(devices.extra))
         if self.state not in (AppState.TRAINING, AppState.PAUSED, AppState.STOPPING, AppState.LOADING):
-            self.device_label.setText(f"Device: {auto_name}")
-        self.welcome.set_device(auto_name, gpu)
+            self.presenter.show_device(auto_name)
+        self.views.welcome.set_device(auto_name, gpu)
         self.estimator.measure_welcome_speed(gpu)
 
     def show_guide(self) -> None:
@@ -300,44 +282,19 @@ class MainWindow(QMainWindow):
         self.about_dialog = dialog
         dialog.open()
 
-    # ================================================================== Explore
+    # ================================================================== Explore (kept until the tab exists)
     def open_in_explore(self, path: Path) -> None:
-        """A checkpoint, or a picture exported by the studio (its recipe on the canvas), in the Explore tab;
-        kept until the tab exists (it is added once torch has loaded)."""
-        self._pending_explore = Path(path)
-        if self.explore_tab is None:
-            return
-        self._pending_explore = None
-        if self.stack.currentWidget() is self.welcome:
-            self.show_project(path.name)
-        if path.suffix.lower() in PICTURE_SUFFIXES:
-            if self.explore_tab.open_picture(str(path)):
-                self.setWindowTitle(f"GAN Studio — {path.name}")
-                self.tabs.setCurrentWidget(self.explore_tab)
-            else:
-                self.show_message("error", self.explore_tab.status.text())
-            return
-        self.explore_checkpoint(str(path))
+        self.explore.open_in_explore(path)
 
     def explore_checkpoint(self, path: str, switch: bool = True) -> None:
-        """Open a checkpoint in Explore; kept until the tab exists (it is added once torch has loaded)."""
-        self._pending_checkpoint = None
-        if self.explore_tab is None:
-            if self._explorer_missing:
-                self.show_message("info", "The explorer is not part of this build.")
-            else:
-                self._pending_checkpoint = (str(path), switch)
-            return
-        self.explore_tab.open_checkpoint(str(path))
-        if switch:
-            self.tabs.setCurrentWidget(self.explore_tab)
+        self.explore.explore_checkpoint(path, switch)
 
     # ================================================================== export
     def export_dialog(self) -> None:
-        choose_and_export(self)
+        self.sample_export.choose_and_export()
 
     def export_samples(self, path: Path, transparent: bool = False, region: str = "edges") -> bool:
-        return export_grid(self, path, transparent, region)
+        return self.sample_export.export_grid(path, transparent, region)
 
     def export_folder(self) -> str:
         return self.window_settings.folder(EXPORT_KEY, Path(default_export_folder()))
@@ -345,8 +302,7 @@ class MainWindow(QMainWindow):
     def set_export_folder(self, folder: str) -> None:
         """One export folder for every export (the sample grid, Explore's, a repaired picture)."""
         self.window_settings.set_folder(EXPORT_KEY, Path(folder))
-        if self.explore_tab is not None:
-            self.explore_tab.export_folder = str(folder)
+        self.explore.folder_changed(folder)
 
     # ================================================================== drag and drop, closing
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
@@ -396,15 +352,14 @@ class MainWindow(QMainWindow):
             self.close()
 
     def _shutdown(self) -> None:
-        self.is_shut = True
+        self.presenter.shutdown()  # the window is shut: nothing new starts
         self.window_settings.save()
         # First what could start a thread later (a debounced re-read of the folder, a pending estimate):
         # a closed window must not read a folder or train for an estimate 300 ms after it closed.
         self.projects.shutdown()
         self.estimator.shutdown()
-        self.compare.shutdown()
-        if self.explore_tab is not None:
-            self.explore_tab.shutdown()  # stops its render thread
+        self.views.compare.shutdown()
+        self.explore.shutdown()
         # Every helper thread and job of ours is below the window: ask each to finish, then wait for it.
         threads = [t for t in self.findChildren(StudioThread) if t.isRunning()]
         for thread in threads:

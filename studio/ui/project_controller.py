@@ -6,18 +6,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
 from superqt.utils import qdebounced
 
-from studio.core.formats.metrics_rows import LossRow, Quality
 from studio.ui.app_state import AppState
 from studio.ui.dataset_loader import LoadedDataset, load_dataset
 from studio.ui.base.jobs import Job, start_job
 from studio.ui.follower import RunFollower
-from studio.ui.widgets.progress_panel import format_duration
+from studio.ui.run_on_disk import say_if_interrupted, show_records, show_snapshots
+from studio.ui.views import Explorer, ProjectView
+from studio.ui.widgets.train_panel import TrainPanel
+from studio.ui.window_settings import WindowSettings
+
+if TYPE_CHECKING:
+    from studio.ui.estimate_controller import EstimateController
 
 PICTURE_SUFFIXES = (".png",)
 
@@ -31,59 +36,69 @@ class Project:
 
 
 class ProjectController(QObject):
-    """`window` is the MainWindow that owns it (its widgets, state and settings)."""
+    """Opens what the artist chooses (dialogs over `parent`) and shows it on `view`; the training panel
+    `panel` follows it. `estimator` measures before Start, `settings` keeps the recent list and the last
+    folders, `explorer` opens checkpoints and pictures; `home` holds the runs and the demo, `cache` the
+    measured speeds. `training()` says whether a training job runs, `start_training()` starts one and
+    `gpu()` whether there is a GPU."""
 
-    def __init__(self, window) -> None:
-        super().__init__(window)
-        self.w = window
+    def __init__(self, view: ProjectView, panel: TrainPanel, estimator: EstimateController,
+                 settings: WindowSettings, explorer: Explorer, home: Path, cache: Path,
+                 training: Callable[[], bool], start_training: Callable[[], None], gpu: Callable[[], bool],
+                 parent: QWidget) -> None:
+        super().__init__(parent)
+        self.view, self.panel, self.estimator, self.settings, self.explorer = view, panel, estimator, settings, explorer
+        self.home, self.cache, self.dialog_parent = home, cache, parent
+        self.training, self.start_training, self.gpu = training, start_training, gpu
+        self.autostart = False  # start training as soon as the folder is read (`studio --start`)
+        self.autostart_steps: int | None = None
         self.project: Project | None = None
         self.dataset: LoadedDataset | None = None
         self.loader: Job | None = None
         self.follower: RunFollower | None = None
         self.suggested_for: Path | None = None  # the folder whose suggested settings were applied
         self.schedule_reload = qdebounced(self._reload_dataset, 300, parent=self)
-        tp = window.train_panel
-        for combo in (tp.aspect, tp.resolution, tp.fit):
+        for combo in (panel.aspect, panel.resolution, panel.fit):
             combo.currentIndexChanged.connect(lambda _i: self._reload_soon())
-        tp.classes.toggled.connect(lambda _on: self._reload_soon())
-        tp.background.editingFinished.connect(self._reload_soon)
+        panel.classes.toggled.connect(lambda _on: self._reload_soon())
+        panel.background.editingFinished.connect(self._reload_soon)
 
     # ------------------------------------------------------------------ choosing
     def choose_folder(self) -> None:
-        settings = self.w.window_settings
-        path = QFileDialog.getExistingDirectory(self.w, "Open a folder of images",
+        settings = self.settings
+        path = QFileDialog.getExistingDirectory(self.dialog_parent, "Open a folder of images",
                                                 settings.folder("last_dir", Path.home()))
         if path:
             settings.set_folder("last_dir", Path(path).parent)
             self.open_folder(Path(path))
 
     def choose_run(self) -> None:
-        path = QFileDialog.getExistingDirectory(self.w, "Open a run folder", str(self._runs_folder()))
+        path = QFileDialog.getExistingDirectory(self.dialog_parent, "Open a run folder", str(self._runs_folder()))
         if path:
             self.open_run(Path(path))
 
     def choose_file(self) -> None:
         """A checkpoint or a picture exported by the studio (its recipe goes on the Explore canvas)."""
         path, _ = QFileDialog.getOpenFileName(
-            self.w, "Open a checkpoint or a studio picture", str(self._runs_folder()),
+            self.dialog_parent, "Open a checkpoint or a studio picture", str(self._runs_folder()),
             "Checkpoints and studio pictures (*.safetensors *.png);;All files (*)")
         if path:
             self.open_path(path)
 
     def _runs_folder(self) -> Path:
-        runs = self.w.home / "runs"
+        runs = self.home / "runs"
         return runs if runs.is_dir() else Path.home()
 
     def open_demo(self) -> None:
         from studio.core.demo import write_demo_data
 
-        folder = self.w.home / "demo-64"
-        self.w.statusBar().showMessage("Writing the demo images…")
+        folder = self.home / "demo-64"
+        self.view.note("Writing the demo images…")
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             write_demo_data(folder, count=512, size=64)
         except OSError as e:
-            self.w.show_message("error", f"Could not write the demo images to {folder}: {e.strerror or e}.")
+            self.view.say("error", f"Could not write the demo images to {folder}: {e.strerror or e}.")
             return
         finally:
             QApplication.restoreOverrideCursor()
@@ -93,15 +108,15 @@ class ProjectController(QObject):
         """A folder of images, a run folder, a checkpoint or a studio picture: whichever `path` is."""
         p = Path(path).expanduser()
         if not p.exists():
-            self.w.show_message("error", f"{p} does not exist.")
-            self.w.window_settings.forget(path)
+            self.view.say("error", f"{p} does not exist.")
+            self.settings.forget(path)
             return
         if p.is_file() and p.suffix.lower() in (".safetensors", *PICTURE_SUFFIXES):
-            self.w.open_in_explore(p)  # straight to the explorer (once it is there)
+            self.explorer.open_in_explore(p)  # straight to the explorer (once it is there)
             return
         if not p.is_dir():
-            self.w.show_message("error", f"{p} is a file. Open a folder of images, a run folder, a checkpoint "
-                                         "or a picture exported by the studio.")
+            self.view.say("error", f"{p} is a file. Open a folder of images, a run folder, a checkpoint "
+                                   "or a picture exported by the studio.")
             return
         if (p / "config.json").is_file():
             self.open_run(p)
@@ -110,8 +125,8 @@ class ProjectController(QObject):
 
     # ------------------------------------------------------------------ opening and closing
     def busy(self) -> bool:
-        if self.w.training.worker is not None:
-            self.w.show_message("warning", "Training is running: stop it before opening something else.")
+        if self.training():
+            self.view.say("warning", "Training is running: stop it before opening something else.")
             return True
         return False
 
@@ -133,48 +148,42 @@ class ProjectController(QObject):
         self._stop_reading()
 
     def close_current(self) -> None:
-        w = self.w
         self._stop_reading()
         self.loader = None
         self.dataset = None
-        w.live.clear()
-        w.compare.clear_views()
-        w.compare.set_checkpoints([])
-        w.progress_panel.reset()
-        w.train_panel.set_resumable(False)
-        w.train_panel.set_blocker("")
-        w.train_panel.run_folder.clear()
-        w.memory_label.hide()
-        w.estimator.stop_welcome_speed()
-        w.message_bar.hide()  # the last project's messages ("No images found in …") are not this one's
+        self.view.clear_project()
+        self.panel.set_resumable(False)
+        self.panel.set_blocker("")
+        self.panel.run_folder.clear()
+        self.estimator.stop_welcome_speed()
 
     def close_project(self) -> None:
         if self.busy():
             return
         self.close_current()
         self.project = None
-        self.w.show_project(None)
-        self.w.set_state(AppState.EMPTY)
-        if self.w.estimator.enabled:  # at the form's shape now (cached once measured)
-            self.w.estimator.measure_welcome_speed(self.w.gpu)
+        self.view.show_project(None)
+        self.view.set_state(AppState.EMPTY)
+        if self.estimator.enabled:  # at the form's shape now (cached once measured)
+            self.estimator.measure_welcome_speed(self.gpu())
 
     def open_folder(self, folder: Path) -> None:
         if self.busy():
             return
         folder = Path(folder).expanduser()
         if not folder.is_dir():
-            self.w.show_message("error", f"{folder} is not a folder.")
+            self.view.say("error", f"{folder} is not a folder.")
             return
         previous = self.project
         self.close_current()
         if previous is not None and previous.data != folder.resolve():
-            self.w.train_panel.reset_form()  # nothing of the last folder's settings leaks into this one
+            self.panel.reset_form()  # nothing of the last folder's settings leaks into this one
             self.suggested_for = None
         self.project = Project(data=folder.resolve())
-        self.w.window_settings.remember(self.project.data)
-        self.w.show_project(folder.name)
-        self.w.tabs.setCurrentWidget(self.w.dataset_panel)
-        self.w.set_state(AppState.IDLE)
+        self.settings.remember(self.project.data)
+        self.view.show_project(folder.name)
+        self.view.show_dataset_tab()
+        self.view.set_state(AppState.IDLE)
         self.load_dataset()
 
     def open_run(self, path: Path) -> None:
@@ -188,84 +197,67 @@ class ProjectController(QObject):
         try:
             cfg = TrainConfig.from_json(run.read_config())  # the window's one reading of config.json
         except StudioError as e:
-            self.w.show_message("error", str(e))
+            self.view.say("error", str(e))
             return
-        w, tp = self.w, self.w.train_panel
+        view, tp = self.view, self.panel
         self.close_current()
         data = Path(cfg.data) if cfg.data else None
         self.project = Project(data=data, run=run.path)
-        w.window_settings.remember(run.path)
-        w.show_project(f"run {run.path.name}")
-        w.tabs.setCurrentIndex(0)
+        self.settings.remember(run.path)
+        view.show_project(f"run {run.path.name}")
+        view.show_live_tab()
         tp.reset_form()
         tp.set_from_config(cfg)
-        w.progress_panel.canvas = tp.canvas()  # a growing run's stages are named by its picture size
-        w.live.total_steps = total_steps(cfg)  # as the trainer counts them (a last partial batch is a step)
-        w.live.augment_used = cfg.augment != "none"
+        # A growing run's stages are named by its picture size; its steps as the trainer counts them.
+        view.show_run(tp.canvas(), total_steps(cfg))
+        view.set_augmented(cfg.augment != "none")
         tp.run_folder.setText(str(run.path))
         self.follower = RunFollower(run.path, parent=self)
-        self.follower.records.connect(self.on_records)
+        self.follower.records.connect(lambda records: show_records(self.view, records))
         self.follower.snapshot.connect(self._on_follow_snapshot)
         self.follower.checkpoints_changed.connect(self.refresh_checkpoints)
         if run.is_being_written():
             self.follower.ended.connect(self._on_follow_ended)
-            w.set_state(AppState.FOLLOWING)
-            w.show_message("info", f"Another process is training {run.path.name}: following it live "
-                                   "(curves and snapshots from its run folder).")
+            view.set_state(AppState.FOLLOWING)
+            view.say("info", f"Another process is training {run.path.name}: following it live "
+                             "(curves and snapshots from its run folder).")
             self.follower.start()
         else:
             self.follower.poll()  # show what the run has so far, once
-            w.set_state(AppState.IDLE)
+            view.set_state(AppState.IDLE)
             tp.set_resumable(run.latest_checkpoint() is not None)
-            self._say_if_interrupted(run)
+            say_if_interrupted(view, run)
         latest = run.latest_checkpoint()
         if latest is not None:
-            w.explore_checkpoint(str(latest), switch=False)  # ready in Explore, as a finished run is
+            self.explorer.explore_checkpoint(str(latest), switch=False)  # ready in Explore, as a finished run is
         if data is not None and data.is_dir():
             self.load_dataset()
         elif data is not None:
-            w.dataset_panel.set_failed(f"The run's image folder {data} is not there any more.")
+            view.show_folder_failed(f"The run's image folder {data} is not there any more.")
 
-    def _say_if_interrupted(self, run) -> None:
-        """A run killed between checkpoints logged steps that no checkpoint holds: say what is kept and lost."""
-        records = [r for r in run.read_metrics()[0] if isinstance(r, LossRow)]
-        logged = records[-1].step if records else 0
-        checkpoints = run.checkpoints()
-        saved = checkpoints[-1][0] if checkpoints else 0
-        if logged <= saved:
-            return  # stopped or finished normally: the last checkpoint is the last step
-        if checkpoints:
-            n = logged - saved
-            lost = "the 1 step after it is lost" if n == 1 else f"the {n} steps after it are lost"
-            self.w.show_message("warning", f"This run was interrupted at step {logged}; resuming continues from "
-                                           f"step {saved}, its last checkpoint ({lost}).")
-        else:
-            self.w.show_message("warning", f"This run was interrupted at step {logged}, before its first checkpoint: "
-                                           "nothing can be resumed, and Start begins a new run from step 0.")
-
-    def show_checkpoint(self, _path: str) -> None:
-        """A checkpoint or studio picture opened on its own (no folder or run): the training panel, disabled,
-        names the model and size that made it, not the form's defaults."""
+    def show_checkpoint(self, info) -> None:
+        """A checkpoint or studio picture opened on its own (no folder or run; `info` is the Explore tab's
+        description of it): the training panel, disabled, names the model and size that made it, not the
+        form's defaults."""
         from studio.core.shape import CanvasShape
 
-        info = self.w.explore_tab.info if self.w.explore_tab is not None else None
         if self.project is not None or info is None or not info.resolution:
             return
         scale = info.resolution  # the networks' scale; the picture is width × height
-        self.w.train_panel.show_model(info.model, CanvasShape.of_model(scale, info.width * 4 // scale,
+        self.panel.show_model(info.model, CanvasShape.of_model(scale, info.width * 4 // scale,
                                                                        info.height * 4 // scale))
 
     def update_resumable(self) -> None:
         if self.project is not None and self.project.run is not None:
             from studio.core.formats.run import RunDir
 
-            self.w.train_panel.set_resumable(RunDir(self.project.run).latest_checkpoint() is not None)
+            self.panel.set_resumable(RunDir(self.project.run).latest_checkpoint() is not None)
 
     # ------------------------------------------------------------------ the folder's images
     def _may_reload(self) -> bool:
         """A folder is open, nothing trains, and the window is not closed."""
-        return (not self.w.is_shut and self.project is not None and self.project.data is not None
-                and self.w.state == AppState.IDLE)
+        return (not self.view.is_shut and self.project is not None and self.project.data is not None
+                and self.view.state == AppState.IDLE)
 
     def _reload_soon(self) -> None:
         if self._may_reload():
@@ -279,14 +271,15 @@ class ProjectController(QObject):
         assert self.project is not None and self.project.data is not None
         if self.loader is not None:
             self.loader.cancel()
-        w, tp = self.w, self.w.train_panel
+        view, tp = self.view, self.panel
         self.dataset = None
         tp.set_blocker("")
-        w.dataset_panel.set_folder(str(self.project.data))
-        loader = start_job(w, load_dataset, self.project.data, int(tp.resolution.currentData()), tp.fit.currentData(),
-                           tp.background.text().strip() or "#ffffff", tp.classes.isChecked(), w.cache,
+        view.show_folder(self.project.data)
+        loader = start_job(self, load_dataset, self.project.data, int(tp.resolution.currentData()),
+                           tp.fit.currentData(),
+                           tp.background.text().strip() or "#ffffff", tp.classes.isChecked(), self.cache,
                            aspect=tp.aspect.currentData(), failure="The folder could not be read")
-        loader.progress.connect(lambda p: w.dataset_panel.set_loading(*p))
+        loader.progress.connect(lambda p: view.show_folder_loading(*p))
         loader.done.connect(lambda result, ldr=loader: self._on_dataset(ldr, result))
         loader.failed.connect(lambda text, ldr=loader: self._on_dataset_failed(ldr, text))
         self.loader = loader
@@ -294,18 +287,18 @@ class ProjectController(QObject):
     def _on_dataset(self, loader: Job, result: LoadedDataset | None) -> None:
         if loader is not self.loader or result is None:
             return  # an older request, superseded
-        w, tp = self.w, self.w.train_panel
+        view, tp = self.view, self.panel
         self.loader = None
         self.dataset = result
         report = result.report
-        w.dataset_panel.set_report(report, result.thumbnails, result.augmented, result.augment_p)
-        idle = w.state == AppState.IDLE
+        view.show_report(report, result.thumbnails, result.augmented, result.augment_p)
+        idle = view.state == AppState.IDLE
         if idle and self.project is not None and self.project.run is None and self.suggested_for != self.project.data:
             self.suggested_for = self.project.data
             before = (tp.aspect.currentData(), tp.resolution.currentData())
             for combo in (tp.aspect, tp.resolution):
                 combo.blockSignals(True)
-            tp.suggest_defaults(report.used, list(report.sizes), w.gpu, w.cache)  # the speeds measured here
+            tp.suggest_defaults(report.used, list(report.sizes), self.gpu(), self.cache)  # the speeds measured here
             for combo in (tp.aspect, tp.resolution):
                 combo.blockSignals(False)
             tp.shape.show_size()
@@ -313,57 +306,35 @@ class ProjectController(QObject):
                 self.load_dataset()
                 return
         if report.skipped:
-            w.show_message("warning", f"{len(report.skipped)} file(s) could not be used; "
+            view.say("warning", f"{len(report.skipped)} file(s) could not be used; "
                                       "the Dataset tab lists each with its reason.")
         if idle:
-            w.estimator.schedule()  # the folder's size decides the batch the estimate assumes
-        if w.autostart and idle:
-            w.autostart = False
-            if w.autostart_steps:
+            self.estimator.schedule()  # the folder's size decides the batch the estimate assumes
+        if self.autostart and idle:
+            self.autostart = False
+            if self.autostart_steps:
                 tp.length_unit.setCurrentIndex(tp.length_unit.findData("steps"))
-                tp.length.setValue(w.autostart_steps)
-            w.training.start()
+                tp.length.setValue(self.autostart_steps)
+            self.start_training()
 
     def _on_dataset_failed(self, loader: Job, text: str) -> None:
         if loader is not self.loader:
             return
         self.loader = None
-        self.w.dataset_panel.set_failed(text)
-        self.w.train_panel.set_blocker(f"Cannot start. {text}")
-        self.w.show_message("error", text)
+        self.view.show_folder_failed(text)
+        self.panel.set_blocker(f"Cannot start. {text}")
+        self.view.say("error", text)
 
-    # ------------------------------------------------------------------ a run on disk
-    def on_records(self, records: list[LossRow | Quality]) -> None:
-        w = self.w
-        w.loss_plot.add_records(records)
-        losses = [r for r in records if isinstance(r, LossRow)]  # quality records carry no speed or time
-        if not losses:
-            return
-        last = losses[-1]
-        step = last.step
-        fraction = step / w.live.total_steps if w.live.total_steps else None
-        if w.state != AppState.FOLLOWING:  # a run nobody trains: where it stopped, never a busy bar
-            ended = "done" if fraction is not None and fraction >= 0.999 else "stopped"
-            w.progress_panel.set_ended(f"{ended} · step {step}", fraction, last.kimg)
-            w.progress_panel.elapsed.setText(format_duration(last.time))
-            return
-        w.progress_panel.set_progress(step, last.kimg, None, last.images_per_second, last.time, None, fraction,
-                                      last.resolution, last.alpha)
-
+    # ------------------------------------------------------------------ a run on disk (studio.ui.run_on_disk)
     def _on_follow_snapshot(self, step: int, path: str) -> None:
         from studio.core.formats.run import RunDir
 
-        if self.project is None or self.project.run is None:
-            return
-        self.w.live.set_frames([(s, str(p)) for s, p in RunDir(self.project.run).snapshots()])
-        image = QImage(path)
-        if not image.isNull():
-            self.w.live.set_live(image, f"snapshot at step {step}")
-            self.w.export_action.setEnabled(True)
+        if self.project is not None and self.project.run is not None:
+            show_snapshots(self.view, RunDir(self.project.run), step, path)
 
     def _on_follow_ended(self) -> None:
-        self.w.set_state(AppState.IDLE)
-        self.w.show_message("info", "The process writing this run has finished. You can resume training it here.")
+        self.view.set_state(AppState.IDLE)
+        self.view.say("info", "The process writing this run has finished. You can resume training it here.")
         self.update_resumable()
 
     def refresh_checkpoints(self) -> None:
@@ -371,13 +342,13 @@ class ProjectController(QObject):
 
         if self.project is None or self.project.run is None:
             return
-        self.w.compare.set_checkpoints([(s, str(p)) for s, p in RunDir(self.project.run).checkpoints()])
+        self.view.set_checkpoints([(s, str(p)) for s, p in RunDir(self.project.run).checkpoints()])
 
     # ------------------------------------------------------------------ fine-tuning
     def choose_source_run(self) -> None:
-        if self.w.state != AppState.IDLE:
+        if self.view.state != AppState.IDLE:
             return
-        path = QFileDialog.getExistingDirectory(self.w, "Start from which run?", str(self._runs_folder()))
+        path = QFileDialog.getExistingDirectory(self.dialog_parent, "Start from which run?", str(self._runs_folder()))
         if path:
             self.start_from_run(Path(path))
 
@@ -389,8 +360,8 @@ class ProjectController(QObject):
         try:
             source = find_source(path)
         except StudioError as e:
-            self.w.show_message("error", str(e))
+            self.view.say("error", str(e))
             return False
-        self.w.train_panel.set_source(source)
-        self.w.statusBar().showMessage(f"Training will start from {source.describe()}", 8000)
+        self.panel.set_source(source)
+        self.view.note(f"Training will start from {source.describe()}", 8000)
         return True

@@ -102,7 +102,7 @@ def event(kind: type, when=None):
 def tiny_settings(window, steps: int | None = None) -> None:
     """The smallest useful training: DCGAN, the shape's smallest size (16 px square, 24×16 at 3:2), batch 4,
     width 16."""
-    tp = window.train_panel
+    tp = window.views.train_panel
     tp.model.setCurrentIndex(tp.model.findData("dcgan"))
     tp.resolution.setCurrentIndex(0)
     tp.batch.setValue(4)

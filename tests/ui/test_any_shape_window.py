@@ -44,7 +44,7 @@ def cells(image: QImage, width: int, height: int, gap: int = 2) -> tuple[int, in
 
 def test_landscape_folder_suggests_its_shape_and_trains_it(qtbot, window, tmp_path: Path):
     folder = landscapes(tmp_path / "landscapes")
-    tp = window.train_panel
+    tp = window.views.train_panel
     open_tiny(qtbot, window, folder)
     # The folder's suggestion: most of its pictures are landscape 3:2, and the hint says so.
     assert tp.aspect.currentData() == "3:2"
@@ -58,13 +58,13 @@ def test_landscape_folder_suggests_its_shape_and_trains_it(qtbot, window, tmp_pa
                     and window.dataset.folder.config.aspect == "3:2"
                     and window.dataset.folder.images.shape[1:3] == (16, 24), timeout=HANG_GUARD_MS)
     # The Dataset tab shows the pictures as training will see them: 24×16 tiles.
-    cells(window.dataset_panel.thumbnails.image, 24, 16)
+    cells(window.views.dataset_panel.thumbnails.image, 24, 16)
     # Another shape reads the folder again at that shape.
     tp.aspect.setCurrentIndex(tp.aspect.findData("2:3"))
     assert tp.shape_label.text() == "16×24 px"
     qtbot.waitUntil(lambda: window.loader is None and window.dataset is not None
                     and window.dataset.folder.config.aspect == "2:3", timeout=HANG_GUARD_MS)
-    cells(window.dataset_panel.thumbnails.image, 16, 24)
+    cells(window.views.dataset_panel.thumbnails.image, 16, 24)
     tp.aspect.setCurrentIndex(tp.aspect.findData("3:2"))
     qtbot.waitUntil(lambda: window.loader is None and window.dataset is not None
                     and window.dataset.folder.config.aspect == "3:2", timeout=HANG_GUARD_MS)
@@ -77,8 +77,8 @@ def test_landscape_folder_suggests_its_shape_and_trains_it(qtbot, window, tmp_pa
     with qtbot.waitSignal(worker.yielded, timeout=HANG_GUARD_MS, check_params_cb=event(LiveSamples)) as blocker:
         pass
     cells(blocker.args[0].image, 24, 16)  # the live grid: 24×16 pictures, though G starts at 12×8
-    qtbot.waitUntil(lambda: "px" in window.progress_panel.bar.format(), timeout=HANG_GUARD_MS)
-    assert "12×8 px" in window.progress_panel.bar.format(), window.progress_panel.bar.format()
+    qtbot.waitUntil(lambda: "px" in window.views.progress_panel.bar.format(), timeout=HANG_GUARD_MS)
+    assert "12×8 px" in window.views.progress_panel.bar.format(), window.views.progress_panel.bar.format()
     with qtbot.waitSignal(worker.finished, timeout=HANG_GUARD_MS):
         window.stop_training()
     run = window.project.run
@@ -89,7 +89,7 @@ def test_landscape_folder_suggests_its_shape_and_trains_it(qtbot, window, tmp_pa
     tp.aspect.setCurrentIndex(tp.aspect.findData("1:1"))
     window.open_run(run)
     assert tp.aspect.currentData() == "3:2" and tp.shape_label.text() == "24×16 px"
-    window.live.timelapse  # noqa: B018
+    window.views.live.timelapse  # noqa: B018
     snapshots = sorted((run / "snapshots").glob("*.png"))
     if snapshots:
         cells(QImage(str(snapshots[-1])), 24, 16)
@@ -158,15 +158,15 @@ def test_the_welcome_view_gives_the_speed_at_the_forms_shape(qtbot, window, tmp_
     assert window.state == "empty"
     window.estimator.measure_welcome_speed(False)
     qtbot.waitUntil(lambda: window.estimator.speed_worker is None, timeout=HANG_GUARD_MS)
-    assert "the Quick style-based model at 64 px trains about <b>1,000 images/s</b>" in window.welcome.speed_note.text()
+    assert "the Quick style-based model at 64 px trains about <b>1,000 images/s</b>" in window.views.welcome.speed_note.text()
     # A landscape folder sets the form to 3:2; back on the welcome view, the figure is the form's shape's.
     open_tiny(qtbot, window, landscapes(tmp_path / "landscapes"))
-    assert window.train_panel.aspect.currentData() == "3:2"
+    assert window.views.train_panel.aspect.currentData() == "3:2"
     qtbot.waitUntil(lambda: window.estimate_worker is None, timeout=HANG_GUARD_MS)
     window.close_project()
     assert window.state == "empty"
-    qtbot.waitUntil(lambda: "48×32 px" in window.welcome.speed_note.text(), timeout=HANG_GUARD_MS)
-    assert "the Quick style-based model at 48×32 px trains about <b>250 images/s</b>" in window.welcome.speed_note.text()
+    qtbot.waitUntil(lambda: "48×32 px" in window.views.welcome.speed_note.text(), timeout=HANG_GUARD_MS)
+    assert "the Quick style-based model at 48×32 px trains about <b>250 images/s</b>" in window.views.welcome.speed_note.text()
 
 
 def test_the_suggestion_counts_this_machines_square_speed_in_pixels(qtbot, window, tmp_path: Path):
@@ -184,7 +184,7 @@ def test_the_suggestion_counts_this_machines_square_speed_in_pixels(qtbot, windo
     minutes = round(recognisable_kimg("quickstyle", shape.area_side) * 1000 / speed / 60)
     window.open_folder(landscapes(tmp_path / "landscapes"))
     qtbot.waitUntil(lambda: window.loader is None and window.dataset is not None, timeout=HANG_GUARD_MS)
-    hint = window.train_panel.hint.text()
+    hint = window.views.train_panel.hint.text()
     assert "Quick style-based model at 48×32 px" in hint and f"recognisable samples after about {minutes} min here" in hint, hint
 
 

@@ -24,12 +24,12 @@ def test_the_window_probes_this_machines_devices(qtbot, tmp_path: Path):
     qtbot.waitUntil(lambda: window.explore_tab is not None, timeout=HANG_GUARD_MS)
 
     auto = pick_device("auto")
-    assert window.device_label.text() == f"Device: {describe_device(auto)}"
+    assert window.views.device_label.text() == f"Device: {describe_device(auto)}"
     assert window.gpu == (auto.type != "cpu")
-    choices = [window.train_panel.device.itemData(i) for i in range(window.train_panel.device.count())]
+    choices = [window.views.train_panel.device.itemData(i) for i in range(window.views.train_panel.device.count())]
     gpus = [f"cuda:{i}" for i in range(torch.cuda.device_count())] if torch.cuda.is_available() else []
     assert choices[:2] == ["auto", "cpu"] and all(g in choices for g in gpus), choices
-    assert window.train_panel.device.itemText(0) == f"Auto — {describe_device(auto)}"
+    assert window.views.train_panel.device.itemText(0) == f"Auto — {describe_device(auto)}"
     # The probe then starts the welcome view's speed estimate; interrupt it as opening a folder does, and
     # let the probe and the estimate end before the window goes (the estimate itself is tested in test_help.py).
     if window.speed_worker is not None:

@@ -27,19 +27,21 @@ def test_window_follows_a_run_written_by_studio_train(qtbot, window, tiny_images
         assert proc.poll() is None, (tmp_path / "train.log").read_text()
         window.open_path(run_path)
         assert window.state == "following"
-        assert "following it live" in window.message_bar.text
-        assert not window.train_panel.start_button.isEnabled()
-        seen = window.loss_plot.point_count("loss_g")
-        qtbot.waitUntil(lambda: window.loss_plot.point_count("loss_g") >= seen + 2, timeout=HANG_GUARD_MS)
-        qtbot.waitUntil(lambda: not window.grid.image.isNull() and len(window.timelapse.frames) >= 2, timeout=HANG_GUARD_MS)
-        assert window.progress_panel.kimg.text() != "—" and window.progress_panel.speed.text() != "—"
+        assert "following it live" in window.views.message_bar.text
+        assert not window.views.train_panel.start_button.isEnabled()
+        seen = window.views.loss_plot.point_count("loss_g")
+        qtbot.waitUntil(lambda: window.views.loss_plot.point_count("loss_g") >= seen + 2, timeout=HANG_GUARD_MS)
+        v = window.views
+        qtbot.waitUntil(lambda: not v.grid.image.isNull() and len(v.timelapse.frames) >= 2, timeout=HANG_GUARD_MS)
+        assert window.views.progress_panel.kimg.text() != "—" and window.views.progress_panel.speed.text() != "—"
     finally:
         proc.terminate()  # SIGTERM: the trainer stops after its step and saves a checkpoint
         proc.wait(timeout=60)
         log.close()
     qtbot.waitUntil(lambda: window.state == "idle", timeout=HANG_GUARD_MS)
-    assert "has finished" in window.message_bar.text
-    assert window.train_panel.resume_box.isChecked()
+    assert "has finished" in window.views.message_bar.text
+    assert window.views.train_panel.resume_box.isChecked()
     latest = run.latest_checkpoint()  # written by the stopped trainer; the follower's last read finds it
     assert latest is not None, (tmp_path / "train.log").read_text()
-    assert latest.name in [Path(path).name for _, path in window.compare.checkpoints], window.compare.checkpoints
+    checkpoints = window.views.compare.checkpoints
+    assert latest.name in [Path(path).name for _, path in checkpoints], checkpoints

@@ -20,15 +20,15 @@ def _source_run(folder: Path, run: Path) -> Path:
 def test_start_from_an_existing_run(qtbot, window, tiny_images: Path, tmp_path: Path):
     source = _source_run(tiny_images, tmp_path / "old-run")
     open_tiny(qtbot, window, tiny_images)  # DCGAN at 16 px, width 16
-    tp, box = window.train_panel, window.train_panel.source_box
+    tp, box = window.views.train_panel, window.views.train_panel.source_box
     # The action is in the Training menu and in the panel; both need an open folder and no training.
     menu_texts = [a.text() for m in window.menuBar().actions() if m.menu() for a in m.menu().actions()]
     assert "Start from an &existing run…" in menu_texts
-    assert window.source_action.isEnabled() and box.choose_button.isVisible()
+    assert window.menu_actions.source.isEnabled() and box.choose_button.isVisible()
     assert not box.freeze.isEnabled()
 
     assert not window.start_from_run(tmp_path / "nowhere")
-    assert "does not exist" in window.message_bar.text
+    assert "does not exist" in window.views.message_bar.text
 
     assert window.start_from_run(source)
     # The panel says what the run is and matches its network; the freeze-D box allows 0..its D blocks.
@@ -42,7 +42,7 @@ def test_start_from_an_existing_run(qtbot, window, tiny_images: Path, tmp_path: 
     tp.length.setValue(3)
     window.start_training()
     worker = window.worker
-    assert window.state == "loading" and not window.source_action.isEnabled()
+    assert window.state == "loading" and not window.menu_actions.source.isEnabled()
     with qtbot.waitSignal(worker.finished, timeout=60_000):
         pass
     assert window.training.finished_event is not None and window.training.finished_event.reason == "completed"
@@ -60,7 +60,7 @@ def test_start_from_an_existing_run(qtbot, window, tiny_images: Path, tmp_path: 
 
 def test_progressive_run_shows_its_stage(qtbot, window, tiny_images: Path):
     open_tiny(qtbot, window, tiny_images)
-    tp = window.train_panel
+    tp = window.views.train_panel
     tp.resolution.setCurrentIndex(tp.resolution.findData(32))
     qtbot.waitUntil(lambda: window.loader is None and window.dataset is not None
                     and window.dataset.folder.config.resolution == 32, timeout=20_000)
@@ -68,9 +68,9 @@ def test_progressive_run_shows_its_stage(qtbot, window, tiny_images: Path):
     assert tp.config("x").progressive
     window.start_training()  # open_tiny left a practically endless length: the schedule takes it in kimg
     worker = window.worker
-    qtbot.waitUntil(lambda: "px" in window.progress_panel.bar.format(), timeout=30_000)
-    assert "8 px" in window.progress_panel.bar.format()
-    grid = window.grid.image
+    qtbot.waitUntil(lambda: "px" in window.views.progress_panel.bar.format(), timeout=30_000)
+    assert "8 px" in window.views.progress_panel.bar.format()
+    grid = window.views.grid.image
     assert grid.width() == 2 + 4 * 34  # the 4x4 grid at the final 32 px, although G works at 8 px
     with qtbot.waitSignal(worker.finished, timeout=10_000):
         window.stop_training()

@@ -22,7 +22,7 @@ from tests.conftest import HANG_GUARD_MS
 def test_welcome_measures_the_speed_once_then_reads_the_cache(qtbot, make_window, tmp_path: Path):
     window = make_window()
     window.speed_resolution, window.speed_seconds = 16, 0.3
-    welcome = window.welcome
+    welcome = window.views.welcome
     assert "Detecting" in welcome.device_note.text()
     window._on_devices(Devices("CPU (2 threads)", (), False))  # what the device probe reports, once torch has loaded
     measured: list = []
@@ -46,7 +46,7 @@ def test_welcome_measures_the_speed_once_then_reads_the_cache(qtbot, make_window
     again.speed_worker.done.connect(measured.append)
     qtbot.waitUntil(lambda: again.speed_worker is None, timeout=HANG_GUARD_MS)
     assert measured[1].from_cache is True and measured[1].images_per_second == first.images_per_second
-    assert again.welcome.speed_note.text() == text
+    assert again.views.welcome.speed_note.text() == text
 
 
 def test_opening_a_folder_stops_the_measurement(qtbot, window, tiny_images: Path, tmp_path: Path):
@@ -54,7 +54,7 @@ def test_opening_a_folder_stops_the_measurement(qtbot, window, tiny_images: Path
     window._on_devices(Devices("CPU (2 threads)", (), False))
     measured: list = []
     window.speed_worker.done.connect(measured.append)
-    qtbot.waitUntil(lambda: "Measuring" in window.welcome.speed_note.text(), timeout=HANG_GUARD_MS)
+    qtbot.waitUntil(lambda: "Measuring" in window.views.welcome.speed_note.text(), timeout=HANG_GUARD_MS)
     window.open_folder(tiny_images)
     qtbot.waitUntil(lambda: window.speed_worker is None, timeout=HANG_GUARD_MS)  # interrupted (asserted below)
     assert measured == []  # never measured to the end
@@ -87,13 +87,13 @@ def test_about_lists_the_versions(qtbot, window):
 
 
 def test_guide_opens_from_the_menu_and_the_welcome_view(qtbot, window):
-    window.welcome.guide_button.click()
+    window.views.welcome.guide_button.click()
     guide = window._guide
     qtbot.waitExposed(guide)
     text = guide.browser.toPlainText()
     assert "three steps" in text and "Choose a folder of images" in text and "Ctrl+Return" in text
     guide.close()
-    assert window.guide_action.shortcuts()  # F1 (the platform's help key)
-    window.guide_action.trigger()
+    assert window.menu_actions.guide.shortcuts()  # F1 (the platform's help key)
+    window.menu_actions.guide.trigger()
     assert guide.isVisible()  # the same window, shown again
     guide.close()

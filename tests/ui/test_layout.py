@@ -35,23 +35,23 @@ def _check_every_tab(qtbot, window, state: str) -> None:
         assert hint.width() <= window.minimumWidth() and hint.height() <= window.minimumHeight(), (
             f"{state}: the layout needs {hint.width()}×{hint.height()}, more than the window's minimum "
             f"{window.minimumWidth()}×{window.minimumHeight()}: a page grew")
-        tabs = range(window.tabs.count()) if window.stack.currentWidget() is window.split else [None]
+        tabs = range(window.views.tabs.count()) if window.views.stack.currentWidget() is window.views.split else [None]
         for i in tabs:
             if i is not None:
-                window.tabs.setCurrentIndex(i)
+                window.views.tabs.setCurrentIndex(i)
                 qtbot.wait(20)
             assert (window.width(), window.height()) == (width, height), "changing the tab resized the window"
-            where = f"{state}, {width}×{height}" + (f", {window.tabs.tabText(i)} tab" if i is not None else "")
+            where = f"{state}, {width}×{height}" + (f", {window.views.tabs.tabText(i)} tab" if i is not None else "")
             problems += [f"[{where}] {p}" for p in layout_checks.all_problems(window)]
-            holder = QTabWidget.currentWidget(window.tabs) if i is not None else None
+            holder = QTabWidget.currentWidget(window.views.tabs) if i is not None else None
             # The instrument fits whole, even at 1024 × 700 (a message banner may take the room of its strip).
-            if holder is not None and window.tabs.widget(i) is window.explore_tab and \
-                    not window.message_bar.isVisible() and holder.verticalScrollBar().maximum() > 0:
+            if holder is not None and window.views.tabs.widget(i) is window.explore_tab and \
+                    not window.views.message_bar.isVisible() and holder.verticalScrollBar().maximum() > 0:
                 problems.append(f"[{where}] Explore needs {window.explore_tab.minimumSizeHint().height()} px "
                                 f"of height but has {holder.viewport().height()}: it scrolls")
             if i is not None:  # Start / Pause / Stop are never scrolled away
-                for button in (window.train_panel.start_button, window.train_panel.pause_button,
-                               window.train_panel.stop_button):
+                for button in (window.views.train_panel.start_button, window.views.train_panel.pause_button,
+                               window.views.train_panel.stop_button):
                     at = QRect(button.mapTo(window, button.rect().topLeft()), button.size())
                     if not button.isVisible() or not window.rect().contains(at):
                         problems.append(f"[{where}] {button.text()} is not in view")
@@ -92,13 +92,13 @@ def test_banners_and_tabs_never_resize_the_window(qtbot, window, tiny_images: Pa
     open_tiny(qtbot, window, tiny_images)
     window.resize(1024, 700)
     qtbot.wait(30)
-    for i in range(window.tabs.count()):
-        window.tabs.setCurrentIndex(i)
+    for i in range(window.views.tabs.count()):
+        window.views.tabs.setCurrentIndex(i)
         for level in ("error", "warning", "info", "info"):
             window.show_message(level, LONG)
             qtbot.wait(10)
             assert (window.width(), window.height()) == (1024, 700), (
-                f"a {level} banner on the {window.tabs.tabText(i)} tab resized the window to "
+                f"a {level} banner on the {window.views.tabs.tabText(i)} tab resized the window to "
                 f"{window.width()}×{window.height()}")
     assert layout_checks.all_problems(window) == []
 
@@ -124,11 +124,11 @@ def test_explore_never_scrolls_whatever_tool_or_strip_is_shown(qtbot, window, tm
         window.open_path(run)  # the run open, as an artist has it
     tab = window.explore_tab
     qtbot.waitUntil(lambda: not tab.view.image.isNull() and window.loader is None, timeout=HANG_GUARD_MS)
-    window.message_bar.dismiss_all()  # a banner may take the room of the strip (see _check_every_tab)
+    window.views.message_bar.dismiss_all()  # a banner may take the room of the strip (see _check_every_tab)
     window.resize(1024, 700)
-    window.tabs.setCurrentWidget(tab)
+    window.views.tabs.setCurrentWidget(tab)
     qtbot.wait(30)
-    holder = QTabWidget.currentWidget(window.tabs)
+    holder = QTabWidget.currentWidget(window.views.tabs)
     problems = []
     tab.tools["nearest"].panel.searching()  # the longest sentence the strip says
     for s in range(tab.strips.count()):

@@ -75,8 +75,8 @@ def test_studio_png_from_the_command_line_restores_the_picture(qtbot, quick_run:
                     f"differs by {None if seen is None else np.abs(seen.astype(int) - pixels).max()})")
     tab = window.explore_tab  # its checkpoint open (so the run's remembered canvas was read) and its last render in
     assert tab.controls.psi() == 1.0 and tab.model.state.truncation == 1.0
-    assert window.windowTitle().endswith("picture.png") and window.tabs.currentWidget() is tab
-    tp = window.train_panel
+    assert window.windowTitle().endswith("picture.png") and window.views.tabs.currentWidget() is tab
+    tp = window.views.train_panel
     assert tp.model.currentData() == "quickstyle", tp.model.currentText()
     assert tp.resolution.currentText() == "32 px" and tp.shape_label.text() == "32×32 px"
     window.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from studio.core.formats.metrics_rows import LossRow, Quality, read_row
+from studio.ui.run_on_disk import show_records
 
 
 def _quality(step: int, kid: float) -> Quality:
@@ -41,14 +42,14 @@ def test_kid_has_its_own_plot_fed_by_events_and_records(qtbot):
 def test_window_plots_quality_events_and_follows_quality_records(qtbot, window):
     window.training.on_quality(_quality(100, 0.05))
     window.training.on_quality(_quality(200, 0.03))
-    window.loss_plot.redraw()
-    assert window.loss_plot.kid.n == 2
+    window.views.loss_plot.redraw()
+    assert window.views.loss_plot.kid.n == 2
     assert "KID 30.00" in window.statusBar().currentMessage()
     # A metrics.jsonl batch ending in a quality record (no speed, no time) leaves the progress alone.
-    window.projects.on_records([read_row({"step": 5, "kimg": 0.1, "time": 3.0, "images_per_second": 40.0,
-                                          "loss_g": 1.0}),
-                                read_row({"step": 5, "kimg": 0.1, "kid": 0.2})])
-    assert window.loss_plot.kid.n == 3
+    show_records(window.presenter, [read_row({"step": 5, "kimg": 0.1, "time": 3.0, "images_per_second": 40.0,
+                                              "loss_g": 1.0}),
+                                    read_row({"step": 5, "kimg": 0.1, "kid": 0.2})])
+    assert window.views.loss_plot.kid.n == 3
 
 
 def test_panel_sets_metrics_interval_and_says_when_unavailable(qtbot, tmp_path: Path):

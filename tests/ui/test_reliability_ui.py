@@ -19,7 +19,7 @@ def test_corpus_through_the_folder_loader(qtbot, window, tmp_path: Path):
     expected = build_corpus(tmp_path / "corpus")
     window.open_folder(tmp_path / "corpus")
     qtbot.waitUntil(lambda: window.loader is None and window.dataset is not None, timeout=HANG_GUARD_MS)
-    panel = window.dataset_panel
+    panel = window.views.dataset_panel
     skipped = {panel.skipped.item(r, 0).text(): panel.skipped.item(r, 1).text()
                for r in range(panel.skipped.rowCount())}
     for name, why in expected.items():
@@ -31,7 +31,7 @@ def test_corpus_through_the_folder_loader(qtbot, window, tmp_path: Path):
     assert panel.count.text().startswith(f"{used} used of ") and used >= 11
     assert panel.skipped_box.isVisible() and panel.skipped_box.title() == f"Skipped files ({len(skipped)})"
     assert not panel.thumbnails.image.isNull()  # the good files are shown
-    assert window.state == "idle" and window.train_panel.start_button.isEnabled()
+    assert window.state == "idle" and window.views.train_panel.start_button.isEnabled()
 
 
 def _drop(widget, path: Path) -> None:
@@ -59,7 +59,7 @@ def test_forged_pngs_dropped_on_the_explore_tab(qtbot, tmp_path: Path):
 def _grid(window) -> None:
     img = QImage(64, 64, QImage.Format.Format_RGB888)
     img.fill(QColor("#3366aa"))
-    window.grid.set_image(img, "test grid")
+    window.views.grid.set_image(img, "test grid")
 
 
 def test_sample_export_into_a_full_or_unwritable_folder(qtbot, window, tmp_path: Path, monkeypatch):
@@ -78,8 +78,8 @@ def test_sample_export_into_a_full_or_unwritable_folder(qtbot, window, tmp_path:
         monkeypatch.setattr(export_mod.os, "fsync", fail)
         assert not window.export_samples(out / "grid.png")
         monkeypatch.undo()
-        assert window.message_bar.level == "error" and text in window.message_bar.text
-        assert "already there are intact" in window.message_bar.text
+        assert window.views.message_bar.level == "error" and text in window.views.message_bar.text
+        assert "already there are intact" in window.views.message_bar.text
         assert (out / "grid.png").read_bytes() == before
         assert sorted(p.name for p in out.iterdir()) == ["grid-2.png", "grid.png"]  # no partial file
     # A destination the system really refuses: a chmod'ed folder for a user; /sys refuses even root.
@@ -94,7 +94,8 @@ def test_sample_export_into_a_full_or_unwritable_folder(qtbot, window, tmp_path:
     finally:
         if os.geteuid() != 0:
             os.chmod(locked, 0o755)
-    assert window.message_bar.level == "error" and f"Cannot write grid.png in {locked}" in window.message_bar.text
+    bar = window.views.message_bar
+    assert bar.level == "error" and f"Cannot write grid.png in {locked}" in bar.text
 
 
 def test_explore_export_dialog_into_an_unwritable_folder(qtbot, tmp_path: Path, monkeypatch):
@@ -153,7 +154,7 @@ def test_mode_collapse_warning_is_visible_in_the_window(qtbot, window, tiny_imag
     qtbot.waitUntil(lambda: controls.trainer is not None, timeout=30_000)
     health = controls.trainer.health  # floats read by the training thread between steps
     health.min_kimg = health.warmup_kimg = 0.0
-    qtbot.waitUntil(lambda: "mode collapse" in window.message_bar.text, timeout=30_000)
-    assert window.message_bar.level == "warning" and window.message_bar.isVisible()
+    qtbot.waitUntil(lambda: "mode collapse" in window.views.message_bar.text, timeout=30_000)
+    assert window.views.message_bar.level == "warning" and window.views.message_bar.isVisible()
     window.stop_training()
     qtbot.waitUntil(lambda: window.worker is None, timeout=30_000)

@@ -29,16 +29,16 @@ def test_a_run_one_step_short_of_its_fractional_length_is_stopped_not_done(qtbot
         f.write(json.dumps({"step": 41, "kimg": 0.984, "time": 30.0, "images_per_second": 33.0,
                             "loss_g": 1.0}) + "\n")
     window.open_path(run)
-    assert window.live.total_steps == 42  # the window counted int(41.67) = 41 and called the run done
-    assert window.progress_panel.bar.format() == "stopped · step 41"
+    assert window.views.live.total_steps == 42  # the window counted int(41.67) = 41 and called the run done
+    assert window.views.progress_panel.bar.format() == "stopped · step 41"
 
 
 def test_a_run_without_mirror_or_augment_in_its_config_shows_the_configs_defaults(qtbot, window, tmp_path: Path):
     run = make_run("dcgan", tmp_path / "d")
     rewrite_config(run, mirror=..., augment=...)  # a run from before these settings were written
     window.open_path(run)
-    assert not window.train_panel.mirror.isChecked()  # TrainConfig's default; the form used to show it on
-    assert window.live.augment_used  # "auto": augmentation was on
+    assert not window.views.train_panel.mirror.isChecked()  # TrainConfig's default; the form used to show it on
+    assert window.views.live.augment_used  # "auto": augmentation was on
 
 
 def test_the_form_shows_a_config_and_reads_it_back(qtbot):

@@ -105,7 +105,7 @@ def test_no_control_speaks_unexplained_jargon(qtbot, window):
     name the technical term after explaining it)."""
     from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox, QLabel, QTabWidget, QWidget
 
-    window.train_panel.advanced.expand(animate=False)
+    window.views.train_panel.advanced.expand(animate=False)
     texts = []
     for w in window.findChildren(QWidget):
         if isinstance(w, (QLabel, QAbstractButton)):
@@ -133,8 +133,8 @@ def test_what_to_expect_counts_images_not_kimg(qtbot, window):
              describe_for(TrainConfig(data="x", model="dcgan", resolution=32, kimg=2.5), 300, "cpu", 60.0),
              recognisable_progress("dcgan", 32, 3.0, 60.0), recognisable_progress("dcgan", 32, 99.0, 60.0),
              speed_sentence("CPU: x86_64 (2 threads)", "Quick", "64 px", 60.0, 36.0)]
-    window.train_panel.set_estimate(texts[0])
-    texts.append(window.train_panel.estimate.text())
+    window.views.train_panel.set_estimate(texts[0])
+    texts.append(window.views.train_panel.estimate.text())
     assert not [t for t in texts if JARGON.search(t)], texts
     assert "36k images" in texts[0] and "2.5k images" in texts[1] and "36k images" in texts[4], texts
 

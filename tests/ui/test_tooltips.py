@@ -68,13 +68,13 @@ def walk(root: QWidget) -> list[str]:
 def test_every_visible_control_has_a_tooltip(qtbot, window, tiny_images: Path, tmp_path: Path):
     missing = untipped(window)  # the welcome view
     open_tiny(qtbot, window, tiny_images)
-    window.train_panel.advanced.expand(animate=False)
-    missing += walk(window.split)
+    window.views.train_panel.advanced.expand(animate=False)
+    missing += walk(window.views.split)
     assert window.explore_tab is not None
     tab = window.explore_tab
     with qtbot.waitSignal(tab.checkpoint_opened, timeout=30_000):
         tab.open_checkpoint(str(make_run("style", tmp_path / "explore")))
-    window.tabs.setCurrentWidget(tab)
+    window.views.tabs.setCurrentWidget(tab)
     qtbot.waitUntil(lambda: not tab.view.image.isNull(), timeout=30_000)
     missing += walk(tab)
     # The windows the window opens: Export (Explore), Help → About, Help → Guide.

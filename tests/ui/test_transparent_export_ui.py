@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog
 
 from studio.core.formats.png_recipe import read_embedded
 from studio.ui.base.qimage import to_qimage
-from studio.ui.sample_export import EVERYWHERE, TRANSPARENT, export_file_dialog
+from studio.ui.sample_export import EVERYWHERE, TRANSPARENT
 from tests.conftest import HANG_GUARD_MS
 from tests.core.test_transparent_export import disc_folder, train
 from tests.ui.conftest import open_explore_tab, open_tiny
@@ -104,7 +104,7 @@ def white_grid() -> QImage:
 
 @pytest.mark.parametrize("choice", ["around", "everywhere"])
 def test_ctrl_e_type_choice_reaches_the_file(qtbot, window, tmp_path: Path, choice: str):
-    window.grid.set_image(white_grid(), "step 1")
+    window.views.grid.set_image(white_grid(), "step 1")
     target = tmp_path / "out" / "grid.png"
     (tmp_path / "out").mkdir()
     seen: list[str] = []
@@ -136,7 +136,7 @@ def test_ctrl_e_type_choice_reaches_the_file(qtbot, window, tmp_path: Path, choi
 def test_ctrl_e_preselects_transparent_for_a_transparent_folder(qtbot, window, tmp_path: Path):
     open_tiny(qtbot, window, disc_folder(tmp_path / "discs", 16, 16))
     assert window.dataset.report.transparent == 16
-    dlg = export_file_dialog(window)
+    dlg = window.sample_export.file_dialog()
     assert dlg.selectedNameFilter() == TRANSPARENT
     dlg.deleteLater()
 
@@ -146,6 +146,6 @@ def test_ctrl_e_opens_in_the_export_folder(qtbot, window, tmp_path: Path):
     samples.png" typed into the name, when the folder did not exist yet)."""
     folder = tmp_path / "Pictures" / "GAN Studio"
     window.set_export_folder(str(folder))
-    dlg = export_file_dialog(window)
+    dlg = window.sample_export.file_dialog()
     assert Path(dlg.directory().absolutePath()) == folder
     dlg.deleteLater()

@@ -17,21 +17,21 @@ from tests.ui.conftest import event, open_tiny
 
 
 def test_welcome_view_then_open_folder_shows_dataset_report(qtbot, window, tiny_images: Path):
-    assert window.stack.currentWidget() is window.welcome
-    assert window.state == "empty" and not window.train_panel.start_button.isEnabled()
+    assert window.views.stack.currentWidget() is window.views.welcome
+    assert window.state == "empty" and not window.views.train_panel.start_button.isEnabled()
     (tiny_images / "notes.png").write_text("not really a png")
     (tiny_images / "copy.png").write_bytes((tiny_images / "demo-00000.png").read_bytes())
     open_tiny(qtbot, window, tiny_images)
-    assert window.stack.currentWidget() is window.split
-    panel = window.dataset_panel
+    assert window.views.stack.currentWidget() is window.views.split
+    panel = window.views.dataset_panel
     assert panel.count.text().startswith("25 used of 26")
     assert "1 exact duplicate" in panel.duplicates.text()
     assert panel.skipped.rowCount() == 1 and panel.skipped.item(0, 0).text() == "notes.png"
     assert "skipped" in panel.skipped_box.title().lower() or "Skipped" in panel.skipped_box.title()
     assert not panel.thumbnails.image.isNull() and not panel.augmented.image.isNull()
     assert "16" in panel.sizes.text()
-    assert window.message_bar.level == "warning"  # the skipped file is mentioned
-    assert window.state == "idle" and window.train_panel.start_button.isEnabled()
+    assert window.views.message_bar.level == "warning"  # the skipped file is mentioned
+    assert window.state == "idle" and window.views.train_panel.start_button.isEnabled()
 
 
 def test_bad_folders_show_a_message_and_the_window_stays_usable(qtbot, window, tmp_path: Path, tiny_images: Path):
@@ -39,52 +39,53 @@ def test_bad_folders_show_a_message_and_the_window_stays_usable(qtbot, window, t
     empty.mkdir()
     (empty / "readme.txt").write_text("no images here")
     window.open_folder(empty)
-    qtbot.waitUntil(lambda: window.message_bar.isVisible() and window.message_bar.level == "error", timeout=20_000)
-    assert "No images found" in window.message_bar.text
+    bar = window.views.message_bar
+    qtbot.waitUntil(lambda: bar.isVisible() and bar.level == "error", timeout=20_000)
+    assert "No images found" in window.views.message_bar.text
     # Starting anyway fails in the worker with the same sentence, shown in the window.
-    window.train_panel.length_unit.setCurrentIndex(window.train_panel.length_unit.findData("steps"))
+    window.views.train_panel.length_unit.setCurrentIndex(window.views.train_panel.length_unit.findData("steps"))
     window.start_training()
     qtbot.waitUntil(lambda: window.worker is None, timeout=20_000)
-    assert window.message_bar.level == "error" and "No images found" in window.message_bar.text
+    assert window.views.message_bar.level == "error" and "No images found" in window.views.message_bar.text
     assert window.state == "idle"
 
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / "a.png").write_bytes(b"\x89PNG\r\n\x1a\n garbage")
     window.open_folder(broken)
-    qtbot.waitUntil(lambda: "could be read" in window.message_bar.text, timeout=20_000)
+    qtbot.waitUntil(lambda: "could be read" in window.views.message_bar.text, timeout=20_000)
 
     window.open_path(tmp_path / "missing")
-    assert "does not exist" in window.message_bar.text
+    assert "does not exist" in window.views.message_bar.text
     (tmp_path / "file.txt").write_bytes(b"x")
     window.open_path(tmp_path / "file.txt")
-    assert "is a file" in window.message_bar.text
+    assert "is a file" in window.views.message_bar.text
     (tmp_path / "file.png").write_bytes(b"x")  # a PNG opens in Explore when the studio made it
     window.open_path(tmp_path / "file.png")
-    assert window.message_bar.level == "error" and "file.png" in window.message_bar.text.splitlines()[-1]
+    assert window.views.message_bar.level == "error" and "file.png" in window.views.message_bar.text.splitlines()[-1]
     bad_run = tmp_path / "bad-run"
     bad_run.mkdir()
     (bad_run / "config.json").write_text("{ not json")
     window.open_path(bad_run)
-    assert "config.json cannot be read" in window.message_bar.text
+    assert "config.json cannot be read" in window.views.message_bar.text
 
     open_tiny(qtbot, window, tiny_images)  # still usable
-    assert window.dataset_panel.count.text().startswith("24 used")
+    assert window.views.dataset_panel.count.text().startswith("24 used")
 
 
 def test_recent_items_and_settings_persist(qtbot, make_window, tiny_images: Path):
     first = make_window()
     first.open_folder(tiny_images)
     qtbot.waitUntil(lambda: first.dataset is not None, timeout=20_000)
-    first.train_panel.length_unit.setCurrentIndex(first.train_panel.length_unit.findData("kimg"))
+    first.views.train_panel.length_unit.setCurrentIndex(first.views.train_panel.length_unit.findData("kimg"))
     first.close()
     second = make_window()
     assert second.recent()[0] == str(tiny_images.resolve())
-    assert second.welcome.recent.count() == 1
-    assert second.recent_menu.actions()[0].text() == str(tiny_images.resolve())
-    assert second.train_panel.length_unit.currentData() == "kimg"
-    item = second.welcome.recent.item(0)
-    second.welcome.recent.itemActivated.emit(item)
+    assert second.views.welcome.recent.count() == 1
+    assert second.menu_actions.recent_menu.actions()[0].text() == str(tiny_images.resolve())
+    assert second.views.train_panel.length_unit.currentData() == "kimg"
+    item = second.views.welcome.recent.item(0)
+    second.views.welcome.recent.itemActivated.emit(item)
     assert second.project is not None and second.project.data == tiny_images.resolve()
     qtbot.waitUntil(lambda: second.dataset is not None, timeout=20_000)
 
@@ -106,10 +107,10 @@ def test_dropping_a_folder_opens_it(qtbot, window, tiny_images: Path):
 
 
 def test_shortcuts_are_bound(window):
-    assert window.open_action.shortcut().toString() == "Ctrl+O"
-    assert window.export_action.shortcut().toString() == "Ctrl+E"
-    assert window.start_action.shortcut().toString() == "Ctrl+Return"
-    assert window.pause_action.shortcut().toString() == "Space"
+    assert window.menu_actions.open_folder.shortcut().toString() == "Ctrl+O"
+    assert window.menu_actions.export.shortcut().toString() == "Ctrl+E"
+    assert window.menu_actions.start.shortcut().toString() == "Ctrl+Return"
+    assert window.menu_actions.pause.shortcut().toString() == "Space"
 
 
 def test_demo_data_is_written_once_and_opened(qtbot, window):
@@ -118,10 +119,10 @@ def test_demo_data_is_written_once_and_opened(qtbot, window):
     written = {p.name: p.stat().st_mtime_ns for p in folder.glob("*.png")}
     assert len(written) == 512
     qtbot.waitUntil(lambda: window.dataset is not None, timeout=30_000)
-    assert window.dataset_panel.count.text().startswith("512 used")
+    assert window.views.dataset_panel.count.text().startswith("512 used")
     # The suggestion: the most pixels (up to the images' 64) recognisable within its minutes on this device.
-    res = window.train_panel.resolution.currentData()
-    assert res in (32, 64) and f"at {res} px" in window.train_panel.hint.text()
+    res = window.views.train_panel.resolution.currentData()
+    assert res in (32, 64) and f"at {res} px" in window.views.train_panel.hint.text()
     first = folder / "demo-00000.png"
     os.utime(first, ns=(1, 1))  # a mark that a rewrite would wipe out
     written[first.name] = 1
@@ -165,7 +166,7 @@ def test_a_closed_window_starts_no_thread(qtbot, window, tiny_images: Path, monk
         return start
 
     monkeypatch.setattr(Job, "start", counted(Job.start))  # the real jobs still run: each start is only counted
-    tp = window.train_panel
+    tp = window.views.train_panel
     tp.resolution.setCurrentIndex((tp.resolution.currentIndex() + 1) % tp.resolution.count())
     window.close()
     qtbot.wait(1_000)  # past both debounces (300 and 400 ms)

@@ -16,10 +16,10 @@ def test_start_is_off_with_a_reason_on_a_folder_without_images(qtbot, window, tm
     empty = tmp_path / "empty"
     empty.mkdir()
     window.open_folder(empty)
-    qtbot.waitUntil(lambda: window.message_bar.level == "error", timeout=20_000)
-    start = window.train_panel.start_button
+    qtbot.waitUntil(lambda: window.views.message_bar.level == "error", timeout=20_000)
+    start = window.views.train_panel.start_button
     assert not start.isEnabled()
-    assert "No images found" in start.toolTip() and "No images found" in window.train_panel.hint.text()
+    assert "No images found" in start.toolTip() and "No images found" in window.views.train_panel.hint.text()
     window.start_training()  # what Ctrl+Return does
     assert window.worker is None and not (window.home / "runs").exists()  # no junk run folder
 
@@ -29,7 +29,7 @@ def test_resume_shows_the_runs_settings_locked(qtbot, window, tmp_path: Path):
 
     run = make_run("dcgan", tmp_path / "d")
     window.open_path(run)
-    tp = window.train_panel
+    tp = window.views.train_panel
     assert tp.resume_box.isChecked() and tp.start_button.text() == "Resume training"
     locked = [tp.model, tp.resolution, tp.batch, tp.seed, tp.progressive, tp.loss, tp.width, tp.run_folder]
     assert not [w for w in locked if w.isEnabled()], "a resume cannot change these"
@@ -50,7 +50,7 @@ def test_a_reopened_stopped_run_does_not_look_busy(qtbot, window, tmp_path: Path
 
     run = make_run("dcgan", tmp_path / "d")
     window.open_path(run)
-    bar = window.progress_panel.bar
+    bar = window.views.progress_panel.bar
     assert bar.maximum() > 0, "a busy (animated) bar for a run nobody trains"
     assert "step 2" in bar.format()
 
@@ -59,7 +59,7 @@ def test_a_new_folder_starts_from_default_settings(qtbot, window, tiny_images: P
     from studio.core.demo import write_demo_data
 
     open_tiny(qtbot, window, tiny_images)
-    tp = window.train_panel
+    tp = window.views.train_panel
     tp.batch.setValue(32)
     tp.width.setValue(64)
     tp.metrics_every.setValue(0.0)
@@ -76,9 +76,9 @@ def test_every_state_enables_what_its_table_says(qtbot, window, tiny_images: Pat
     from studio.ui.app_state import ENABLED, AppState
 
     open_tiny(qtbot, window, tiny_images)
-    actions = {"start": window.start_action, "pause": window.pause_action, "stop": window.stop_action,
-               "source": window.source_action, "close": window.close_action}
-    tp = window.train_panel
+    a = window.menu_actions
+    actions = {"start": a.start, "pause": a.pause, "stop": a.stop, "source": a.source, "close": a.close}
+    tp = window.views.train_panel
     for state in AppState:
         window.set_state(state)
         for name, action in actions.items():
@@ -87,10 +87,10 @@ def test_every_state_enables_what_its_table_says(qtbot, window, tiny_images: Pat
         assert tp.pause_button.isEnabled() == (state in ENABLED["pause"]), state
         assert tp.stop_button.isEnabled() == (state in ENABLED["stop"]), state
         assert tp.model.isEnabled() == (state in ENABLED["edit_settings"]), state
-        assert window.state_label.text() == state.text
+        assert window.views.state_label.text() == state.text
     window.set_state(AppState.IDLE)
     window.close_project()
-    assert window.state == AppState.EMPTY and not window.close_action.isEnabled()  # nothing open to close
+    assert window.state == AppState.EMPTY and not window.menu_actions.close.isEnabled()  # nothing open to close
 
 
 def test_a_studio_picture_opens_its_recipe_and_a_reopened_run_is_ready_in_explore(qtbot, window, tmp_path: Path):
@@ -110,8 +110,8 @@ def test_a_studio_picture_opens_its_recipe_and_a_reopened_run_is_ready_in_explor
     window.close_project()
     window.open_path(png)  # what `studio artwork.png`, File ▸ Open checkpoint or picture… and a drop do
     assert tab.model.state.w is not None  # the picture's latent is on the canvas
-    assert window.tabs.currentWidget() is tab and window.windowTitle() == "GAN Studio — artwork.png"
-    assert "is a file" not in window.message_bar.text
+    assert window.views.tabs.currentWidget() is tab and window.windowTitle() == "GAN Studio — artwork.png"
+    assert "is a file" not in window.views.message_bar.text
 
 
 @pytest.mark.parametrize(("logged", "lost"), [(9, "(the 7 steps after it are lost)"),
@@ -126,9 +126,9 @@ def test_reopening_an_interrupted_run_says_what_was_kept_and_lost(qtbot, window,
         f.write(json.dumps({"step": logged, "kimg": 0.04, "time": 5.0, "images_per_second": 7.0,
                             "loss_g": 1.0}) + "\n")
     window.open_path(run)
-    assert window.message_bar.level == "warning"
+    assert window.views.message_bar.level == "warning"
     assert f"interrupted at step {logged}; resuming continues from step 2, its last checkpoint {lost}." in (
-        window.message_bar.text)
+        window.views.message_bar.text)
 
 
 def test_a_run_opened_before_the_explorer_loads_is_ready_in_explore(qtbot, tmp_path: Path):
@@ -151,8 +151,8 @@ def test_a_run_opened_before_the_explorer_loads_is_ready_in_explore(qtbot, tmp_p
         qtbot.waitUntil(lambda: w.explore_tab is not None and w.explore_tab.checkpoint is not None,
                         timeout=HANG_GUARD_MS)
         assert w.explore_tab.checkpoint == str(RunDir(run).latest_checkpoint())
-        assert "not part of this build" not in w.message_bar.text
-        assert w.tabs.currentWidget() is not w.explore_tab  # ready there, not switched to
+        assert "not part of this build" not in w.views.message_bar.text
+        assert w.views.tabs.currentWidget() is not w.explore_tab  # ready there, not switched to
         qtbot.waitUntil(lambda: w.probe is None, timeout=HANG_GUARD_MS)
     finally:
         w.close()
@@ -164,6 +164,6 @@ def test_a_new_project_dismisses_the_last_ones_messages(qtbot, window, tmp_path:
     empty = tmp_path / "empty"
     empty.mkdir()
     window.open_folder(empty)
-    qtbot.waitUntil(lambda: "No images found" in window.message_bar.text, timeout=HANG_GUARD_MS)
+    qtbot.waitUntil(lambda: "No images found" in window.views.message_bar.text, timeout=HANG_GUARD_MS)
     open_tiny(qtbot, window, tiny_images)
-    assert "No images found" not in window.message_bar.text
+    assert "No images found" not in window.views.message_bar.text
