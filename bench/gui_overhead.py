@@ -71,6 +71,60 @@ def _headless(args, data: Path, run: Path, dataset) -> float:
     return (last[1] - first[1]) / (last[0] - first[0])
 
 
+SHARES = None  # the Shares of this run (main)
+
+
+class Shares:
+    """Where the window's share goes: seconds spent, while a window segment is measured, in what the window
+    adds to training — the live grid rendered in the training thread (the EMA generator on the fixed seeds)
+    and turned into a QImage there, and in the GUI thread the grid shown, the curves and progress redrawn
+    (the refresh timer) and the events dispatched — plus the health check (headless runs it too)."""
+
+    PARTS = {
+        "grid rendered (training thread)": ("studio.core.training.trainer", "Trainer", "sample_grid"),
+        "grid to QImage (training thread)": ("studio.ui.worker", None, "to_qimage"),
+        "health check (training thread; headless too)": ("studio.core.training.loop", "Loop", "_check_health"),
+        "grid shown (GUI)": ("studio.ui.window_presenter", "WindowPresenter", "show_samples"),
+        "curves + progress redrawn (GUI)": ("studio.ui.training_controller", "TrainingController", "refresh_views"),
+        "events dispatched (GUI; the grid shown included)": ("studio.ui.training_controller", "TrainingController", "_on_event"),
+    }
+
+    def __init__(self) -> None:
+        import importlib
+
+        self.measuring = False
+        self.total = 0.0  # measured seconds of window segments
+        self.seconds = {name: 0.0 for name in self.PARTS}
+        for name, (module, cls, attr) in self.PARTS.items():
+            owner = importlib.import_module(module)
+            owner = getattr(owner, cls) if cls else owner
+            setattr(owner, attr, self._timed(name, getattr(owner, attr)))
+
+    def _timed(self, name: str, fn):
+        import functools
+        import inspect
+
+        if inspect.isgeneratorfunction(fn):  # a periodic task of the loop: time the whole generator
+            @functools.wraps(fn)
+            def gen(*a, **kw):
+                t = time.perf_counter()
+                result = yield from fn(*a, **kw)
+                if self.measuring:
+                    self.seconds[name] += time.perf_counter() - t
+                return result
+            return gen
+
+        @functools.wraps(fn)
+        def timed(*a, **kw):
+            t = time.perf_counter()
+            try:
+                return fn(*a, **kw)
+            finally:
+                if self.measuring:
+                    self.seconds[name] += time.perf_counter() - t
+        return timed
+
+
 class WindowSession:
     """One main window, reused for every measured segment of training with the window attached."""
 
@@ -129,6 +183,7 @@ class WindowSession:
                 state["t0"] = now
             if state["first"] is None and now - state["t0"] >= args.warmup:
                 state["first"] = (now, ev.kimg)
+                SHARES.measuring = True
                 state["cpu0"] = time.thread_time()  # this slot runs in the GUI thread
                 ticks.clear()
                 probe.start()
@@ -137,6 +192,8 @@ class WindowSession:
                 state["points"] += 1
                 if now - state["first"][0] >= args.seconds and window.state == "training":
                     state["gui_cpu"] = (time.thread_time() - state["cpu0"]) / (now - state["first"][0])
+                    SHARES.total += now - state["first"][0]
+                    SHARES.measuring = False
                     probe.stop()
                     window.stop_training()
 
@@ -198,6 +255,8 @@ def main() -> int:
         dataset = ImageFolder(data, cfg.data_config())
         print(f"{len(dataset)} images, {args.model} at {args.resolution} px, batch {args.batch}, width {args.width}, "
               f"CPU with {torch.get_num_threads()} threads, Qt platform {os.environ['QT_QPA_PLATFORM']}", flush=True)
+        global SHARES
+        SHARES = Shares()  # before the window is built: its timers and slots are the timed methods
         session = WindowSession(args, data, tmp / "home")
         heads, guis, lates, cpus = [], [], [], []
         for r in range(args.rounds):
@@ -219,13 +278,17 @@ def main() -> int:
     print(f"median headless {base:.1f} images/s, median with the window {gui:.1f} images/s")
     print(f"ratio (window / headless, medians): {gui / base:.3f}   target >= 0.95")
     print(f"GUI thread CPU while training: median {100 * float(np.median(cpus)):.1f}% of one core")
+    print(f"where the window's share goes (seconds spent per second of window training, {SHARES.total:.0f} s):")
+    for name, spent in SHARES.seconds.items():
+        print(f"  {name:48} {100 * spent / max(SHARES.total, 1e-9):5.2f}%")
     print(f"event-loop lateness of a 10 ms timer over {len(late)} ticks: p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
           f"max {mx:.1f} ms   targets p99 <= 20, max <= 100")
     if args.json:
         args.json.write_text(json.dumps({
             "headless_ips": base, "window_ips": gui, "ratio": gui / base, "gui_cpu": float(np.median(cpus)),
             "late_p50_ms": float(p50), "late_p99_ms": float(p99), "late_max_ms": float(mx),
-            "threads": torch.get_num_threads(), "rounds": {"headless": heads, "window": guis}}))
+            "threads": torch.get_num_threads(), "rounds": {"headless": heads, "window": guis},
+            "shares": {name: spent / max(SHARES.total, 1e-9) for name, spent in SHARES.seconds.items()}}))
     return 0
 
 
