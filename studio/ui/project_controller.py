@@ -179,8 +179,7 @@ class ProjectController(QObject):
         if previous is not None and previous.data != folder.resolve():
             self.panel.reset_form()  # nothing of the last folder's settings leaks into this one
             self.suggested_for = None
-        self.project = Project(data=folder.resolve())
-        self.settings.remember(self.project.data)
+        self.project = Project(data=folder.resolve())  # in Recent once read (a folder that fails stays out)
         self.view.show_project(folder.name)
         self.view.show_dataset_tab()
         self.view.set_state(AppState.IDLE)
@@ -291,6 +290,8 @@ class ProjectController(QObject):
         self.loader = None
         self.dataset = result
         report = result.report
+        if self.project is not None and self.project.run is None and self.project.data is not None:
+            self.settings.remember(self.project.data)
         view.show_report(report, result.thumbnails, result.augmented, result.augment_p)
         idle = view.state == AppState.IDLE
         if idle and self.project is not None and self.project.run is None and self.suggested_for != self.project.data:
@@ -321,6 +322,9 @@ class ProjectController(QObject):
         if loader is not self.loader:
             return
         self.loader = None
+        if self.project is not None and self.project.run is None and self.project.data is not None \
+                and self.suggested_for != self.project.data:  # never read (a settings change that fails keeps it)
+            self.settings.forget(self.project.data)
         self.view.show_folder_failed(text)
         self.panel.set_blocker(f"Cannot start. {text}")
         self.view.say("error", text)

@@ -67,10 +67,11 @@ class WindowSettings:
         self.settings.sync()
 
     def recent(self) -> list[str]:
+        """The recent folders and runs that still exist (one deleted or moved since is not offered)."""
         value = self.settings.value("recent", [])
         if isinstance(value, str):  # QSettings returns a lone string for a one-item list
             value = [value]
-        return [str(v) for v in (value or [])]
+        return [str(v) for v in (value or []) if Path(str(v)).exists()]
 
     def remember(self, path: Path) -> None:
         p = str(path)

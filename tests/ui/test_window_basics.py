@@ -171,3 +171,31 @@ def test_a_closed_window_starts_no_thread(qtbot, window, tiny_images: Path, monk
     window.close()
     qtbot.wait(1_000)  # past both debounces (300 and 400 ms)
     assert started == []
+
+
+def test_recent_lists_neither_folders_that_failed_nor_paths_that_are_gone(qtbot, make_window, tiny_images: Path,
+                                                                          tmp_path: Path):
+    """Issue 27 item 9: a folder with no picture in it fails to open and stays out of Recent; a folder opened
+    fine and deleted since is not offered either (the list keeps what exists)."""
+    import shutil
+
+    empty = tmp_path / "only-text"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("no pictures here")
+    gone = tmp_path / "gone"
+    shutil.copytree(tiny_images, gone)
+    first = make_window()
+    first.open_folder(gone)
+    qtbot.waitUntil(lambda: first.dataset is not None, timeout=20_000)
+    first.open_folder(empty)
+    qtbot.waitUntil(lambda: first.loader is None and "No images found" in first.views.message_bar.text,
+                    timeout=20_000)
+    assert str(empty.resolve()) not in first.recent()
+    first.open_folder(tiny_images)
+    qtbot.waitUntil(lambda: first.dataset is not None, timeout=20_000)
+    first.close()
+    shutil.rmtree(gone)
+    second = make_window()
+    assert second.recent() == [str(tiny_images.resolve())]
+    assert second.views.welcome.recent.count() == 1
+    assert [a.text() for a in second.menu_actions.recent_menu.actions()] == [str(tiny_images.resolve())]
