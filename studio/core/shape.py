@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 from PIL import Image
 
 from studio.core.errors import StudioError
@@ -172,19 +173,49 @@ def canvas_sizes(aspect: str) -> tuple[CanvasShape, ...]:
     return tuple(s for s in map(smallest.at_scale, scales) if s.long_side <= MAX_SCALE)
 
 
+def crop_window(w: int, h: int, width: int, height: int) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom) of the largest centred window of width:height in a w × h picture: what
+    the 'crop' fit keeps."""
+    if w * height > h * width:  # wider than the target
+        cw, ch = max(1, round(h * width / height)), h
+    else:
+        cw, ch = w, max(1, round(w * height / width))
+    left, top = (w - cw) // 2, (h - ch) // 2
+    return left, top, left + cw, top + ch
+
+
+PLAIN_BORDER = 0.8  # share of a picture's border in one colour that makes it a subject on a plain background
+SUBJECT_CUT = 0.02  # share of the subject's pixels a crop may drop before it counts as cutting into it
+
+
+def crop_cuts_subject(img: Image.Image, width: int, height: int) -> bool:
+    """Whether the 'crop' fit to width × height cuts into the subject of a picture on a plain background (a
+    letter, an icon, a head): more than `SUBJECT_CUT` of the pixels that differ from the border's colour
+    fall outside the crop. Photographs (no plain border) are never counted: cropping them is expected."""
+    w, h = img.size
+    left, top, right, bottom = crop_window(w, h, width, height)
+    if h < 3 or w < 3 or (right - left, bottom - top) == (w, h):
+        return False  # the crop keeps the whole picture
+    a = np.asarray(img.convert("RGB"), dtype=np.int16)
+    border = np.concatenate([a[0], a[-1], a[1:-1, 0], a[1:-1, -1]])
+    colour = np.median(border, axis=0)
+    if (np.abs(border - colour).max(axis=1) <= 16).mean() < PLAIN_BORDER:
+        return False
+    subject = np.abs(a - colour).max(axis=2) > 32
+    total = int(subject.sum())
+    if total == 0:
+        return False
+    kept = int(subject[top:bottom, left:right].sum())
+    return (total - kept) / total > SUBJECT_CUT
+
+
 def fit_picture(img: Image.Image, width: int, height: int, fit: str,
                 background: tuple[int, int, int]) -> Image.Image:
     """An RGB picture -> width × height: 'crop' centre-crops to the shape's aspect, 'pad' fits the whole
     picture inside and fills the rest with `background`."""
     w, h = img.size
     if fit == "crop":
-        # The largest centred window of the target's aspect.
-        if w * height > h * width:  # wider than the target
-            cw, ch = max(1, round(h * width / height)), h
-        else:
-            cw, ch = w, max(1, round(w * height / width))
-        left, top = (w - cw) // 2, (h - ch) // 2
-        img = img.crop((left, top, left + cw, top + ch))
+        img = img.crop(crop_window(w, h, width, height))
         return img.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
     scale = min(width / w, height / h)
     nw, nh = max(1, min(width, round(w * scale))), max(1, min(height, round(h * scale)))

@@ -305,3 +305,36 @@ def test_the_wheel_scrolls_the_settings_and_changes_none(qtbot):
     assert bar.value() < bottom  # the column scrolled instead
     # The wheel does not give it the focus either; a click or Tab does, and then the wheel steps it.
     assert r1.focusPolicy() == Qt.FocusPolicy.StrongFocus
+
+
+def test_a_crop_that_cuts_into_the_subjects_says_to_pad(qtbot, tmp_path: Path):
+    """Issue 27 item 9: tall letters on white cropped to 3:2 lose their tops and bottoms; the Dataset tab says
+    how many and to pad instead. Padded, or centred small subjects, or photographs: no hint."""
+    from PIL import Image, ImageDraw
+
+    from studio.core.data import DataConfig, ImageFolder
+    from studio.ui.widgets.dataset_panel import DatasetPanel
+
+    letters, dots = tmp_path / "letters", tmp_path / "dots"
+    letters.mkdir()
+    dots.mkdir()
+    for i in range(12):
+        im = Image.new("RGB", (48, 48), "white")
+        ImageDraw.Draw(im).rectangle((18, 1, 30, 46), fill=(i * 20, 0, 0))  # a tall stroke, top to bottom
+        im.save(letters / f"{i}.png")
+        im = Image.new("RGB", (48, 48), "white")
+        ImageDraw.Draw(im).ellipse((18, 18, 30, 30), fill=(0, 0, i * 20))
+        im.save(dots / f"{i}.png")
+    panel = DatasetPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    cut = ImageFolder(letters, DataConfig(24, "crop", (255, 255, 255), False, "3:2"))
+    assert cut.report.cut == 12
+    panel.set_report(cut.report)
+    assert panel.crop_hint.isVisible() and "12 of 12" in panel.crop_hint.text() and "pad" in panel.crop_hint.text()
+    padded = ImageFolder(letters, DataConfig(24, "pad", (255, 255, 255), False, "3:2"))
+    assert padded.report.cut == 0
+    panel.set_report(padded.report)
+    assert not panel.crop_hint.isVisible()
+    whole = ImageFolder(dots, DataConfig(24, "crop", (255, 255, 255), False, "3:2"))
+    assert whole.report.cut == 0

@@ -19,7 +19,7 @@ from PIL import Image, ImageFile
 
 from studio.core.data.files import ImageError
 from studio.core.data.settings import DataConfig
-from studio.core.shape import fit_picture
+from studio.core.shape import crop_cuts_subject, fit_picture
 
 # The most pixels a picture may declare: 16384 × 16384, a gigabyte at four bytes a pixel. A file declaring
 # more (a "bomb": a small file claiming 100000 × 100000) is refused from its header, before any pixel is
@@ -44,6 +44,7 @@ class Decoded:
     pixels: np.ndarray  # (H, W, 3) uint8
     size: tuple[int, int]  # the file's width, height
     transparent: bool = False  # some pixel was not fully opaque (laid on the background colour)
+    cut: bool = False  # the crop cut into its subject on a plain background (shape.crop_cuts_subject)
 
 
 class _TextTooLarge(ImageError):
@@ -232,7 +233,8 @@ def _decode(data: bytes, config: DataConfig) -> Decoded:
                     pic = pic.transpose(turn)
                 rgb, transparent = _to_rgb(pic, config.background)
             out = fit_picture(rgb, shape.width, shape.height, config.fit, config.background)
-            return Decoded(np.asarray(out, dtype=np.uint8).copy(), (w, h), transparent)
+            cut = config.fit == "crop" and crop_cuts_subject(rgb, shape.width, shape.height)
+            return Decoded(np.asarray(out, dtype=np.uint8).copy(), (w, h), transparent, cut)
     except ImageError:
         raise
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):

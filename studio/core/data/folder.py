@@ -40,6 +40,7 @@ class ImportReport:
     seconds: float = 0.0
     from_cache: bool = False
     transparent: int = 0  # pictures with see-through pixels (laid on the background; 0 in older reports)
+    cut: int = 0  # pictures whose subject the crop cut into (a hint to pad instead; 0 in older reports)
 
     def size_summary(self) -> str:
         if not self.sizes:
@@ -80,6 +81,8 @@ def _cache_key(files: list[Path], labels: list[int], config: DataConfig) -> str:
     fields = asdict(config)
     if fields["aspect"] == "1:1":
         del fields["aspect"]  # square caches keep the key they had before shapes existed
+    elif fields["fit"] == "crop":
+        fields["report"] = 2  # a non-square crop's report counts the subjects it cuts into (ImportReport.cut)
     h.update(json.dumps(fields, sort_keys=True).encode())
     for f, label in zip(files, labels, strict=True):
         try:
@@ -183,6 +186,7 @@ class ImageFolder:
                     used += 1
                     report.sizes.append(decoded.size)
                     report.transparent += decoded.transparent
+                    report.cut += decoded.cut
                     if digest in seen:
                         report.duplicates += 1
                     seen[digest] = i

@@ -41,7 +41,8 @@ class DatasetPanel(QScrollArea):
         self.sizes = _value_label()
         self.duplicates = _value_label()
         self.classes = _value_label()
-        for label in (self.count, self.sizes, self.duplicates, self.classes):
+        self.crop_hint = _value_label()  # when the crop cuts into the pictures' subjects: pad instead
+        for label in (self.count, self.sizes, self.duplicates, self.classes, self.crop_hint):
             label.setWordWrap(True)  # long sentences wrap: the page never scrolls sideways at 1024 × 700
         self.loading = QProgressBar()
         self.loading.hide()
@@ -52,6 +53,9 @@ class DatasetPanel(QScrollArea):
         form.addRow("Sizes", self.sizes)
         form.addRow("Duplicates", self.duplicates)
         form.addRow("Classes", self.classes)
+        form.addRow("Crop", self.crop_hint)
+        self._form = form
+        form.setRowVisible(self.crop_hint, False)
 
         self.thumbnails = ImageView(placeholder="Reading images…")
         self.thumbnails.setMinimumSize(200, 60)
@@ -88,6 +92,7 @@ class DatasetPanel(QScrollArea):
         self.path.setToolTip(path)
         for label in (self.count, self.sizes, self.duplicates, self.classes):
             label.setText("—")
+        self._form.setRowVisible(self.crop_hint, False)
         self.thumbnails.placeholder = "Reading images…"
         self.thumbnails.set_image(QImage())
         self.augmented.set_image(QImage())
@@ -131,6 +136,12 @@ class DatasetPanel(QScrollArea):
             self.augmented.set_image(augmented)
             self.augment_box.setTitle(
                 f"Augmentation preview — the same images as the discriminator may see them (p = {augment_p:.1f})")
+        cut = getattr(report, "cut", 0)
+        self.crop_hint.setText(
+            f"Cropping to the training shape cuts into {cut} of {report.used} pictures (the tops of letters, the "
+            "sides of a subject): choose Fit “Fit inside, pad with background” under Advanced in the training "
+            "settings to keep each picture whole." if cut else "")
+        self._form.setRowVisible(self.crop_hint, cut >= max(1, report.used // 20))
         self.skipped.setRowCount(len(report.skipped))
         for row, s in enumerate(report.skipped):
             self.skipped.setItem(row, 0, QTableWidgetItem(s.path))
