@@ -113,14 +113,6 @@ ARCHITECTURES: dict[str, Architecture] = {a.name: a for a in (
         suggested_on=("cpu", "gpu"),
     ),
     Architecture(
-        "lite", "Lite", "Lite (skip-layer excitation)",
-        "a light generator whose small layers steer its large ones (FastGAN's skip-layer excitation)",
-        "studio.core.models.lite:build", per_layer_w=False, noise=False, grows=False,
-        lr=1e-3, betas=(0.5, 0.999), r1_heuristic=False, z_dim=lambda side, gpu: 100, width=_quick_width,
-        typical_speed={"cpu": {32: 200.0, 64: 120.0, 128: 12.0}, "gpu": QUICK_GPU_SPEED},
-        recognisable_kimg={32: 24.0},  # not measured yet: the Quick model's
-    ),
-    Architecture(
         "style", "Style-based", "Style-based (StyleGAN2-like)",
         "StyleGAN2-like (modulated convolutions); slower, and measured behind Quick style-based so far",
         "studio.core.models.style:build", per_layer_w=True, noise=True, grows=True,
