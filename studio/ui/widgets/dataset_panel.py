@@ -139,8 +139,8 @@ class DatasetPanel(QScrollArea):
         cut = getattr(report, "cut", 0)
         self.crop_hint.setText(
             f"Cropping to the training shape cuts into {cut} of {report.used} pictures (the tops of letters, the "
-            "sides of a subject): choose Fit “Fit inside, pad with background” under Advanced in the training "
-            "settings to keep each picture whole." if cut else "")
+            "sides of a subject). To keep each picture whole, choose “Fit inside, pad with background” under "
+            "Advanced ▸ Fit in the training settings." if cut else "")
         self._form.setRowVisible(self.crop_hint, cut >= max(1, report.used // 20))
         self.skipped.setRowCount(len(report.skipped))
         for row, s in enumerate(report.skipped):
