@@ -171,7 +171,8 @@ def test_metrics_during_training_reach_the_log_and_the_events(tmp_path: Path, ti
     from studio.core.training.trainer import Trainer
 
     cfg = TrainConfig(data=str(tiny_folder), model="dcgan", resolution=16, batch=8, steps=100_000, width=8,
-                      device="cpu", metrics_every=0.02, metrics_samples=10, checkpoint_minutes=60)
+                      device="cpu", metrics_every=0.02, metrics_samples=10, checkpoint_minutes=60,
+                      keep_checkpoints=100)  # a slow evaluation (a loaded machine) outlives no checkpoint's pruning
     trainer = Trainer(cfg, tmp_path / "run")
     quality: list[Quality] = []
     messages = []
