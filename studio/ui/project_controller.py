@@ -146,6 +146,7 @@ class ProjectController(QObject):
         w.train_panel.run_folder.clear()
         w.memory_label.hide()
         w.estimator.stop_welcome_speed()
+        w.estimator.cancel()  # the last project's estimate ("about 155 images/s…") is not this one's
         w.message_bar.hide()  # the last project's messages ("No images found in …") are not this one's
 
     def close_project(self) -> None:
