@@ -11,6 +11,7 @@ from studio.ui.widgets.live_tab import LiveTab
 from studio.ui.widgets.message_bar import MessageBar
 from studio.ui.widgets.scroll import PageTabs
 from studio.ui.widgets.snapshot_compare import SnapshotCompare
+from studio.ui.widgets.status_bar import StatusBar
 from studio.ui.widgets.train_panel import TrainPanel
 from studio.ui.widgets.welcome import WelcomeView
 
@@ -52,7 +53,7 @@ def build_layout(w: QMainWindow) -> None:
     w.device_label = QLabel("Device: detecting…")
     w.memory_label = QLabel()
     w.memory_label.hide()
-    sb = w.statusBar()
+    w.setStatusBar(sb := StatusBar())  # its message stops short of "Device:"
     sb.addPermanentWidget(w.memory_label)
     sb.addPermanentWidget(w.device_label)
     sb.addPermanentWidget(w.state_label)
