@@ -112,3 +112,23 @@ def test_the_welcome_view_shows_a_speed_after_a_folder_closed_while_it_measured(
     window.open_folder(folder)  # cancels the welcome's measurement
     window.projects.close_project()  # back to the welcome view before that measurement has ended
     qtbot.waitUntil(lambda: "images/s" in window.welcome.speed_note.text(), timeout=60_000)
+
+
+def test_while_training_the_runs_own_countdown_is_the_one_time_on_screen(qtbot, window, folder):
+    """Issue 27: "recognisable after about 17 min" (the suggestion, before Start) beside "in about 36 min" (the
+    run's own countdown) on one screen. Once training starts, the suggestion names its settings, not a time."""
+    from studio.core.training.events import Progress
+    from tests.conftest import HANG_GUARD_MS
+    from tests.ui.conftest import event
+
+    tp = window.train_panel
+    _open(qtbot, window, folder)
+    assert re.findall(TIME, tp.hint.text())  # before Start: the suggestion's time (no estimate measured here)
+    window.start_training()
+    worker = window.worker
+    qtbot.waitSignal(worker.yielded, timeout=60_000, check_params_cb=event(Progress)).wait()
+    qtbot.waitUntil(lambda: window.progress_panel.recognisable.text() != "—", timeout=20_000)  # the countdown
+    assert tp.hint.text().startswith("Suggested for") and not re.findall(TIME, tp.hint.text()), tp.hint.text()
+    with qtbot.waitSignal(worker.finished, timeout=HANG_GUARD_MS):
+        window.stop_training()
+    assert re.findall(TIME, tp.hint.text())  # idle again, with the suggested settings: its time is back

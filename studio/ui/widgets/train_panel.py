@@ -247,8 +247,9 @@ class TrainPanel(QWidget):
                 self.width.value(), self.length.value(), self.length_unit.currentData(), self.device.currentData())
 
     def _show_hint(self) -> None:
-        """Why Start cannot be pressed; else the suggestion — with its time while the form holds it (the same figure
-        as the estimate below it), only its settings once the artist changed them (the estimate is then the form's)."""
+        """Why Start cannot be pressed; else the suggestion — with its time while the form holds it before Start (the
+        same figure as the estimate below it), only its settings once the artist changed them (the estimate is then
+        the form's) or a run trains (its countdown is then the time)."""
         s = self.suggestion
         if self._blocker:
             text = self._blocker
@@ -256,8 +257,8 @@ class TrainPanel(QWidget):
                 text += " There is nothing to suggest for it: the settings are the studio's defaults."
         elif s is None:
             text = ""
-        elif self._form_key() == self._suggested_form:
-            text = s.reason + self._shape_why
+        elif self._form_key() == self._suggested_form and self.state == "idle":
+            text = s.reason + self._shape_why  # while a run trains, its own countdown is the screen's one time
         else:
             text = s.settings + "." + self._shape_why
         self.hint.setText(text)
