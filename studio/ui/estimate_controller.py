@@ -80,8 +80,10 @@ class EstimateController(QObject):
         if measured is None or w.state != AppState.IDLE or w.dataset is None or w.project is None or self._again:
             return
         # One speed for the screen: the suggestion (while the form holds it) is timed at it first, its length
-        # following, and the estimate is the form's after that.
-        self.panel.time_suggestion(measured.images_per_second)
+        # following (or its picture smaller), and the estimate is the form's after that.
+        if self.panel.time_suggestion(measured.images_per_second):
+            self.panel.set_estimate("")  # a smaller suggested picture: its own speed is measured next
+            return
         try:
             cfg = self.panel.config(str(w.project.data))
             cfg.validate()

@@ -132,3 +132,23 @@ def test_while_training_the_runs_own_countdown_is_the_one_time_on_screen(qtbot, 
     with qtbot.waitSignal(worker.finished, timeout=HANG_GUARD_MS):
         window.stop_training()
     assert re.findall(TIME, tp.hint.text())  # idle again, with the suggested settings: its time is back
+
+
+def test_a_size_this_machine_is_too_slow_for_gives_way_to_a_smaller_one(qtbot, window, tmp_path):
+    """A typical CPU trains these 64 px pictures to recognisable within the usual 10 minutes; this one measures far
+    slower (a 2.5-hour run at 64 px). The suggestion steps down to 32 px, measured next, rather than suggesting hours
+    — and never under 32 px; its time is then the estimate's."""
+    from studio.core.demo import write_demo_data
+
+    tp = window.train_panel
+    _open(qtbot, window, write_demo_data(tmp_path / "large", count=24, size=64))
+    assert tp.resolution.currentData() == 64, tp.hint.text()  # at a typical CPU's speed
+    _cache_speed(window, 64, 6.0)
+    _cache_speed(window, 32, 60.0)
+    window.estimator.enabled = True
+    window.estimator.update()
+    qtbot.waitUntil(lambda: tp.resolution.currentData() == 32 and "images/s" in tp.estimate.text(), timeout=30_000)
+    said = re.findall(TIME, tp.hint.text())
+    assert len(said) == 1 and f"recognisable samples after about {said[0]} (" in tp.estimate.text()
+    assert "60 images/s" in tp.estimate.text() and "too short" not in tp.estimate.text()
+    assert tp.length.value() == 10 and "at 32 px, 10 minutes" in tp.hint.text(), tp.hint.text()

@@ -134,6 +134,7 @@ class TrainPanel(QWidget):
         self.suggestion: Suggestion | None = None
         self._suggested_form: tuple = ()  # the form as the suggestion set it: its time is the form's while it holds
         self._shape_why = ""
+        self._suggest_for: tuple = ()  # what suggest_defaults was given, and the folder's shape
         # What to expect before Start: speed here, time to first usable samples and to the end.
         self.estimate = QLabel()
         self.estimate.setWordWrap(True)
@@ -209,38 +210,56 @@ class TrainPanel(QWidget):
         core.shape.suggest_aspect); the user can change any. The time it promises is measured for the shape
         (a 48×32 picture is not a 48 px square)."""
         from studio.core.shape import suggest_aspect
+
+        aspect, why = suggest_aspect(sizes)
+        self._suggest_for = (dataset_size, sizes, gpu, cache, aspect)
+        self._shape_why = "" if not sizes else f" Shape: {why}."
+        self._apply(self._suggest())
+
+    def _suggest(self) -> Suggestion:
+        """The core's suggestion for the folder, from the speeds measured here so far (else typical ones)."""
         from studio.core.speed_probe import cached_speed_at_shape
         from studio.core.training.suggest import median_side, suggest
 
+        dataset_size, sizes, gpu, cache, aspect = self._suggest_for
         device = "auto" if gpu else "cpu"
-        aspect, why = suggest_aspect(sizes)
-        s = suggest(dataset_size, median_side(sizes, aspect), gpu, aspect=aspect,
-                    speed=lambda model, res: cached_speed_at_shape(model, res, device, aspect, folder=cache))
-        self.shape.select_resolution(aspect, s.resolution)
+        return suggest(dataset_size, median_side(sizes, aspect), gpu, aspect=aspect,
+                       speed=lambda model, res: cached_speed_at_shape(model, res, device, aspect, folder=cache))
+
+    def _apply(self, s: Suggestion) -> None:
+        self.shape.select_resolution(s.aspect, s.resolution)
         select(self.model, s.model)
         select(self.augment, s.augment)
         self.mirror.setChecked(s.mirror)
         select(self.length_unit, "minutes")
         self.length.setValue(s.minutes)
-        self._shape_why = "" if not sizes else f" Shape: {why}."
         self.suggestion = s
         self._suggested_form = self._form_key()
         self._show_hint()
 
-    def time_suggestion(self, images_per_second: float) -> None:
+    def time_suggestion(self, images_per_second: float) -> bool:
         """This machine's measured speed for the form's settings arrived: while the form holds the suggestion, the
         suggestion is timed at it (core Suggestion.at_speed) — its sentence says the estimate's figure, and its
         length grows where this machine is slower, so that the suggested run is never "too short". The length is
-        set without `settings_changed`: the estimate that follows is for the speed just measured."""
+        set without `settings_changed`: the estimate that follows is for the speed just measured.
+        Where this size would need longer than the usual run, the suggestion, knowing this speed now, steps down to
+        a smaller picture (never under 32 px): True then, and that size is measured next (no estimate before it)."""
         s = self.suggestion
         if s is None or self._form_key() != self._suggested_form:
-            return
-        self.suggestion = s = s.at_speed(images_per_second)
+            return False
+        timed = s.at_speed(images_per_second)
+        if timed.minutes > timed.usual_minutes:
+            smaller = self._suggest()  # the cache now holds this size's speed
+            if smaller.resolution < s.resolution:
+                self._apply(smaller)
+                return True
+        self.suggestion = timed
         self.length.blockSignals(True)
-        self.length.setValue(s.minutes)
+        self.length.setValue(timed.minutes)
         self.length.blockSignals(False)
         self._suggested_form = self._form_key()
         self._show_hint()
+        return False
 
     def _form_key(self) -> tuple:
         return (self.model.currentData(), self.aspect.currentData(), self.resolution.currentData(), self.batch.value(),
