@@ -1,6 +1,7 @@
 """What to expect before Start: the welcome view's "about N images/s here" (measured once per device and
 torch, then cached) and the training panel's estimate, which follows the form a moment after the artist
-stops changing it. Both train for a few seconds in a `measure_speed` job."""
+stops changing it. Both train for a few seconds in a `measure_speed` job. The one speed measured for the form is
+what the panel's suggestion and its estimate both say (`TrainPanel.time_suggestion`, then `describe_for`)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ class EstimateController(QObject):
         self._welcome_size = "64 px"  # its picture at the form's shape, as the welcome view names it
         self.seconds = 1.5
         self._again = False
+        self._welcome_again = False  # asked for while a cancelled measurement was still ending
         self.schedule = qdebounced(self.update, 400, parent=self)  # the form changed: measure once it settles
         panel.settings_changed.connect(self.schedule)
 
@@ -77,6 +79,11 @@ class EstimateController(QObject):
         w = self.window
         if measured is None or w.state != AppState.IDLE or w.dataset is None or w.project is None or self._again:
             return
+        # One speed for the screen: the suggestion (while the form holds it) is timed at it first, its length
+        # following (or its picture smaller), and the estimate is the form's after that.
+        if self.panel.time_suggestion(measured.images_per_second):
+            self.panel.set_estimate("")  # a smaller suggested picture: its own speed is measured next
+            return
         try:
             cfg = self.panel.config(str(w.project.data))
             cfg.validate()
@@ -97,7 +104,10 @@ class EstimateController(QObject):
         """Tell the welcome view how fast the suggested model trains here (suggest.default_model, as
         `TrainPanel.suggest_defaults` picks): cached, or measured in a thread for a few seconds.
         Only on the welcome view: with a folder open, the measurement would compete with its reading."""
-        if self.window.is_shut or self.window.state != AppState.EMPTY or self.speed_worker is not None:
+        if self.window.is_shut or self.window.state != AppState.EMPTY:
+            return
+        if self.speed_worker is not None:  # e.g. cancelled by the folder just closed, and still ending
+            self._welcome_again = True  # measured (or read from the cache) again once it has ended
             return
         # At the form's shape: a 3:2 canvas at 64 px is 48×32 pixels, not a 64 px square, and the sentence says so.
         aspect = self.panel.aspect.currentData() or "1:1"
@@ -120,3 +130,6 @@ class EstimateController(QObject):
 
     def _on_welcome_finished(self) -> None:
         self.speed_worker = None
+        if self._welcome_again:
+            self._welcome_again = False
+            self.measure_welcome_speed(self.window.gpu)

@@ -156,6 +156,7 @@ class ProjectController(QObject):
         self.panel.set_blocker("")
         self.panel.run_folder.clear()
         self.estimator.stop_welcome_speed()
+        self.estimator.cancel()  # the last project's estimate ("about 155 images/s…") is not this one's
 
     def close_project(self) -> None:
         if self.busy():

@@ -17,6 +17,7 @@ from studio.ui.widgets.progress_panel import ProgressPanel
 from studio.ui.widgets.sample_grid import SampleGrid
 from studio.ui.widgets.scroll import PageTabs
 from studio.ui.widgets.snapshot_compare import SnapshotCompare
+from studio.ui.widgets.status_bar import StatusBar
 from studio.ui.widgets.timelapse import Timelapse
 from studio.ui.widgets.train_panel import TrainPanel
 from studio.ui.widgets.welcome import WelcomeView
@@ -78,7 +79,7 @@ def build_layout(window: QMainWindow) -> WindowViews:
     device_label = QLabel("Device: detecting…")
     memory_label = QLabel()
     memory_label.hide()
-    sb = window.statusBar()
+    window.setStatusBar(sb := StatusBar())  # its message stops short of "Device:"
     sb.addPermanentWidget(memory_label)
     sb.addPermanentWidget(device_label)
     sb.addPermanentWidget(state_label)

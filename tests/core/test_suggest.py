@@ -97,7 +97,7 @@ def test_a_non_square_suggestion_counts_pixels(tmp_path):
     speeds = {16: 900.0, 32: 900.0, 64: 300.0, 128: 40.0}  # images/s of each resolution's 3:2 canvas
     s = suggest(4000, 300, gpu=False, aspect="3:2", speed=lambda model, res: speeds.get(res))
     shape = canvas_shape("3:2", s.resolution)
-    assert f"at {shape.width}×{shape.height} px" in s.reason and " min here" in s.reason  # measured: "here"
+    assert f"at {shape.width}×{shape.height} px" in s.reason and s.reason.endswith(" here.")  # measured
     # Before this machine is measured the time is a typical CPU's, and the sentence says so (it said "here").
     assert " min on a typical CPU" in suggest(4000, 64, gpu=False).reason
     assert " here" not in suggest(4000, 64, gpu=False, speed=lambda model, res: None).reason
@@ -131,3 +131,31 @@ def test_a_slow_machine_gets_a_longer_run_never_a_picture_under_32_px():
     # A machine that reaches recognisable in the usual 10 minutes keeps them, and no apology.
     normal = suggest(3786, 64, gpu=False, speed=lambda model, res: {32: 400.0, 64: 200.0}.get(res))
     assert normal.minutes == 10 and "slower" not in normal.reason
+
+
+def test_the_suggestion_and_the_estimate_say_one_time_and_never_too_short():
+    """Issue 27: "recognisable after about 4 min on a typical CPU" beside "about 8 min here", and a suggested
+    10-minute run labelled "likely too short". At one speed the suggestion's sentence and the estimate before Start
+    name the same time (one figure, one wording), and the suggested length never draws the "too short" warning —
+    also once the window has measured this machine slower or faster than the speed the suggestion was made for."""
+    import re
+
+    from studio.core.training.estimate import describe_for
+
+    def check(s, ips: float, aspect: str) -> None:
+        cfg = TrainConfig(data="x", model=s.model, resolution=s.resolution, aspect=aspect, minutes=s.minutes)
+        estimate = describe_for(cfg, 3786, "cpu", ips)
+        times = re.findall(r"\babout (\d[\d.]* (?:s|min|h|days))\b", s.reason)
+        assert len(times) == 1, s.reason  # one estimate in the suggestion: no "(64 px would need about …)"
+        assert f"recognisable samples after about {times[0]} (" in estimate, (s.reason, estimate)
+        assert "too short" not in estimate, (s.reason, estimate)
+
+    for ips in (2.0, 15.0, 40.0, 75.0, 300.0, 900.0, 5000.0):
+        for aspect, side in (("1:1", 64), ("1:1", 512), ("3:2", 300)):
+            check(suggest(3786, side, gpu=False, aspect=aspect, speed=lambda model, res, v=ips: v), ips, aspect)
+            typical = suggest(3786, side, gpu=False, aspect=aspect)  # before this machine is measured
+            assert typical.reason.endswith(" on a typical CPU.")
+            measured = typical.at_speed(ips)  # the window's measurement arrives
+            assert (measured.model, measured.resolution) == (typical.model, typical.resolution)  # the size stays
+            assert measured.reason.endswith(" here.")
+            check(measured, ips, aspect)

@@ -1,10 +1,6 @@
 """What to expect before pressing Start: time to recognisable samples and to the end of the run, from a
 measured training speed (studio.core.speed_probe, or the run's own images/s once it trains) and the run's length.
-
-"Recognisable" is a number, not a look: the image count at which the recipe's samples score a KID at or
-below a textbook DCGAN's after ten minutes on the same folder (each model's `recognisable_kimg` in
-core/models/registry.py, measured by bench/quality_matrix.py; the figures and their spread are in
-bench/RESULTS.md).
+The recognisable point, its wording and the "too short" rule are recognisable.py's, as the suggestion's.
 """
 
 from __future__ import annotations
@@ -12,7 +8,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from studio.core.training.config import TrainConfig
-from studio.core.training.suggest import recognisable_kimg
+from studio.core.training.recognisable import (
+    duration,
+    recognisable_after,
+    recognisable_kimg,
+    recognisable_seconds,
+    too_short,
+)
+
+__all__ = ["RunEstimate", "describe", "describe_for", "duration", "estimate_run", "first_usable_kimg", "images",
+           "recognisable_progress"]
 
 
 def first_usable_kimg(resolution: int, model: str = "style") -> float:
@@ -45,16 +50,7 @@ def estimate_run(cfg: TrainConfig, images_per_second: float, batch: int) -> RunE
         total_s = total_k * 1000 / ips
     else:
         total_k = total_s = None
-    return RunEstimate(ips, first, first * 1000 / ips, total_k, total_s)
-
-
-def duration(seconds: float) -> str:
-    if seconds < 90:
-        return f"{max(1, round(seconds))} s"
-    if seconds < 90 * 60:
-        return f"{round(seconds / 60)} min"
-    hours = seconds / 3600
-    return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
+    return RunEstimate(ips, first, recognisable_seconds(first, ips), total_k, total_s)
 
 
 def images(kimg: float) -> str:
@@ -67,11 +63,11 @@ def images(kimg: float) -> str:
 
 def describe(est: RunEstimate) -> str:
     """One or two sentences for the training panel (counts in images; kimg is for tooltips and the CLI)."""
-    text = (f"About {est.images_per_second:,.0f} images/s here: recognisable samples after about "
-            f"{duration(est.first_usable_seconds)} (~{images(est.first_usable_kimg)})")
+    text = (f"About {est.images_per_second:,.0f} images/s here: "
+            f"{recognisable_after(est.first_usable_seconds)} (~{images(est.first_usable_kimg)})")
     if est.total_seconds is not None and est.total_kimg is not None:
         text += f"; this run: about {duration(est.total_seconds)}, {images(est.total_kimg)}"
-        if est.total_kimg < est.first_usable_kimg:
+        if too_short(est.total_seconds, est.first_usable_seconds):
             text += " — likely too short to show much, make it longer"
     return text + "."
 

@@ -4,16 +4,24 @@ One rule for the window and the command line: the most pixels (up to the folder'
 *recognisable* point — the image count at which the recipe's samples score as well as a textbook DCGAN
 after ten minutes (each model's `recognisable_kimg` in models/registry.py, measured by bench/quality_matrix.py,
 see bench/RESULTS.md) — this device reaches within the suggested minutes at its measured speed. Never more
-pixels than the device can train to something recognisable in the time it suggests.
+pixels than the device can train to something recognisable in the time it suggests. Its times and its run
+length come from recognisable.py, as the estimate before Start does; `Suggestion.at_speed` re-times it at the speed
+the window measures for it, so the suggestion and the estimate on one screen say one figure.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from studio.core.models.registry import ARCHITECTURES, architecture
+from studio.core.training.recognisable import (
+    recognisable_after,
+    recognisable_kimg,
+    recognisable_seconds,
+    run_minutes,
+    too_short,
+)
 
 # Each model's recognisable points (kimg to KID at or below the textbook's 10-minute KID on the same folder)
 # and typical speeds live in its registry entry (models/registry.py), with how they were measured.
@@ -63,28 +71,51 @@ def cpu_enlarge(resolution: int, gpu: bool, automatic_model: bool, progressive: 
 class Suggestion:
     model: str  # a registry name (models/registry.py), default_model's for the device
     resolution: int
-    minutes: float
+    minutes: float  # the run's length: never shorter than its recognisable point (recognisable.run_minutes)
     augment: str
     mirror: bool
     recognisable_minutes: float  # when samples should become recognisable at this speed
-    reason: str  # one sentence for the training panel
+    dataset_size: int
+    gpu: bool
+    size: str  # the picture, in words: "32 px", "48×32 px"
+    images_per_second: float  # the speed its times come from
+    measured: bool  # measured on this machine ("here"), or a typical machine's figure (and said so)
+    aspect: str = "1:1"
 
+    @property
+    def usual_minutes(self) -> float:
+        return GPU_MINUTES if self.gpu else CPU_MINUTES
 
-def longer_run(recognisable_minutes: float) -> float:
-    """A run's length for a machine too slow to reach recognisable samples in the usual minutes: past the
-    recognisable point by a quarter, in whole 5 minutes (a figure an artist can plan with)."""
-    return float(5 * math.ceil(recognisable_minutes * 1.25 / 5))
+    @property
+    def where(self) -> str:
+        return "here" if self.measured else f"on a typical {'GPU' if self.gpu else 'CPU'}"
 
+    @property
+    def settings(self) -> str:
+        """What is suggested, with no time: "Suggested for 300 images on the CPU: Quick style-based model at
+        32 px, 10 minutes." (shown once the form no longer holds the suggestion: its estimate is the form's)."""
+        return (f"Suggested for {self.dataset_size} images on {'a GPU' if self.gpu else 'the CPU'}: "
+                f"{architecture(self.model).label} model at {self.size}, {self.minutes:g} minutes")
 
-def recognisable_kimg(model: str, resolution: int) -> float:
-    """Measured where measured; resolutions not measured scale with the side from 32 px (ProGAN/StyleGAN give
-    each doubling of resolution a similar image count: twice the side, twice the images)."""
-    points = architecture(model).recognisable_kimg
-    known = points.get(resolution)
-    if known is not None:
-        return known
-    base = points.get(32, 40.0)
-    return base * max(1.0, resolution / 32)
+    @property
+    def reason(self) -> str:
+        """The suggestion and when its samples become recognisable, in the words and figure of the estimate
+        before Start (recognisable.recognisable_after) when both come from the same speed."""
+        slow = self.minutes > self.usual_minutes
+        return (self.settings + " — "
+                + (f"this computer trains slower than most, so the run is longer than the usual "
+                   f"{self.usual_minutes:g}: " if slow else "")
+                + recognisable_after(self.recognisable_minutes * 60, self.where) + ".")
+
+    def at_speed(self, images_per_second: float) -> Suggestion:
+        """The same model and picture timed at this machine's measured speed: its recognisable point and the run's
+        length (longer if this machine is slower than the size was chosen for; never too short) follow it."""
+        from studio.core.shape import canvas_shape
+
+        area_side = canvas_shape(self.aspect, self.resolution).area_side
+        seconds = recognisable_seconds(recognisable_kimg(self.model, area_side), images_per_second)
+        return replace(self, minutes=run_minutes(self.usual_minutes, seconds), recognisable_minutes=seconds / 60,
+                       images_per_second=images_per_second, measured=True)
 
 
 def typical_speed(model: str, resolution: int, gpu: bool) -> float:
@@ -111,7 +142,6 @@ def suggest(dataset_size: int, median_side: int, gpu: bool,
     from studio.core.shape import canvas_shape
 
     model = default_model(gpu)
-    minutes = GPU_MINUTES if gpu else CPU_MINUTES
     cap = 512 if gpu else 128
     side = min(median_side, cap)
     # Never below SMALLEST_SUGGESTED px (a 16 px picture is an icon, not an artwork): a folder of smaller
@@ -124,38 +154,23 @@ def suggest(dataset_size: int, median_side: int, gpu: bool,
         if r > floor[0] and shape.long_side <= side and shape not in shapes.values():
             shapes[r] = shape
 
-    measured_at: set[int] = set()  # resolutions whose speed this machine measured
-
-    def ips(res: int) -> float:
+    def ips(res: int) -> tuple[float, bool]:
+        """This machine's measured images/s for the canvas (True), or a typical machine's counted in pixels."""
         measured = speed(model, res) if speed is not None else None
         if measured:
-            measured_at.add(res)
-            return measured
-        return typical_speed(model, res, gpu) * res * res / shapes[res].pixels if res in shapes else (
-            typical_speed(model, res, gpu))
+            return measured, True
+        return typical_speed(model, res, gpu) * res * res / shapes[res].pixels, False
 
-    def minutes_to_recognisable(res: int) -> float:
-        area_side = shapes[res].area_side if res in shapes else res
-        return recognisable_kimg(model, area_side) * 1000 / ips(res) / 60
+    def seconds_to_recognisable(res: int) -> float:
+        return recognisable_seconds(recognisable_kimg(model, shapes[res].area_side), ips(res)[0])
 
-    fits = [r for r in shapes if minutes_to_recognisable(r) <= minutes]
+    usual = GPU_MINUTES if gpu else CPU_MINUTES
+    fits = [r for r in shapes if not too_short(usual * 60, seconds_to_recognisable(r))]
+    # Even the smallest picture needs longer than the usual run on a slow machine: a longer run, never a smaller
+    # picture (recognisable.run_minutes).
     res = max(fits) if fits else min(shapes)
-    t = minutes_to_recognisable(res)
-    # "here" only for this machine's measured speed; before it is measured, a typical machine's figure says so.
-    where = "here" if res in measured_at else f"on a typical {'GPU' if gpu else 'CPU'}"
-    augment = auto_augment(dataset_size)  # as config.resolve's "auto"
+    speed_here, measured = ips(res)
+    t = seconds_to_recognisable(res)
     size = f"{res} px" if shapes[res].is_square else f"{shapes[res].width}×{shapes[res].height} px"
-    slow = not fits
-    if slow:  # even the smallest picture needs longer than the usual run: a longer run, never a smaller picture
-        minutes = longer_run(t)
-    reason = (f"Suggested for {dataset_size} images on {'a GPU' if gpu else 'the CPU'}: "
-              f"{architecture(model).label} model at {size}, {minutes:g} minutes — "
-              + (f"this computer trains slower than most, so the run is longer than the usual "
-                 f"{GPU_MINUTES if gpu else CPU_MINUTES:g}: " if slow else "")
-              + f"recognisable samples after about {max(1, round(t))} min {where}")
-    bigger = [r for r in shapes if r > res]
-    if bigger and not gpu:
-        b = shapes[bigger[0]]
-        bsize = f"{bigger[0]} px" if b.is_square else f"{b.width}×{b.height} px"
-        reason += f" ({bsize} would need about {max(1, round(minutes_to_recognisable(bigger[0])))} min)"
-    return Suggestion(model, res, minutes, augment, False, t, reason + ".")
+    return Suggestion(model, res, run_minutes(usual, t), auto_augment(dataset_size),  # as config.resolve's "auto"
+                      False, t / 60, dataset_size, gpu, size, speed_here, measured, aspect)

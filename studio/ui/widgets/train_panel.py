@@ -32,6 +32,7 @@ from studio.ui.widgets.source_run_box import SourceRunBox
 if TYPE_CHECKING:
     from studio.core.training.config import TrainConfig
     from studio.core.training.finetune import SourceRun
+    from studio.core.training.suggest import Suggestion
 
 LENGTH_UNITS = (("minutes", "minutes"), ("thousand images", "kimg"), ("steps", "steps"))
 STATES = ("empty", "idle", "loading", "training", "paused", "stopping", "following")
@@ -127,9 +128,13 @@ class TrainPanel(QWidget):
         buttons.addWidget(self.start_button, 2)
         buttons.addWidget(self.pause_button, 1)
         buttons.addWidget(self.stop_button, 1)
+        # The studio's suggestion for the folder (or why Start cannot be pressed): readable text, not disabled grey.
         self.hint = QLabel()
         self.hint.setWordWrap(True)
-        self.hint.setEnabled(False)
+        self.suggestion: Suggestion | None = None
+        self._suggested_form: tuple = ()  # the form as the suggestion set it: its time is the form's while it holds
+        self._shape_why = ""
+        self._suggest_for: tuple = ()  # what suggest_defaults was given, and the folder's shape
         # What to expect before Start: speed here, time to first usable samples and to the end.
         self.estimate = QLabel()
         self.estimate.setWordWrap(True)
@@ -139,8 +144,9 @@ class TrainPanel(QWidget):
         for sig in (self.model.currentIndexChanged, self.aspect.currentIndexChanged,
                     self.resolution.currentIndexChanged, self.batch.valueChanged,
                     self.length.valueChanged, self.length_unit.currentIndexChanged,
-                    self.device.currentIndexChanged):
+                    self.device.currentIndexChanged, self.width.valueChanged):
             sig.connect(lambda *_: self.settings_changed.emit())
+        self.settings_changed.connect(self._show_hint)
 
         # The settings scroll; the hint, the estimate and Start / Pause / Stop below them never do.
         body = QWidget()
@@ -176,8 +182,14 @@ class TrainPanel(QWidget):
         does not inherit the last one's batch, width or metrics interval."""
         form_values.put(self._defaults)
         self.source_box.set_source(None)
-        self.hint.setText("")
+        self.forget_folder()
         self._run_config = None
+
+    def forget_folder(self) -> None:
+        """The folder closed: its suggestion and its estimate go with it (nothing of it shows for the next)."""
+        self.suggestion = None
+        self.set_estimate("")
+        self._show_hint()
 
     # ------------------------------------------------------------------ defaults
     def set_devices(self, auto_name: str, extra: list[tuple[str, str]]) -> None:
@@ -198,21 +210,77 @@ class TrainPanel(QWidget):
         core.shape.suggest_aspect); the user can change any. The time it promises is measured for the shape
         (a 48×32 picture is not a 48 px square)."""
         from studio.core.shape import suggest_aspect
+
+        aspect, why = suggest_aspect(sizes)
+        self._suggest_for = (dataset_size, sizes, gpu, cache, aspect)
+        self._shape_why = "" if not sizes else f" Shape: {why}."
+        self._apply(self._suggest())
+
+    def _suggest(self) -> Suggestion:
+        """The core's suggestion for the folder, from the speeds measured here so far (else typical ones)."""
         from studio.core.speed_probe import cached_speed_at_shape
         from studio.core.training.suggest import median_side, suggest
 
+        dataset_size, sizes, gpu, cache, aspect = self._suggest_for
         device = "auto" if gpu else "cpu"
-        aspect, why = suggest_aspect(sizes)
-        s = suggest(dataset_size, median_side(sizes, aspect), gpu, aspect=aspect,
-                    speed=lambda model, res: cached_speed_at_shape(model, res, device, aspect, folder=cache))
-        self.shape.select_resolution(aspect, s.resolution)
+        return suggest(dataset_size, median_side(sizes, aspect), gpu, aspect=aspect,
+                       speed=lambda model, res: cached_speed_at_shape(model, res, device, aspect, folder=cache))
+
+    def _apply(self, s: Suggestion) -> None:
+        self.shape.select_resolution(s.aspect, s.resolution)
         select(self.model, s.model)
         select(self.augment, s.augment)
         self.mirror.setChecked(s.mirror)
         select(self.length_unit, "minutes")
-        self.length.setValue(int(s.minutes))
-        shape = "" if not sizes else f" Shape: {why}."
-        self.hint.setText(s.reason + shape)
+        self.length.setValue(s.minutes)
+        self.suggestion = s
+        self._suggested_form = self._form_key()
+        self._show_hint()
+
+    def time_suggestion(self, images_per_second: float) -> bool:
+        """This machine's measured speed for the form's settings arrived: while the form holds the suggestion, the
+        suggestion is timed at it (core Suggestion.at_speed) — its sentence says the estimate's figure, and its
+        length grows where this machine is slower, so that the suggested run is never "too short". The length is
+        set without `settings_changed`: the estimate that follows is for the speed just measured.
+        Where this size would need longer than the usual run, the suggestion, knowing this speed now, steps down to
+        a smaller picture (never under 32 px): True then, and that size is measured next (no estimate before it)."""
+        s = self.suggestion
+        if s is None or self._form_key() != self._suggested_form:
+            return False
+        timed = s.at_speed(images_per_second)
+        if timed.minutes > timed.usual_minutes:
+            smaller = self._suggest()  # the cache now holds this size's speed
+            if smaller.resolution < s.resolution:
+                self._apply(smaller)
+                return True
+        self.suggestion = timed
+        self.length.blockSignals(True)
+        self.length.setValue(timed.minutes)
+        self.length.blockSignals(False)
+        self._suggested_form = self._form_key()
+        self._show_hint()
+        return False
+
+    def _form_key(self) -> tuple:
+        return (self.model.currentData(), self.aspect.currentData(), self.resolution.currentData(), self.batch.value(),
+                self.width.value(), self.length.value(), self.length_unit.currentData(), self.device.currentData())
+
+    def _show_hint(self) -> None:
+        """Why Start cannot be pressed; else the suggestion — with its time while the form holds it before Start (the
+        same figure as the estimate below it), only its settings once the artist changed them (the estimate is then
+        the form's) or a run trains (its countdown is then the time)."""
+        s = self.suggestion
+        if self._blocker:
+            text = self._blocker
+            if s is None:
+                text += " There is nothing to suggest for it: the settings are the studio's defaults."
+        elif s is None:
+            text = ""
+        elif self._form_key() == self._suggested_form and self.state == "idle":
+            text = s.reason + self._shape_why  # while a run trains, its own countdown is the screen's one time
+        else:
+            text = s.settings + "." + self._shape_why
+        self.hint.setText(text)
 
     def canvas(self) -> CanvasShape | None:
         """The picture's shape the form asks for (None if the core cannot make it)."""
@@ -254,10 +322,11 @@ class TrainPanel(QWidget):
         self.set_state(self.state)
 
     def set_blocker(self, reason: str) -> None:
-        """Why Start cannot be pressed (e.g. the folder has no usable image); '' when it can."""
-        if not reason and self._blocker and self.hint.text() == self._blocker:
-            self.hint.setText("")
+        """Why Start cannot be pressed (e.g. the folder has no usable image); '' when it can. A folder that
+        cannot be read has no suggestion and no estimate: the last folder's never stay."""
         self._blocker = reason
+        if reason:
+            self.forget_folder()
         self.set_state(self.state)
 
     @property
@@ -314,8 +383,7 @@ class TrainPanel(QWidget):
         self.resume_note.setVisible(resuming)
         self.start_button.setEnabled(state == "idle" and not self._blocker)
         self.start_button.setToolTip(self._blocker or "Start training (Ctrl+Return)")
-        if self._blocker:
-            self.hint.setText(self._blocker)
+        self._show_hint()
         self.pause_button.setEnabled(state in ("training", "paused"))
         self.pause_button.setText("Resume" if state == "paused" else "Pause")
         self.stop_button.setEnabled(state in ("loading", "training", "paused"))
