@@ -89,10 +89,13 @@ def test_landscape_folder_suggests_its_shape_and_trains_it(qtbot, window, tmp_pa
     tp.aspect.setCurrentIndex(tp.aspect.findData("1:1"))
     window.open_run(run)
     assert tp.aspect.currentData() == "3:2" and tp.shape_label.text() == "24×16 px"
-    window.views.live.timelapse  # noqa: B018
+    # A run always ends with a snapshot of its grid (core/training/loop.py), laid out for 24×16 pictures;
+    # reopened, the window shows it.
     snapshots = sorted((run / "snapshots").glob("*.png"))
-    if snapshots:
-        cells(QImage(str(snapshots[-1])), 24, 16)
+    assert snapshots, "the run ended without a snapshot of its grid"
+    cells(QImage(str(snapshots[-1])), 24, 16)
+    qtbot.waitUntil(lambda: not window.views.grid.image.isNull(), timeout=HANG_GUARD_MS)
+    cells(window.views.grid.image, 24, 16)
 
 
 def test_a_reopened_landscape_run_shows_the_size_it_makes(qtbot):

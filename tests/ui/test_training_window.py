@@ -18,7 +18,7 @@ def _bytes(image: QImage) -> bytes:
     return bytes(image.constBits())
 
 
-def test_training_updates_curves_and_grid_then_stops_in_time(qtbot, window, tiny_images: Path):
+def test_training_updates_curves_and_grid_then_stop_saves_a_resumable_checkpoint(qtbot, window, tiny_images: Path):
     open_tiny(qtbot, window, tiny_images)
     assert window.views.dataset_panel.count.text().startswith("24 used")
     window.start_training()
