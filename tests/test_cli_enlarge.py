@@ -52,6 +52,8 @@ def test_a_cpu_128_px_run_trains_64_px_and_makes_128_px_pictures(demo: Path):
     r = run("regenerate", "out/seed0001.png", "--out", "again.png", cwd=demo)
     assert r.returncode == 0, r.stderr
     assert Image.open(demo / "again.png").tobytes() == Image.open(demo / "out" / "seed0001.png").tobytes()
+    r = run("info", "run", cwd=demo)
+    assert r.returncode == 0 and "at 64 px enlarged ×2 with Lanczos" in r.stdout, r.stdout + r.stderr
     r = run("generate", "run", "--seeds", "0", "--out", "small", "--scale", "1", cwd=demo)
     assert r.returncode == 0 and Image.open(demo / "small" / "seed0000.png").size == (64, 64), r.stderr
 

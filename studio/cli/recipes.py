@@ -57,6 +57,9 @@ def _checkpoint_info(target: Path, as_json: bool) -> int:
              "studio_version": st.studio_version}
         if st.spec.canvas.width != st.spec.canvas.height:
             d["canvas"] = [st.spec.canvas.width, st.spec.canvas.height]  # width, height: a non-square run
+        enlarge = st.config.get("enlarge", 1) if isinstance(st.config, dict) else 1
+        if enlarge in (2, 4):
+            d["enlarge"] = enlarge  # its pictures are the generator's enlarged with Lanczos (a CPU's 128 px run)
         info = RunDir(path.parent.parent).read_best() if path.name == "best.safetensors" else None
         if info and isinstance(info.get("best"), dict) and info["best"].get("step") == st.step:
             d["best"] = info["best"]
@@ -64,7 +67,8 @@ def _checkpoint_info(target: Path, as_json: bool) -> int:
 
     def line(label: str, d: dict) -> str:
         size = f"{d['canvas'][0]}×{d['canvas'][1]}" if d.get("canvas") else d["resolution"]
-        text = f"{label}step {d['step']} ({d['kimg']} kimg), {d['model']} at {size} px: {d['path']}"
+        made = f" enlarged ×{d['enlarge']} with Lanczos" if d.get("enlarge") else ""
+        text = f"{label}step {d['step']} ({d['kimg']} kimg), {d['model']} at {size} px{made}: {d['path']}"
         b = d.get("best")
         if b:
             text += (f"  [{b['metric']} {b['score']:.4g}]" if b.get("score") is not None
