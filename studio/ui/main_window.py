@@ -142,7 +142,7 @@ class MainWindow(QMainWindow):
         except ImportError:
             self._explorer_missing = True
             return  # the window works without it
-        self.explore_tab = ExploreTab(cache_dir=str(self.cache / "explore"))
+        self.explore_tab = ExploreTab(cache_dir=str(self.cache / "explore"), settings=self.settings)
         self.tabs.addTab(self.explore_tab, "Explore")
         self.explore_tab.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.explore_tab.checkpoint_opened.connect(self.projects.show_checkpoint)
