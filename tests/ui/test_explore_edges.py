@@ -49,3 +49,21 @@ def test_a_pin_added_at_the_edge_shows_its_picture_and_label_whole(qtbot, tab, c
     centre = c.to_widget(pin.x, pin.y)
     dot = QRectF(centre.x() - 9, centre.y() - 9, 18, 18)
     assert inside.contains(dot) and not dot.intersects(label) and not dot.intersects(box)
+
+
+@pytest.fixture
+def small_tab(qtbot, run_dir: Path, tmp_path: Path):
+    yield from open_explore_tab(qtbot, run_dir, tmp_path / "cache", (1024, 640))
+
+
+def test_the_atlas_says_how_it_placed_the_pictures_in_an_artists_words(qtbot, small_tab):
+    tab = small_tab
+    panel = tab.tools["atlas"].panel
+    tab.side_tabs.setCurrentWidget(panel)
+    panel.count.setValue(12)
+    panel.build.click()
+    qtbot.waitUntil(lambda: panel.view.atlas is not None and tab.runs.jobs.get("atlas") is None, timeout=HANG_GUARD_MS)
+    said = f"{panel.layout_box.currentText()} | {panel.info.text()}"
+    assert "pca" not in said.lower() and " of w" not in said and "latent" not in said, said
+    assert "the model's styles" in panel.layout_box.currentText()
+    assert "similar styles side by side" in panel.info.text(), said
