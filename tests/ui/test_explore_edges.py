@@ -67,3 +67,27 @@ def test_the_atlas_says_how_it_placed_the_pictures_in_an_artists_words(qtbot, sm
     assert "pca" not in said.lower() and " of w" not in said and "latent" not in said, said
     assert "the model's styles" in panel.layout_box.currentText()
     assert "similar styles side by side" in panel.info.text(), said
+
+
+def test_the_nearest_images_show_their_names_and_verdict_whole(qtbot, tab):
+    from PySide6.QtCore import QRect
+
+    from studio.ui.explore.render_worker import NearestMatch, NearestResult
+
+    panel = tab.tools["nearest"].panel
+    tab.reveal(tab.tools["nearest"])
+    picture = tab.view.image.copy()
+    names = ["1faf3-1f3fb.png", "1f9d1-200d-1f3a8.png", "emoji/2764.png", "IMG_20240101_1200.jpg"]
+    for near in (0.01, 0.5):  # the longer verdict ("... may be copying") and the shorter one
+        panel.show_result(NearestResult("discriminator", tuple(
+            NearestMatch(picture, near + i / 100, i, n) for i, n in enumerate(names))))
+        panel.layout().activate()  # the strip's layout takes the new sentence
+        metrics = panel.list.fontMetrics()
+        for i in range(panel.list.count()):
+            text = panel.list.item(i).text()
+            assert metrics.horizontalAdvance(text) + 8 <= panel.list.gridSize().width(), f"{text!r} is cut"
+        title = panel.title
+        needed = title.fontMetrics().boundingRect(QRect(0, 0, title.width(), 10_000), Qt.TextFlag.TextWordWrap,
+                                                  title.text()).height()
+        assert needed <= title.height(), f"the verdict needs {needed} px, it has {title.height()}: {title.text()!r}"
+        assert "discriminator" not in title.text()  # a word for the tooltip, not the sentence
