@@ -106,7 +106,10 @@ def test_the_grid_export_previews_the_grid_of_favourites(qtbot, tab):
                         timeout=HANG_GUARD_MS)
         assert np.array_equal(to_array(dlg.preview.image), grid), "the grid's preview is not the grid exported"
         assert dlg.preview.size() == preview_size(grid.shape[1], grid.shape[0])  # the grid's box, not the picture's
+        h, w = grid.shape[:2]
+        assert f"{2 * w}×{2 * h} px" in dlg.scale.itemText(dlg.scale.findData(2))  # the grid's size, ×2
         choose(dlg.kind, "image")
         assert np.array_equal(to_array(dlg.preview.image), current)
+        assert f"{2 * current.shape[1]}×{2 * current.shape[0]} px" in dlg.scale.itemText(dlg.scale.findData(2))
     finally:
         dlg.close()

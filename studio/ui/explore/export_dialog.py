@@ -219,6 +219,14 @@ class ExportDialog(QDialog):
                 self.preview.setFixedSize(preview_size(base.width(), base.height()))
         else:
             self.preview.setFixedSize(preview_size(image.width(), image.height()))  # its shape, not a tall box
+        # Each size in the pixels written: a grid's, once rendered (unknown meanwhile), or a picture's.
+        written = image if kind == "grid" else self.picture
+        self._name_sizes(written.width(), written.height())
+
+    def _name_sizes(self, width: int, height: int) -> None:
+        for i, (text, _scale, _upscaler) in enumerate(size_choices(self.checkpoint, width, height)):
+            if i < self.scale.count():
+                self.scale.setItemText(i, text)
 
     def _preview_failed(self, text: str) -> None:
         self.preview.placeholder = text
