@@ -13,6 +13,8 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QTreeView, QWidget
 SIZE = QSize(860, 540)  # at most; less on a smaller screen
 FITTED = "studio_fitted"  # the dialog's property once fitted
 PADDING = 28  # a column's text margins and its sort arrow
+NAME_MIN = 220  # the Name column takes what the others leave, at least this
+TYPES = ("PNG image", "JSON document", "safetensors File", "Folder")  # what the Type column says of the studio's files
 
 
 def install(app: QApplication) -> None:
@@ -28,8 +30,8 @@ def _focus_changed(_old: QWidget | None, now: QWidget | None) -> None:
 
 
 def fit(dialog: QFileDialog) -> None:
-    """Enlarge `dialog` to SIZE (within its screen, its centre kept) and widen its Size and Date columns to
-    what they show at most; the Name column takes the rest."""
+    """Enlarge `dialog` to SIZE (within its screen, its centre kept) and widen its Size, Type and Date columns
+    to what they show of the studio's files; the Name column takes the rest."""
     dialog.setProperty(FITTED, True)
     screen = dialog.screen().availableGeometry()
     w = max(dialog.width(), min(SIZE.width(), screen.width() - 40))
@@ -44,12 +46,13 @@ def fit(dialog: QFileDialog) -> None:
     if tree is None:
         return
     header, metrics, locale = tree.header(), tree.fontMetrics(), QLocale()
-    widest = {1: locale.formattedDataSize(1023 * 1024 * 1024 + 1023 * 1024),  # "1,023.9 MiB"
-              3: locale.toString(QDateTime.fromString("2026-12-28T23:58:59", "yyyy-MM-ddTHH:mm:ss"),
-                                 QLocale.FormatType.ShortFormat)}
-    for column, text in widest.items():
-        need = metrics.horizontalAdvance(text) + PADDING
+    widest = {1: [locale.formattedDataSize(1023 * 1024 * 1024 + 1023 * 1024)],  # "1,023.9 MiB"
+              2: TYPES,
+              3: [locale.toString(QDateTime.fromString("2026-12-28T23:58:59", "yyyy-MM-ddTHH:mm:ss"),
+                                  QLocale.FormatType.ShortFormat)]}
+    for column, texts in widest.items():
+        need = max(metrics.horizontalAdvance(t) for t in texts) + PADDING
         if column < header.count() and header.sectionSize(column) < need:
             header.resizeSection(column, need)
     rest = sum(header.sectionSize(c) for c in range(1, header.count()))
-    header.resizeSection(0, max(header.sectionSize(0), tree.viewport().width() - rest))
+    header.resizeSection(0, max(NAME_MIN, tree.viewport().width() - rest))
