@@ -15,7 +15,7 @@ def how_near(distance: float) -> str:
             else "somewhat alike" if distance < 0.3 else "not alike")
 
 
-MIN_CELL, MAX_CELL, CELL_MARGIN = 92, 180, 12  # a picture's cell in the strip: its width, in px
+MIN_CELL, MAX_CELL, CELL_MARGIN = 92, 220, 12  # a picture's cell in the strip: its width, in px
 
 IDLE = "Nearest training images: press the button to check whether the model copies."
 
