@@ -42,6 +42,9 @@ def run_app(argv: list[str]) -> int:
     from studio.ui.base.threads import collect_garbage_in_gui_thread
 
     collect_garbage_in_gui_thread()
+    from studio.ui.base import file_dialogs
+
+    file_dialogs.install(app)  # Qt's own file dialog, where the desktop has none: its columns whole
     from studio.ui.main_window import MainWindow
 
     from studio.ui.app_icon import app_icon

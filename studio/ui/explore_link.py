@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
+from PySide6.QtCore import QSettings
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu
 
@@ -21,12 +22,14 @@ if TYPE_CHECKING:
 class ExploreLink:
     """Implements studio.ui.views.Explorer for the controllers. The tab goes into `views.tabs` and its
     shortcut into `view_menu`; `show_checkpoint(info)` is told what a checkpoint opened on its own is;
-    `export_folder()` / `set_export_folder(folder)` are the window's one export folder."""
+    `export_folder()` / `set_export_folder(folder)` are the window's one export folder; `settings` the window's
+    QSettings, where the tab's export dialog remembers its choices."""
 
     def __init__(self, window: QMainWindow, views: WindowViews, view_menu: QMenu, presenter: WindowPresenter,
                  cache: Path, export_folder: Callable[[], str], set_export_folder: Callable[[str], None],
-                 show_checkpoint: Callable[[object], None]) -> None:
+                 show_checkpoint: Callable[[object], None], settings: QSettings | None = None) -> None:
         self.window, self.views, self.view_menu, self.presenter = window, views, view_menu, presenter
+        self.settings = settings  # what the tab's export dialog remembers between launches
         self.cache, self.export_folder, self.set_export_folder = cache, export_folder, set_export_folder
         self.show_checkpoint = show_checkpoint
         self.tab: ExploreTab | None = None
@@ -46,7 +49,7 @@ class ExploreLink:
         except ImportError:
             self.missing = True
             return  # the window works without it
-        tab = self.tab = ExploreTab(cache_dir=str(self.cache / "explore"))
+        tab = self.tab = ExploreTab(cache_dir=str(self.cache / "explore"), settings=self.settings)
         self.views.tabs.addTab(tab, "Explore")
         tab.message.connect(lambda text: self.presenter.note(text, 6000))
         tab.checkpoint_opened.connect(lambda _path: self.show_checkpoint(tab.info))

@@ -107,7 +107,8 @@ class MainWindow(QMainWindow):
         self.presenter = WindowPresenter(self, v, self.menu_actions, self._on_state)
         # The Explore tab imports torch (seconds): it is added once torch has loaded in the background.
         self.explore = ExploreLink(self, v, self.menu_actions.view_menu, self.presenter, self.cache, self.export_folder,
-                                   self.set_export_folder, lambda info: self.projects.show_checkpoint(info))
+                                   self.set_export_folder, lambda info: self.projects.show_checkpoint(info),
+                                   self.settings)
         self.estimator = EstimateController(self, v.train_panel, v.welcome, self.cache, probe_devices)
         self.projects = ProjectController(self.presenter, v.train_panel, self.estimator, self.window_settings,
                                           self.explore, self.home, self.cache,

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from studio.core.alpha import EDGES
 from studio.core.errors import StudioError
 from studio.core.explore.animate import keyframe_frames, walk_frames
@@ -15,6 +17,24 @@ from studio.core.export import Exporter, grid_picture
 from studio.core.export_formats import ANIMATIONS
 
 KINDS = ("image", "grid", "keyframes", "walk")
+GRID_GAP = 2  # px between a grid's cells, at native size
+
+
+def grid_columns(count: int) -> int:
+    """A grid of `count` favourites: as square as it gets (5 → 3 columns)."""
+    return max(1, math.ceil(math.sqrt(count)))
+
+
+def grid_preview(renderer: Renderer, favourites: list[Recipe] | tuple[Recipe, ...],
+                 cancelled: Callable[[], bool] | None = None) -> np.ndarray:
+    """The favourites' grid laid out as `export_artwork` lays it out, at native size on the trained background
+    (the Export dialog's preview)."""
+    images = []
+    for r in favourites:
+        if cancelled is not None and cancelled():
+            raise Cancelled()
+        images.append(renderer.render(r))
+    return grid_picture(images, grid_columns(len(images)), GRID_GAP, 1, False, renderer.background)
 
 
 class Cancelled(Exception):
@@ -84,10 +104,10 @@ def export_artwork(renderer: Renderer, req: ArtworkRequest, progress: Callable[[
         for i, r in enumerate(cells):
             images.append(renderer.render(r))
             tick(i + 1, len(cells))
-        cols = max(1, math.ceil(math.sqrt(len(cells))))
+        cols = grid_columns(len(cells))
         meta = renderer.describe_grid(cells, cols, upscale=req.scale, kind="favourites", transparent=req.transparent,
                                       transparent_region=req.transparent_region, upscaler=up.record)
-        picture = grid_picture(images, cols, 2, req.scale, req.transparent, renderer.background, req.transparent_region,
+        picture = grid_picture(images, cols, GRID_GAP, req.scale, req.transparent, renderer.background, req.transparent_region,
                                up)
         return ex.save_png(picture, name, meta)
     if req.kind == "keyframes":

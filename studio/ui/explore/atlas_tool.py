@@ -22,6 +22,9 @@ class AtlasTool(ExploreTool):
         self.panel.pin_requested.connect(host.pin_seed)
         self.panel.mixer_requested.connect(lambda seed, role: host.tool("mixer").add_seed(seed, role))
 
+    def opened(self, info, other_model: bool) -> None:
+        self.panel.set_styled(bool(info.groups))
+
     def build(self, seeds: list[int], layout: str = "pca") -> None:
         """Render `seeds` and lay them out by similarity; the canvas stays live meanwhile."""
         job = self.host.run(self, build_atlas_shown, list(seeds), self.host.state.truncation, layout,

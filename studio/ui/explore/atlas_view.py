@@ -222,6 +222,20 @@ class AtlasView(QGraphicsView):
             p.end()
 
 
+# The layouts in an artist's words. The core names its method ("pca of w": principal components of the
+# network's intermediate latent; "tsne of discriminator features"): an algorithm and a symbol that tell an
+# artist nothing. What the placing means to them is who ends up side by side: pictures the model draws from
+# similar styles, or pictures that look alike.
+LAYOUT_NAMES = {"pca": "by the model's styles", "tsne": "by look (t-SNE)", "umap": "by look (UMAP)"}
+
+
+def placed_by(method: str) -> str:
+    """The core's `Atlas.method` said for the artist."""
+    if method.endswith(" of w"):
+        return "placed by the model's styles: similar styles side by side"
+    return "placed by how they look: similar pictures side by side"
+
+
 class AtlasPanel(QWidget):
     """Controls (how many seeds, layout, build/cancel, progress) above the atlas view."""
 
@@ -235,13 +249,12 @@ class AtlasPanel(QWidget):
         self.count = QSpinBox(minimum=2, maximum=3000, value=1000, toolTip="How many seeds the atlas shows")
         self.first = QSpinBox(maximum=2**31 - 1, toolTip="The first seed; the atlas shows the seeds after it")
         self.first.setPrefix("from seed ")
-        self.layout_box = QComboBox(toolTip="How to place the images: by their latents (what the model drew "
-                                            "them from, a principal-component map: always there), or by how they "
-                                            "look (image features, laid out by t-SNE or UMAP when scikit-learn / "
+        self.layout_box = QComboBox(toolTip="How to place the images: by the styles the model drew them from "
+                                            "(always there; by how they look for a model without styles), or by "
+                                            "how they look (laid out by t-SNE or UMAP when scikit-learn / "
                                             "umap-learn are installed)")
-        names = {"pca": "by latent", "tsne": "by look (t-SNE)", "umap": "by look (UMAP)"}
         for k in layouts:
-            self.layout_box.addItem(names.get(k, k), k)
+            self.layout_box.addItem(LAYOUT_NAMES.get(k, k), k)
         self.build = QPushButton("Build atlas", toolTip="Render the seeds (off the window's thread) and lay "
                                                         "them out by similarity")
         self.cancel = QPushButton("Cancel", toolTip="Stop building the atlas")
@@ -299,9 +312,15 @@ class AtlasPanel(QWidget):
 
     def show_atlas(self, atlas: AtlasShown) -> None:
         self.view.set_atlas(atlas)
-        self.info.setText(f"{len(atlas.seeds)} seeds on a {atlas.cols}×{atlas.rows} grid ({atlas.method}, "
-                          f"ψ {atlas.truncation:.2f}). Click: pin on the canvas · right-click: style mixer · "
+        self.info.setText(f"{len(atlas.seeds)} seeds on a {atlas.cols}×{atlas.rows} grid, {placed_by(atlas.method)} "
+                          f"(ψ {atlas.truncation:.2f}). Click: pin on the canvas · right-click: style mixer · "
                           "wheel: zoom · drag: pan.")
+
+    def set_styled(self, styled: bool) -> None:
+        """A model without styles (DCGAN) has its default layout placed by look."""
+        i = self.layout_box.findData("pca")
+        if i >= 0:
+            self.layout_box.setItemText(i, LAYOUT_NAMES["pca"] if styled else "by look")
 
     def _menu(self, seed: int, where: QPoint) -> None:
         menu = QMenu(self)

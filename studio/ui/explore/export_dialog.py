@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QUrl, Signal
@@ -26,6 +27,8 @@ from studio.core.errors import StudioError
 from studio.core.explore.artwork import ArtworkRequest, Cancelled
 from studio.core.export_formats import available_animations
 from studio.ui.base.jobs import Job, JobControl, start_job, stop_jobs
+from studio.ui.explore.export_memory import ExportChoices, ExportMemory
+from studio.ui.explore.export_preview import GridPreview
 from studio.ui.explore.upscale_sizes import UPSCALER_ROLE, size_choices
 from studio.ui.widgets.image_view import ImageView
 
@@ -61,25 +64,27 @@ class ExportDialog(QDialog):
 
     def __init__(self, checkpoint: str, recipe, favourites: list, folder: str, walk_seed: int = 0,
                  parent: QWidget | None = None, preview: QImage | None = None, background: str = "#ffffff",
-                 transparent: bool = False) -> None:
+                 transparent: bool = False, memory: ExportMemory | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export")
         self.setMinimumWidth(560)
         self.checkpoint, self.recipe, self.favourites, self.walk_seed = checkpoint, recipe, list(favourites), walk_seed
+        self.memory = memory if memory is not None else ExportMemory()
+        self.see_through = transparent  # the run was trained on see-through pictures
         self.worker: Job | None = None
         self.kind = QComboBox(toolTip="This image, your favourites as a grid or as a looping animation, or a random-walk loop")
         for k, label in KIND_LABELS.items():
             self.kind.addItem(label, k)
         self.scale = QComboBox(toolTip="Native pixels, or enlarged 2× / 4×: with the upscale learned from your "
                                        "folder (Train upscaler…) or with Lanczos resampling")
-        # The current image at its own shape, and each size in pixels (a 24×16 run: ×2 is 48×32).
+        # What will be written, at its own shape (the current image; the favourites' grid, rendered off this
+        # thread), and each size in pixels (a 24×16 run: ×2 is 48×32).
+        self.picture = preview if preview is not None else QImage()
         self.preview = ImageView(placeholder="", min_side=64, size_hint=120)
-        self.preview.setToolTip("The current image, at its shape")
-        self.preview.set_image(preview if preview is not None else QImage())
-        self.preview.setVisible(preview is not None and not preview.isNull())
-        pw, ph = (preview.width(), preview.height()) if preview is not None and not preview.isNull() else (0, 0)
-        if pw:
-            self.preview.setFixedSize(preview_size(pw, ph))  # the picture's shape, not a tall box around it
+        self.grid_preview = GridPreview(self, checkpoint, self.favourites)
+        self.grid_preview.ready.connect(lambda _image: self._show_preview())
+        self.grid_preview.failed.connect(self._preview_failed)
+        pw, ph = (self.picture.width(), self.picture.height()) if not self.picture.isNull() else (0, 0)
         for text, scale, upscaler in size_choices(checkpoint, pw, ph):  # learned first, where there is one
             self.scale.addItem(text, scale)
             self.scale.setItemData(self.scale.count() - 1, upscaler, UPSCALER_ROLE)
@@ -138,18 +143,51 @@ class ExportDialog(QDialog):
         lay.addWidget(self.progress)
         lay.addWidget(self.status)
         lay.addWidget(self.buttons)
+        self._restore(self.memory.choices)
         self.kind.currentIndexChanged.connect(self._kind_changed)
         self._kind_changed()
+        for changed in (self.kind.currentIndexChanged, self.scale.currentIndexChanged,
+                        self.background.currentIndexChanged, self.fmt.currentIndexChanged,
+                        self.frames.valueChanged, self.fps.valueChanged):
+            changed.connect(self._remember)
+
+    def _restore(self, last: ExportChoices) -> None:
+        """Open with the choices the artist last made (each only where this run offers it)."""
+        self.kind.setCurrentIndex(max(0, self.kind.findData(last.kind)))
+        sizes = [i for i in range(self.scale.count()) if self.scale.itemData(i) == last.scale]
+        same = [i for i in sizes if self.scale.itemData(i, UPSCALER_ROLE) == last.upscaler]
+        self.scale.setCurrentIndex((same or sizes or [0])[0])  # ×4 learned, or ×4 Lanczos where none was learned
+        background = last.background(self.see_through)
+        if background is not None:
+            self.png_background = max(0, self.background.findData(background or None))
+            self.background.setCurrentIndex(self.png_background)
+        self.animation = last.animation
+        self.frames.setValue(last.frames)
+        self.fps.setValue(last.fps)
+
+    def _remember(self) -> None:
+        last = self.memory.choices
+        if self.background.isEnabled():
+            last = last.with_background(self.see_through, self.background.currentData() or "")
+        if self.fmt.currentData() not in (None, ".png"):
+            self.animation = self.fmt.currentData()
+        self.memory.remember(dataclasses.replace(
+            last, kind=self.kind.currentData(), scale=self.scale.currentData(),
+            upscaler=self.scale.currentData(UPSCALER_ROLE) or "lanczos", animation=self.animation,
+            frames=self.frames.value(), fps=self.fps.value()))
 
     def _kind_changed(self) -> None:
         kind = self.kind.currentData()
         animated = kind in ("keyframes", "walk")
+        self.fmt.blockSignals(True)  # refilled: the animation format chosen is kept in self.animation
         self.fmt.clear()
         if animated:
             for fmt in available_animations():
                 self.fmt.addItem(fmt.label, fmt.suffix)
+            self.fmt.setCurrentIndex(max(0, self.fmt.findData(self.animation)))
         else:
             self.fmt.addItem("PNG (recipe embedded)", ".png")
+        self.fmt.blockSignals(False)
         self.frames.setEnabled(animated)
         self.fps.setEnabled(animated)
         # Animations keep the trained background (GIF has no partial transparency); the PNG choice is kept.
@@ -157,6 +195,42 @@ class ExportDialog(QDialog):
             self.png_background = self.background.currentIndex()
         self.background.setEnabled(not animated)
         self.background.setCurrentIndex(0 if animated else self.png_background)
+        self._show_preview()
+
+    def _show_preview(self) -> None:
+        """The preview of what "What" writes: the current image, the favourites' grid (that a keyframe loop
+        passes through, in order), or, for a random walk, its seed in words."""
+        kind = self.kind.currentData()
+        image, tip = self.picture, "The current image, at its shape"
+        if kind in ("grid", "keyframes"):
+            image = self.grid_preview.image() if self.favourites else QImage()
+            tip = ("The favourites as the grid is laid out" if kind == "grid"
+                   else "The favourites the loop passes through, in order")
+            self.preview.placeholder = "Rendering…" if self.favourites else "No favourites yet (♥)"
+        elif kind == "walk":
+            image, tip = QImage(), "A loop that wanders from this seed and comes back"
+            self.preview.placeholder = f"Random walk from seed {self.walk_seed}"
+        self.preview.setToolTip(tip)
+        self.preview.set_image(image)
+        self.preview.setVisible(not image.isNull() or not self.picture.isNull())
+        if image.isNull():
+            base = self.picture if not self.picture.isNull() else None
+            if base is not None:
+                self.preview.setFixedSize(preview_size(base.width(), base.height()))
+        else:
+            self.preview.setFixedSize(preview_size(image.width(), image.height()))  # its shape, not a tall box
+        # Each size in the pixels written: a grid's, once rendered (unknown meanwhile), or a picture's.
+        written = image if kind == "grid" else self.picture
+        self._name_sizes(written.width(), written.height())
+
+    def _name_sizes(self, width: int, height: int) -> None:
+        for i, (text, _scale, _upscaler) in enumerate(size_choices(self.checkpoint, width, height)):
+            if i < self.scale.count():
+                self.scale.setItemText(i, text)
+
+    def _preview_failed(self, text: str) -> None:
+        self.preview.placeholder = text
+        self.preview.update()
 
     def _browse(self) -> None:
         d = QFileDialog.getExistingDirectory(self, "Export folder", self.folder.text())
@@ -210,6 +284,7 @@ class ExportDialog(QDialog):
         self.export_button.setEnabled(True)
 
     def cancel_export(self) -> None:
+        self.grid_preview.stop()
         if self.worker is not None:
             stop_jobs([self.worker])
 

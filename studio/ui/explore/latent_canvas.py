@@ -13,6 +13,8 @@ from studio.core.explore.canvas import CanvasState
 PIN_RADIUS = 9
 GOLDEN_ANGLE = 137.508  # degrees: each new hue lands in the largest gap left by the ones before it
 THUMB = 40  # long side of a pin's picture on the canvas (its shape kept)
+LABEL_HEIGHT = 18  # a pin's label ("seed 12"), under its picture
+LABEL_GAP = 2  # between the picture's frame and the label
 
 
 def pin_colour(index: int) -> QColor:
@@ -24,6 +26,10 @@ def thumb_size(width: int, height: int) -> tuple[float, float]:
     """A pin's picture on the canvas: THUMB px on its long side, its shape kept (a 24×16 run: 40×26.7)."""
     side = max(width, height, 1)
     return THUMB * width / side, THUMB * height / side
+
+
+def pin_label(seed: int) -> str:
+    return f"seed {seed}"
 
 
 class LatentCanvas(QWidget):
@@ -83,6 +89,24 @@ class LatentCanvas(QWidget):
                 return i
         return None
 
+    def pin_boxes(self, pin) -> tuple[QRectF | None, QRectF]:
+        """Where a pin's picture (None without one) and, under it, its label are drawn: beside the pin, on its
+        right, or on its left where the right has no room, and moved up or down to stay on the canvas (a pin
+        added at the edge showed an "s" of its label, the rest beyond the canvas)."""
+        c = self.to_widget(pin.x, pin.y)
+        thumb = self.thumbs.get(pin.seed)
+        has_thumb = thumb is not None and not thumb.isNull()
+        tw, th = thumb_size(thumb.width(), thumb.height()) if has_thumb else (0.0, 0.0)
+        label_w = self.fontMetrics().horizontalAdvance(pin_label(pin.seed)) + 4
+        gap = LABEL_GAP if has_thumb else 0
+        block_w, block_h = max(tw, label_w), th + gap + LABEL_HEIGHT
+        right = c.x() + PIN_RADIUS + 3
+        left = right if right + block_w <= self.width() else c.x() - PIN_RADIUS - 3 - block_w
+        top = c.y() - th / 2 if has_thumb else c.y() - LABEL_HEIGHT / 2
+        top = min(max(0.0, top), max(0.0, self.height() - block_h))
+        box = QRectF(left, top, tw, th) if has_thumb else None
+        return box, QRectF(left, top + th + gap, label_w, LABEL_HEIGHT)
+
     # ---- painting
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
         p = QPainter(self)
@@ -106,19 +130,15 @@ class LatentCanvas(QWidget):
             p.setPen(QPen(pal.color(QPalette.ColorRole.Text), 1.5))
             p.drawEllipse(c, PIN_RADIUS, PIN_RADIUS)
             thumb = self.thumbs.get(pin.seed)
-            label_y = c.y() - 9
-            if thumb is not None and not thumb.isNull():
-                tw, th = thumb_size(thumb.width(), thumb.height())
-                box = QRectF(c.x() + PIN_RADIUS + 3, c.y() - th / 2, tw, th)
+            box, label = self.pin_boxes(pin)
+            if box is not None:
                 p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
                 p.drawImage(box, thumb)
                 p.setBrush(Qt.BrushStyle.NoBrush)
                 p.setPen(QPen(colour, 2))
                 p.drawRect(box)
                 p.setPen(QPen(pal.color(QPalette.ColorRole.Text), 1.5))
-                label_y = c.y() + th / 2
-            p.drawText(QRectF(c.x() + PIN_RADIUS + 2, label_y, 80, 18), Qt.AlignmentFlag.AlignVCenter,
-                       f"seed {pin.seed}")
+            p.drawText(label, Qt.AlignmentFlag.AlignVCenter, pin_label(pin.seed))
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.setPen(QPen(pal.color(QPalette.ColorRole.Highlight), 2))
         p.drawEllipse(cursor, 6, 6)

@@ -15,6 +15,8 @@ def how_near(distance: float) -> str:
             else "somewhat alike" if distance < 0.3 else "not alike")
 
 
+MIN_CELL, MAX_CELL, CELL_MARGIN = 92, 220, 12  # a picture's cell in the strip: its width, in px
+
 IDLE = "Nearest training images: press the button to check whether the model copies."
 
 
@@ -39,7 +41,7 @@ class NearestPanel(QWidget):
         # A picture and its file name (cut in its middle) in one row that needs no vertical scrolling
         # under Xvfb, where the row has 72 px beside the horizontal scroll bar.
         self.list.setIconSize(QSize(46, 46))
-        self.list.setGridSize(QSize(92, 68))
+        self.list.setGridSize(QSize(MIN_CELL, 68))
         self.list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.list.setWordWrap(False)
         self.list.setFixedHeight(90)  # as high as the history strip: the strip under the canvas keeps its height
@@ -62,14 +64,21 @@ class NearestPanel(QWidget):
 
     def show_result(self, result) -> None:
         self.list.clear()
-        for m in result.matches:
+        captions = [PurePath(m.name).name if m.name else f"image {m.index + 1}" for m in result.matches]
+        # Each cell as wide as the longest file name needs (within reason; a longer one is cut in its middle,
+        # whole in its tooltip): "1faf3-1f3fb.png" was cut to "1faf3-…fb.png" in a 92 px cell.
+        widest = max((self.list.fontMetrics().horizontalAdvance(c) for c in captions), default=0)
+        self.list.setGridSize(QSize(min(MAX_CELL, max(MIN_CELL, widest + CELL_MARGIN)), 68))
+        for m, caption in zip(result.matches, captions, strict=True):
             icon = QIcon(QPixmap.fromImage(m.image.scaled(self.list.iconSize(), Qt.AspectRatioMode.KeepAspectRatio)))
             known = m.name or f"training image no. {m.index + 1}"
-            item = QListWidgetItem(icon, PurePath(m.name).name if m.name else f"image {m.index + 1}")
+            item = QListWidgetItem(icon, caption)
             item.setToolTip(f"{known}\n{how_near(m.distance)} (distance {m.distance:.3f} in {result.kind} "
                             "features: 0 is the same picture)")
             self.list.addItem(item)
         near = result.matches[0].distance if result.matches else 1.0
         verdict = ("nearly identical to a training image — the model may be copying" if near < 0.02
                    else "not a copy of any training image")
-        self.title.setText(f"Nearest training images ({result.kind} features): {verdict}.")
+        self.title.setText(f"Nearest training images: {verdict}.")
+        self.title.setToolTip("Compared pixel by pixel" if result.kind == "pixels"
+                              else "Compared by what the model's discriminator sees in each picture")

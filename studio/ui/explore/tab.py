@@ -10,7 +10,7 @@ import dataclasses
 import random
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
 
@@ -22,6 +22,7 @@ from studio.core.explore.render import Recipe
 from studio.ui.base.folders import default_export_folder
 from studio.ui.explore.canvas_memory import load_canvas, save_canvas
 from studio.ui.explore.export_dialog import ExportDialog
+from studio.ui.explore.export_memory import ExportMemory
 from studio.ui.explore.upscaler_dialog import UpscalerDialog
 from studio.ui.explore.none_guard import make_none_immortal
 from studio.ui.explore.render_worker import DirectionsJob, ImageJob, OpenJob, PinThumbsJob, RenderWorker
@@ -42,7 +43,7 @@ class ExploreTab(WalkAndFavourites, QWidget):
     message = Signal(str)
 
     def __init__(self, parent: QWidget | None = None, cache_dir: str | None = None,
-                 render_threads: int | None = None) -> None:
+                 render_threads: int | None = None, settings: QSettings | None = None) -> None:
         super().__init__(parent)
         make_none_immortal()  # PySide6 6.12 + Python 3.11: see none_guard.py
         self.model = CanvasModel()
@@ -71,6 +72,7 @@ class ExploreTab(WalkAndFavourites, QWidget):
         self._upscaler: UpscalerDialog | None = None
         self.cache_dir = cache_dir
         self.export_folder = default_export_folder()  # the window gives the remembered one
+        self.export_memory = ExportMemory(settings)  # the Export dialog's last choices (in the window's settings)
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
@@ -382,7 +384,8 @@ class ExploreTab(WalkAndFavourites, QWidget):
         self._export = ExportDialog(self.checkpoint, self.current_recipe, favs,
                                     self.export_folder, self.controls.seed.value(), self, preview=self.view.image,
                                     background=info.background if info is not None else "#ffffff",
-                                    transparent=info is not None and info.trained_transparent)
+                                    transparent=info is not None and info.trained_transparent,
+                                    memory=self.export_memory)
         self._export.exported.connect(self.exported)
         self._export.show()
 
