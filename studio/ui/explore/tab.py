@@ -298,6 +298,12 @@ class ExploreTab(WalkAndFavourites, QWidget):
         """A change that is part of a slider's drag (or key presses): one undo step when it ends."""
         if dataclasses.replace(self.model.state, **changes) == self.model.state:
             return
+        if "truncation" in changes and self.model.state.w is not None:
+            # ψ pulls the pins' blend; a latent from elsewhere is not one: say so rather than render it again.
+            self.controls.set_psi(self.model.state.truncation)
+            self.say("ψ acts on the pins' blend; this picture's latent came from elsewhere (the style mixer, a "
+                     "favourite, History or a picture). Move the cursor on the canvas to blend the pins again.")
+            return
         if not self._editing:
             self.model.begin()
             self._editing = True
