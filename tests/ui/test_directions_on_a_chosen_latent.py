@@ -31,7 +31,7 @@ def tab(qtbot, run_dir: Path, tmp_path: Path):
 
 def settle(qtbot, tab) -> np.ndarray:
     qtbot.waitUntil(lambda: tab._shown >= tab._latest, timeout=HANG_GUARD_MS)
-    return to_array(tab.view.image)
+    return to_array(tab.ui.view.image)
 
 
 def choose_mixer_cell(qtbot, tab) -> np.ndarray:
@@ -54,12 +54,12 @@ def choose_mixer_cell(qtbot, tab) -> np.ndarray:
 
 def test_a_direction_moves_a_chosen_mixer_cell_and_adds_a_history_entry(qtbot, tab):
     cell = choose_mixer_cell(qtbot, tab)
-    entries = tab.history.count()
+    entries = tab.ui.history.count()
     tab.tools["directions"].panel.sliders[0].setValue(30)  # +3 standard deviations: a release ends the drag
     tab.tools["directions"].panel.sliders[0].sliderReleased.emit()
     moved = settle(qtbot, tab)
     assert not np.array_equal(cell, moved), "the direction did not move the mixer cell's picture"
-    qtbot.waitUntil(lambda: tab.history.count() == entries + 1, timeout=HANG_GUARD_MS)
+    qtbot.waitUntil(lambda: tab.ui.history.count() == entries + 1, timeout=HANG_GUARD_MS)
     assert tab.current_recipe.directions == [[0, 3.0]]
     tab.undo()  # back to the cell itself
     assert np.array_equal(settle(qtbot, tab), cell)
@@ -67,9 +67,9 @@ def test_a_direction_moves_a_chosen_mixer_cell_and_adds_a_history_entry(qtbot, t
 
 def test_truncation_on_a_chosen_cell_says_why_it_cannot_act(qtbot, tab):
     cell = choose_mixer_cell(qtbot, tab)
-    entries = tab.history.count()
-    tab.controls.truncation.setValue(50)
-    assert "rendered" not in tab.status.text()
-    assert "ψ" in tab.status.text() and "cursor" in tab.status.text()
+    entries = tab.ui.history.count()
+    tab.ui.controls.truncation.setValue(50)
+    assert "rendered" not in tab.ui.status.text()
+    assert "ψ" in tab.ui.status.text() and "cursor" in tab.ui.status.text()
     assert np.array_equal(settle(qtbot, tab), cell)
-    assert tab.history.count() == entries
+    assert tab.ui.history.count() == entries
