@@ -272,8 +272,8 @@ class ExploreTab(QWidget):
         if "truncation" in changes and self.model.state.w is not None:
             # ψ pulls the pins' blend; a latent from elsewhere is not one: say so rather than render it again.
             self.ui.controls.set_psi(self.model.state.truncation)
-            self.say("ψ acts on the pins' blend; this picture's latent came from elsewhere (the style mixer, a "
-                     "favourite, History or a picture). Move the cursor on the canvas to blend the pins again.")
+            self.say("ψ acts on the pins' blend, not on a picture chosen elsewhere: move the cursor on the canvas "
+                     "first.")
             return
         if not self._editing:
             self.model.begin()
