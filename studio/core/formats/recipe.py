@@ -171,7 +171,8 @@ class Recipe:
             raise bad("direction layers must be [start, stop]")
         if not is_int(self.pca_samples) or not 16 <= self.pca_samples <= MAX_PCA_SAMPLES:
             raise bad(f"PCA sample count must be from 16 to {MAX_PCA_SAMPLES}")
-        for text, shape, name in ((self.w, self.w_shape, "w vector"), (self.start_w, self.start_w_shape, "starting latent")):
+        for text, shape, name in ((self.w, self.w_shape, "w vector"),
+                                  (self.start_w, self.start_w_shape, "starting latent")):
             if text is None:
                 continue
             if (not isinstance(text, str) or not isinstance(shape, list) or len(shape) != 2
