@@ -92,7 +92,7 @@ def main() -> int:
             if time.perf_counter() > deadline:
                 print("the checkpoint did not open within 60 s", file=sys.stderr)
                 return 1
-        c = tab.canvas
+        c = tab.ui.canvas
         shown_at: dict[int, float] = {}
         loop = QEventLoop()
         waiting_for = [0]

@@ -226,3 +226,27 @@ def test_canvas_model_blend_undo_and_favourites(style: Renderer, tmp_path: Path)
     assert np.array_equal(style.render(again.items[0].recipe), style.render(Recipe(seeds=[3])))
     with pytest.raises(StudioError):
         favs.add("no w", Recipe(seeds=[4]))
+
+
+def test_directions_move_a_latent_from_elsewhere(style: Renderer):
+    """A mixer cell or a favourite on the canvas: the directions start from its latent (and say so in the
+    recipe); the picture kept has one latent, the moved one."""
+    from studio.core.explore.canvas import CanvasModel
+    from studio.core.explore.directions import move
+
+    cell = style.ws(Recipe(seeds=[2], mix_seed=11, mix_layers=[0, 2]))
+    m = CanvasModel()
+    m.update(directions=((0, 1.0),))
+    m.set_latent(Recipe(seeds=[]).with_w(cell))
+    assert m.state.directions == () and torch.equal(style.ws(m.state.recipe()), cell)
+    m.update(directions=((0, 2.0),), direction_layers=(1, 3))
+    recipe = m.state.recipe()
+    assert recipe.start_w is not None and recipe.w is None
+    expect = move(cell, style.directions(), [(0, 2.0)], range(1, 3))
+    assert torch.equal(style.ws(recipe), expect) and not torch.equal(expect, cell)
+    kept = recipe.with_w(style.ws(recipe))
+    assert kept.start_w is None and "start_w" not in kept.to_json()
+    again = Recipe.from_json(recipe.to_json())
+    assert torch.equal(style.ws(again), expect)
+    with pytest.raises(StudioError):
+        Recipe.from_json({**recipe.to_json(), "start_w": "not base64!"})

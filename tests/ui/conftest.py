@@ -134,7 +134,7 @@ def open_explore_tab(qtbot, run: Path, cache: Path, size: tuple[int, int]):
     qtbot.waitExposed(t)
     with qtbot.waitSignal(t.checkpoint_opened, timeout=HANG_GUARD_MS):
         t.open_checkpoint(str(run))
-    qtbot.waitUntil(lambda: t._shown >= t._latest and not t.view.image.isNull(), timeout=HANG_GUARD_MS)
+    qtbot.waitUntil(lambda: t._shown >= t._latest and not t.ui.view.image.isNull(), timeout=HANG_GUARD_MS)
     yield t
     t.shutdown()
     t.close()

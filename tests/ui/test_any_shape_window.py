@@ -216,21 +216,21 @@ def aspect_of(width: float, height: float) -> float:
 
 def test_explore_shows_a_landscape_checkpoint_at_its_shape(qtbot, tab):
     # The header gives the picture's size, not the networks' scale (16).
-    assert "style · 24×16 px · step" in tab.source.full_text, tab.source.full_text
-    assert (tab.view.image.width(), tab.view.image.height()) == (24, 16)
-    r = tab.view.target_rect()
+    assert "style · 24×16 px · step" in tab.ui.source.full_text, tab.ui.source.full_text
+    assert (tab.ui.view.image.width(), tab.ui.view.image.height()) == (24, 16)
+    r = tab.ui.view.target_rect()
     assert abs(aspect_of(r.width(), r.height()) - 1.5) < 0.01  # the main view: neither squashed nor stretched
-    assert tab.status.text().startswith("24×16 px")
+    assert tab.ui.status.text().startswith("24×16 px")
     # The canvas's pin pictures keep the shape.
-    qtbot.waitUntil(lambda: bool(tab.canvas.thumbs), timeout=HANG_GUARD_MS)
+    qtbot.waitUntil(lambda: bool(tab.ui.canvas.thumbs), timeout=HANG_GUARD_MS)
     from studio.ui.explore.latent_canvas import THUMB, thumb_size
 
-    thumb = next(iter(tab.canvas.thumbs.values()))
+    thumb = next(iter(tab.ui.canvas.thumbs.values()))
     assert (thumb.width(), thumb.height()) == (24, 16)
     assert thumb_size(thumb.width(), thumb.height()) == (THUMB, THUMB * 16 / 24)
     # History: the thumbnail is a landscape.
-    qtbot.waitUntil(lambda: tab.history.count() > 0, timeout=HANG_GUARD_MS)
-    pix = tab.history.item(tab.history.count() - 1).icon().pixmap(tab.history.iconSize())
+    qtbot.waitUntil(lambda: tab.ui.history.count() > 0, timeout=HANG_GUARD_MS)
+    pix = tab.ui.history.item(tab.ui.history.count() - 1).icon().pixmap(tab.ui.history.iconSize())
     assert abs(aspect_of(pix.width(), pix.height()) - 1.5) < 0.1, (pix.width(), pix.height())
 
 
@@ -261,7 +261,7 @@ def test_mixer_cells_are_the_pictures_shape(qtbot, tab):
 
 def test_atlas_lays_out_landscape_thumbnails(qtbot, tab):
     panel = tab.tools["atlas"].panel
-    tab.side_tabs.setCurrentWidget(panel)
+    tab.ui.side_tabs.setCurrentWidget(panel)
     panel.count.setValue(12)
     panel.first.setValue(40)
     panel.build.click()
@@ -276,7 +276,7 @@ def test_atlas_lays_out_landscape_thumbnails(qtbot, tab):
 
 def test_export_dialog_previews_the_shape(qtbot, tab):
     tab.show_export()
-    dlg = tab._export
+    dlg = tab.dialogs.export
     try:
         assert (dlg.preview.image.width(), dlg.preview.image.height()) == (24, 16)
         assert "24×16 px" in dlg.scale.itemText(0) and "48×32 px" in dlg.scale.itemText(1)

@@ -31,7 +31,7 @@ def tab(request, qtbot, run_dir: Path, tmp_path: Path):
 def test_a_pin_added_at_the_edge_shows_its_picture_and_label_whole(qtbot, tab, corner: str):
     from studio.ui.explore.latent_canvas import pin_label
 
-    c = tab.canvas
+    c = tab.ui.canvas
     w, h = c.width(), c.height()
     where = {"right": QPoint(w - 2, h // 2), "bottom-right": QPoint(w - 2, h - 2),
              "bottom-left": QPoint(2, h - 2), "top-right": QPoint(w - 2, 2)}[corner]
@@ -59,7 +59,7 @@ def small_tab(qtbot, run_dir: Path, tmp_path: Path):
 def test_the_atlas_says_how_it_placed_the_pictures_in_an_artists_words(qtbot, small_tab):
     tab = small_tab
     panel = tab.tools["atlas"].panel
-    tab.side_tabs.setCurrentWidget(panel)
+    tab.ui.side_tabs.setCurrentWidget(panel)
     panel.count.setValue(12)
     panel.build.click()
     qtbot.waitUntil(lambda: panel.view.atlas is not None and tab.runs.jobs.get("atlas") is None, timeout=HANG_GUARD_MS)
@@ -76,7 +76,7 @@ def test_the_nearest_images_show_their_names_and_verdict_whole(qtbot, tab):
 
     panel = tab.tools["nearest"].panel
     tab.reveal(tab.tools["nearest"])
-    picture = tab.view.image.copy()
+    picture = tab.ui.view.image.copy()
     names = ["1faf3-1f3fb.png", "1f9d6-1f3fe-200d-2642-fe0f.png", "emoji/2764.png", "IMG_20240101_1200.jpg"]
     for near in (0.01, 0.5):  # the longer verdict ("... may be copying") and the shorter one
         panel.show_result(NearestResult("discriminator", tuple(

@@ -40,12 +40,12 @@ def tab(qtbot, run_dir: Path, tmp_path: Path):
 
 def settle(qtbot, tab) -> np.ndarray:
     qtbot.waitUntil(lambda: tab._shown >= tab._latest, timeout=HANG_GUARD_MS)
-    return to_array(tab.view.image)
+    return to_array(tab.ui.view.image)
 
 
 def test_drag_changes_image_and_undo_restores(qtbot, tab):
     before = settle(qtbot, tab)
-    c = tab.canvas
+    c = tab.ui.canvas
     a = c.to_widget(*tab.model.state.cursor).toPoint()
     pin = tab.model.state.pins[0]
     target = c.to_widget(pin.x + 0.02, pin.y + 0.02).toPoint()
@@ -56,9 +56,9 @@ def test_drag_changes_image_and_undo_restores(qtbot, tab):
     after = settle(qtbot, tab)
     assert not np.array_equal(before, after), "dragging towards a pin did not change the image"
     assert tab.model.can_undo()
-    tab.controls.undo_button.click()
+    tab.ui.controls.undo_button.click()
     assert np.array_equal(settle(qtbot, tab), before)
-    tab.controls.redo_button.click()
+    tab.ui.controls.redo_button.click()
     assert np.array_equal(settle(qtbot, tab), after)
     # the shown image is exactly the core's image of the recipe
     r = Renderer.open(tab.checkpoint)
@@ -148,7 +148,7 @@ def test_mixer_cell_reflects_seeds(qtbot, tab):
 
 def test_export_writes_files_with_metadata(qtbot, tab, tmp_path: Path):
     tab.show_export()
-    dlg = tab._export
+    dlg = tab.dialogs.export
     dlg.folder.setText(str(tmp_path / "out"))
     dlg.name.setText("piece")
     dlg.scale.setCurrentIndex(dlg.scale.findData(2))
@@ -176,7 +176,7 @@ def test_export_writes_files_with_metadata(qtbot, tab, tmp_path: Path):
 def test_favourites_are_saved_with_the_run(qtbot, tab, run_dir: Path):
     tab.add_favourite()
     fav = run_dir / "favourites.json"
-    assert fav.exists() and tab.favourite_strip.count() >= 1
+    assert fav.exists() and tab.ui.favourite_strip.count() >= 1
     from studio.core.explore.canvas import Favourites
 
     assert Favourites.load(run_dir).items[-1].recipe.w is not None
@@ -191,7 +191,7 @@ def test_project_a_picture_onto_the_canvas(qtbot, tab, tmp_path: Path):
     said: list[str] = []
     tab.message.connect(said.append)
     tab.tools["projection"].project(str(tmp_path / "mine.png"), steps=20)
-    assert tab.runs.jobs.get("projection") is not None and not tab.controls.project_button.isEnabled()
+    assert tab.runs.jobs.get("projection") is not None and not tab.ui.controls.project_button.isEnabled()
     qtbot.waitUntil(lambda: tab.runs.jobs.get("projection") is None, timeout=HANG_GUARD_MS)
     # 40×30 onto a 16×16 model: the note says how it was fitted.
     assert ("Projected mine.png (the 40×30 picture was cropped to its centre 30×30 and scaled to 16×16 px, the "
@@ -203,24 +203,24 @@ def test_project_a_picture_onto_the_canvas(qtbot, tab, tmp_path: Path):
 
 
 def test_walk_and_favourites_loop_play(qtbot, tab):
-    tab.controls.seed.setValue(5)
-    tab.controls.speed.setValue(60)
-    tab.controls.play.setChecked(True)
+    tab.ui.controls.seed.setValue(5)
+    tab.ui.controls.speed.setValue(60)
+    tab.ui.controls.play.setChecked(True)
     first = tab._shown
     qtbot.waitUntil(lambda: tab._shown > first + 2, timeout=HANG_GUARD_MS)  # frames keep coming
-    tab.controls.play.setChecked(False)
-    assert not tab.walk_timer.isActive()
+    tab.ui.controls.play.setChecked(False)
+    assert not tab.walk.timer.isActive()
     for seed in (1, 2):
         tab.model.add_pin(seed, 0.5, 0.5)
         tab.render()
         settle(qtbot, tab)
         tab.add_favourite()
-    tab.play_favourites.setChecked(True)
+    tab.ui.play_favourites.setChecked(True)
     start = tab._shown
     qtbot.waitUntil(lambda: tab._shown > start + 2, timeout=HANG_GUARD_MS)
     assert tab.current_recipe.w is not None and tab.current_recipe.seeds == []
-    tab.play_favourites.setChecked(False)
-    assert not tab.walk_timer.isActive()
+    tab.ui.play_favourites.setChecked(False)
+    assert not tab.walk.timer.isActive()
     (Path(tab.checkpoint).parent.parent / "favourites.json").unlink()
 
 
@@ -229,7 +229,7 @@ def test_favourites_in_the_mixer(qtbot, tab):
     tab.render()
     settle(qtbot, tab)
     tab.add_favourite()
-    fav = tab.favourites.items[-1].recipe
+    fav = tab.favourites.store.items[-1].recipe
     m = tab.tools["mixer"].panel
     m.rows.setText("f1")
     m.cols.setText("3")
@@ -281,7 +281,7 @@ def test_a_png_from_another_checkpoint_is_refused_with_a_sentence(qtbot, tab, tm
     meta["gan-studio:checkpoint-sha256"] = "0" * 64  # the checkpoint at that path is no longer the maker
     png = Exporter(tmp_path).save_png(r.render(Recipe(seeds=[33], truncation=0.5)), "changed.png", meta)
     assert not tab.open_picture(str(png))
-    assert "is not the checkpoint that made changed.png" in tab.status.text()
+    assert "is not the checkpoint that made changed.png" in tab.ui.status.text()
     assert tab.model.state == before
 
 
@@ -317,7 +317,7 @@ def test_bad_checkpoint_is_a_message_and_dcgan_disables_mixing(qtbot, tmp_path: 
     assert not mixer.enabled_for_model and "needs the style-based model" in mixer.view.placeholder
     noise = t.tools["noise"].panel
     assert not noise.isEnabled() and noise.note.text() == "The Quick model has no noise inputs."
-    qtbot.waitUntil(lambda: t._shown >= t._latest and not t.view.image.isNull(), timeout=HANG_GUARD_MS)
+    qtbot.waitUntil(lambda: t._shown >= t._latest and not t.ui.view.image.isNull(), timeout=HANG_GUARD_MS)
     t.shutdown()
 
 
@@ -331,21 +331,21 @@ def test_the_quick_style_model_has_noise_controls(qtbot, tmp_path: Path):
         t.open_checkpoint(str(make_run("quickstyle", tmp_path / "q")))
     noise = t.tools["noise"].panel
     assert noise.isEnabled() and len(noise.boxes) == t.info.num_ws and noise.note.text() == ""
-    qtbot.waitUntil(lambda: t._shown >= t._latest and not t.view.image.isNull(), timeout=HANG_GUARD_MS)
+    qtbot.waitUntil(lambda: t._shown >= t._latest and not t.ui.view.image.isNull(), timeout=HANG_GUARD_MS)
     t.shutdown()
 
 
 def test_pins_show_their_pictures(qtbot, tab):
-    qtbot.waitUntil(lambda: set(tab.canvas.thumbs) == {p.seed for p in tab.model.state.pins}, timeout=HANG_GUARD_MS)
+    qtbot.waitUntil(lambda: set(tab.ui.canvas.thumbs) == {p.seed for p in tab.model.state.pins}, timeout=HANG_GUARD_MS)
     r = Renderer.open(tab.checkpoint)
     seed = tab.model.state.pins[0].seed
-    assert np.array_equal(to_array(tab.canvas.thumbs[seed]), r.render(Recipe(seeds=[seed])))
+    assert np.array_equal(to_array(tab.ui.canvas.thumbs[seed]), r.render(Recipe(seeds=[seed])))
     tab.model.add_pin(77, 0.9, 0.1)
     tab._edit()
-    qtbot.waitUntil(lambda: 77 in tab.canvas.thumbs, timeout=HANG_GUARD_MS)
-    tab.controls.truncation.setValue(50)  # as the arrow keys do: no slider release
-    qtbot.waitUntil(lambda: 77 in tab.canvas.thumbs, timeout=HANG_GUARD_MS)
-    assert np.array_equal(to_array(tab.canvas.thumbs[77]), r.render(Recipe(seeds=[77], truncation=0.5)))
+    qtbot.waitUntil(lambda: 77 in tab.ui.canvas.thumbs, timeout=HANG_GUARD_MS)
+    tab.ui.controls.truncation.setValue(50)  # as the arrow keys do: no slider release
+    qtbot.waitUntil(lambda: 77 in tab.ui.canvas.thumbs, timeout=HANG_GUARD_MS)
+    assert np.array_equal(to_array(tab.ui.canvas.thumbs[77]), r.render(Recipe(seeds=[77], truncation=0.5)))
 
 
 def test_a_reopened_run_brings_back_its_pins_and_truncation(qtbot, tab, run_dir: Path, tmp_path: Path):
@@ -353,7 +353,7 @@ def test_a_reopened_run_brings_back_its_pins_and_truncation(qtbot, tab, run_dir:
 
     tab.model.add_pin(77, 0.1, 0.9)
     tab._edit()
-    tab.controls.truncation.setValue(70)  # what a drag or the arrow keys do
+    tab.ui.controls.truncation.setValue(70)  # what a drag or the arrow keys do
     tab.shutdown()  # closing writes what is pending
     saved = tab.model.state
     assert (run_dir / "canvas.json").exists()
@@ -364,9 +364,9 @@ def test_a_reopened_run_brings_back_its_pins_and_truncation(qtbot, tab, run_dir:
         again.open_checkpoint(str(run_dir))
     state = again.model.state
     assert state.pins == saved.pins and state.cursor == saved.cursor and state.truncation == 0.7
-    assert again.controls.psi() == 0.7 and again.canvas.state.pins == saved.pins
+    assert again.ui.controls.psi() == 0.7 and again.ui.canvas.state.pins == saved.pins
     assert not again.model.can_undo()  # a fresh history for the reopened canvas
-    qtbot.waitUntil(lambda: again._shown >= again._latest and not again.view.image.isNull(), timeout=HANG_GUARD_MS)
+    qtbot.waitUntil(lambda: again._shown >= again._latest and not again.ui.view.image.isNull(), timeout=HANG_GUARD_MS)
     assert 77 in again.current_recipe.seeds
     again.shutdown()
 
@@ -387,17 +387,17 @@ def test_a_reopened_run_brings_back_its_pins_and_truncation(qtbot, tab, run_dir:
 def test_a_narrow_tab_puts_the_canvas_among_the_tools(qtbot, tab):
     """Three columns where they fit; on a narrow page the canvas becomes the first tool tab, and the page
     asks for no more width than that arrangement needs (it never scrolls sideways)."""
-    column = tab.columns.canvas
-    tab.side_tabs.setCurrentWidget(tab.tools["directions"].panel)
-    tab.resize(tab.columns.wide_width() - 100, 760)
-    qtbot.waitUntil(lambda: not tab.columns.wide, timeout=HANG_GUARD_MS)
-    assert tab.side_tabs.indexOf(column) == 0 and tab.side_tabs.currentWidget() is tab.tools["directions"].panel
+    column = tab.ui.columns.canvas
+    tab.ui.side_tabs.setCurrentWidget(tab.tools["directions"].panel)
+    tab.resize(tab.ui.columns.wide_width() - 100, 760)
+    qtbot.waitUntil(lambda: not tab.ui.columns.wide, timeout=HANG_GUARD_MS)
+    assert tab.ui.side_tabs.indexOf(column) == 0 and tab.ui.side_tabs.currentWidget() is tab.tools["directions"].panel
     assert tab.minimumSizeHint().width() <= tab.width()
-    tab.side_tabs.setCurrentWidget(column)
-    assert tab.canvas.isVisible() and tab.view.isVisible()
-    tab.resize(tab.columns.wide_width() + 40, 800)
-    qtbot.waitUntil(lambda: tab.columns.wide, timeout=HANG_GUARD_MS)
-    assert tab.side_tabs.indexOf(column) == -1 and tab.canvas.isVisible() and tab.columns.indexOf(column) == 0
+    tab.ui.side_tabs.setCurrentWidget(column)
+    assert tab.ui.canvas.isVisible() and tab.ui.view.isVisible()
+    tab.resize(tab.ui.columns.wide_width() + 40, 800)
+    qtbot.waitUntil(lambda: tab.ui.columns.wide, timeout=HANG_GUARD_MS)
+    assert tab.ui.side_tabs.indexOf(column) == -1 and tab.ui.canvas.isVisible() and tab.ui.columns.indexOf(column) == 0
 
 
 TOOLS = ("Canvas", "Directions", "Style mixer", "Noise", "Atlas", "Inpaint")
@@ -423,17 +423,17 @@ def test_every_tool_is_in_view_on_the_narrowest_page(qtbot, tab):
     behind scroll arrows. Each tool is now a button in view, at every width, and a click opens it."""
     from tests.ui import layout_checks
 
-    for width in (tab.minimumSizeHint().width(), 610, tab.columns.wide_width() - 1):
+    for width in (tab.minimumSizeHint().width(), 610, tab.ui.columns.wide_width() - 1):
         tab.resize(width, 700)
-        qtbot.waitUntil(lambda: not tab.columns.wide, timeout=HANG_GUARD_MS)
+        qtbot.waitUntil(lambda: not tab.ui.columns.wide, timeout=HANG_GUARD_MS)
         layout_checks.settle()
         missing = [t for t in TOOLS if t not in _tools_in_view(tab)]
         assert not missing, f"at {width} px the tools {missing} are out of view"
         assert layout_checks.hidden_tabs(tab) == []
     for page, name in ((tab.tools["atlas"].panel, "Atlas"), (tab.tools["inpaint"].panel, "Inpaint")):
-        button = next(b for b in tab.side_tabs.buttons() if b.text() == name)
+        button = next(b for b in tab.ui.side_tabs.buttons() if b.text() == name)
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-        assert tab.side_tabs.currentWidget() is page and button.isChecked()
+        assert tab.ui.side_tabs.currentWidget() is page and button.isChecked()
 
 
 def test_another_checkpoint_starts_with_its_own_history(qtbot, tab, tmp_path: Path):
@@ -444,17 +444,17 @@ def test_another_checkpoint_starts_with_its_own_history(qtbot, tab, tmp_path: Pa
     from studio.ui.explore.render_worker import NearestMatch, NearestResult
 
     marker = Recipe(seeds=[4242])
-    tab.history.add(tab.view.image, marker)
+    tab.ui.history.add(tab.ui.view.image, marker)
     picture = QImage(8, 8, QImage.Format.Format_RGB888)
     tab.tools["nearest"].panel.show_result(NearestResult("pixels", (NearestMatch(picture, 0.5, 0, "old.png"),)))
-    assert marker in tab.history.recipes() and tab.tools["nearest"].panel.list.count() == 1
+    assert marker in tab.ui.history.recipes() and tab.tools["nearest"].panel.list.count() == 1
     other = tmp_path / "other.safetensors"
     shutil.copyfile(tab.checkpoint, other)
     if Path(tab.checkpoint).with_suffix(".json").exists():  # its sidecar
         shutil.copyfile(Path(tab.checkpoint).with_suffix(".json"), other.with_suffix(".json"))
     with qtbot.waitSignal(tab.checkpoint_opened, timeout=HANG_GUARD_MS):
         tab.open_checkpoint(str(other))
-    assert marker not in tab.history.recipes(), "the last model's history was kept"
+    assert marker not in tab.ui.history.recipes(), "the last model's history was kept"
     assert tab.tools["nearest"].panel.list.count() == 0 and "press the button" in tab.tools["nearest"].panel.title.text()
 
 
@@ -463,15 +463,15 @@ def test_truncation_keys_make_one_history_entry_and_the_slider_is_long(qtbot, ta
     step added a History entry (14 near-identical thumbnails). Fourteen steps are now one entry, once the
     keys rest, and the slider gives a pixel no more than 0.01 of ψ."""
     settle(qtbot, tab)
-    slider = tab.controls.truncation
+    slider = tab.ui.controls.truncation
     assert slider.width() >= slider.maximum() - slider.minimum() - 30  # ~150 values over >= 120 px
-    before = tab.history.count()
+    before = tab.ui.history.count()
     slider.setFocus()
     for _ in range(14):  # a person's pace: each step's picture arrives before the next key
         qtbot.keyClick(slider, Qt.Key.Key_Left)
         qtbot.waitUntil(lambda: tab._shown >= tab._latest, timeout=HANG_GUARD_MS)
     assert slider.value() == 86
     qtbot.waitUntil(lambda: not tab._editing and tab._shown >= tab._latest, timeout=HANG_GUARD_MS)
-    qtbot.waitUntil(lambda: tab.history.count() == before + 1, timeout=HANG_GUARD_MS)
+    qtbot.waitUntil(lambda: tab.ui.history.count() == before + 1, timeout=HANG_GUARD_MS)
     qtbot.wait(1000)  # longer than the keys' rest (700 ms): no further entry comes
-    assert tab.history.count() == before + 1
+    assert tab.ui.history.count() == before + 1

@@ -40,7 +40,7 @@ def choose(combo, data) -> None:
 
 def test_the_dialog_opens_with_the_choices_it_closed_with(qtbot, tab):
     tab.show_export()
-    dlg = tab._export
+    dlg = tab.dialogs.export
     choose(dlg.kind, "walk")
     animation = dlg.fmt.itemData(dlg.fmt.count() - 1)  # not the first offered
     choose(dlg.fmt, animation)
@@ -52,7 +52,7 @@ def test_the_dialog_opens_with_the_choices_it_closed_with(qtbot, tab):
     dlg.close()
 
     tab.show_export()
-    again = tab._export
+    again = tab.dialogs.export
     try:
         assert again.kind.currentData() == "grid"
         assert again.scale.currentData() == 4, "the size went back to ×1"
@@ -68,7 +68,7 @@ def test_the_window_remembers_the_export_choices_at_the_next_launch(qtbot, make_
         with qtbot.waitSignal(window.explore_tab.checkpoint_opened, timeout=HANG_GUARD_MS):
             window.explore_checkpoint(str(run_dir))
         window.explore_tab.show_export()
-        return window.explore_tab._export
+        return window.explore_tab.dialogs.export
 
     first = make_window()
     dlg = open_dialog(first)
@@ -92,13 +92,13 @@ def test_the_grid_export_previews_the_grid_of_favourites(qtbot, tab):
         tab.use_recipe(Recipe(seeds=[s], truncation=0.7))
         qtbot.waitUntil(lambda: tab._shown >= tab._latest, timeout=HANG_GUARD_MS)
         tab.add_favourite()
-    current = to_array(tab.view.image)
+    current = to_array(tab.ui.view.image)
     renderer = Renderer.open(tab.checkpoint)
-    favourites = [f.recipe for f in tab.favourites.items]
+    favourites = [f.recipe for f in tab.favourites.store.items]
     grid = grid_picture([renderer.render(r) for r in favourites], 2, 2, 1, False, renderer.background)
 
     tab.show_export()
-    dlg = tab._export
+    dlg = tab.dialogs.export
     try:
         assert np.array_equal(to_array(dlg.preview.image), current)  # "Current image": the canvas's picture
         choose(dlg.kind, "grid")

@@ -84,7 +84,7 @@ def test_inpaint_panel_fills_the_painted_hole_and_saves(qtbot, tab, run_dir: Pat
     big = Image.fromarray(picture).resize((64, 64), Image.NEAREST)
     big.save(tmp_path / "picture.png")
     panel = tab.tools["inpaint"].panel
-    tab.side_tabs.setCurrentWidget(panel)
+    tab.ui.side_tabs.setCurrentWidget(panel)
     assert panel.open_picture(str(tmp_path / "picture.png"))
     assert not panel.fill.isEnabled()  # nothing painted yet
     c = panel.canvas
@@ -127,7 +127,7 @@ def test_inpaint_can_be_cancelled(qtbot, tab, run_dir: Path, tmp_path: Path):
 
 def test_atlas_click_pins_the_seed_on_the_canvas(qtbot, tab):
     panel = tab.tools["atlas"].panel
-    tab.side_tabs.setCurrentWidget(panel)
+    tab.ui.side_tabs.setCurrentWidget(panel)
     panel.count.setValue(30)
     panel.first.setValue(100)
     panel.build.click()
@@ -144,7 +144,7 @@ def test_atlas_click_pins_the_seed_on_the_canvas(qtbot, tab):
     assert sig.args == [117]
     pins = tab.model.state.pins
     assert len(pins) == pins_before + 1 and pins[-1].seed == 117
-    assert tab.canvas.state.pins[-1].seed == 117  # the canvas widget shows it
+    assert tab.ui.canvas.state.pins[-1].seed == 117  # the canvas widget shows it
     assert tab.model.state.cursor == (pins[-1].x, pins[-1].y)
     qtbot.waitUntil(lambda: tab._shown >= tab._latest and tab.current_recipe is not None
                     and tab.current_recipe.seeds[-1] == 117, timeout=20_000)
@@ -162,14 +162,14 @@ def test_atlas_click_pins_the_seed_on_the_canvas(qtbot, tab):
 def test_atlas_build_can_be_cancelled(qtbot, tab):
     # Opening the checkpoint also computes its directions in the background; their "ready" line would
     # overwrite the cancel message if it arrived late, so let it arrive first.
-    qtbot.waitUntil(lambda: "directions ready" in tab.status.text(), timeout=60_000)
+    qtbot.waitUntil(lambda: "directions ready" in tab.ui.status.text(), timeout=60_000)
     tab.tools["atlas"].panel.count.setValue(3000)
     tab.tools["atlas"].panel.build.click()
     qtbot.waitUntil(lambda: tab.tools["atlas"].panel.progress.value() >= 1, timeout=30_000)
     tab.tools["atlas"].panel.cancel.click()
     qtbot.waitUntil(lambda: tab.runs.jobs.get("atlas") is None, timeout=30_000)
     assert tab.tools["atlas"].panel.view.atlas is None and tab.tools["atlas"].panel.build.isEnabled()
-    assert "cancelled" in tab.status.text()
+    assert "cancelled" in tab.ui.status.text()
 
 
 def test_atlas_view_switches_to_native_thumbnails_when_zoomed_in(qtbot):
@@ -213,7 +213,7 @@ def test_no_atlas_or_inpaint_without_a_checkpoint(qtbot, tmp_path: Path):
     t = ExploreTab(cache_dir=str(tmp_path / "cache"))
     qtbot.addWidget(t)
     t.tools["atlas"].build([1, 2, 3])
-    assert t.runs.jobs.get("atlas") is None and "Open a checkpoint first" in t.status.text()
+    assert t.runs.jobs.get("atlas") is None and "Open a checkpoint first" in t.ui.status.text()
     t.tools["inpaint"].start("x.png", np.zeros((4, 4), np.uint8), None)
     assert t.runs.jobs.get("inpaint") is None
     t.shutdown()

@@ -84,7 +84,7 @@ def test_layout_of_explore_with_a_checkpoint(qtbot, window, tmp_path: Path, mode
     run = make_run(model, tmp_path / model)
     with qtbot.waitSignal(window.explore_tab.checkpoint_opened, timeout=HANG_GUARD_MS):
         window.explore_checkpoint(str(RunDir(run).latest_checkpoint()))
-    qtbot.waitUntil(lambda: not window.explore_tab.view.image.isNull(), timeout=HANG_GUARD_MS)
+    qtbot.waitUntil(lambda: not window.explore_tab.ui.view.image.isNull(), timeout=HANG_GUARD_MS)
     _check_every_tab(qtbot, window, f"Explore with a {model} checkpoint")
 
 
@@ -123,7 +123,7 @@ def test_explore_never_scrolls_whatever_tool_or_strip_is_shown(qtbot, window, tm
     with qtbot.waitSignal(window.explore_tab.checkpoint_opened, timeout=HANG_GUARD_MS):
         window.open_path(run)  # the run open, as an artist has it
     tab = window.explore_tab
-    qtbot.waitUntil(lambda: not tab.view.image.isNull() and window.loader is None, timeout=HANG_GUARD_MS)
+    qtbot.waitUntil(lambda: not tab.ui.view.image.isNull() and window.loader is None, timeout=HANG_GUARD_MS)
     window.views.message_bar.dismiss_all()  # a banner may take the room of the strip (see _check_every_tab)
     window.resize(1024, 700)
     window.views.tabs.setCurrentWidget(tab)
@@ -131,12 +131,12 @@ def test_explore_never_scrolls_whatever_tool_or_strip_is_shown(qtbot, window, tm
     holder = QTabWidget.currentWidget(window.views.tabs)
     problems = []
     tab.tools["nearest"].panel.searching()  # the longest sentence the strip says
-    for s in range(tab.strips.count()):
-        tab.strips.setCurrentIndex(s)
-        for t in range(tab.side_tabs.count()):
-            tab.side_tabs.setCurrentIndex(t)
+    for s in range(tab.ui.strips.count()):
+        tab.ui.strips.setCurrentIndex(s)
+        for t in range(tab.ui.side_tabs.count()):
+            tab.ui.side_tabs.setCurrentIndex(t)
             qtbot.wait(20)
             if holder.verticalScrollBar().maximum() > 0:
-                problems.append(f"{tab.strips.tabText(s)} strip, {tab.side_tabs.tabText(t)} tool: the page is "
+                problems.append(f"{tab.ui.strips.tabText(s)} strip, {tab.ui.side_tabs.tabText(t)} tool: the page is "
                                 f"{tab.height()} px tall in {holder.viewport().height()}")
     assert not problems, "\n".join(problems)

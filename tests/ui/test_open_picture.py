@@ -64,17 +64,17 @@ def test_studio_png_from_the_command_line_restores_the_picture(qtbot, quick_run:
     def shown() -> bool:
         tab = window.explore_tab
         return (tab is not None and tab.checkpoint is not None and tab._shown >= tab._latest
-                and not tab.view.image.isNull() and np.array_equal(to_array(tab.view.image), pixels))
+                and not tab.ui.view.image.isNull() and np.array_equal(to_array(tab.ui.view.image), pixels))
 
     try:
         qtbot.waitUntil(shown, timeout=HANG_GUARD_MS)
     except (AssertionError, WaitTimeout):
         tab = window.explore_tab
-        seen = None if tab is None or tab.view.image.isNull() else to_array(tab.view.image)
-        pytest.fail(f"the canvas does not show picture.png (status: {tab and tab.status.text()!r}, "
+        seen = None if tab is None or tab.ui.view.image.isNull() else to_array(tab.ui.view.image)
+        pytest.fail(f"the canvas does not show picture.png (status: {tab and tab.ui.status.text()!r}, "
                     f"differs by {None if seen is None else np.abs(seen.astype(int) - pixels).max()})")
     tab = window.explore_tab  # its checkpoint open (so the run's remembered canvas was read) and its last render in
-    assert tab.controls.psi() == 1.0 and tab.model.state.truncation == 1.0
+    assert tab.ui.controls.psi() == 1.0 and tab.model.state.truncation == 1.0
     assert window.windowTitle().endswith("picture.png") and window.views.tabs.currentWidget() is tab
     tp = window.views.train_panel
     assert tp.model.currentData() == "quickstyle", tp.model.currentText()

@@ -52,7 +52,7 @@ def test_forged_pngs_dropped_on_the_explore_tab(qtbot, tmp_path: Path):
         said.clear()
         _drop(tab, tmp_path / "forged" / name)  # handled within the drop: the message is there when it returns
         assert said and message in said[0], (name, said)
-        assert tab.status.text() == said[0]
+        assert tab.ui.status.text() == said[0]
     tab.shutdown()
 
 
@@ -108,9 +108,9 @@ def test_explore_export_dialog_into_an_unwritable_folder(qtbot, tmp_path: Path, 
     qtbot.addWidget(tab)
     with qtbot.waitSignal(tab.checkpoint_opened, timeout=30_000):
         tab.open_checkpoint(str(run))
-    qtbot.waitUntil(lambda: not tab.view.image.isNull(), timeout=30_000)
+    qtbot.waitUntil(lambda: not tab.ui.view.image.isNull(), timeout=30_000)
     tab.show_export()
-    dlg = tab._export
+    dlg = tab.dialogs.export
     dlg.folder.setText(str(tmp_path / "out"))
     dlg.name.setText("piece")
     with qtbot.waitSignal(dlg.exported, timeout=30_000):

@@ -75,13 +75,13 @@ def test_every_visible_control_has_a_tooltip(qtbot, window, tiny_images: Path, t
     with qtbot.waitSignal(tab.checkpoint_opened, timeout=30_000):
         tab.open_checkpoint(str(make_run("style", tmp_path / "explore")))
     window.views.tabs.setCurrentWidget(tab)
-    qtbot.waitUntil(lambda: not tab.view.image.isNull(), timeout=30_000)
+    qtbot.waitUntil(lambda: not tab.ui.view.image.isNull(), timeout=30_000)
     missing += walk(tab)
     # The windows the window opens: Export (Explore), Help → About, Help → Guide.
     tab.show_export()
-    qtbot.waitExposed(tab._export)
-    missing += walk(tab._export)
-    tab._export.close()
+    qtbot.waitExposed(tab.dialogs.export)
+    missing += walk(tab.dialogs.export)
+    tab.dialogs.export.close()
     window.show_about()
     qtbot.waitExposed(window.about_dialog)
     missing += walk(window.about_dialog)

@@ -52,7 +52,7 @@ def test_explore_export_offers_transparency_and_it_reaches_the_file(qtbot, runs,
                                                                     size: tuple[int, int]):
     for t in open_explore_tab(qtbot, runs[run], tmp_path / "cache", (1200, 800)):
         t.show_export()
-        dlg = t._export
+        dlg = t.dialogs.export
         labels = [dlg.background.itemText(i) for i in range(dlg.background.count())]
         assert labels == ["As trained (#ffffff)", "Transparent around the subject",
                           "Transparent wherever #ffffff shows"]
@@ -88,8 +88,8 @@ def test_explore_export_offers_transparency_and_it_reaches_the_file(qtbot, runs,
 def test_explore_export_of_an_opaque_folder_defaults_to_as_trained(qtbot, runs, tmp_path: Path):
     for t in open_explore_tab(qtbot, runs["opaque"], tmp_path / "cache", (1200, 800)):
         t.show_export()
-        assert t._export.background.currentData() is None
-        t._export.close()
+        assert t.dialogs.export.background.currentData() is None
+        t.dialogs.export.close()
 
 
 def white_grid() -> QImage:

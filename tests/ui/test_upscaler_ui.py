@@ -37,13 +37,13 @@ def tab(qtbot, run_dir: Path, tmp_path: Path):
 
 def test_train_upscaler_in_the_background_then_export_with_it(qtbot, tab, run_dir: Path, tmp_path: Path):
     tab.show_export()
-    sizes = [tab._export.scale.itemText(i) for i in range(tab._export.scale.count())]
+    sizes = [tab.dialogs.export.scale.itemText(i) for i in range(tab.dialogs.export.scale.count())]
     assert not any("learned" in s for s in sizes) and "x2 (Lanczos, 32×32 px)" in sizes
-    tab._export.close()
+    tab.dialogs.export.close()
 
-    assert tab.upscaler_button.isEnabled()
-    tab.upscaler_button.click()
-    dlg = tab._upscaler
+    assert tab.ui.upscaler_button.isEnabled()
+    tab.ui.upscaler_button.click()
+    dlg = tab.dialogs.upscaler
     assert "×2: none yet" in dlg.have.text()
     dlg.scale.setCurrentIndex(dlg.scale.findData(2))
     dlg.minutes.setValue(0.1)
@@ -57,7 +57,7 @@ def test_train_upscaler_in_the_background_then_export_with_it(qtbot, tab, run_di
     dlg.close()
 
     tab.show_export()
-    exp = tab._export
+    exp = tab.dialogs.export
     # Lanczos first: it measured better on generated pictures; the learned upscale is offered after it
     assert exp.scale.itemText(1) == "x2 (Lanczos, 32×32 px)"
     assert exp.scale.itemText(2) == "x2 (learned from your folder, 32×32 px)"
@@ -73,7 +73,7 @@ def test_train_upscaler_in_the_background_then_export_with_it(qtbot, tab, run_di
 
 def test_stop_keeps_what_was_learned(qtbot, tab, run_dir: Path):
     tab.show_upscaler()
-    dlg = tab._upscaler
+    dlg = tab.dialogs.upscaler
     dlg.scale.setCurrentIndex(dlg.scale.findData(4))
     dlg.minutes.setValue(60)
     dlg.train_button.click()

@@ -50,10 +50,10 @@ def far(pictures: list[np.ndarray]) -> float:
 
 
 def test_the_grid_shows_distinct_pictures_around_the_canvas_picture(qtbot, tab):
-    tab.side_tabs.setCurrentWidget(tab.tools["variations"].panel)
+    tab.ui.side_tabs.setCurrentWidget(tab.tools["variations"].panel)
     pictures = vary(qtbot, tab)
     assert len({p.tobytes() for p in pictures}) == 9  # nine different pictures
-    assert np.array_equal(pictures[4], to_array(tab.view.image))  # the canvas's own picture in the middle
+    assert np.array_equal(pictures[4], to_array(tab.ui.view.image))  # the canvas's own picture in the middle
 
 
 def test_a_larger_spread_gives_more_different_pictures(qtbot, tab):
@@ -64,9 +64,9 @@ def test_a_larger_spread_gives_more_different_pictures(qtbot, tab):
 
 def test_clicking_a_cell_makes_it_the_canvas_picture(qtbot, tab):
     panel = tab.tools["variations"].panel
-    tab.side_tabs.setCurrentWidget(panel)
+    tab.ui.side_tabs.setCurrentWidget(panel)
     pictures = vary(qtbot, tab, spread=80)
-    before, history = to_array(tab.view.image), tab.history.count()
+    before, history = to_array(tab.ui.view.image), tab.ui.history.count()
     shown, rect = panel.shown, panel.view.target_rect()
     scale = rect.width() / shown.grid.width()
     col, row = 2, 0  # the top right cell
@@ -75,10 +75,10 @@ def test_clicking_a_cell_makes_it_the_canvas_picture(qtbot, tab):
     with qtbot.waitSignal(panel.chosen, timeout=HANG_GUARD_MS) as chosen:
         qtbot.mouseClick(panel.view, Qt.MouseButton.LeftButton, pos=QPoint(round(x), round(y)))
     assert chosen.args[0] is shown.cells[2]
-    qtbot.waitUntil(lambda: tab._shown >= tab._latest and not np.array_equal(to_array(tab.view.image), before),
+    qtbot.waitUntil(lambda: tab._shown >= tab._latest and not np.array_equal(to_array(tab.ui.view.image), before),
                     timeout=HANG_GUARD_MS)
-    assert np.array_equal(to_array(tab.view.image), pictures[2])  # exactly the picture clicked
-    qtbot.waitUntil(lambda: tab.history.count() == history + 1, timeout=HANG_GUARD_MS)
+    assert np.array_equal(to_array(tab.ui.view.image), pictures[2])  # exactly the picture clicked
+    qtbot.waitUntil(lambda: tab.ui.history.count() == history + 1, timeout=HANG_GUARD_MS)
     assert tab.model.can_undo()  # an undo step, like the other tools' pictures
 
 
@@ -88,5 +88,5 @@ def test_without_a_checkpoint_it_asks_for_one(qtbot, tmp_path: Path):
     t = ExploreTab(cache_dir=str(tmp_path / "cache"))
     qtbot.addWidget(t)
     t.tools["variations"].panel.make.click()
-    assert t.runs.jobs.get("variations") is None and "Open a checkpoint first" in t.status.text()
+    assert t.runs.jobs.get("variations") is None and "Open a checkpoint first" in t.ui.status.text()
     t.shutdown()

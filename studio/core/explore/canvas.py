@@ -48,9 +48,13 @@ class CanvasState:
                     noise_mode=self.noise_mode, noise_seed=self.noise_seed,
                     noise_layers=list(self.noise_layers) if self.noise_layers is not None else None)
         if self.w is not None:
-            # An imported latent is final: it replaces the pin blend until the cursor moves again.
+            # An imported latent replaces the pin blend until the cursor moves again; the directions move it,
+            # ψ (which pulls the pins' blend) does not act on it.
+            kept = {k: v for k, v in base.items() if k != "truncation"}
+            if kept["directions"]:
+                return Recipe(seeds=[], start_w=self.w, start_w_shape=list(self.w_shape or ()), **kept)
             return Recipe(seeds=[], w=self.w, w_shape=list(self.w_shape or ()), **{
-                k: v for k, v in base.items() if k in ("noise_mode", "noise_seed", "noise_layers")})
+                k: v for k, v in kept.items() if k in ("noise_mode", "noise_seed", "noise_layers")})
         if not self.pins:
             raise StudioError("Add a pin to the canvas first (double-click it).")
         weights = inverse_distance_weights(self.cursor, [(p.x, p.y) for p in self.pins])
@@ -131,11 +135,12 @@ class CanvasModel:
         return self.update(pins=tuple(pins), w=None, w_shape=None)
 
     def set_latent(self, recipe: Recipe) -> CanvasState:
-        """Show a latent from elsewhere (a mixer cell, a favourite): its final w, its noise."""
+        """Show a latent from elsewhere (a mixer cell, a favourite): its final w, its noise; the directions start
+        again from it (at 0)."""
         if recipe.w is None:
             raise StudioError("Only a recipe with its w embedded can be placed on the canvas.")
         return self.update(w=recipe.w, w_shape=tuple(recipe.w_shape or ()), noise_mode=recipe.noise_mode,
-                           noise_seed=recipe.noise_seed)
+                           noise_seed=recipe.noise_seed, directions=())
 
     def set_picture(self, recipe: Recipe) -> CanvasState:
         """Show a studio picture's recipe: its latent as `set_latent` does, and its truncation, so that ψ reads
@@ -143,7 +148,7 @@ class CanvasModel:
         if recipe.w is None:
             raise StudioError("Only a recipe with its w embedded can be placed on the canvas.")
         return self.update(w=recipe.w, w_shape=tuple(recipe.w_shape or ()), noise_mode=recipe.noise_mode,
-                           noise_seed=recipe.noise_seed, truncation=recipe.truncation)
+                           noise_seed=recipe.noise_seed, truncation=recipe.truncation, directions=())
 
     def nearest_pin(self, x: float, y: float, radius: float) -> int | None:
         best, best_d = None, radius

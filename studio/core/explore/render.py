@@ -149,19 +149,15 @@ class Renderer:
     def ws(self, recipe: Recipe) -> torch.Tensor:
         """The final per-layer latents [1, num_ws, w_dim] of a recipe."""
         if recipe.w is not None:
-            w = decode_w(recipe.w, recipe.w_shape or [])
-            if tuple(w.shape) != (self.num_ws, self.w_dim):
-                raise StudioError(f"The recipe's w has shape {list(w.shape)}; this model needs "
-                                  f"[{self.num_ws}, {self.w_dim}]. Was it made with another checkpoint?")
-            return w[None].to(self.device)
-        if not recipe.seeds:
+            return self._given_w(recipe.w, recipe.w_shape)
+        if recipe.start_w is not None:  # a latent from elsewhere, which the directions move
+            ws = self._given_w(recipe.start_w, recipe.start_w_shape)
+        elif not recipe.seeds:
             raise StudioError("The recipe has no seeds.")
-        ws = self.seed_ws(recipe.seeds, recipe.truncation, recipe.class_index)
-        if recipe.weights is None:
-            ws = ws[:1]
         else:
-            ws = blend(ws, recipe.weights)
-        if recipe.mix_seed is not None and recipe.mix_layers is not None:
+            ws = self.seed_ws(recipe.seeds, recipe.truncation, recipe.class_index)
+            ws = ws[:1] if recipe.weights is None else blend(ws, recipe.weights)
+        if recipe.start_w is None and recipe.mix_seed is not None and recipe.mix_layers is not None:
             require_style(self)
             src = self.seed_ws([recipe.mix_seed], recipe.truncation, recipe.class_index)
             ws = mix_ws(ws, src, range(*recipe.mix_layers))
@@ -170,6 +166,13 @@ class Renderer:
             ws = move(ws, self.directions(recipe.pca_samples), [(int(k), float(a)) for k, a in recipe.directions],
                       layers)
         return ws
+
+    def _given_w(self, text: str, shape: list[int] | None) -> torch.Tensor:
+        w = decode_w(text, shape or [])
+        if tuple(w.shape) != (self.num_ws, self.w_dim):
+            raise StudioError(f"The recipe's w has shape {list(w.shape)}; this model needs "
+                              f"[{self.num_ws}, {self.w_dim}]. Was it made with another checkpoint?")
+        return w[None].to(self.device)
 
     @contextmanager
     def _noise_switches(self, switches: list[bool] | None) -> Iterator[None]:

@@ -57,8 +57,9 @@ class Recipe:
 
     The latent is built as: the seeds' w (blended by `weights`, truncated towards the mean w), then the
     layers `mix_layers` replaced by `mix_seed`'s w (style mixing), then moved along principal
-    `directions`. When `w` is set (projections, exports) it is the final per-layer latent and wins:
-    the other fields then only say how it was made, and the image no longer depends on them.
+    `directions`. `start_w` (a latent taken from elsewhere: a mixer cell, a favourite) replaces the seeds'
+    part: the directions move it. When `w` is set (projections, exports) it is the final per-layer latent
+    and wins: the other fields then only say how it was made, and the image no longer depends on them.
     """
 
     seeds: list[int] = field(default_factory=lambda: [0])
@@ -75,6 +76,8 @@ class Recipe:
     pca_samples: int = 4096
     w: str | None = None  # base64 little-endian float32 [num_ws, w_dim]
     w_shape: list[int] | None = None
+    start_w: str | None = None  # as `w`, the latent the directions start from (None: the seeds')
+    start_w_shape: list[int] | None = None
     upscale: int = 1  # exported at native size x upscale
     # How: "lanczos", or "learned": the run's learned upscale (core/upscale), whose file's SHA-256 and step are
     # kept so that regenerating uses that very network. Absent (recipes from before): Lanczos.
@@ -90,6 +93,8 @@ class Recipe:
         d = dataclasses.asdict(self)
         for k in ("upscaler", "upscaler_sha256", "upscaler_step"):
             del d[k]
+        if self.start_w is None:  # recipes without one read as they did before
+            del d["start_w"], d["start_w_shape"]
         d.update(self.upscale_record.to_json())  # nothing for Lanczos: recipes read as they did before
         return d
 
@@ -131,7 +136,7 @@ class Recipe:
             raise bad(f"seeds must be a list of at most {MAX_SEEDS} seeds")
         if not all(is_int(s) and 0 <= s <= MAX_SEED for s in self.seeds):
             raise bad("seeds must be whole numbers from 0 to 4294967295")
-        if not self.seeds and self.w is None:
+        if not self.seeds and self.w is None and self.start_w is None:
             raise bad("seed list is empty and it has no w vector")
         if self.weights is not None:
             if not isinstance(self.weights, list) or len(self.weights) != len(self.seeds):
@@ -166,13 +171,16 @@ class Recipe:
             raise bad("direction layers must be [start, stop]")
         if not is_int(self.pca_samples) or not 16 <= self.pca_samples <= MAX_PCA_SAMPLES:
             raise bad(f"PCA sample count must be from 16 to {MAX_PCA_SAMPLES}")
-        if self.w is not None:
-            if (not isinstance(self.w, str) or not isinstance(self.w_shape, list) or len(self.w_shape) != 2
-                    or not all(is_int(x) and x > 0 for x in self.w_shape)):
-                raise bad("w vector needs a text value and a [layers, size] shape")
-            if math.prod(self.w_shape) > MAX_W_VALUES or len(self.w) > MAX_W_VALUES * 6:
-                raise bad(f"w vector is larger than {MAX_W_VALUES} numbers")
-            decode_w_array(self.w, self.w_shape)  # base64, length and finiteness
+        for text, shape, name in ((self.w, self.w_shape, "w vector"),
+                                  (self.start_w, self.start_w_shape, "starting latent")):
+            if text is None:
+                continue
+            if (not isinstance(text, str) or not isinstance(shape, list) or len(shape) != 2
+                    or not all(is_int(x) and x > 0 for x in shape)):
+                raise bad(f"{name} needs a text value and a [layers, size] shape")
+            if math.prod(shape) > MAX_W_VALUES or len(text) > MAX_W_VALUES * 6:
+                raise bad(f"{name} is larger than {MAX_W_VALUES} numbers")
+            decode_w_array(text, shape)  # base64, length and finiteness
         if self.upscale not in UPSCALES:
             raise bad("upscale must be 1, 2 or 4")
         self.upscale_record.validate()
@@ -184,6 +192,7 @@ class Recipe:
             raise bad(f"transparent region must be {' or '.join(REGIONS)}")
 
     def with_w(self, ws: torch.Tensor) -> Recipe:
-        """A copy carrying the final latent [1, num_ws, w_dim] (or [num_ws, w_dim])."""
+        """A copy carrying the final latent [1, num_ws, w_dim] (or [num_ws, w_dim]); the start latent, which
+        the final one now contains, is left out (a picture keeps one latent)."""
         text, shape = encode_w(ws.reshape(ws.shape[-2], ws.shape[-1]))
-        return dataclasses.replace(self, w=text, w_shape=shape)
+        return dataclasses.replace(self, w=text, w_shape=shape, start_w=None, start_w_shape=None)

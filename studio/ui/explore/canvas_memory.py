@@ -4,9 +4,14 @@ type-checked and capped; a file that cannot be read is reported and the default 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
+
+from PySide6.QtCore import QObject
+from superqt.utils import qdebounced
 
 from studio.core.errors import StudioError
 from studio.core.explore.canvas import CanvasState, Pin
@@ -58,3 +63,41 @@ def save_canvas(run: Path, state: CanvasState) -> None:
         write_atomic(path, json.dumps(data, indent=1).encode("utf-8"))
     except OSError as e:
         raise StudioError(f"Cannot save the canvas to {path}: {e.strerror or e}.") from None
+
+
+class CanvasMemory:
+    """The open run's canvas, saved a moment after each change (debounced) and read back when a run opens."""
+
+    def __init__(self, parent: QObject, state: Callable[[], CanvasState], say: Callable[[str], None]) -> None:
+        """`state` is the canvas now; `say` reports a file that cannot be read or written."""
+        self.state, self.say = state, say
+        self.run: Path | None = None  # where the canvas is remembered (None: a checkpoint outside a run)
+        self.remember = qdebounced(self._save, 800, parent=parent)
+
+    def open(self, run: Path | None) -> CanvasState | None:
+        """The canvas the artist left in `run` when it differs from the one shown (other checkpoints keep it);
+        the last run's canvas goes into the last run first."""
+        self.remember.flush()
+        self.run = run
+        if run is None:
+            return None
+        try:
+            saved = load_canvas(run)
+        except StudioError as e:
+            self.say(str(e))
+            self.run = None  # the damaged file stays as it is: nothing is written over it
+            return None
+        now = self.state()
+        if saved is None or (saved.pins, saved.cursor, saved.truncation) == (now.pins, now.cursor, now.truncation):
+            return None
+        return dataclasses.replace(CanvasState(), pins=saved.pins, cursor=saved.cursor, truncation=saved.truncation)
+
+    def flush(self) -> None:
+        self.remember.flush()
+
+    def _save(self) -> None:
+        if self.run is not None:
+            try:
+                save_canvas(self.run, self.state())
+            except StudioError as e:
+                self.say(str(e))

@@ -4,94 +4,112 @@ EXPLORE_TOOLS) and the strip under them (history, favourites, then the panels pl
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from studio.ui.explore.history_strip import ThumbnailStrip
 from studio.ui.explore.latent_canvas import LatentCanvas
 from studio.ui.explore.latent_controls import LatentControls
-from studio.ui.explore.tool import Place
+from studio.ui.explore.tool import Place, Tool
 from studio.ui.explore.tool_tabs import ToolTabs
 from studio.ui.widgets.elided_label import ElidedLabel
 from studio.ui.widgets.image_view import ImageView
 
 
-def build_explore_layout(tab: QWidget) -> None:
-    """The widgets of the ExploreTab `tab` (studio/ui/explore/tab.py), each an attribute of it, laid out;
-    the tools' panels come from `tab.tools`."""
-    tab.source = ElidedLabel("No checkpoint open.")  # a long path never widens the page
-    tab.source.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+@dataclass(frozen=True)
+class ExploreWidgets:
+    """The Explore tab's widgets (`tab.ui`); the tab connects them, tools reach their own panels."""
+
+    source: ElidedLabel  # what is open
+    open_button: QPushButton
+    upscaler_button: QPushButton
+    export_button: QPushButton
+    canvas: LatentCanvas
+    controls: LatentControls
+    view: ImageView  # the picture
+    status: QLabel  # the line under the picture
+    history: ThumbnailStrip
+    favourite_strip: ThumbnailStrip
+    play_favourites: QPushButton  # the favourites' loop, beside the strip's tabs
+    side_tabs: ToolTabs
+    columns: ExploreColumns
+    strips: QTabWidget  # history, favourites and the STRIP tools' panels
+
+
+def build_explore_layout(tab: QWidget, tools: Iterable[Tool]) -> ExploreWidgets:
+    """The widgets of the ExploreTab `tab` (studio/ui/explore/tab.py), laid out in it with the `tools`' panels;
+    nothing is connected here."""
+    tools = list(tools)
+    source = ElidedLabel("No checkpoint open.")  # a long path never widens the page
+    source.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     open_button = QPushButton("Open run or checkpoint…")
     open_button.setToolTip("Explore a run folder (its latest checkpoint) or a .safetensors checkpoint")
-    open_button.clicked.connect(tab._browse)
-    tab.export_button = QPushButton("Export…")
-    tab.export_button.setToolTip("Save this image, a grid or a looping animation (PNG, GIF, WebP, MP4)")
-    tab.export_button.clicked.connect(tab.show_export)
-    tab.export_button.setEnabled(False)
-    tab.upscaler_button = QPushButton("Train upscaler…")
-    tab.upscaler_button.setToolTip("Learn ×2/×4 enlarging from this run's own folder (a few minutes); "
-                                   "Export sizes then use it instead of Lanczos")
-    tab.upscaler_button.clicked.connect(tab.show_upscaler)
-    tab.upscaler_button.setEnabled(False)
+    export_button = QPushButton("Export…")
+    export_button.setToolTip("Save this image, a grid or a looping animation (PNG, GIF, WebP, MP4)")
+    export_button.setEnabled(False)
+    upscaler_button = QPushButton("Train upscaler…")
+    upscaler_button.setToolTip("Learn ×2/×4 enlarging from this run's own folder (a few minutes); "
+                               "Export sizes then use it instead of Lanczos")
+    upscaler_button.setEnabled(False)
     header = QHBoxLayout()
-    header.addWidget(tab.source, 1)
+    header.addWidget(source, 1)
     header.addWidget(open_button)
-    header.addWidget(tab.upscaler_button)
-    header.addWidget(tab.export_button)
+    header.addWidget(upscaler_button)
+    header.addWidget(export_button)
 
-    tab.canvas = LatentCanvas()
-    tab.controls = LatentControls()
-    tab.view = ImageView(placeholder="Open a run folder or checkpoint to explore what it learned.", min_side=256)
-    tab.view.shown.connect(lambda: tab.image_shown.emit(tab._shown))
-    tab.status = QLabel("")
-    tab.status.setWordWrap(True)
-    tab.history = ThumbnailStrip()
-    tab.history.setToolTip("History: the images you visited; click one to go back to it")
-    tab.favourite_strip = ThumbnailStrip(limit=1000)
-    tab.favourite_strip.setToolTip("Favourites, saved with the run; click one to put it on the canvas")
+    canvas = LatentCanvas()
+    controls = LatentControls()
+    view = ImageView(placeholder="Open a run folder or checkpoint to explore what it learned.", min_side=256)
+    status = QLabel("")
+    status.setWordWrap(True)
+    history = ThumbnailStrip()
+    history.setToolTip("History: the images you visited; click one to go back to it")
+    favourite_strip = ThumbnailStrip(limit=1000)
+    favourite_strip.setToolTip("Favourites, saved with the run; click one to put it on the canvas")
     side = ToolTabs()
-    for tool in tab.tools.values():
+    for tool in tools:
         if tool.place is Place.SIDE:
             side.addTab(tool.panel, tool.title)
-    tab.side_tabs = side
 
     left = QWidget()
     ll = QVBoxLayout(left)
     ll.setContentsMargins(0, 0, 0, 0)
-    ll.addWidget(tab.canvas, 1)
-    ll.addWidget(tab.controls)
+    ll.addWidget(canvas, 1)
+    ll.addWidget(controls)
     centre = QWidget()
     cl = QVBoxLayout(centre)
     cl.setContentsMargins(0, 0, 0, 0)
-    cl.addWidget(tab.view, 1)
-    cl.addWidget(tab.status)
-    tab.columns = ExploreColumns(left, centre, side)
+    cl.addWidget(view, 1)
+    cl.addWidget(status)
+    columns = ExploreColumns(left, centre, side)
     lay = QVBoxLayout(tab)
     lay.setContentsMargins(4, 4, 4, 4)
     lay.addLayout(header)
-    lay.addWidget(tab.columns, 1)
+    lay.addWidget(columns, 1)
     # History, favourites and the nearest training images share one strip under the canvas (one at a
     # time), so that the canvas keeps its room on a small screen.
     favourites = QWidget()
     fl = QVBoxLayout(favourites)
     fl.setContentsMargins(0, 0, 0, 0)
-    fl.addWidget(tab.favourite_strip)
-    tab.play_favourites = QPushButton("▶ Play loop", checkable=True,
-                                      toolTip="Play the favourites, in order, as a looping animation "
-                                              "(the keyframes of an animation: export it with Export…)")
-    tab.play_favourites.toggled.connect(tab._play_favourites)
-    tab.strips = QTabWidget()
-    tab.strips.addTab(tab.history, "History")
-    tab.strips.addTab(favourites, "Favourites")
-    for tool in tab.tools.values():
+    fl.addWidget(favourite_strip)
+    play_favourites = QPushButton("▶ Play loop", checkable=True,
+                                  toolTip="Play the favourites, in order, as a looping animation "
+                                          "(the keyframes of an animation: export it with Export…)")
+    strips = QTabWidget()
+    strips.addTab(history, "History")
+    strips.addTab(favourites, "Favourites")
+    for tool in tools:
         if tool.place is Place.STRIP:
-            tab.strips.addTab(tool.panel, tool.title)
-    tab.strips.setCornerWidget(tab.play_favourites)  # beside the strip's tabs: the strip keeps its height
-    tab.strips.currentChanged.connect(lambda i: tab.play_favourites.setVisible(tab.strips.widget(i) is favourites))
-    tab.play_favourites.setVisible(False)
-    lay.addWidget(tab.strips)
-
-
+            strips.addTab(tool.panel, tool.title)
+    strips.setCornerWidget(play_favourites)  # beside the strip's tabs: the strip keeps its height
+    strips.currentChanged.connect(lambda i: play_favourites.setVisible(strips.widget(i) is favourites))
+    play_favourites.setVisible(False)
+    lay.addWidget(strips)
+    return ExploreWidgets(source, open_button, upscaler_button, export_button, canvas, controls, view, status,
+                          history, favourite_strip, play_favourites, side, columns, strips)
 
 
 class ExploreColumns(QSplitter):

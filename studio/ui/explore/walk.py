@@ -1,99 +1,83 @@
-"""The favourites of a run (RUN/favourites.json, shown in the strip and offered to the style mixer) and
-the two animations of the canvas: a smooth random walk and the favourites' loop. A mixin of ExploreTab
-(studio/ui/explore/tab.py), which holds the render worker, the canvas model and the panels."""
+"""The two animations of the Explore canvas: a smooth looping random walk from the seed field, and the loop
+through the run's favourites (the keyframes of an animation). Each has its toggle; starting one stops the
+other; stopping both renders the canvas again."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QAbstractButton
 
 from studio.core.errors import StudioError
-from studio.core.explore.canvas import Favourites
+from studio.core.explore.canvas import CanvasState
 from studio.core.explore.render import Recipe
-from studio.ui.explore.render_worker import ImageJob, ThumbsJob
+from studio.ui.explore.render_worker import ImageJob
 
 WALK_INTERVAL_MS = 33
 
 
-class WalkAndFavourites:
-    """Favourites and the walk for ExploreTab."""
+class Walk(QObject):
+    def __init__(self, parent: QObject, *, walk_button: QAbstractButton, loop_button: QAbstractButton,
+                 request_image: Callable[[ImageJob], object], canvas: Callable[[], CanvasState],
+                 seed: Callable[[], int], keyframes: Callable[[], tuple[Recipe, ...]],
+                 rest: Callable[[], object], say: Callable[[str], None]) -> None:
+        """`request_image` sends a frame to the render thread; `canvas` is the canvas now (the walk keeps its
+        picture's truncation and noise), `seed` the walk's, `keyframes` the favourites; `rest` shows the
+        canvas again when both stop; `say` explains a loop with no favourites."""
+        super().__init__(parent)
+        self.walk_button, self.loop_button = walk_button, loop_button
+        self.request_image, self.canvas, self.seed = request_image, canvas, seed
+        self.keyframes, self.rest, self.say = keyframes, rest, say
+        self.phase = 0.0
+        self.speed = 6.0  # loops per minute
+        self.looping_favourites = False
+        self.timer = QTimer(self)
+        self.timer.setInterval(WALK_INTERVAL_MS)
+        self.timer.timeout.connect(self._tick)
 
-    favourites: Favourites | None = None
+    def playing(self) -> bool:
+        return self.timer.isActive()
 
-    def open_favourites(self, run: Path | None) -> None:
-        """The favourites of `run` (None: a checkpoint outside a run, which keeps none)."""
-        self.favourite_strip.clear()
-        self.favourites = None
-        if run is not None:
-            try:
-                self.favourites = Favourites.load(run)
-            except StudioError as e:
-                self.say(str(e))
-        self._favourites_changed()
-        if self.favourites is not None and self.favourites.items:
-            self.worker.submit(ThumbsJob(tuple(f.recipe for f in self.favourites.items)))
+    def set_speed(self, loops_per_minute: float) -> None:
+        self.speed = loops_per_minute
 
-    def _favourites_changed(self) -> None:
-        recipes = [f.recipe for f in self.favourites.items] if self.favourites is not None else []
-        for tool in self.tools.values():
-            tool.favourites_changed(recipes)
-
-    def _thumbs_ready(self, token: int, images: list, recipes: tuple) -> None:
-        if self.favourites is None:
-            return
-        names = {id(f.recipe): f.name for f in self.favourites.items}
-        for image, recipe in zip(images, recipes, strict=True):
-            self.favourite_strip.add(image, recipe, names.get(id(recipe), ""))
-
-    def _play(self, on: bool) -> None:
-        self._loop_favourites = False
+    def play_walk(self, on: bool) -> None:
+        self.looping_favourites = False
         if on:
-            self.play_favourites.setChecked(False)
-            self.walk_timer.start()
-        elif not self.play_favourites.isChecked():
-            self.walk_timer.stop()
-            self.render()
+            self.loop_button.setChecked(False)
+            self.timer.start()
+        elif not self.loop_button.isChecked():
+            self.timer.stop()
+            self.rest()
 
-    def _play_favourites(self, on: bool) -> None:
-        if on and (self.favourites is None or not self.favourites.items):
+    def play_loop(self, on: bool) -> None:
+        if on and not self.keyframes():
             self.say("Add favourites first (♥): the loop plays through them in order.")
-            self.play_favourites.setChecked(False)
+            self.loop_button.setChecked(False)
             return
         if on:
-            self.controls.play.setChecked(False)
-            self._loop_favourites = True
-            self._walk_phase = 0.0
-            self.walk_timer.start()
+            self.walk_button.setChecked(False)
+            self.looping_favourites = True
+            self.phase = 0.0
+            self.timer.start()
         else:
-            self._loop_favourites = False
-            if not self.controls.play.isChecked():
-                self.walk_timer.stop()
-                self.render()
+            self.looping_favourites = False
+            if not self.walk_button.isChecked():
+                self.timer.stop()
+                self.rest()
 
-    def _walk_tick(self) -> None:
-        self._walk_phase = (self._walk_phase + WALK_INTERVAL_MS / 1000 * self._walk_speed / 60) % 1.0
-        if self._loop_favourites and self.favourites is not None and self.favourites.items:
-            keys = tuple(f.recipe for f in self.favourites.items)
-            self._latest = self.worker.submit(ImageJob(Recipe(), keyframes=(keys, self._walk_phase)))
+    def stop(self) -> None:
+        self.timer.stop()
+
+    def _tick(self) -> None:
+        self.phase = (self.phase + WALK_INTERVAL_MS / 1000 * self.speed / 60) % 1.0
+        keys = self.keyframes() if self.looping_favourites else ()
+        if keys:
+            self.request_image(ImageJob(Recipe(), keyframes=(keys, self.phase)))
             return
         try:
-            recipe = self.model.state.recipe()
-        except StudioError:
-            recipe = Recipe()
-        self._latest = self.worker.submit(ImageJob(recipe, walk=(self.controls.seed.value(), self._walk_phase)))
-
-    def add_favourite(self) -> None:
-        if self.current_recipe is None:
-            self.say("Nothing to keep yet.")
-            return
-        if self.favourites is None:
-            self.say("Favourites are saved in a run folder; this checkpoint is not inside one.")
-            return
-        try:
-            fav = self.favourites.add(f"favourite {len(self.favourites.items) + 1}", self.current_recipe)
-        except StudioError as e:
-            self.say(str(e))
-            return
-        self.favourite_strip.add(self._last_image, fav.recipe, fav.name)
-        self._favourites_changed()
-        self.say(f"Kept as {fav.name}.")
-
+            base = self.canvas().recipe()
+        except StudioError:  # no pins: the walk needs none
+            base = Recipe()
+        self.request_image(ImageJob(base, walk=(self.seed(), self.phase)))
