@@ -67,7 +67,6 @@ class ExploreTab(QWidget):
         self._history_shown = (False, False)
         self.cache_dir = cache_dir
         self.export_folder = default_export_folder()  # the window gives the remembered one
-        self.export_memory = ExportMemory(settings)  # the Export dialog's last choices (in the window's settings)
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
@@ -84,7 +83,7 @@ class ExploreTab(QWidget):
         self.memory = CanvasMemory(self, lambda: self.model.state, self.say)
         self.pictures = PictureOpening(self, checkpoint=lambda: self.checkpoint, open_checkpoint=self.open_checkpoint,
                                        show_recipe=self._show_picture, say=self.say)
-        self.dialogs = ExploreDialogs(self, self.exported, self.export_memory)
+        self.dialogs = ExploreDialogs(self, self.exported, ExportMemory(settings))  # remembers the last choices
         self.setAcceptDrops(True)
         for tool in self.tools.values():
             tool.attach(self)
@@ -363,8 +362,7 @@ class ExploreTab(QWidget):
     def show_export(self) -> None:
         if self.checkpoint is not None:
             self.dialogs.show_export(self.checkpoint, self.current_recipe, list(self.favourites.recipes()),
-                                     self.export_folder, self.ui.controls.seed.value(), self.ui.view.image,
-                                     self.info)
+                                     self.export_folder, self.ui.controls.seed.value(), self.ui.view.image, self.info)
 
     def show_upscaler(self) -> None:  # Train upscaler…: the open run's learned ×2/×4, in the background
         self.dialogs.show_upscaler(self.checkpoint)
