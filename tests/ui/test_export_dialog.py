@@ -113,3 +113,18 @@ def test_the_grid_export_previews_the_grid_of_favourites(qtbot, tab):
         assert f"{2 * current.shape[1]}×{2 * current.shape[0]} px" in dlg.scale.itemText(dlg.scale.findData(2))
     finally:
         dlg.close()
+
+
+def test_an_enlarged_run_opens_at_its_own_size(qtbot, run_dir: Path):
+    """A CPU's 128 px run trains a 64 px generator enlarged ×2 (TrainConfig.enlarge): Export opens at ×2, the
+    run's size, even after a ×1 export of another run; a larger remembered size stays."""
+    from studio.ui.explore.export_dialog import ExportDialog
+    from studio.ui.explore.export_memory import ExportMemory
+
+    memory = ExportMemory()
+    for enlarge, remembered, expected in ((2, 1, 2), (1, 1, 1), (2, 4, 4)):
+        memory.choices = memory.choices.__class__(scale=remembered)
+        dlg = ExportDialog(str(run_dir), Recipe(seeds=[0]), [], str(run_dir), memory=memory, enlarge=enlarge)
+        qtbot.addWidget(dlg)
+        assert dlg.scale.currentData() == expected, (enlarge, remembered, dlg.scale.currentText())
+        dlg.close()

@@ -64,13 +64,14 @@ class ExportDialog(QDialog):
 
     def __init__(self, checkpoint: str, recipe, favourites: list, folder: str, walk_seed: int = 0,
                  parent: QWidget | None = None, preview: QImage | None = None, background: str = "#ffffff",
-                 transparent: bool = False, memory: ExportMemory | None = None) -> None:
+                 transparent: bool = False, memory: ExportMemory | None = None, enlarge: int = 1) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export")
         self.setMinimumWidth(560)
         self.checkpoint, self.recipe, self.favourites, self.walk_seed = checkpoint, recipe, list(favourites), walk_seed
         self.memory = memory if memory is not None else ExportMemory()
         self.see_through = transparent  # the run was trained on see-through pictures
+        self.enlarge = enlarge  # the run's own size is the generator's ×enlarge: never offered smaller first
         self.worker: Job | None = None
         self.kind = QComboBox(toolTip="This image, your favourites as a grid or as a looping animation, or a random-walk loop")
         for k, label in KIND_LABELS.items():
@@ -154,7 +155,8 @@ class ExportDialog(QDialog):
     def _restore(self, last: ExportChoices) -> None:
         """Open with the choices the artist last made (each only where this run offers it)."""
         self.kind.setCurrentIndex(max(0, self.kind.findData(last.kind)))
-        sizes = [i for i in range(self.scale.count()) if self.scale.itemData(i) == last.scale]
+        scale = max(last.scale, self.enlarge)  # a CPU's 128 px run opens at 128 px, whatever a 32 px run chose
+        sizes = [i for i in range(self.scale.count()) if self.scale.itemData(i) == scale]
         same = [i for i in sizes if self.scale.itemData(i, UPSCALER_ROLE) == last.upscaler]
         self.scale.setCurrentIndex((same or sizes or [0])[0])  # ×4 learned, or ×4 Lanczos where none was learned
         background = last.background(self.see_through)

@@ -74,6 +74,7 @@ class Opened:
     height: int = 0
     background: str = "#ffffff"  # the colour training laid transparency on (a transparent export takes it out)
     trained_transparent: bool = False  # the training folder had see-through pictures: export transparent
+    enlarge: int = 1  # the run's pictures are the generator's ×enlarge (a CPU's 128 px run): the exports' first size
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,7 @@ class RenderWorker(StudioThread):
             background = "#{:02x}{:02x}{:02x}".format(*r.background)
             self.opened.emit(Opened(str(r.checkpoint), r.state.model, r.resolution, r.num_ws, r.state.step, groups,
                                     len(r.noise_layers), w, h, background,
-                                    run is not None and run.trained_on_transparent()))
+                                    run is not None and run.trained_on_transparent(), r.enlarge))
         elif isinstance(job, ImageJob):
             r = self._need()
             t0 = time.perf_counter()

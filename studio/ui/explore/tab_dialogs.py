@@ -28,7 +28,8 @@ class ExploreDialogs:
                     preview: QImage, info: Opened | None) -> None:
         self.export = ExportDialog(checkpoint, recipe, favourites, folder, seed, self.parent, preview=preview,
                                    background=info.background if info is not None else "#ffffff",
-                                   transparent=info is not None and info.trained_transparent, memory=self.memory)
+                                   transparent=info is not None and info.trained_transparent, memory=self.memory,
+                                   enlarge=info.enlarge if info is not None else 1)
         self.export.exported.connect(self.exported)
         self.export.show()
 
