@@ -5,6 +5,8 @@ what the panel's suggestion and its estimate both say (`TrainPanel.time_suggesti
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject
@@ -15,16 +17,28 @@ from studio.core.training.suggest import default_model
 from studio.ui.app_state import AppState
 from studio.ui.base.jobs import Job, start_job
 from studio.ui.speed_worker import SpeedMeasured, measure_speed
+from studio.ui.views import WindowStatus
 from studio.ui.widgets.train_panel import TrainPanel
 from studio.ui.widgets.welcome import WelcomeView
 
 
-class EstimateController(QObject):
-    """`window` is the MainWindow that owns it: read for its state, open dataset and device."""
+@dataclass(frozen=True)
+class ReadFolder:
+    """The open folder as read: what an estimate is for (the form's settings on this many pictures)."""
 
-    def __init__(self, window, panel: TrainPanel, welcome: WelcomeView, cache: Path, enabled: bool) -> None:
-        super().__init__(window)
-        self.window = window
+    path: Path
+    images: int
+
+
+class EstimateController(QObject):
+    """Measures and shows; it reads the window only through `status`, `folder()` and `gpu()`."""
+
+    def __init__(self, parent: QObject, status: WindowStatus, panel: TrainPanel, welcome: WelcomeView, cache: Path,
+                 enabled: bool, folder: Callable[[], ReadFolder | None], gpu: Callable[[], bool]) -> None:
+        """`status` is the window's state; `folder()` the open folder as read (None before it is read, or
+        with none open); `gpu()` whether the machine has one."""
+        super().__init__(parent)
+        self.status, self.folder, self.gpu = status, folder, gpu
         self.panel = panel
         self.welcome = welcome
         self.cache = cache
@@ -54,8 +68,7 @@ class EstimateController(QObject):
 
     def update(self) -> None:
         """Measure (or recall) how fast the form's model trains here, then show what to expect."""
-        w = self.window
-        if not self.enabled or w.is_shut or w.state != AppState.IDLE or w.dataset is None:
+        if not self.enabled or self.status.is_shut or self.status.state != AppState.IDLE or self.folder() is None:
             return
         if self.worker is not None:  # one at a time; the newest settings win
             self._again = True
@@ -76,8 +89,8 @@ class EstimateController(QObject):
         from studio.core.errors import StudioError
         from studio.core.training.estimate import describe_for
 
-        w = self.window
-        if measured is None or w.state != AppState.IDLE or w.dataset is None or w.project is None or self._again:
+        folder = self.folder()
+        if measured is None or self.status.state != AppState.IDLE or folder is None or self._again:
             return
         # One speed for the screen: the suggestion (while the form holds it) is timed at it first, its length
         # following (or its picture smaller), and the estimate is the form's after that.
@@ -85,13 +98,13 @@ class EstimateController(QObject):
             self.panel.set_estimate("")  # a smaller suggested picture: its own speed is measured next
             return
         try:
-            cfg = self.panel.config(str(w.project.data))
+            cfg = self.panel.config(str(folder.path))
             cfg.validate()
         except StudioError:
             return
         device = self.panel.device.currentData()
-        device_type = "cpu" if device == "cpu" or not w.gpu else "cuda"
-        self.panel.set_estimate(describe_for(cfg, len(w.dataset.folder), device_type, measured.images_per_second))
+        device_type = "cpu" if device == "cpu" or not self.gpu() else "cuda"
+        self.panel.set_estimate(describe_for(cfg, folder.images, device_type, measured.images_per_second))
 
     def _on_finished(self) -> None:
         self.worker = None
@@ -104,7 +117,7 @@ class EstimateController(QObject):
         """Tell the welcome view how fast the suggested model trains here (suggest.default_model, as
         `TrainPanel.suggest_defaults` picks): cached, or measured in a thread for a few seconds.
         Only on the welcome view: with a folder open, the measurement would compete with its reading."""
-        if self.window.is_shut or self.window.state != AppState.EMPTY:
+        if self.status.is_shut or self.status.state != AppState.EMPTY:
             return
         if self.speed_worker is not None:  # e.g. cancelled by the folder just closed, and still ending
             self._welcome_again = True  # measured (or read from the cache) again once it has ended
@@ -132,4 +145,4 @@ class EstimateController(QObject):
         self.speed_worker = None
         if self._welcome_again:
             self._welcome_again = False
-            self.measure_welcome_speed(self.window.gpu)
+            self.measure_welcome_speed(self.gpu())

@@ -24,7 +24,7 @@ from studio.ui.base.folders import default_export_folder
 from studio.ui.base.jobs import Job, jobs_below, start_job, stop_jobs
 from studio.ui.base.threads import StudioThread
 from studio.ui.device_probe import Devices, probe_devices
-from studio.ui.estimate_controller import EstimateController
+from studio.ui.estimate_controller import EstimateController, ReadFolder
 from studio.ui.explore_link import ExploreLink
 from studio.ui.project_controller import PICTURE_SUFFIXES, Project, ProjectController
 from studio.ui.sample_export import SampleExport
@@ -109,7 +109,8 @@ class MainWindow(QMainWindow):
         self.explore = ExploreLink(self, v, self.menu_actions.view_menu, self.presenter, self.cache, self.export_folder,
                                    self.set_export_folder, lambda info: self.projects.show_checkpoint(info),
                                    self.settings)
-        self.estimator = EstimateController(self, v.train_panel, v.welcome, self.cache, probe_devices)
+        self.estimator = EstimateController(self, self.presenter, v.train_panel, v.welcome, self.cache, probe_devices,
+                                            folder=self._read_folder, gpu=lambda: self.gpu)
         self.projects = ProjectController(self.presenter, v.train_panel, self.estimator, self.window_settings,
                                           self.explore, self.home, self.cache,
                                           training=lambda: self.training.worker is not None,
@@ -179,6 +180,13 @@ class MainWindow(QMainWindow):
         return self.window_settings.recent()
 
     # ================================================================== what the controllers hold
+    def _read_folder(self) -> ReadFolder | None:
+        """The open folder once read (the estimate's subject)."""
+        project, dataset = self.projects.project, self.projects.dataset
+        if project is None or project.data is None or dataset is None:
+            return None
+        return ReadFolder(project.data, len(dataset.folder))
+
     project = property(lambda self: self.projects.project)
     dataset = property(lambda self: self.projects.dataset)
     loader = property(lambda self: self.projects.loader)
