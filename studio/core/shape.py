@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageChops
 
 from studio.core.errors import StudioError
 
@@ -186,6 +186,7 @@ def crop_window(w: int, h: int, width: int, height: int) -> tuple[int, int, int,
 
 PLAIN_BORDER = 0.8  # share of a picture's border in one colour that makes it a subject on a plain background
 SUBJECT_CUT = 0.02  # share of the subject's pixels a crop may drop before it counts as cutting into it
+_SUBJECT_LUT = [255 if v > 16 else 0 for v in range(256)]  # a difference from the border's colour that shows
 
 
 def crop_cuts_subject(img: Image.Image, width: int, height: int) -> bool:
@@ -196,16 +197,19 @@ def crop_cuts_subject(img: Image.Image, width: int, height: int) -> bool:
     left, top, right, bottom = crop_window(w, h, width, height)
     if h < 3 or w < 3 or (right - left, bottom - top) == (w, h):
         return False  # the crop keeps the whole picture
-    a = np.asarray(img.convert("RGB"), dtype=np.int16)
-    border = np.concatenate([a[0], a[-1], a[1:-1, 0], a[1:-1, -1]])
+    rgb = img.convert("RGB")
+    a = np.asarray(rgb)
+    border = np.concatenate([a[0], a[-1], a[1:-1, 0], a[1:-1, -1]]).astype(np.int16)
     colour = np.median(border, axis=0)
     if (np.abs(border - colour).max(axis=1) <= 16).mean() < PLAIN_BORDER:
         return False
-    subject = np.abs(a - colour).max(axis=2) > 32
-    total = int(subject.sum())
+    # The subject: pixels unlike the border's colour (the difference's luminance, computed by Pillow in C).
+    plain = Image.new("RGB", rgb.size, tuple(int(c) for c in colour))
+    subject = ImageChops.difference(rgb, plain).convert("L").point(_SUBJECT_LUT)
+    total = subject.histogram()[255]
     if total == 0:
         return False
-    kept = int(subject[top:bottom, left:right].sum())
+    kept = subject.crop((left, top, right, bottom)).histogram()[255]
     return (total - kept) / total > SUBJECT_CUT
 
 

@@ -1,10 +1,12 @@
 """Reads an image folder off the GUI thread (a job: `start_job(owner, load_dataset, ...)`) for the dataset
-panel: the core's ImageFolder (decoded once, cached per user), a thumbnail strip as training will see it,
-and an augmentation preview."""
+panel: the core's ImageFolder (decoded once, cached per user; the pictures as read are kept for the session,
+so a Shape or Resolution change refits them instead of reading every file again), a thumbnail strip as
+training will see it, and an augmentation preview."""
 
 from __future__ import annotations
 
 import hashlib
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +37,21 @@ def dataset_cache_dir(root: Path, folder: Path) -> Path:
     return root / "datasets" / f"{folder.name}-{key}"
 
 
+_SOURCES = None  # the pictures as read this session (core.data.sources): a new shape or size refits them
+_SOURCES_LOCK = threading.Lock()
+
+
+def kept_sources():
+    """The window's one SourceCache, made on first use (the core is imported off the GUI thread)."""
+    global _SOURCES
+    with _SOURCES_LOCK:
+        if _SOURCES is None:
+            from studio.core.data.sources import SourceCache
+
+            _SOURCES = SourceCache()
+        return _SOURCES
+
+
 class _Cancelled(Exception):
     """Raised from the progress callback when the window no longer wants this folder."""
 
@@ -54,7 +71,7 @@ def load_dataset(job: JobControl, folder: Path, resolution: int, fit: str, backg
     try:
         config = DataConfig(resolution, fit, parse_color(background), classes, aspect or "1:1")
         cache = dataset_cache_dir(cache_root, folder) if cache_root is not None else None
-        data = ImageFolder(folder, config, cache_dir=cache, progress=on_progress)
+        data = ImageFolder(folder, config, cache_dir=cache, progress=on_progress, sources=kept_sources())
     except _Cancelled:
         return None
     images = data.images

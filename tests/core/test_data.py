@@ -129,3 +129,37 @@ def test_real_twemoji_rgba(twemoji_sample: Path):
     assert len(folder) == 32 and not folder.report.skipped
     # Transparent corners became the white background.
     assert (folder.images[:, 0, 0] == 255).all()
+
+
+def test_pictures_kept_as_read_refit_to_the_same_pixels_without_reading_the_files(tmp_path: Path, twemoji_sample: Path):
+    """Issue 27 item 9: a Shape or Resolution change in the window fits the pictures it read before again
+    instead of reading every file; the pixels are those a fresh reading gives (any shape, fit, background).
+    A JPEG is read again (it decodes at a scale that depends on the size asked)."""
+    from PIL import Image
+
+    from studio.core.data import DataConfig, ImageFolder
+    from studio.core.data.sources import SourceCache
+
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    for p in sorted(twemoji_sample.glob("*.png"))[:12]:
+        (folder / p.name).write_bytes(p.read_bytes())
+    Image.new("RGB", (80, 60), (200, 30, 30)).save(folder / "photo.jpg")
+    pal = Image.new("P", (40, 50), 0)
+    pal.putpalette([255, 255, 255, 0, 120, 0] + [0] * 762)
+    pal.paste(1, (5, 5, 30, 45))
+    pal.info["transparency"] = 0
+    pal.save(folder / "palette.png", transparency=0)
+    sources = SourceCache()
+    first = ImageFolder(folder, DataConfig(32), sources=sources)
+    assert len(first) == 14 and sources.hits == 0 and len(sources) == 13  # the JPEG is not kept
+    for config in (DataConfig(64, "crop", (255, 255, 255), False, "3:2"), DataConfig(16, "pad", (0, 0, 0))):
+        again = ImageFolder(folder, config, sources=sources)
+        fresh = ImageFolder(folder, config)
+        assert np.array_equal(again.images, fresh.images), config
+        assert again.report.transparent == fresh.report.transparent and again.report.cut == fresh.report.cut
+        assert again.report.duplicates == fresh.report.duplicates and again.report.sizes == fresh.report.sizes
+    assert sources.hits == 2 * 13
+    (folder / "palette.png").write_bytes((twemoji_sample / sorted(p.name for p in twemoji_sample.glob("*.png"))[20]).read_bytes())
+    changed = ImageFolder(folder, DataConfig(32), sources=sources)  # a file changed since: read again
+    assert np.array_equal(changed.images, ImageFolder(folder, DataConfig(32)).images)

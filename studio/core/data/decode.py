@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import struct
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -19,6 +19,7 @@ from PIL import Image, ImageFile
 
 from studio.core.data.files import ImageError
 from studio.core.data.settings import DataConfig
+from studio.core.data.sources import MAX_KEPT_PIXELS, Source
 from studio.core.shape import crop_cuts_subject, fit_picture
 
 # The most pixels a picture may declare: 16384 × 16384, a gigabyte at four bytes a pixel. A file declaring
@@ -181,15 +182,41 @@ def decode_image(data: bytes, config: DataConfig) -> tuple[np.ndarray, tuple[int
     return d.pixels, d.size
 
 
-def decode_picture(data: bytes, config: DataConfig) -> Decoded:
-    """Bytes of one image file -> its pixels in the configured shape, size and transparency."""
+def decode_picture(data: bytes, config: DataConfig, keep: Callable[[Source], None] | None = None) -> Decoded:
+    """Bytes of one image file -> its pixels in the configured shape, size and transparency. `keep` is
+    handed the picture as read (a `Source`, for another fit later: `refit`) when it is small and not a JPEG."""
     try:
-        return _decode(data, config)
+        return _decode(data, config, keep)
     except _TextTooLarge:
         stripped = _without_png_text(data)
         if stripped is None:
             raise ImageError("a text note inside this PNG is too large, and the file is damaged") from None
-        return _decode(stripped, config)
+        return _decode(stripped, config, keep)
+
+
+def refit(source: Source, config: DataConfig) -> Decoded:
+    """A picture kept as read, fitted to `config`: the same pixels as reading its file again."""
+    return _fit(source.image, source.size, source.orientation, config, close=False)
+
+
+def _fit(img: Image.Image, size: tuple[int, int], orientation: int | None, config: DataConfig,
+         close: bool) -> Decoded:
+    """A loaded picture -> the run's shape: box-reduced while it stays `REDUCING_GAP` times the fit, turned
+    upright, laid on the background, cropped or padded. `close`: free the full-size pixels once reduced."""
+    shape = config.shape
+    turn = _ORIENTATION.get(orientation)
+    factor = _reduction(img.size, orientation in (5, 6, 7, 8), config)  # 5-8 swap width and height
+    pic: Image.Image = img
+    if factor > 1:
+        pic = _reducible(img).reduce(factor)
+        if close:
+            img.close()  # the full-size pixels go now, not when the file closes
+    if turn is not None:
+        pic = pic.transpose(turn)
+    rgb, transparent = _to_rgb(pic, config.background)
+    out = fit_picture(rgb, shape.width, shape.height, config.fit, config.background)
+    cut = config.fit == "crop" and crop_cuts_subject(rgb, shape.width, shape.height)
+    return Decoded(np.asarray(out, dtype=np.uint8).copy(), size, transparent, cut)
 
 
 # Details of a failure worth passing on to the artist; one naming a library or its internals is left out.
@@ -205,7 +232,7 @@ def _damaged(e: BaseException) -> ImageError:
     return ImageError(f"{what} ({detail})")
 
 
-def _decode(data: bytes, config: DataConfig) -> Decoded:
+def _decode(data: bytes, config: DataConfig, keep: Callable[[Source], None] | None = None) -> Decoded:
     shape = config.shape
     size = (0, 0)
     try:
@@ -223,18 +250,11 @@ def _decode(data: bytes, config: DataConfig) -> Decoded:
             with BUDGET.hold(dw * dh * 4 * 2):  # the decoded picture (up to 4 bytes a pixel) and one copy
                 img.load()
                 orientation = img.getexif().get(0x0112)
-                turn = _ORIENTATION.get(orientation)
-                factor = _reduction(img.size, orientation in (5, 6, 7, 8), config)  # 5-8 swap width and height
-                pic: Image.Image = img
-                if factor > 1:
-                    pic = _reducible(img).reduce(factor)
-                    img.close()  # the full-size pixels go now, not when the file closes
-                if turn is not None:
-                    pic = pic.transpose(turn)
-                rgb, transparent = _to_rgb(pic, config.background)
-            out = fit_picture(rgb, shape.width, shape.height, config.fit, config.background)
-            cut = config.fit == "crop" and crop_cuts_subject(rgb, shape.width, shape.height)
-            return Decoded(np.asarray(out, dtype=np.uint8).copy(), (w, h), transparent, cut)
+                if keep is not None and img.format != "JPEG" and dw * dh <= MAX_KEPT_PIXELS:
+                    kept = img.copy()  # detached from the file: what a later fit starts from
+                    keep(Source(kept, (w, h), orientation))
+                    return _fit(kept, (w, h), orientation, config, close=False)
+                return _fit(img, (w, h), orientation, config, close=True)
     except ImageError:
         raise
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):

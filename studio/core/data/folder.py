@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from studio.core.data.decode import decode_picture
+from studio.core.data.decode import decode_picture, refit
+from studio.core.data.sources import SourceCache
 from studio.core.data.files import ImageError, SkippedFile, read_file, rel_name, scan_folder
 from studio.core.data.settings import DataConfig
 from studio.core.errors import StudioError
@@ -106,8 +107,11 @@ class ImageFolder:
         cache_dir: str | os.PathLike | None = None,
         progress: ProgressFn | None = None,
         workers: int | None = None,
+        sources: SourceCache | None = None,
     ) -> None:
+        """`sources`: pictures kept as read by an earlier reading (the window's), refitted instead of read."""
         self.config = config or DataConfig()
+        self.sources = sources
         self.config.validate()
         self.folder = Path(folder).expanduser()
         if not self.folder.exists():
@@ -166,11 +170,19 @@ class ImageFolder:
         seen: dict[bytes, int] = {}
         used = 0
 
+        sources = self.sources
+
         def work(path: Path):
             try:
+                key = sources.key(path) if sources is not None else None
+                kept = sources.get(key) if sources is not None else None
+                if kept is not None:  # read before, at another shape or size: fitted again, not read
+                    digest, source = kept
+                    return refit(source, self.config), digest, None
                 data = read_file(path)
                 digest = hashlib.sha1(data).digest()
-                return decode_picture(data, self.config), digest, None
+                keep = (lambda source: sources.put(key, digest, source)) if sources is not None else None
+                return decode_picture(data, self.config, keep), digest, None
             except ImageError as e:
                 return None, None, str(e)
 
