@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from studio.core.errors import StudioError
+from studio.core.shape import crop_window
 
 if TYPE_CHECKING:
     import torch
@@ -123,12 +124,7 @@ def centre_window(width: int, height: int, size: int | Sequence[int]) -> tuple[i
     """The largest centred (left, top, right, bottom) box of a width × height picture with the aspect of
     `size` (the crop training images get, core/shape.fit_picture)."""
     th, tw = hw(size)
-    if width * th > height * tw:  # wider than the target
-        cw, ch = max(1, round(height * tw / th)), height
-    else:
-        cw, ch = width, max(1, round(width * th / tw))
-    left, top = (width - cw) // 2, (height - ch) // 2
-    return left, top, left + cw, top + ch
+    return crop_window(width, height, tw, th)
 
 
 def fit_note(width: int, height: int, size: int | Sequence[int]) -> str:
