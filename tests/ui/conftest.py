@@ -139,3 +139,28 @@ def open_explore_tab(qtbot, run: Path, cache: Path, size: tuple[int, int]):
     t.shutdown()
     t.close()
     (run / "canvas.json").unlink(missing_ok=True)
+
+
+def tiny_explore_run(factory: pytest.TempPathFactory, model: str, name: str):
+    """A module fixture's run: a real tiny checkpoint of `model` (tests/core/test_explore.make_run), trained on
+    one torch thread (the Explore tab's render thread gets the other); yields its folder."""
+    import torch
+
+    from tests.core.test_explore import make_run
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield make_run(model, factory.mktemp(name))
+    torch.set_num_threads(n)
+
+
+def style_mix(qtbot, tab, rows: str = "1,2", cols: str = "10,11"):
+    """The Style mixer tool's grid for `rows` × `cols`, requested and shown; its panel."""
+    m = tab.tools["mixer"].panel
+    m.rows.setText(rows)
+    m.cols.setText(cols)
+    with qtbot.waitSignal(tab.worker.mix_ready, timeout=HANG_GUARD_MS):
+        m.request()
+    n = len(cols.split(",")) + 1
+    qtbot.waitUntil(lambda: m.result is not None and m.result.cols == n, timeout=HANG_GUARD_MS)
+    return m

@@ -15,7 +15,7 @@ from PySide6.QtGui import QImage
 
 from studio.ui.worker import LiveSamples
 from tests.conftest import HANG_GUARD_MS
-from tests.ui.conftest import open_explore_tab
+from tests.ui.conftest import open_explore_tab, style_mix
 from tests.ui.conftest import event, open_tiny
 
 
@@ -237,12 +237,7 @@ def test_explore_shows_a_landscape_checkpoint_at_its_shape(qtbot, tab):
 def test_mixer_cells_are_the_pictures_shape(qtbot, tab):
     from PySide6.QtCore import QPoint, Qt
 
-    m = tab.tools["mixer"].panel
-    m.rows.setText("1,2")
-    m.cols.setText("10,11")
-    with qtbot.waitSignal(tab.worker.mix_ready, timeout=HANG_GUARD_MS):
-        m.request()
-    qtbot.waitUntil(lambda: m.result is not None and m.result.cols == 3, timeout=HANG_GUARD_MS)
+    m = style_mix(qtbot, tab)
     res = m.result
     assert (res.cell_w, res.cell_h) == (24, 16)
     image = m.view.image

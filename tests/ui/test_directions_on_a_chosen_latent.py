@@ -7,21 +7,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from PySide6.QtCore import QPoint, Qt
 
 from tests.conftest import HANG_GUARD_MS
-from tests.core.test_explore import make_run
-from tests.ui.conftest import open_explore_tab
-from tests.ui.test_explore_tab import to_array
+from tests.ui.conftest import open_explore_tab, style_mix, tiny_explore_run
+from tests.ui.test_explore_tab import settle, to_array
 
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield make_run("quickstyle", tmp_path_factory.mktemp("directions-on-w"))
-    torch.set_num_threads(n)
+    yield from tiny_explore_run(tmp_path_factory, "quickstyle", "directions-on-w")
 
 
 @pytest.fixture
@@ -29,19 +24,9 @@ def tab(qtbot, run_dir: Path, tmp_path: Path):
     yield from open_explore_tab(qtbot, run_dir, tmp_path / "cache", (1200, 800))
 
 
-def settle(qtbot, tab) -> np.ndarray:
-    qtbot.waitUntil(lambda: tab._shown >= tab._latest, timeout=HANG_GUARD_MS)
-    return to_array(tab.ui.view.image)
-
-
 def choose_mixer_cell(qtbot, tab) -> np.ndarray:
     """Click the bottom-right cell of a 2×2 style mix; the picture on the canvas once it is shown."""
-    m = tab.tools["mixer"].panel
-    m.rows.setText("1,2")
-    m.cols.setText("10,11")
-    with qtbot.waitSignal(tab.worker.mix_ready, timeout=HANG_GUARD_MS):
-        m.request()
-    qtbot.waitUntil(lambda: m.result is not None and m.result.cols == 3, timeout=HANG_GUARD_MS)
+    m = style_mix(qtbot, tab)
     step = m.result.cell_w + m.result.gap
     grid = to_array(m.view.image)
     rect = m.view.target_rect()

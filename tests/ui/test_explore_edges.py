@@ -6,20 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import torch
 from PySide6.QtCore import QPoint, QRectF, Qt
 
 from tests.conftest import HANG_GUARD_MS
-from tests.core.test_explore import make_run
-from tests.ui.conftest import open_explore_tab
+from tests.ui.conftest import open_explore_tab, tiny_explore_run
 
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield make_run("style", tmp_path_factory.mktemp("explore-edges"))
-    torch.set_num_threads(n)
+    yield from tiny_explore_run(tmp_path_factory, "style", "explore-edges")
 
 
 @pytest.fixture(params=[(1024, 640), (1600, 940)], ids=["small", "large"])

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from PySide6.QtCore import QObject, QPoint, Qt, Slot
 from PySide6.QtGui import QImage
 
@@ -15,7 +14,7 @@ from studio.core.explore.render import Recipe, Renderer
 from studio.core.export import regenerate
 from studio.core.formats.png_recipe import read_embedded
 from tests.conftest import HANG_GUARD_MS
-from tests.ui.conftest import open_explore_tab
+from tests.ui.conftest import open_explore_tab, tiny_explore_run
 from tests.core.test_explore import make_run
 
 
@@ -27,10 +26,7 @@ def to_array(img: QImage) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield make_run("style", tmp_path_factory.mktemp("explore-ui"))
-    torch.set_num_threads(n)
+    yield from tiny_explore_run(tmp_path_factory, "style", "explore-ui")
 
 
 @pytest.fixture

@@ -7,23 +7,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from studio.core.explore.render import Recipe, Renderer
 from studio.core.export import grid_picture
 from studio.ui.explore.export_dialog import preview_size
 from tests.conftest import HANG_GUARD_MS
-from tests.core.test_explore import make_run
-from tests.ui.conftest import open_explore_tab
+from tests.ui.conftest import open_explore_tab, tiny_explore_run
 from tests.ui.test_explore_tab import to_array
 
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield make_run("style", tmp_path_factory.mktemp("export-dialog"))
-    torch.set_num_threads(n)
+    yield from tiny_explore_run(tmp_path_factory, "style", "export-dialog")
 
 
 @pytest.fixture
