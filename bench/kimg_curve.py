@@ -61,10 +61,12 @@ def leg(args) -> None:
         cfg = TrainConfig(data=str(data), resolution=args.resolution, kimg=mark, device="cpu", seed=args.seed,
                           checkpoint_minutes=1e9, snapshot_minutes=1e9, **overrides)
         t0 = time.thread_time()
-        trainer = Trainer(cfg, out, resume=i > 0, dataset=dataset, device=pick_device("cpu"), clock=time.thread_time)
+        trainer = Trainer(cfg, out, resume=i > 0 or args.go_on, dataset=dataset, device=pick_device("cpu"), clock=time.thread_time)
         dataset = trainer.dataset
         fin = trainer.train()
         cpu_seconds += time.thread_time() - t0
+        if args.go_on:  # the run's own training time over all its sessions (thread time: this clock)
+            cpu_seconds = trainer.train_seconds
         if evaluator is None:
             settings = MetricsSettings(real_count=args.real, fake_count=args.fake)
             evaluator = Evaluator(dataset.images, settings, cache_dir=Path(args.cache))
@@ -122,6 +124,10 @@ def main() -> None:
     p.add_argument("--shots", default=str(matrix.CACHE / "shots"))
     p.add_argument("--cache", default=str(matrix.CACHE / "features"))
     p.add_argument("--show", action="store_true")
+    p.add_argument("--first-core", type=int, default=0, help="the core the first leg is pinned to (the next, the next)")
+    p.add_argument("--go-on", action="store_true",
+                   help="each leg goes on with the newest run of its folder, size, width and recipe under --out "
+                        "(a resumed run continues bit for bit); give it only the marks still to score")
     p.add_argument("--leg", dest="recipe", help=argparse.SUPPRESS)
     p.add_argument("--name", help=argparse.SUPPRESS)
     p.add_argument("--leg-out", help=argparse.SUPPRESS)
@@ -141,22 +147,28 @@ def main() -> None:
     for i, recipe in enumerate(args.recipes.split(",") if "=" not in args.recipes else [args.recipes]):
         name = recipe.partition("=")[0]
         out = Path(args.out) / f"{stamp}-{args.folder}-{args.resolution}-w{args.width}-{name}"
+        if args.go_on:
+            earlier = sorted(d for d in Path(args.out).glob(f"*-{args.folder}-{args.resolution}-w{args.width}-{name}")
+                             if d.is_dir())
+            if not earlier:
+                raise SystemExit(f"--go-on: no earlier run of {name} on {args.folder} under {args.out}")
+            out = earlier[-1]
         out.parent.mkdir(parents=True, exist_ok=True)
         cmd = [sys.executable, __file__, "--leg", recipe, "--name", name, "--leg-out", str(out),
                "--folder", args.folder, "--resolution", str(args.resolution), "--width", str(args.width),
                "--kimg", args.kimg, "--seed", str(args.seed), "--real", str(args.real), "--fake", str(args.fake),
-               "--table", str(args.table), "--shots", args.shots, "--cache", args.cache]
+               "--table", str(args.table), "--shots", args.shots, "--cache", args.cache] + (["--go-on"] * args.go_on)
 
-        def start(core=i % ncpu):
+        def start(core=(i + args.first_core) % ncpu):
             if hasattr(os, "sched_setaffinity"):
                 os.sched_setaffinity(0, {core})
             if args.nice:
                 os.setpriority(os.PRIO_PROCESS, 0, args.nice)
 
         env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-        log = open(f"{out}.log", "w")
+        log = open(f"{out}.log", "a")
         procs.append((name, subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=start)))
-        print(f"leg {name}: core {i % ncpu}, log {out}.log", file=sys.stderr)
+        print(f"leg {name}: core {(i + args.first_core) % ncpu}, log {out}.log", file=sys.stderr)
     failed = [name for name, proc in procs if proc.wait() != 0]
     show(args.table)
     if failed:
