@@ -75,7 +75,7 @@ class EstimateController(QObject):
             self.worker.cancel()
             return
         tp = self.panel
-        job = start_job(self, measure_speed, tp.model.currentData(), int(tp.resolution.currentData()),
+        job = start_job(self, measure_speed, tp.model.currentData(), tp.trained_resolution(),
                         tp.device.currentData(), self.seconds, self.cache, batch=tp.batch.value() or None,
                         aspect=tp.aspect.currentData() or "1:1", width=tp.width.value(),
                         failure="The speed probe failed")

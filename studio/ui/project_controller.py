@@ -60,7 +60,8 @@ class ProjectController(QObject):
         self.schedule_reload = qdebounced(self._reload_dataset, 300, parent=self)
         for combo in (panel.aspect, panel.resolution, panel.fit):
             combo.currentIndexChanged.connect(lambda _i: self._reload_soon())
-        panel.classes.toggled.connect(lambda _on: self._reload_soon())
+        for box in (panel.classes, panel.shape.enlarge, panel.progressive):  # the last two: the size trained at
+            box.toggled.connect(lambda _on: self._reload_soon())
         panel.background.editingFinished.connect(self._reload_soon)
 
     # ------------------------------------------------------------------ choosing
@@ -275,7 +276,7 @@ class ProjectController(QObject):
         self.dataset = None
         tp.set_blocker("")
         view.show_folder(self.project.data)
-        loader = start_job(self, load_dataset, self.project.data, int(tp.resolution.currentData()),
+        loader = start_job(self, load_dataset, self.project.data, tp.trained_resolution(),
                            tp.fit.currentData(),
                            tp.background.text().strip() or "#ffffff", tp.classes.isChecked(), self.cache,
                            aspect=tp.aspect.currentData(), failure="The folder could not be read")
@@ -297,14 +298,14 @@ class ProjectController(QObject):
         idle = view.state == AppState.IDLE
         if idle and self.project is not None and self.project.run is None and self.suggested_for != self.project.data:
             self.suggested_for = self.project.data
-            before = (tp.aspect.currentData(), tp.resolution.currentData())
-            for combo in (tp.aspect, tp.resolution):
-                combo.blockSignals(True)
+            before = (tp.aspect.currentData(), tp.trained_resolution())
+            for field in (tp.aspect, tp.resolution, tp.shape.enlarge):
+                field.blockSignals(True)
             tp.suggest_defaults(report.used, list(report.sizes), self.gpu(), self.cache)  # the speeds measured here
-            for combo in (tp.aspect, tp.resolution):
-                combo.blockSignals(False)
+            for field in (tp.aspect, tp.resolution, tp.shape.enlarge):
+                field.blockSignals(False)
             tp.shape.show_size()
-            if (tp.aspect.currentData(), tp.resolution.currentData()) != before:
+            if (tp.aspect.currentData(), tp.trained_resolution()) != before:
                 self.load_dataset()
                 return
         if report.skipped:

@@ -134,8 +134,8 @@ def test_a_landscape_offers_the_sizes_the_networks_make_each_once(qtbot):
     assert res.currentText() == "96×64"  # the 64 px square's networks, wider
     for i, text in enumerate(items):
         res.setCurrentIndex(i)
-        cfg = panel.config("x")
-        assert f"{cfg.canvas().width}×{cfg.canvas().height}" == text
+        cfg = panel.config("x")  # from 128 px up the generator trains at half the size, enlarged ×2 (its pictures)
+        assert f"{cfg.canvas().width * cfg.enlarge}×{cfg.canvas().height * cfg.enlarge}" == text
         assert panel.shape_label.text() == f"{text} px"
         # As config.json keeps it: the long side of what the networks make, which makes it again.
         assert TrainConfig.from_json(cfg.to_json()).canvas() == cfg.canvas()

@@ -117,7 +117,8 @@ class TrainForm(Protocol):
     imports this table)."""
 
     model: QComboBox
-    shape: Any  # ShapeFields: aspect and resolution
+    shape: Any  # ShapeFields: aspect, resolution and the ×2 enlargement
+    source_box: Any  # SourceRunBox: the run fine-tuned from, if any
     augment: QComboBox
     background: QLineEdit
     batch: QSpinBox
@@ -141,16 +142,25 @@ class TrainForm(Protocol):
 
 
 class ShapeBinding:
-    """The shape fields as (aspect, resolution): a run's are shown as the picture they make."""
+    """The shape fields as (aspect, resolution, enlarge): the size chosen is the picture the run makes; ticked
+    "enlarge ×2" at that size, the generator trains at half of it (as `studio train` on a CPU). Growing and
+    fine-tuning train at the size asked (the source network's), as in `studio train`."""
 
     def __init__(self, panel: TrainForm) -> None:
+        self.panel = panel
         self.shape = panel.shape
 
-    def form_value(self) -> tuple[str, int]:
-        return (self.shape.aspect.currentData(), int(self.shape.resolution.currentData()))
+    def form_value(self) -> tuple[str, int, int]:
+        size = int(self.shape.resolution.currentData())
+        k = self.shape.enlargement()
+        if self.panel.progressive.isChecked() or self.panel.source_box.record() is not None:
+            k = 1
+        return (self.shape.aspect.currentData(), size // k, k)
 
-    def show_value(self, value: tuple[str, int]) -> None:
-        self.shape.select_resolution(*value)
+    def show_value(self, value: tuple[str, int, int]) -> None:
+        aspect, resolution, enlarge = value
+        self.shape.enlarge.setChecked(enlarge > 1)
+        self.shape.select_resolution(aspect, resolution * enlarge)
 
 
 def bindings(p: TrainForm) -> list[Binding]:
@@ -158,7 +168,7 @@ def bindings(p: TrainForm) -> list[Binding]:
     with `set_source`, and a run shown to be resumed continues its own weights."""
     return [
         Binding("model", p.model),
-        Binding(("aspect", "resolution"), ShapeBinding(p)),
+        Binding(("aspect", "resolution", "enlarge"), ShapeBinding(p)),
         Binding("progressive", p.progressive),
         Binding("batch", p.batch),
         Binding(("steps", "kimg", "minutes"), (p.length, p.length_unit), length_in, length_out),

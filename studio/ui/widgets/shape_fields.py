@@ -5,10 +5,11 @@ is its long side, what `TrainConfig.resolution` and `studio train --resolution` 
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel
 
 from studio.core.errors import StudioError
 from studio.core.shape import ASPECTS, CanvasShape, canvas_shape, canvas_sizes, parse_aspect
+from studio.core.training.suggest import ENLARGED_FROM
 from studio.ui.widgets.form_values import combo, select
 
 # Square first, then each landscape beside its portrait.
@@ -50,6 +51,16 @@ class ShapeFields:
         self.row = QHBoxLayout()
         self.row.addWidget(self.resolution, 1)
         self.row.addWidget(self.size, 1)
+        # From 128 px up, a CPU run's pictures come out better when the generator learns them at half the size
+        # and every picture is enlarged ×2 with Lanczos (core/training/suggest.cpu_enlarge, `studio train` on a CPU).
+        self.enlarge = QCheckBox("Train at half the size, enlarge ×2")
+        self.enlarge.setChecked(True)
+        self.enlarge.setToolTip(
+            "The generator learns the pictures at half this size, four times faster per picture, and every picture "
+            "it makes is enlarged ×2 with Lanczos when shown and exported. On a CPU this gives better large "
+            "pictures in the same minutes (128 px on an emoji folder in 30 CPU-minutes: a fifth of a textbook GAN's "
+            "KID, where training 128 px directly reached 0.78 of it). Untick to train at the full size: on a GPU, "
+            "or for a run of many hours")
         self.aspect.currentIndexChanged.connect(lambda _i: self._offer_sizes())
         self.aspect.currentIndexChanged.connect(self.show_size)
         self.resolution.currentIndexChanged.connect(self.show_size)
@@ -80,6 +91,11 @@ class ShapeFields:
     def show_size(self) -> None:
         shape = self.canvas()
         self.size.setText(f"{shape.width}×{shape.height} px" if shape is not None else "—")
+        self.enlarge.setHidden(shape is None or shape.long_side < ENLARGED_FROM)
+
+    def enlargement(self) -> int:
+        """2 where the box is offered (this size) and ticked: the generator trains at half the size; else 1."""
+        return 2 if not self.enlarge.isHidden() and self.enlarge.isChecked() else 1
 
     def select_canvas(self, shape: CanvasShape) -> None:
         """Choose the aspect and the size that make `shape` (a run's, a checkpoint's or a suggestion's

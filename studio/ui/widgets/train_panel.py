@@ -24,6 +24,7 @@ from studio.core.models.registry import ARCHITECTURES
 from studio.core.shape import CanvasShape
 from studio.ui.widgets import config_bindings, form_values
 from studio.ui.widgets.advanced_settings import AdvancedSettings
+from studio.ui.widgets.form_suggestion import FormSuggestion
 from studio.ui.widgets.form_values import combo, select
 from studio.ui.widgets.scroll import ColumnScroll
 from studio.ui.widgets.shape_fields import ShapeFields
@@ -94,7 +95,9 @@ class TrainPanel(QWidget):
         form.addRow("Model", self.model)
         form.addRow("Shape", self.aspect)
         form.addRow("Resolution", self.shape.row)
+        form.addRow("", self.shape.enlarge)
         self.progressive = QCheckBox("Grow progressively")
+        self.progressive.toggled.connect(self._show_stages)
         form.addRow("", self.progressive)
         form.addRow("Batch", self.batch)
         form.addRow("Length", length_row)
@@ -131,10 +134,7 @@ class TrainPanel(QWidget):
         # The studio's suggestion for the folder (or why Start cannot be pressed): readable text, not disabled grey.
         self.hint = QLabel()
         self.hint.setWordWrap(True)
-        self.suggestion: Suggestion | None = None
-        self._suggested_form: tuple = ()  # the form as the suggestion set it: its time is the form's while it holds
-        self._shape_why = ""
-        self._suggest_for: tuple = ()  # what suggest_defaults was given, and the folder's shape
+        self.suggester = FormSuggestion(self)
         # What to expect before Start: speed here, time to first usable samples and to the end.
         self.estimate = QLabel()
         self.estimate.setWordWrap(True)
@@ -144,9 +144,9 @@ class TrainPanel(QWidget):
         for sig in (self.model.currentIndexChanged, self.aspect.currentIndexChanged,
                     self.resolution.currentIndexChanged, self.batch.valueChanged,
                     self.length.valueChanged, self.length_unit.currentIndexChanged,
-                    self.device.currentIndexChanged, self.width.valueChanged):
+                    self.device.currentIndexChanged, self.width.valueChanged, self.shape.enlarge.toggled):
             sig.connect(lambda *_: self.settings_changed.emit())
-        self.settings_changed.connect(self._show_hint)
+        self.settings_changed.connect(self.show_hint)
 
         # The settings scroll; the hint, the estimate and Start / Pause / Stop below them never do.
         body = QWidget()
@@ -155,6 +155,7 @@ class TrainPanel(QWidget):
         bl.addWidget(self.resume_box)
         bl.addWidget(self.resume_note)
         self.source_box = SourceRunBox()
+        self.source_box.changed.connect(self._show_stages)
         bl.addWidget(self.source_box)
         bl.addWidget(self.advanced)
         bl.addStretch(1)
@@ -169,7 +170,8 @@ class TrainPanel(QWidget):
         footer.addLayout(buttons)
         lay.addLayout(footer)
         self._settings_widgets = [self.model, self.aspect, self.resolution, self.batch, self.length, self.length_unit,
-                                  self.seed, self.device, self.resume_box, adv, self.progressive, self.source_box]
+                                  self.seed, self.device, self.resume_box, adv, self.progressive, self.source_box,
+                                  self.shape.enlarge]
         # What a resumed run can still change (studio.core.training.trainer: only the length and the device).
         self._resume_editable = [self.length, self.length_unit, self.device, self.resume_box]
         self._defaults = form_values.take(form_values.fields(self, keep=(self.device, self.resume_box)))
@@ -187,9 +189,9 @@ class TrainPanel(QWidget):
 
     def forget_folder(self) -> None:
         """The folder closed: its suggestion and its estimate go with it (nothing of it shows for the next)."""
-        self.suggestion = None
+        self.suggester.forget()
         self.set_estimate("")
-        self._show_hint()
+        self.show_hint()
 
     # ------------------------------------------------------------------ defaults
     def set_devices(self, auto_name: str, extra: list[tuple[str, str]]) -> None:
@@ -206,81 +208,26 @@ class TrainPanel(QWidget):
 
     def suggest_defaults(self, dataset_size: int, sizes: list[tuple[int, int]], gpu: bool,
                          cache: Path | None = None) -> None:
-        """The studio's suggestion for this folder (its images' `sizes`) and device (core.training.suggest and
-        core.shape.suggest_aspect); the user can change any. The time it promises is measured for the shape
-        (a 48×32 picture is not a 48 px square)."""
-        from studio.core.shape import suggest_aspect
-
-        aspect, why = suggest_aspect(sizes)
-        self._suggest_for = (dataset_size, sizes, gpu, cache, aspect)
-        self._shape_why = "" if not sizes else f" Shape: {why}."
-        self._apply(self._suggest())
-
-    def _suggest(self) -> Suggestion:
-        """The core's suggestion for the folder, from the speeds measured here so far (else typical ones)."""
-        from studio.core.speed_probe import cached_speed_at_shape
-        from studio.core.training.suggest import median_side, suggest
-
-        dataset_size, sizes, gpu, cache, aspect = self._suggest_for
-        device = "auto" if gpu else "cpu"
-        return suggest(dataset_size, median_side(sizes, aspect), gpu, aspect=aspect,
-                       speed=lambda model, res: cached_speed_at_shape(model, res, device, aspect, folder=cache))
-
-    def _apply(self, s: Suggestion) -> None:
-        self.shape.select_resolution(s.aspect, s.resolution)
-        select(self.model, s.model)
-        select(self.augment, s.augment)
-        self.mirror.setChecked(s.mirror)
-        select(self.length_unit, "minutes")
-        self.length.setValue(s.minutes)
-        self.suggestion = s
-        self._suggested_form = self._form_key()
-        self._show_hint()
+        """The studio's suggestion for this folder and device (FormSuggestion): the user can change any."""
+        self.suggester.suggest(dataset_size, sizes, gpu, cache)
 
     def time_suggestion(self, images_per_second: float) -> bool:
-        """This machine's measured speed for the form's settings arrived: while the form holds the suggestion, the
-        suggestion is timed at it (core Suggestion.at_speed) — its sentence says the estimate's figure, and its
-        length grows where this machine is slower, so that the suggested run is never "too short". The length is
-        set without `settings_changed`: the estimate that follows is for the speed just measured.
-        Where this size would need longer than the usual run, the suggestion, knowing this speed now, steps down to
-        a smaller picture (never under 32 px): True then, and that size is measured next (no estimate before it)."""
-        s = self.suggestion
-        if s is None or self._form_key() != self._suggested_form:
-            return False
-        timed = s.at_speed(images_per_second)
-        if timed.minutes > timed.usual_minutes:
-            smaller = self._suggest()  # the cache now holds this size's speed
-            if smaller.resolution < s.resolution:
-                self._apply(smaller)
-                return True
-        self.suggestion = timed
-        self.length.blockSignals(True)
-        self.length.setValue(timed.minutes)
-        self.length.blockSignals(False)
-        self._suggested_form = self._form_key()
-        self._show_hint()
-        return False
+        """This machine's speed for the form's settings arrived (FormSuggestion.time): True when the suggestion
+        stepped down to a smaller picture, whose speed is measured next."""
+        return self.suggester.time(images_per_second)
 
-    def _form_key(self) -> tuple:
-        return (self.model.currentData(), self.aspect.currentData(), self.resolution.currentData(), self.batch.value(),
+    @property
+    def suggestion(self) -> Suggestion | None:
+        return self.suggester.suggestion
+
+    def form_key(self) -> tuple:
+        """What the suggestion's time depends on: while these are as it set them, its time is the form's."""
+        return (self.model.currentData(), self.aspect.currentData(), self.resolution.currentData(),
+                self.shape.enlargement(), self.batch.value(),
                 self.width.value(), self.length.value(), self.length_unit.currentData(), self.device.currentData())
 
-    def _show_hint(self) -> None:
-        """Why Start cannot be pressed; else the suggestion — with its time while the form holds it before Start (the
-        same figure as the estimate below it), only its settings once the artist changed them (the estimate is then
-        the form's) or a run trains (its countdown is then the time)."""
-        s = self.suggestion
-        if self._blocker:
-            text = self._blocker
-            if s is None:
-                text += " There is nothing to suggest for it: the settings are the studio's defaults."
-        elif s is None:
-            text = ""
-        elif self._form_key() == self._suggested_form and self.state == "idle":
-            text = s.reason + self._shape_why  # while a run trains, its own countdown is the screen's one time
-        else:
-            text = s.settings + "." + self._shape_why
-        self.hint.setText(text)
+    def show_hint(self) -> None:
+        self.hint.setText(self.suggester.hint(self._blocker, self.state))
 
     def canvas(self) -> CanvasShape | None:
         """The picture's shape the form asks for (None if the core cannot make it)."""
@@ -292,6 +239,9 @@ class TrainPanel(QWidget):
         shape = self.canvas()
         start = shape.at_scale(8).px if shape is not None else "8 px"
         kind = ARCHITECTURES.get(self.model.currentData())
+        # Growing and fine-tuning train at the size asked (config_bindings.ShapeBinding): the ×2 box says so.
+        self.shape.enlarge.setEnabled(self.model.isEnabled() and not self.progressive.isChecked()
+                                      and self.source_box.record() is None)
         if kind is not None and not kind.grows:
             growing = " or the ".join(a.label for a in ARCHITECTURES.values() if a.grows)
             self.progressive.setChecked(False)
@@ -346,6 +296,10 @@ class TrainPanel(QWidget):
         return TrainConfig(data=data, **config_bindings.read(self.bindings),
                            init_from=self.source_box.record(), freeze_d=self.source_box.freeze_d())
 
+    def trained_resolution(self) -> int:
+        """The long side the generator trains at: the size chosen, or half of it when enlarged ×2."""
+        return config_bindings.ShapeBinding(self).form_value()[1]
+
     def set_source(self, source: SourceRun | None) -> None:
         """Fine-tune from `source` (a core SourceRun): the network's settings follow it."""
         if source is not None:
@@ -383,7 +337,7 @@ class TrainPanel(QWidget):
         self.resume_note.setVisible(resuming)
         self.start_button.setEnabled(state == "idle" and not self._blocker)
         self.start_button.setToolTip(self._blocker or "Start training (Ctrl+Return)")
-        self._show_hint()
+        self.show_hint()
         self.pause_button.setEnabled(state in ("training", "paused"))
         self.pause_button.setText("Resume" if state == "paused" else "Pause")
         self.stop_button.setEnabled(state in ("loading", "training", "paused"))
