@@ -5,19 +5,35 @@ Start, only its settings once the artist changed them — and is timed again at 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
+
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox
 
 from studio.ui.widgets.form_values import select
 
 if TYPE_CHECKING:
     from studio.core.training.suggest import Suggestion
-    from studio.ui.widgets.train_panel import TrainPanel
+
+
+class SuggestedForm(Protocol):
+    """What the suggestion sets and reads of the training panel (ui/widgets/train_panel.py, which holds it)."""
+
+    shape: Any  # ShapeFields
+    model: QComboBox
+    augment: QComboBox
+    mirror: QCheckBox
+    length: QDoubleSpinBox
+    length_unit: QComboBox
+
+    def form_key(self) -> tuple: ...
+
+    def show_hint(self) -> None: ...
 
 
 class FormSuggestion:
     """The suggestion of the folder open in `panel` (None when there is none) and the form as it set it."""
 
-    def __init__(self, panel: TrainPanel) -> None:
+    def __init__(self, panel: SuggestedForm) -> None:
         self.panel = panel
         self.suggestion: Suggestion | None = None
         self._suggested_form: tuple = ()  # the form as the suggestion set it: its time is the form's while it holds
