@@ -22,6 +22,12 @@ FORMAT = "gan-studio-checkpoint/1"
 PICKLE_SUFFIXES = (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin")
 
 
+def section(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
+    """The tensors named `prefix.NAME`, as NAME (a file's network, its optimiser, ... by their prefix)."""
+    p = prefix + "."
+    return {k[len(p):]: v for k, v in tensors.items() if k.startswith(p)}
+
+
 @dataclass
 class Checkpoint:
     """A loaded checkpoint: named tensors and the JSON state (model, config, step, optimiser groups...)."""
@@ -31,8 +37,7 @@ class Checkpoint:
     state: CheckpointState
 
     def section(self, prefix: str) -> dict[str, torch.Tensor]:
-        p = prefix + "."
-        return {k[len(p):]: v for k, v in self.tensors.items() if k.startswith(p)}
+        return section(self.tensors, prefix)
 
     @property
     def step(self) -> int:

@@ -17,7 +17,7 @@ from safetensors.torch import save as st_save
 
 from studio import __version__
 from studio.core.errors import StudioError
-from studio.core.formats.checkpoint import check_tensors, flatten_optimizer, replace_atomic
+from studio.core.formats.checkpoint import check_tensors, flatten_optimizer, replace_atomic, section
 from studio.core.upscale.network import SCALES, UpscalerNet, UpscalerSpec
 
 FORMAT = "gan-studio-upscaler/1"
@@ -122,8 +122,7 @@ class UpscalerFile:
     sha256: str
 
     def section(self, prefix: str) -> dict[str, torch.Tensor]:
-        p = prefix + "."
-        return {k[len(p):]: v for k, v in self.tensors.items() if k.startswith(p)}
+        return section(self.tensors, prefix)
 
     def network(self, device: torch.device | str = "cpu") -> UpscalerNet:
         """The network, checked tensor by tensor against the one its header describes."""
