@@ -61,7 +61,8 @@ def leg(args) -> None:
         cfg = TrainConfig(data=str(data), resolution=args.resolution, kimg=mark, device="cpu", seed=args.seed,
                           checkpoint_minutes=1e9, snapshot_minutes=1e9, **overrides)
         t0 = time.thread_time()
-        trainer = Trainer(cfg, out, resume=i > 0 or args.go_on, dataset=dataset, device=pick_device("cpu"), clock=time.thread_time)
+        trainer = Trainer(cfg, out, resume=i > 0 or args.go_on, dataset=dataset, device=pick_device("cpu"),
+                          clock=time.thread_time)
         dataset = trainer.dataset
         fin = trainer.train()
         cpu_seconds += time.thread_time() - t0
