@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -236,9 +237,11 @@ def test_finished_progressive_run_explores_at_full_stage(tiny_folder: Path, tmp_
 
 
 def test_minutes_runs_grow_by_training_time(tiny_folder: Path, tmp_path: Path):
-    # The window's default unit: phases in minutes of training (here 0.2 s each, the run 1.2 s).
+    # The window's default unit: phases in minutes of training (here 0.2 s each, the run 1.2 s). Timed by this
+    # thread's CPU time, so that a loaded machine (a step taking longer than a phase) does not end the run
+    # before its last stage.
     cfg = tiny_config(tiny_folder, model="dcgan", steps=None, minutes=0.02)
-    trainer = Trainer(cfg, tmp_path / "run")
+    trainer = Trainer(cfg, tmp_path / "run", clock=time.thread_time)
     assert trainer.schedule.unit == "minutes" and trainer.cfg.progressive_minutes == pytest.approx(0.02 / 6)
     trainer.report_seconds = 0.0
     events = []
