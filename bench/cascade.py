@@ -8,6 +8,10 @@ generator's pictures, enlarged by the learned upscale, at the cell's resolution.
 
 With "upscale": "lanczos" the leg trains no upscale (the generator gets the whole budget) and its pictures
 are enlarged with Lanczos instead: the cascade's other route, against which the learned one must win.
+
+    python bench/cascade.py PAIR [PAIR ...]    # each cascade leg's generator scored at its own size
+
+tells the generator from the enlargement: KID of its pictures before the ×2, against the folder at that size.
 """
 
 from __future__ import annotations
@@ -56,3 +60,37 @@ class CascadeGenerator(nn.Module):
         big = enlarge(self.net, small) if self.net is not None else lanczos_bases(small, self.scale)
         # (v - 127.5) / 127.5 comes back as v + 0.5 through the callers' (x * 127.5 + 128).to(uint8): v exactly
         return (torch.from_numpy(big).permute(0, 3, 1, 2).float() - 127.5) / 127.5
+
+
+def main() -> None:
+    """Score cascade legs' generators at their own size: is it the generator or the enlargement that holds back?"""
+    import argparse
+    import json
+    import sys
+
+    p = argparse.ArgumentParser(description="Score the generator of each cascade leg (a quality-matrix pair folder) "
+                                "at its own size, against the folder taken to that size, before any enlargement.")
+    p.add_argument("pairs", nargs="+", help="quality-matrix pair folders whose recipe leg is a cascade")
+    p.add_argument("--real", type=int, default=1000)
+    p.add_argument("--fake", type=int, default=500)
+    p.add_argument("--shots", default=str(Path.home() / ".cache/gan-studio/bench/shots"))
+    args = p.parse_args()
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import quality
+
+    legs = {}
+    for pair in map(Path, args.pairs):
+        leg = json.loads((pair / "recipe" / "bench-leg.json").read_text())
+        if "cascade" not in leg:
+            raise SystemExit(f"{pair}: its recipe leg is not a cascade (no enlargement to take off)")
+        legs[pair.name] = {k: v for k, v in leg.items() if k != "cascade"}
+    ns = argparse.Namespace(eval_threads=1, real=args.real, fake=args.fake, inception=None, shots=args.shots,
+                            tag="generator-size-", raw=False, out=str(Path(args.pairs[0])),
+                            cache=str(Path.home() / ".cache/gan-studio/bench/features"))
+    for name, s in quality.evaluate(ns, legs).items():
+        print(f"{name}: {legs[name]['config']['resolution']} px, {s['kimg']} kimg: KID {s['kid'] * 1e3:.1f} ×10³ "
+              f"± {s['kid_std'] * 1e3:.1f}, FID {s['fid']:.1f}, grid {s['grid']}")
+
+
+if __name__ == "__main__":
+    main()
