@@ -80,10 +80,15 @@ def main() -> None:
 
     legs = {}
     for pair in map(Path, args.pairs):
+        if not (pair / "recipe" / "bench-leg.json").is_file():
+            raise SystemExit(f"{pair}: not a quality-matrix pair folder (no recipe/bench-leg.json)")
         leg = json.loads((pair / "recipe" / "bench-leg.json").read_text())
         if "cascade" not in leg:
             raise SystemExit(f"{pair}: its recipe leg is not a cascade (no enlargement to take off)")
         legs[pair.name] = {k: v for k, v in leg.items() if k != "cascade"}
+    if len({(leg["config"]["data"], leg["config"]["resolution"]) for leg in legs.values()}) > 1:
+        raise SystemExit("the pairs must share a folder and a generator size: they are scored against one set of "
+                         "real pictures")
     ns = argparse.Namespace(eval_threads=1, real=args.real, fake=args.fake, inception=None, shots=args.shots,
                             tag="generator-size-", raw=False, out=str(Path(args.pairs[0])),
                             cache=str(Path.home() / ".cache/gan-studio/bench/features"))
