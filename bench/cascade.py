@@ -73,10 +73,12 @@ def main() -> None:
     p.add_argument("pairs", nargs="+", help="quality-matrix pair folders whose recipe leg is a cascade")
     p.add_argument("--real", type=int, default=1000)
     p.add_argument("--fake", type=int, default=500)
-    p.add_argument("--shots", default=str(Path.home() / ".cache/gan-studio/bench/shots"))
-    args = p.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import quality
+    from quality_matrix import CACHE  # the matrix's cache (GAN_STUDIO_BENCH_CACHE): its features, its shots
+
+    p.add_argument("--shots", default=str(CACHE / "shots"))
+    args = p.parse_args()
 
     legs = {}
     for pair in map(Path, args.pairs):
@@ -91,7 +93,7 @@ def main() -> None:
                          "real pictures")
     ns = argparse.Namespace(eval_threads=1, real=args.real, fake=args.fake, inception=None, shots=args.shots,
                             tag="generator-size-", raw=False, out=str(Path(args.pairs[0])),
-                            cache=str(Path.home() / ".cache/gan-studio/bench/features"))
+                            cache=str(CACHE / "features"))
     for name, s in quality.evaluate(ns, legs).items():
         print(f"{name}: {legs[name]['config']['resolution']} px, {s['kimg']} kimg: KID {s['kid'] * 1e3:.1f} ×10³ "
               f"± {s['kid_std'] * 1e3:.1f}, FID {s['fid']:.1f}, grid {s['grid']}")
